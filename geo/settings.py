@@ -1,0 +1,52 @@
+"""Tunables of the domain library, with defaults and environment overrides.
+
+Each setting reads ``YOULU_<NAME>`` from the environment when set. Units are in the
+names: metres (``_M``), seconds (``_S``), km/h (``_KMH``), m/s (``_MS``), days.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(f"YOULU_{name}", default))
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(f"YOULU_{name}", default))
+
+
+def _path(name: str, default: Path) -> Path:
+    return Path(os.environ.get(f"YOULU_{name}", str(default)))
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = _path("DATA_DIR", PROJECT_ROOT / "data")
+DIVISIONS_DIR = DATA_DIR / "divisions"
+OSM_DIR = DATA_DIR / "osm"
+
+# --- OSM import -------------------------------------------------------------------
+# A gate node belongs to a compound when it lies within this distance of its boundary.
+GATE_MATCH_DISTANCE_M = _float("GATE_MATCH_DISTANCE_M", 30.0)
+# A road crossing a boundary with no gate within this distance gets an inferred gate.
+INFERRED_GATE_MIN_SPACING_M = _float("INFERRED_GATE_MIN_SPACING_M", 25.0)
+# Smallest compound polygon imported, square metres (drops slivers and mis-tags).
+MIN_COMMUNITY_AREA_M2 = _float("MIN_COMMUNITY_AREA_M2", 2000.0)
+
+# --- Input checks -----------------------------------------------------------------
+# A gate written through the API must lie within this distance of its compound boundary.
+GATE_MAX_OFFSET_M = _float("GATE_MAX_OFFSET_M", 50.0)
+# Largest request body accepted by the API and importers, bytes.
+MAX_UPLOAD_BYTES = _int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+
+# --- Routing ----------------------------------------------------------------------
+EBIKE_SPEED_KMH = _float("EBIKE_SPEED_KMH", 18.0)
+EBIKE_INSIDE_SPEED_KMH = _float("EBIKE_INSIDE_SPEED_KMH", 10.0)
+WALK_SPEED_MS = _float("WALK_SPEED_MS", 1.3)
+GATE_DELAY_S = _float("GATE_DELAY_S", 20.0)
+PARKING_DELAY_S = _float("PARKING_DELAY_S", 30.0)
+
+# --- Privacy ----------------------------------------------------------------------
+ENTRY_LOG_RETENTION_DAYS = _int("ENTRY_LOG_RETENTION_DAYS", 90)
