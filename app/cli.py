@@ -1,0 +1,14 @@
+"""Registers every command module's ``COMMANDS`` on the app's CLI."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.commands import database
+
+
+def register_commands(app: Flask) -> None:
+    """Attach all CLI commands to ``app``."""
+    for module in (database,):
+        for command in module.COMMANDS:
+            app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""CLI commands (``flask --app app <command>``): thin wrappers over ``geo``/``maps``."""

@@ -1,0 +1,60 @@
+"""One place that turns errors into JSON (API) or a short page (browser)."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, request
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from geo.errors import StaleWrite, YouluError
+
+_HTTP_ZH = {
+    400: "请求有误", 401: "需要登录", 403: "没有权限", 404: "找不到", 405: "不支持此方法",
+    409: "数据已被他人修改", 413: "上传内容过大", 415: "不支持的内容类型",
+    422: "无法处理", 429: "请求太频繁，请稍后再试", 500: "服务器内部错误",
+}
+
+
+def _json_error(status: int, body: dict) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.errorhandler(YouluError)
+    def handle_domain_error(error: YouluError) -> Response:
+        _rollback()
+        return _json_error(error.status, error.to_dict())
+
+    @app.errorhandler(StaleDataError)
+    def handle_stale(_error: StaleDataError) -> Response:
+        _rollback()
+        stale = StaleWrite("该要素已被他人修改，请刷新后重试",
+                           "the feature was changed by someone else; reload and try again")
+        return _json_error(stale.status, stale.to_dict())
+
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException) -> Response | HTTPException:
+        _rollback()
+        if not _wants_json():
+            return error
+        status = error.code or 500
+        return _json_error(status, {
+            "error": error.name.lower().replace(" ", "_"),
+            "message": _HTTP_ZH.get(status, error.name),
+            "message_en": error.description or error.name,
+        })
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _rollback() -> None:
+    from flask import g
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()

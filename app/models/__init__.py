@@ -1,0 +1,34 @@
+"""SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
+
+from app.models.accounts import ApiToken, Office, User
+from app.models.audit import AuditEntry
+from app.models.base import Base, Feature
+from app.models.divisions import Division
+from app.models.places import (
+    PLACE_MODELS,
+    Building,
+    Community,
+    Facility,
+    Gate,
+    Path,
+    PlaceFeature,
+    Unit,
+)
+
+__all__ = [
+    "PLACE_MODELS",
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "Building",
+    "Community",
+    "Division",
+    "Facility",
+    "Feature",
+    "Gate",
+    "Office",
+    "Path",
+    "PlaceFeature",
+    "Unit",
+    "User",
+]

@@ -1,0 +1,9 @@
+"""Browser pages: the landing page and, as they come, rider, office and planner views."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("web", __name__)
+
+from app.web import landing  # noqa: E402,F401  (registers the views)

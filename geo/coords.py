@@ -1,0 +1,121 @@
+"""Coordinates: checks for WGS-84 input in China, GCJ-02 conversion, metric projection.
+
+Coordinates are ``(lon, lat)`` in degrees everywhere in Youlu.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import prcoords
+import shapely
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+
+from geo.errors import InvalidCoordinates
+
+# A generous box around China's territory (lon 73.4–135.1 E, lat 3.8–53.6 N).
+CHINA_BOUNDS = (73.4, 3.8, 135.1, 53.6)
+CRS_NAMES = ("wgs84", "gcj02")
+
+
+def in_china(lon: float, lat: float) -> bool:
+    """Whether (lon, lat) lies in the box around China."""
+    west, south, east, north = CHINA_BOUNDS
+    return west <= lon <= east and south <= lat <= north
+
+
+def check_lon_lat(lon: float, lat: float) -> None:
+    """Raise ``InvalidCoordinates`` unless (lon, lat) is a WGS-84 point in China.
+
+    Says so when the pair looks swapped (lat, lon).
+    """
+    if in_china(lon, lat):
+        return
+    if in_china(lat, lon):
+        raise InvalidCoordinates(
+            f"经纬度似乎写反了：({lon}, {lat}) 应为 ({lat}, {lon})，顺序是先经度后纬度",
+            f"lon/lat look swapped: ({lon}, {lat}) should be ({lat}, {lon}); order is lon, lat",
+            details={"lon": lon, "lat": lat, "swapped": True},
+        )
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidCoordinates(
+            f"坐标超出范围：经度 {lon}，纬度 {lat}",
+            f"coordinates out of range: lon {lon}, lat {lat}",
+            details={"lon": lon, "lat": lat},
+        )
+    raise InvalidCoordinates(
+        f"坐标 ({lon}, {lat}) 不在中国境内",
+        f"coordinates ({lon}, {lat}) are outside China",
+        details={"lon": lon, "lat": lat},
+    )
+
+
+def check_geometry_in_china(geom: BaseGeometry) -> None:
+    """``check_lon_lat`` for every vertex of ``geom``."""
+    for lon, lat in shapely.get_coordinates(geom):
+        check_lon_lat(float(lon), float(lat))
+
+
+def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
+    """Convert a GCJ-02 point (Chinese phone maps) to WGS-84, precise to centimetres."""
+    point = prcoords.gcj_wgs_bored(prcoords.Coords(lat, lon))
+    return point.lon, point.lat
+
+
+def wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
+    """Convert a WGS-84 point to GCJ-02 (for GCJ-02 tile sources)."""
+    point = prcoords.wgs_gcj(prcoords.Coords(lat, lon))
+    return point.lon, point.lat
+
+
+def to_wgs84(geom: BaseGeometry, crs: str) -> BaseGeometry:
+    """``geom`` converted from ``crs`` (``wgs84`` or ``gcj02``) to WGS-84."""
+    if crs == "wgs84":
+        return geom
+    if crs != "gcj02":
+        raise InvalidCoordinates(
+            f"不支持的坐标系“{crs}”：可用 wgs84 或 gcj02",
+            f"unsupported crs {crs!r}: use wgs84 or gcj02",
+        )
+    return transform_lonlat(geom, gcj02_to_wgs84)
+
+
+def transform_lonlat(
+    geom: BaseGeometry, fn: Callable[[float, float], tuple[float, float]]
+) -> BaseGeometry:
+    """Apply a point function ``fn(lon, lat) -> (lon, lat)`` to every vertex."""
+    return shapely.transform(
+        geom, lambda xy: shapely.get_coordinates(
+            shapely.points([fn(float(x), float(y)) for x, y in xy])
+        )
+    )
+
+
+def metric_transformer(lon: float, lat: float) -> Transformer:
+    """WGS-84 → local azimuthal equidistant metres centred on (lon, lat)."""
+    return Transformer.from_crs(
+        "EPSG:4326", f"+proj=aeqd +lat_0={lat} +lon_0={lon} +units=m +ellps=WGS84",
+        always_xy=True,
+    )
+
+
+def _project(geom: BaseGeometry, transformer: Transformer) -> BaseGeometry:
+    return shapely.transform(
+        geom, lambda xy: list(zip(*transformer.transform(xy[:, 0], xy[:, 1])))
+    )
+
+
+def to_metres(geom: BaseGeometry, *, origin: tuple[float, float] | None = None) -> BaseGeometry:
+    """``geom`` projected to metres around ``origin`` (default: its centroid)."""
+    if origin is None:
+        c = geom.centroid
+        origin = (c.x, c.y)
+    return _project(geom, metric_transformer(*origin))
+
+
+def distance_m(a: BaseGeometry, b: BaseGeometry) -> float:
+    """The distance between two WGS-84 geometries, in metres (local projection)."""
+    c = a.centroid
+    transformer = metric_transformer(c.x, c.y)
+    return float(_project(a, transformer).distance(_project(b, transformer)))
