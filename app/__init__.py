@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from app.api import bp as api_bp
     from app.web import bp as web_bp
+    extensions.csrf.exempt(api_bp)  # tokens need no CSRF; session writes check it in auth
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
 

@@ -14,6 +14,7 @@ from flask import Flask, g, request, session
 from sqlalchemy import select
 
 from app.db import get_session
+from app.extensions import csrf
 from app.models import ApiToken, Community, Office, User
 from geo.errors import Forbidden, Unauthorized
 
@@ -101,6 +102,8 @@ def require_writer() -> Actor:
         raise Unauthorized("请先登录或提供 API 令牌", "log in or send an API token")
     if not actor.can_write:
         raise Forbidden("此令牌只能读取，不能修改", "this token is read-only")
+    if actor.via_session:
+        csrf.protect()
     return actor
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.commands import database
+from app.commands import database, importing
 
 
 def register_commands(app: Flask) -> None:
     """Attach all CLI commands to ``app``."""
-    for module in (database,):
+    for module in (database, importing):
         for command in module.COMMANDS:
             app.cli.add_command(command)

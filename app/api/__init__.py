@@ -6,4 +6,7 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.api import features  # noqa: E402,F401  (registers the views)
+# View modules register on ``bp`` when imported. openapi comes before features so
+# that /api/v1/openapi.json is not taken for a resource name.
+from app.api import openapi  # noqa: E402,F401
+from app.api import features  # noqa: E402,F401
