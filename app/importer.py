@@ -18,7 +18,7 @@ from app import audit
 from app.divisions import validate_division
 from app.models import Building, Community, Facility, Gate, Path as PathModel, PlaceFeature, Unit
 from app.serialize import to_feature
-from geo.osm_import import KINDS, ImportedFeature, read_osm_extract
+from geo.osm_import import KINDS, ImportedFeature, OsmExtract, read_osm_extract
 
 MODEL_OF_KIND: dict[str, type[PlaceFeature]] = {
     "community": Community, "building": Building, "gate": Gate, "unit": Unit,
@@ -46,14 +46,16 @@ class ImportReport:
 
 
 def import_osm(session: Session, path: str | Path, *, division: str | None = None,
-               actor: str = "import-osm") -> ImportReport:
+               actor: str = "import-osm", extract: OsmExtract | None = None) -> ImportReport:
     """Import ``path`` into ``session`` and commit; compounds go to ``division`` if given.
 
-    Raises a ``YouluError`` (nothing written) for a bad file or division code.
+    ``extract`` may pass ``path`` already read. Raises a ``YouluError`` (nothing
+    written) for a bad file or division code.
     """
     if division is not None:
         validate_division(session, division)
-    extract = read_osm_extract(path)
+    if extract is None:
+        extract = read_osm_extract(path)
     report = ImportReport(file=Path(path).name, skipped=dict(extract.skipped))
     try:
         ids: dict[tuple[str, str, int], int] = {}

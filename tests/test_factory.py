@@ -1,0 +1,32 @@
+"""The app factory, configuration and landing page."""
+
+from __future__ import annotations
+
+from app import create_app
+
+
+def test_config_override(database_url: str, tmp_path) -> None:
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+    assert app.testing
+    assert app.config["DATABASE_URL"] == database_url
+
+
+def test_default_database_is_sqlite_under_instance(monkeypatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app()
+    assert app.config["DATABASE_URL"].startswith("sqlite:///")
+    assert app.config["DATABASE_URL"].endswith("instance/youlu.sqlite3")
+
+
+def test_landing_page_in_chinese(client) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'lang="zh-CN"' in page
+    assert "小区" in page and "© OpenStreetMap contributors" in page
+
+
+def test_unknown_api_path_is_json(client) -> None:
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json["message"] and response.json["message_en"]
