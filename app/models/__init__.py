@@ -14,6 +14,7 @@ from app.models.places import (
     PlaceFeature,
     Unit,
 )
+from app.models.plates import RetiredCode, RevokedPlate, SigningKey
 
 __all__ = [
     "PLACE_MODELS",
@@ -29,6 +30,9 @@ __all__ = [
     "Office",
     "Path",
     "PlaceFeature",
+    "RetiredCode",
+    "RevokedPlate",
+    "SigningKey",
     "Unit",
     "User",
 ]
