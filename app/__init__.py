@@ -24,6 +24,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     db.init_app(app)
+    from app import codes
+    codes.init_app(app)  # standard address codes are allocated on flush
 
     from app import auth, errors, extensions
     extensions.init_app(app)
