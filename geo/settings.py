@@ -50,3 +50,25 @@ PARKING_DELAY_S = _float("PARKING_DELAY_S", 30.0)
 
 # --- Privacy ----------------------------------------------------------------------
 ENTRY_LOG_RETENTION_DAYS = _int("ENTRY_LOG_RETENTION_DAYS", 90)
+
+# --- Rider passes and gate check-in (issue 6) ---------------------------------------
+# Taps by one rider this close together are one event (a double tap, a retry), seconds.
+CHECKIN_REPEAT_WINDOW_S = _float("CHECKIN_REPEAT_WINDOW_S", 10.0)
+# A rider may renew a pass from this many days before it runs out (and after).
+PASS_RENEW_WINDOW_DAYS = _int("PASS_RENEW_WINDOW_DAYS", 14)
+# Longest validity an office may set for its passes, days.
+PASS_MAX_VALIDITY_DAYS = _int("PASS_MAX_VALIDITY_DAYS", 366)
+# Phone verification: code length, lifetime, wrong guesses allowed, wait before resending.
+PHONE_CODE_DIGITS = _int("PHONE_CODE_DIGITS", 6)
+PHONE_CODE_TTL_S = _float("PHONE_CODE_TTL_S", 600.0)
+PHONE_CODE_MAX_ATTEMPTS = _int("PHONE_CODE_MAX_ATTEMPTS", 5)
+PHONE_CODE_RESEND_S = _float("PHONE_CODE_RESEND_S", 60.0)
+# Lifetime of the device credential cookie on a rider's phone, days.
+DEVICE_COOKIE_DAYS = _int("DEVICE_COOKIE_DAYS", 400)
+# Rate limits (Flask-Limiter syntax): rider pages per address, check-in taps per device,
+# verification texts per phone number and per address, office log-in attempts per address.
+RATELIMIT_RIDER_PAGES = os.environ.get("YOULU_RATELIMIT_RIDER_PAGES", "120 per minute")
+RATELIMIT_CHECKIN = os.environ.get("YOULU_RATELIMIT_CHECKIN", "30 per minute")
+RATELIMIT_SMS_PER_PHONE = os.environ.get("YOULU_RATELIMIT_SMS_PER_PHONE", "5 per hour")
+RATELIMIT_SMS_PER_ADDRESS = os.environ.get("YOULU_RATELIMIT_SMS_PER_ADDRESS", "20 per hour")
+RATELIMIT_LOGIN = os.environ.get("YOULU_RATELIMIT_LOGIN", "10 per minute")
