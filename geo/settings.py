@@ -72,3 +72,25 @@ RATELIMIT_CHECKIN = os.environ.get("YOULU_RATELIMIT_CHECKIN", "30 per minute")
 RATELIMIT_SMS_PER_PHONE = os.environ.get("YOULU_RATELIMIT_SMS_PER_PHONE", "5 per hour")
 RATELIMIT_SMS_PER_ADDRESS = os.environ.get("YOULU_RATELIMIT_SMS_PER_ADDRESS", "20 per hour")
 RATELIMIT_LOGIN = os.environ.get("YOULU_RATELIMIT_LOGIN", "10 per minute")
+
+# --- Maps and posters ---------------------------------------------------------------
+# Highest zoom of the web maps (tiles are enlarged past their own highest zoom).
+MAP_MAX_ZOOM = _int("MAP_MAX_ZOOM", 20)
+# OSM files whose streets are drawn when the base map is "none" (os.pathsep-separated).
+MAP_STREET_FILES = [Path(p) for p in os.environ.get("YOULU_MAP_STREET_FILES", "").split(os.pathsep)
+                    if p] or sorted(OSM_DIR.glob("*.osm*"))
+# Streets drawn this far around a compound on its rider map and poster.
+MAP_STREET_MARGIN_M = _float("MAP_STREET_MARGIN_M", 150.0)
+# Facilities outside a compound shown on its rider map and poster within this distance.
+MAP_FACILITY_RADIUS_M = _float("MAP_FACILITY_RADIUS_M", 300.0)
+# Geometry sent to the browser is simplified to about this many screen pixels.
+MAP_SIMPLIFY_PX = _float("MAP_SIMPLIFY_PX", 1.0)
+# The planner map draws compound outlines from this zoom; below, clustered points.
+PLANNER_POLYGON_MIN_ZOOM = _int("PLANNER_POLYGON_MIN_ZOOM", 15)
+# Service circles of the planner map, minutes of riding from a facility.
+PLANNER_REACH_MINUTES = [int(m) for m in os.environ.get(
+    "YOULU_PLANNER_REACH_MINUTES", "5,10,15").split(",")]
+# A facility counts as within reach of a compound (friendliness score) this close to it.
+FRIENDLINESS_REACH_M = _float("FRIENDLINESS_REACH_M", 500.0)
+# Resolution of PNG posters, dots per inch.
+POSTER_DPI = _int("POSTER_DPI", 200)
