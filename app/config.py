@@ -39,6 +39,13 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "CACHE_DIR": os.environ.get("YOULU_CACHE_DIR", str(instance_path / "cache")),
         "MAX_CONTENT_LENGTH": settings.MAX_UPLOAD_BYTES,
         "RATELIMIT_DEFAULT": os.environ.get("YOULU_RATELIMIT_DEFAULT", "600 per minute"),
+        # Rider personal data: encryption and lookup keys are derived from this secret
+        # (defaults to SECRET_KEY); phone verification texts go through SMS_SENDER:
+        # console | outbox | webhook | package.module:factory (see app/sms.py).
+        "RIDER_DATA_KEY": os.environ.get("YOULU_RIDER_DATA_KEY"),
+        "SMS_SENDER": os.environ.get("YOULU_SMS_SENDER", "console"),
+        "SMS_WEBHOOK_URL": os.environ.get("YOULU_SMS_WEBHOOK_URL"),
+        "SMS_WEBHOOK_TOKEN": os.environ.get("YOULU_SMS_WEBHOOK_TOKEN"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "JSON_AS_ASCII": False,

@@ -108,3 +108,10 @@ class TooLarge(YouluError):
 
     status = 413
     kind = "too_large"
+
+
+class ServiceUnavailable(YouluError):
+    """A service Youlu depends on (an SMS gateway) did not answer or refused."""
+
+    status = 503
+    kind = "service_unavailable"
