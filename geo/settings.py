@@ -48,6 +48,14 @@ WALK_SPEED_MS = _float("WALK_SPEED_MS", 1.3)
 GATE_DELAY_S = _float("GATE_DELAY_S", 20.0)
 PARKING_DELAY_S = _float("PARKING_DELAY_S", 30.0)
 
+# --- Office editor checks -----------------------------------------------------------
+# A gate farther than this from its compound's boundary is pointed out while editing.
+EDIT_GATE_ON_BOUNDARY_M = _float("EDIT_GATE_ON_BOUNDARY_M", 5.0)
+# A unit door farther than this from its building's outline is pointed out.
+UNIT_DOOR_MAX_OFFSET_M = _float("UNIT_DOOR_MAX_OFFSET_M", 3.0)
+# Local time ("HH:MM") at which each compound should have a gate open to riders.
+NIGHT_CHECK_TIME = os.environ.get("YOULU_NIGHT_CHECK_TIME", "23:30")
+
 # --- Privacy ----------------------------------------------------------------------
 ENTRY_LOG_RETENTION_DAYS = _int("ENTRY_LOG_RETENTION_DAYS", 90)
 
