@@ -24,6 +24,7 @@ from typing import Any
 
 import geopandas as gpd
 import osmnx as ox
+from osmnx._errors import InsufficientResponseError
 import pandas as pd
 import shapely
 from shapely import STRtree
@@ -143,6 +144,8 @@ def _read_frame(path: Path) -> gpd.GeoDataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             frame = ox.features_from_xml(path)
+    except InsufficientResponseError:
+        frame = gpd.GeoDataFrame()
     except Exception as error:  # osmnx/ElementTree/bz2 raise many kinds for a bad file
         raise InvalidImportFile(f"文件“{path.name}”无法解析（可能不完整或已损坏）：{error}",
                                 f"cannot parse {path.name} (truncated or corrupt?): {error}"
