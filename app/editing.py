@@ -127,8 +127,13 @@ def _apply(row: PlaceFeature, resource: str, geom: BaseGeometry | None,
 
 
 def create_feature(session: Session, actor: Actor, resource: str, body: Any, *,
-                   crs: str = "wgs84") -> PlaceFeature:
-    """Validate, authorise, store and audit a new feature; returns it (committed)."""
+                   crs: str = "wgs84", action: str = "create", note: str | None = None,
+                   commit: bool = True) -> PlaceFeature:
+    """Validate, authorise, store and audit a new feature; returns it (committed).
+
+    ``action``/``note`` label the audit entry (``import``, ``revert``); with
+    ``commit=False`` the caller commits, so that a file import is one transaction.
+    """
     model = resource_model(resource)
     geom, props, _ = parse_feature(resource, body, crs=crs)
     assert geom is not None
@@ -142,8 +147,10 @@ def create_feature(session: Session, actor: Actor, resource: str, body: Any, *,
     session.add(row)
     session.flush()
     audit.record(session, actor=actor.name, user_id=actor.user.id if actor.user else None,
-                 action="create", table=resource, feature_id=row.id, after=to_feature(resource, row))
-    session.commit()
+                 action=action, table=resource, feature_id=row.id, after=to_feature(resource, row),
+                 note=note)
+    if commit:
+        session.commit()
     return row
 
 
@@ -159,8 +166,10 @@ def _check_version(row: PlaceFeature, version: int | None) -> None:
 
 
 def update_feature(session: Session, actor: Actor, resource: str, feature_id: int, body: Any, *,
-                   crs: str = "wgs84", if_match: int | None = None) -> PlaceFeature:
-    """Validate, authorise, version-check, store and audit a change to a feature."""
+                   crs: str = "wgs84", if_match: int | None = None, action: str = "update",
+                   note: str | None = None, commit: bool = True) -> PlaceFeature:
+    """Validate, authorise, version-check, store and audit a change to a feature
+    (``action``, ``note`` and ``commit`` as for ``create_feature``)."""
     row = get_feature(session, resource, feature_id)
     before = to_feature(resource, row)
     geom, props, version = parse_feature(resource, body, crs=crs, current=row)
@@ -176,15 +185,18 @@ def update_feature(session: Session, actor: Actor, resource: str, feature_id: in
         row.edited = True
     session.flush()
     audit.record(session, actor=actor.name, user_id=actor.user.id if actor.user else None,
-                 action="update", table=resource, feature_id=row.id, before=before,
-                 after=to_feature(resource, row))
-    session.commit()
+                 action=action, table=resource, feature_id=row.id, before=before,
+                 after=to_feature(resource, row), note=note)
+    if commit:
+        session.commit()
     return row
 
 
 def delete_feature(session: Session, actor: Actor, resource: str, feature_id: int, *,
-                   version: int | None = None) -> None:
-    """Authorise, version-check (when a version is given), delete and audit a feature."""
+                   version: int | None = None, action: str = "delete",
+                   note: str | None = None, commit: bool = True) -> None:
+    """Authorise, version-check (when a version is given), delete and audit a feature
+    (``action``, ``note`` and ``commit`` as for ``create_feature``)."""
     row = get_feature(session, resource, feature_id)
     if version is not None:
         _check_version(row, version)
@@ -194,5 +206,6 @@ def delete_feature(session: Session, actor: Actor, resource: str, feature_id: in
     before = to_feature(resource, row)
     session.delete(row)
     audit.record(session, actor=actor.name, user_id=actor.user.id if actor.user else None,
-                 action="delete", table=resource, feature_id=feature_id, before=before)
-    session.commit()
+                 action=action, table=resource, feature_id=feature_id, before=before, note=note)
+    if commit:
+        session.commit()
