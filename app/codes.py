@@ -253,11 +253,13 @@ def require_code(session: Session, row: PlaceFeature) -> str:
         raise InvalidCode(f"{label}不属于任何小区，还不能编码",
                           f"{label} belongs to no compound, so it has no code yet",
                           details={"reason": "no_community"})
+    which_zh = "" if row is community else f"{label}"
+    which_en = "it" if row is community else label
     raise InvalidCode(
-        f"小区“{community.name}”还没有设置区划（9位街道或12位社区代码），{label}还不能编码；"
+        f"小区“{community.name}”还没有设置区划（9位街道或12位社区代码），{which_zh}还不能编码；"
         "请先设置区划：导入时用 --division，或在编辑器里填写小区的区划代码",
         f"compound {community.name!r} has no division (9-digit street or 12-digit committee) "
-        f"yet, so {label} has no code; set it first (import-osm --division, or edit the "
+        f"yet, so {which_en} has no code; set it first (import-osm --division, or edit the "
         "compound's division_code)", details={"reason": "no_division"})
 
 
@@ -285,7 +287,8 @@ def place_label(session: Session, row: PlaceFeature) -> str:
     if isinstance(row, Building):
         return building_label(row.number, row.name)
     if isinstance(row, Gate):
-        return gate_label(row.number, row.name)
+        number = row.number or (str(parse_code(row.code).gate) if row.code else None)
+        return gate_label(number, row.name)
     return getattr(row, "name", "") or ""
 
 
