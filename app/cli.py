@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.commands import database, importing, plates
+from app.commands import database, demo, importing, plates
 
 
 def register_commands(app: Flask) -> None:
     """Attach all CLI commands to ``app``."""
-    for module in (database, importing, plates):
+    for module in (database, importing, demo, plates):
         for command in module.COMMANDS:
             app.cli.add_command(command)
