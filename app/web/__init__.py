@@ -7,3 +7,4 @@ from flask import Blueprint
 bp = Blueprint("web", __name__)
 
 from app.web import landing  # noqa: E402,F401  (registers the views)
+from app.web import keys, plates_download, scan  # noqa: E402,F401
