@@ -1,0 +1,220 @@
+"""Compiled shortest-path search over the access network (numba).
+
+The search runs on states ``2 * node + layer`` where layer 0 is riding the e-bike and
+layer 1 walking. Edges come from two CSR adjacency structures, the street graph's
+(``b_*``, nodes below ``n_base`` only) and the overlay of compound layers (``o_*``),
+each with a cost per layer (``inf`` = not allowed). An overlay edge may be a gate
+passage (``o_gate >= 0``): it is open in a layer only if ``gate_ok`` has that layer's
+bit. At a node with a finite ``park`` cost the search may switch from riding to
+walking (leaving the e-bike); never back.
+
+It is A* when ``tx``/``ty`` hold target coordinates (the heuristic is the straight
+distance at the layer's top speed, admissible and consistent), Dijkstra when empty.
+It stops when ``n_need`` targets are settled or the cost passes ``limit``.
+
+Per-query state lives in a workspace whose arrays are reused: a stamp per state
+tells whether its distance belongs to the current query, so a query costs what it
+explores, never the size of the graph.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+PARK_EDGE = -2
+SEED_EDGE = -1
+
+
+@njit(cache=True, inline="always")
+def _push(heap_key, heap_val, size, key, val):
+    i = size
+    heap_key[i] = key
+    heap_val[i] = val
+    while i > 0:
+        parent = (i - 1) >> 1
+        if heap_key[parent] <= key:
+            break
+        heap_key[i] = heap_key[parent]
+        heap_val[i] = heap_val[parent]
+        i = parent
+    heap_key[i] = key
+    heap_val[i] = val
+    return size + 1
+
+
+@njit(cache=True, inline="always")
+def _pop(heap_key, heap_val, size):
+    key = heap_key[0]
+    val = heap_val[0]
+    size -= 1
+    if size > 0:
+        last_key = heap_key[size]
+        last_val = heap_val[size]
+        i = 0
+        while True:
+            child = 2 * i + 1
+            if child >= size:
+                break
+            if child + 1 < size and heap_key[child + 1] < heap_key[child]:
+                child += 1
+            if heap_key[child] >= last_key:
+                break
+            heap_key[i] = heap_key[child]
+            heap_val[i] = heap_val[child]
+            i = child
+        heap_key[i] = last_key
+        heap_val[i] = last_val
+    return key, val, size
+
+
+@njit(cache=True, inline="always")
+def _heuristic(node, layer, x, y, tx, ty, inv_speed):
+    if tx.shape[0] == 0:
+        return 0.0
+    best = np.inf
+    for k in range(tx.shape[0]):
+        dx = x[node] - tx[k]
+        dy = y[node] - ty[k]
+        d = np.sqrt(dx * dx + dy * dy)
+        if d < best:
+            best = d
+    return best * inv_speed[layer]
+
+
+@njit(cache=True)
+def search(n_base, b_indptr, b_head, b_cost, o_indptr, o_head, o_cost, o_gate,
+           park, gate_ok, x, y, seeds, seed_cost, targets, n_need, tx, ty, inv_speed,
+           limit, dist, pred, pred_edge, stamp, done, gen, heap_key, heap_val):
+    """Search from ``seeds`` (states) at ``seed_cost``; returns the settled targets in
+    order (states) and the number of states settled. ``b_cost``/``o_cost`` have shape
+    (edges, 2). Fills ``dist``/``pred``/``pred_edge`` for the states it reaches."""
+    n_edges_base = b_head.shape[0]
+    size = 0
+    for i in range(seeds.shape[0]):
+        s = seeds[i]
+        c = seed_cost[i]
+        if stamp[s] != gen or c < dist[s]:
+            stamp[s] = gen
+            dist[s] = c
+            pred[s] = -1
+            pred_edge[s] = SEED_EDGE
+            size = _push(heap_key, heap_val, size,
+                         c + _heuristic(s >> 1, s & 1, x, y, tx, ty, inv_speed), s)
+    found = np.empty(targets.shape[0], dtype=np.int64)
+    n_found = 0
+    settled = 0
+    # Targets are marked by a negative stamp trick: done[s] == -gen means "target".
+    for i in range(targets.shape[0]):
+        done[targets[i]] = -gen
+    while size > 0:
+        key, s, size = _pop(heap_key, heap_val, size)
+        if done[s] == gen:
+            continue
+        g = dist[s]
+        if g > limit:
+            break
+        was_target = done[s] == -gen
+        done[s] = gen
+        settled += 1
+        if was_target:
+            found[n_found] = s
+            n_found += 1
+            if n_found >= n_need:
+                break
+        node = s >> 1
+        layer = s & 1
+        if layer == 0 and park[node] < np.inf:
+            t = s + 1
+            c = g + park[node]
+            if done[t] != gen and (stamp[t] != gen or c < dist[t]):
+                stamp[t] = gen
+                dist[t] = c
+                pred[t] = s
+                pred_edge[t] = PARK_EDGE
+                size = _push(heap_key, heap_val, size,
+                             c + _heuristic(node, 1, x, y, tx, ty, inv_speed), t)
+        if node < n_base:
+            for e in range(b_indptr[node], b_indptr[node + 1]):
+                w = b_cost[e, layer]
+                if w == np.inf:
+                    continue
+                t = 2 * b_head[e] + layer
+                c = g + w
+                if done[t] != gen and (stamp[t] != gen or c < dist[t]):
+                    stamp[t] = gen
+                    dist[t] = c
+                    pred[t] = s
+                    pred_edge[t] = e
+                    size = _push(heap_key, heap_val, size,
+                                 c + _heuristic(b_head[e], layer, x, y, tx, ty, inv_speed), t)
+        for f in range(o_indptr[node], o_indptr[node + 1]):
+            w = o_cost[f, layer]
+            if w == np.inf:
+                continue
+            gate = o_gate[f]
+            if gate >= 0 and (gate_ok[gate] >> layer) & 1 == 0:
+                continue
+            t = 2 * o_head[f] + layer
+            c = g + w
+            if done[t] != gen and (stamp[t] != gen or c < dist[t]):
+                stamp[t] = gen
+                dist[t] = c
+                pred[t] = s
+                pred_edge[t] = n_edges_base + f
+                size = _push(heap_key, heap_val, size,
+                             c + _heuristic(o_head[f], layer, x, y, tx, ty, inv_speed), t)
+    for i in range(targets.shape[0]):
+        if done[targets[i]] == -gen:
+            done[targets[i]] = 0
+    return found[:n_found], settled
+
+
+@njit(cache=True)
+def trace(state, pred, pred_edge):
+    """States and edges (``PARK_EDGE`` for a switch to walking) from a seed to ``state``."""
+    n = 0
+    s = state
+    while s >= 0:
+        n += 1
+        s = pred[s]
+    states = np.empty(n, dtype=np.int64)
+    edges = np.empty(n, dtype=np.int64)
+    s = state
+    for i in range(n - 1, -1, -1):
+        states[i] = s
+        edges[i] = pred_edge[s]
+        s = pred[s]
+    return states, edges
+
+
+@njit(cache=True)
+def settled_costs(nodes_n, stamp, done, dist, gen, limit):
+    """Cheapest settled cost per node over both layers (``inf`` if not reached)."""
+    best = np.full(nodes_n, np.inf)
+    for s in range(2 * nodes_n):
+        if done[s] == gen and dist[s] <= limit:
+            node = s >> 1
+            if dist[s] < best[node]:
+                best[node] = dist[s]
+    return best
+
+
+class Workspace:
+    """Reusable per-query arrays for a network of ``n_nodes`` and ``n_edges``."""
+
+    def __init__(self, n_nodes: int, n_edges: int) -> None:
+        states = 2 * n_nodes
+        self.dist = np.empty(states, dtype=np.float64)
+        self.pred = np.empty(states, dtype=np.int64)
+        self.pred_edge = np.empty(states, dtype=np.int64)
+        self.stamp = np.zeros(states, dtype=np.int64)
+        self.done = np.zeros(states, dtype=np.int64)
+        capacity = 2 * n_edges + states + 64
+        self.heap_key = np.empty(capacity, dtype=np.float64)
+        self.heap_val = np.empty(capacity, dtype=np.int64)
+        self.gen = 0
+
+    def next_gen(self) -> int:
+        self.gen += 1
+        return self.gen

@@ -1,0 +1,86 @@
+"""A uniform grid over boxes in a local metric plane: which items lie near a point.
+
+Items are points or straight segments given as (x0, y0, x1, y1) in metres. The grid
+is three numpy arrays (cell → items in CSR order), cheap to build and to query.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class GridIndex:
+    """Items (segments or points) bucketed into square cells of ``cell_m`` metres."""
+
+    def __init__(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
+                 *, cell_m: float = 100.0) -> None:
+        self.x0, self.y0 = np.asarray(x0, dtype=np.float64), np.asarray(y0, dtype=np.float64)
+        self.x1, self.y1 = np.asarray(x1, dtype=np.float64), np.asarray(y1, dtype=np.float64)
+        self.cell = float(cell_m)
+        lo_x, hi_x = np.minimum(self.x0, self.x1), np.maximum(self.x0, self.x1)
+        lo_y, hi_y = np.minimum(self.y0, self.y1), np.maximum(self.y0, self.y1)
+        self.ox = float(lo_x.min()) if len(lo_x) else 0.0
+        self.oy = float(lo_y.min()) if len(lo_y) else 0.0
+        gx0, gx1 = self._gx(lo_x), self._gx(hi_x)
+        gy0, gy1 = self._gy(lo_y), self._gy(hi_y)
+        self.nx = int(gx1.max()) + 1 if len(gx1) else 1
+        self.ny = int(gy1.max()) + 1 if len(gy1) else 1
+        span_x, span_y = gx1 - gx0 + 1, gy1 - gy0 + 1
+        counts = span_x * span_y
+        item = np.repeat(np.arange(len(counts)), counts)
+        offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        cx = gx0[item] + offset % span_x[item]
+        cy = gy0[item] + offset // span_x[item]
+        cells = cy * self.nx + cx
+        order = np.argsort(cells, kind="stable")
+        self.items = item[order].astype(np.int64)
+        self.start = np.searchsorted(cells[order], np.arange(self.nx * self.ny + 1))
+
+    def _gx(self, x: np.ndarray) -> np.ndarray:
+        return np.floor((np.asarray(x) - self.ox) / self.cell).astype(np.int64)
+
+    def _gy(self, y: np.ndarray) -> np.ndarray:
+        return np.floor((np.asarray(y) - self.oy) / self.cell).astype(np.int64)
+
+    def query_box(self, minx: float, miny: float, maxx: float, maxy: float) -> np.ndarray:
+        """Ids of items whose cells meet the box (a superset of the items in it; an item
+        spanning several cells may appear more than once)."""
+        gx0 = max(int(self._gx(minx)), 0)
+        gy0 = max(int(self._gy(miny)), 0)
+        gx1 = min(int(self._gx(maxx)), self.nx - 1)
+        gy1 = min(int(self._gy(maxy)), self.ny - 1)
+        if gx0 > gx1 or gy0 > gy1:
+            return np.empty(0, dtype=np.int64)
+        parts = [self.items[self.start[row * self.nx + gx0]:self.start[row * self.nx + gx1 + 1]]
+                 for row in range(gy0, gy1 + 1)]
+        return np.concatenate(parts)
+
+    def nearest(self, x: float, y: float, *, max_m: float,
+                mask: np.ndarray | None = None) -> tuple[int, float, float]:
+        """The item nearest to (x, y) within ``max_m``: (id, distance m, fraction along).
+
+        ``mask`` (bool per item) restricts the candidates. Returns (-1, inf, 0) if none.
+        The fraction is where the nearest point lies from (x0, y0) to (x1, y1).
+        """
+        ids = self.query_box(x - max_m, y - max_m, x + max_m, y + max_m)
+        if mask is not None and len(ids):
+            ids = ids[mask[ids]]
+        if len(ids) == 0:
+            return -1, float("inf"), 0.0
+        dist, frac = point_segment(x, y, self.x0[ids], self.y0[ids], self.x1[ids], self.y1[ids])
+        best = int(np.argmin(dist))
+        if dist[best] > max_m:
+            return -1, float("inf"), 0.0
+        return int(ids[best]), float(dist[best]), float(frac[best])
+
+
+def point_segment(px: float, py: float, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray,
+                  y1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (m) from (px, py) to each segment and the fraction (0..1) of the
+    nearest point along it."""
+    dx, dy = x1 - x0, y1 - y0
+    len2 = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(len2 > 0, ((px - x0) * dx + (py - y0) * dy) / len2, 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    return np.hypot(x0 + t * dx - px, y0 + t * dy - py), t
