@@ -32,6 +32,8 @@ OSM_DIR = DATA_DIR / "osm"
 GATE_MATCH_DISTANCE_M = _float("GATE_MATCH_DISTANCE_M", 30.0)
 # A road crossing a boundary with no gate within this distance gets an inferred gate.
 INFERRED_GATE_MIN_SPACING_M = _float("INFERRED_GATE_MIN_SPACING_M", 25.0)
+# A road ending this close to a boundary without crossing it leads to an inferred gate.
+ROAD_END_GATE_DISTANCE_M = _float("ROAD_END_GATE_DISTANCE_M", 12.0)
 # Smallest compound polygon imported, square metres (drops slivers and mis-tags).
 MIN_COMMUNITY_AREA_M2 = _float("MIN_COMMUNITY_AREA_M2", 2000.0)
 
@@ -47,6 +49,30 @@ EBIKE_INSIDE_SPEED_KMH = _float("EBIKE_INSIDE_SPEED_KMH", 10.0)
 WALK_SPEED_MS = _float("WALK_SPEED_MS", 1.3)
 GATE_DELAY_S = _float("GATE_DELAY_S", 20.0)
 PARKING_DELAY_S = _float("PARKING_DELAY_S", 30.0)
+# Extra cost of leaving the e-bike on the street or at a gate instead of at a parking
+# facility or the door: a facility up to this many seconds' walk further is preferred.
+STREET_PARKING_PENALTY_S = _float("STREET_PARKING_PENALTY_S", 60.0)
+# A road segment crossing a compound boundary within this distance of one of its gates
+# passes through that gate; other crossings are walls and are cut.
+GATE_PASSAGE_SNAP_M = _float("GATE_PASSAGE_SNAP_M", 30.0)
+# A gate with no road through it is linked to the nearest road within this distance.
+GATE_CONNECT_MAX_M = _float("GATE_CONNECT_MAX_M", 80.0)
+# A start point farther than this from any road is refused.
+ROUTE_SNAP_MAX_M = _float("ROUTE_SNAP_MAX_M", 300.0)
+# Ends of office-drawn paths join the network within this distance.
+OFFICE_PATH_SNAP_M = _float("OFFICE_PATH_SNAP_M", 8.0)
+# Nearest-facility search: the farthest it looks, seconds, and most results.
+NEAREST_MAX_S = _float("NEAREST_MAX_S", 1800.0)
+NEAREST_MAX_K = _int("NEAREST_MAX_K", 20)
+# Isochrones: the longest allowed, minutes, and the smallest hole/indent kept, metres.
+ISOCHRONE_MAX_MINUTES = _float("ISOCHRONE_MAX_MINUTES", 30.0)
+ISOCHRONE_DETAIL_M = _float("ISOCHRONE_DETAIL_M", 60.0)
+# Local time of gate and facility opening hours.
+LOCAL_TIMEZONE = os.environ.get("YOULU_LOCAL_TIMEZONE", "Asia/Shanghai")
+# Highway classes, speeds and labels of the e-bike and walking networks.
+ROUTING_MODES_FILE = DATA_DIR / "routing" / "modes.json"
+# Compiled street graphs are cached here (the app uses its CACHE_DIR/routing).
+ROUTING_CACHE_DIR = _path("ROUTING_CACHE_DIR", PROJECT_ROOT / "instance" / "cache" / "routing")
 
 # --- Office editor checks -----------------------------------------------------------
 # A gate farther than this from its compound's boundary is pointed out while editing.
@@ -102,3 +128,23 @@ PLANNER_REACH_MINUTES = [int(m) for m in os.environ.get(
 FRIENDLINESS_REACH_M = _float("FRIENDLINESS_REACH_M", 500.0)
 # Resolution of PNG posters, dots per inch.
 POSTER_DPI = _int("POSTER_DPI", 200)
+
+# --- Address resolver -------------------------------------------------------------
+# Generic words of compound and division names (小区, 住宅区; 市, 区, 街道).
+ADDRESS_WORDS_FILE = DATA_DIR / "address_words.json"
+# Confidences are 0–1. The best candidate is "matched" only with at least this
+# confidence and this lead over the best candidate that is a different place.
+RESOLVE_MATCH_MIN = _float("RESOLVE_MATCH_MIN", 0.7)
+RESOLVE_MARGIN = _float("RESOLVE_MARGIN", 0.15)
+# Weaker place-name matches are not listed at all.
+RESOLVE_CANDIDATE_MIN = _float("RESOLVE_CANDIDATE_MIN", 0.5)
+# A compound (building) offered when the building (unit) asked for is not in it.
+RESOLVE_PARTIAL_FACTOR = _float("RESOLVE_PARTIAL_FACTOR", 0.5)
+# A building answered for a unit when none of its doors is mapped.
+RESOLVE_UNMAPPED_UNIT_FACTOR = _float("RESOLVE_UNMAPPED_UNIT_FACTOR", 0.9)
+# Buildings found by number alone (no compound named): always ambiguous.
+RESOLVE_NO_PLACE_CONFIDENCE = _float("RESOLVE_NO_PLACE_CONFIDENCE", 0.4)
+# Longest query accepted, characters; candidates returned by default and at most.
+RESOLVE_MAX_QUERY_CHARS = _int("RESOLVE_MAX_QUERY_CHARS", 200)
+RESOLVE_DEFAULT_LIMIT = _int("RESOLVE_DEFAULT_LIMIT", 5)
+RESOLVE_MAX_LIMIT = _int("RESOLVE_MAX_LIMIT", 50)
