@@ -8,8 +8,9 @@ street, or when a feature moves to another compound; the old code is then kept i
 ``retired_codes`` so that old plates still resolve, and it is never given out again.
 
 Numbers: a building or unit whose number is a plain integer gets that number when it is
-free (3号楼 → ``-003``); one without a usable number counts down from the top (``-999``,
-``-99``) so it does not take a number a numbered neighbour needs later. Compounds and
+free (3号楼 → ``-003``); one without a usable number, or whose number is taken, counts
+down from the top (``-999``, ``-99``) so it does not take a number a numbered neighbour
+needs later. Compounds and
 gates count up from 1.
 """
 
@@ -125,8 +126,7 @@ class _Allocator:
             return
         preferred = parse_code(row.code).building if row.code else number_value(row.number)
         taken = self._taken("buildings", prefix, "d" * BUILDING_DIGITS)
-        number = self._number(taken, BUILDING_DIGITS, preferred,
-                              count_down=preferred is None, what="楼栋")
+        number = self._number(taken, BUILDING_DIGITS, preferred, count_down=True, what="楼栋")
         self._set(row, f"{prefix}-{number:0{BUILDING_DIGITS}d}")
         if row.id is not None:
             for unit in self.session.scalars(select(Unit).where(Unit.building_id == row.id)):
@@ -149,8 +149,7 @@ class _Allocator:
             return
         preferred = parse_code(row.code).unit if row.code else number_value(row.number)
         taken = self._taken("units", prefix, "d" * UNIT_DIGITS)
-        number = self._number(taken, UNIT_DIGITS, preferred, count_down=preferred is None,
-                              what="单元")
+        number = self._number(taken, UNIT_DIGITS, preferred, count_down=True, what="单元")
         self._set(row, f"{prefix}-{number:0{UNIT_DIGITS}d}")
 
     def place(self, row: PlaceFeature) -> None:
@@ -292,11 +291,20 @@ def place_label(session: Session, row: PlaceFeature) -> str:
     return getattr(row, "name", "") or ""
 
 
+def _address_division(community: Community) -> str | None:
+    """The most specific division known for a compound: its code's committee when set,
+    else its division code."""
+    if community.code:
+        parsed = parse_code(community.code)
+        return parsed.committee if parsed.committee_set else parsed.street
+    return community.division_code
+
+
 def full_address(session: Session, row: PlaceFeature) -> str:
     """``北京市海淀区学院路街道 双泉嘉苑 3号楼 2单元``: division, compound, place."""
     community = community_of(session, row)
     division = ""
-    if community is not None and community.division_code:
-        division = division_full_name(session, community.division_code)
+    if community is not None and (code := _address_division(community)):
+        division = division_full_name(session, code)
     parts = [place_label(session, row)] if not isinstance(row, Community) else []
     return format_address(division, community.name if community else "", *parts)
