@@ -84,11 +84,14 @@ def _heuristic(node, layer, x, y, tx, ty, inv_speed):
 
 @njit(cache=True)
 def search(n_base, b_indptr, b_head, b_cost, o_indptr, o_head, o_cost, o_gate,
-           park, gate_ok, x, y, seeds, seed_cost, targets, n_need, tx, ty, inv_speed,
-           limit, dist, pred, pred_edge, stamp, done, gen, heap_key, heap_val):
+           park, park_node, park_node_cost, gate_ok, x, y, seeds, seed_cost, targets, n_need,
+           tx, ty, inv_speed, limit, dist, pred, pred_edge, stamp, done, gen, heap_key,
+           heap_val):
     """Search from ``seeds`` (states) at ``seed_cost``; returns the settled targets in
     order (states) and the number of states settled. ``b_cost``/``o_cost`` have shape
-    (edges, 2). Fills ``dist``/``pred``/``pred_edge`` for the states it reaches."""
+    (edges, 2). ``park_node`` parks at ``park_node_cost`` instead of its ``park`` cost
+    (the destination door). Fills ``dist``/``pred``/``pred_edge`` for the states it
+    reaches."""
     n_edges_base = b_head.shape[0]
     size = 0
     for i in range(seeds.shape[0]):
@@ -124,9 +127,10 @@ def search(n_base, b_indptr, b_head, b_cost, o_indptr, o_head, o_cost, o_gate,
                 break
         node = s >> 1
         layer = s & 1
-        if layer == 0 and park[node] < np.inf:
+        park_cost = park_node_cost if node == park_node else park[node]
+        if layer == 0 and park_cost < np.inf:
             t = s + 1
-            c = g + park[node]
+            c = g + park_cost
             if done[t] != gen and (stamp[t] != gen or c < dist[t]):
                 stamp[t] = gen
                 dist[t] = c

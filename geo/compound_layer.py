@@ -26,7 +26,8 @@ from geo.spatial import GridIndex
 
 # Kinds of layer edges (street-graph edges are STREET or INSIDE).
 STREET, INSIDE, GATE, LINK, PATH, COURTYARD = range(6)
-# Parking at a node: not allowed, on the street (penalised), at a facility or the door.
+# Parking at a node: not allowed, on the street or at a door (penalised; the route's own
+# door is not, see geo.routing), or at a parking facility.
 NO_PARKING, STREET_PARKING, GOOD_PARKING = 0, 1, 2
 _PATH_MODES = {"foot": WALK, "ebike": RIDE, "both": RIDE | WALK}
 
@@ -214,7 +215,7 @@ class _Builder:
             self._gates()
             self._nav()
         for door in doors:
-            self.layer.doors[door.key] = self._point(door.lon, door.lat, GOOD_PARKING)
+            self.layer.doors[door.key] = self._point(door.lon, door.lat, STREET_PARKING)
         for facility in facilities:
             park = GOOD_PARKING if facility.kind == "parking" else NO_PARKING
             self.layer.facilities[facility.id] = self._point(facility.lon, facility.lat, park)

@@ -21,9 +21,11 @@ from geo._search import PARK_EDGE, search, trace
 from geo.access import Door
 from geo.compound_layer import LINK
 from geo.errors import InvalidCoordinates, NotFound, NoRoute
+from geo.graph import RIDE
 from geo.instructions import Piece, Step, bearing, distance_text, steps
 from geo.network import RIDE_LAYER, WALK_LAYER, AccessNetwork, Snapshot, inside_speed_ms, ride_speed_ms
 from geo.opening_hours import gate_state, local_time, reason_text
+from geo.spatial import point_segment
 
 # The heuristic is scaled down a little so that plane distances never overestimate.
 _HEURISTIC_SLACK = 0.99
@@ -70,13 +72,16 @@ def snap_start(snap: Snapshot, lon: float, lat: float) -> Start:
         if where < 0:
             same &= np.asarray(street.node_main)[a] | np.asarray(street.node_main)[b]
         ids = ids[same]
-    from geo.spatial import point_segment
     if len(ids):
         g = index.segments
         dist, frac = point_segment(x, y, g.x0[ids], g.y0[ids], g.x1[ids], g.y1[ids])
-        for k in np.argsort(dist):
+        # A rider is on an e-bike: a road open to riding wins over a footway that is
+        # only a little nearer.
+        rideable = ((index.seg_ab[ids] | index.seg_ba[ids]) & RIDE) > 0
+        rank = dist + np.where(rideable, 0.0, settings.SNAP_PREFER_RIDE_M)
+        for k in np.argsort(rank):
             if dist[k] > max_m:
-                break
+                continue
             start = _seeds(snap, int(ids[k]), float(frac[k]), lon, lat, float(dist[k]), where)
             if start is not None:
                 return start
@@ -115,8 +120,10 @@ def _seeds(snap: Snapshot, seg: int, frac: float, lon: float, lat: float, dist: 
 
 def run_search(snap: Snapshot, seeds: np.ndarray, seed_cost: np.ndarray, targets: np.ndarray,
                *, n_need: int, gate_ok: np.ndarray, limit: float = np.inf,
-               heuristic_nodes: list[int] | None = None) -> tuple[np.ndarray, Any]:
-    """Run the compiled search; returns (settled targets, workspace)."""
+               heuristic_nodes: list[int] | None = None,
+               door: int = -1) -> tuple[np.ndarray, Any]:
+    """Run the compiled search; returns (settled targets, workspace). ``door`` is the
+    node where parking costs only ``PARKING_DELAY_S`` (the destination)."""
     ws = snap.workspace()
     gen = ws.next_gen()
     street = snap.street
@@ -125,7 +132,8 @@ def run_search(snap: Snapshot, seeds: np.ndarray, seed_cost: np.ndarray, targets
     ty = np.asarray([snap.y[n] for n in nodes], dtype=np.float64)
     found, _settled = search(
         snap.n_base, street.indptr, street.head, snap.b_cost, snap.o_indptr, snap.o_head,
-        snap.o_cost, snap.o_gate, snap.park, gate_ok, snap.x, snap.y, seeds, seed_cost,
+        snap.o_cost, snap.o_gate, snap.park, door, settings.PARKING_DELAY_S, gate_ok,
+        snap.x, snap.y, seeds, seed_cost,
         targets, n_need, tx, ty, _inv_speed(snap, bool(nodes)), limit, ws.dist, ws.pred,
         ws.pred_edge, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
     return found, ws
@@ -340,7 +348,7 @@ def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tupl
     nav = snap.nav.get(compound) if compound >= 0 else None
     targets = [target] + ([2 * nav + RIDE_LAYER] if nav is not None else [])
     found, ws = run_search(snap, origin.seeds, origin.seed_cost, np.asarray(targets, np.int64),
-                           n_need=len(targets), gate_ok=gate_ok,
+                           n_need=len(targets), gate_ok=gate_ok, door=door_node,
                            heuristic_nodes=[door_node] + ([nav] if nav is not None else []))
     if target not in set(found.tolist()):
         raise _no_route(snap, compound, when, has_pass, door_info)
@@ -401,7 +409,7 @@ def _saved(snap: Snapshot, nav: int, target: int, gate_ok: np.ndarray, door_node
     centroid and finding the way to the door from there."""
     found, ws = run_search(snap, np.asarray([2 * nav + RIDE_LAYER], np.int64), np.zeros(1),
                            np.asarray([target], np.int64), n_need=1, gate_ok=gate_ok,
-                           heuristic_nodes=[door_node])
+                           heuristic_nodes=[door_node], door=door_node)
     if len(found) == 0:
         return None
     rest_len, rest_time = _length_time(snap, _trace(ws, target))

@@ -59,6 +59,8 @@ GATE_PASSAGE_SNAP_M = _float("GATE_PASSAGE_SNAP_M", 30.0)
 GATE_CONNECT_MAX_M = _float("GATE_CONNECT_MAX_M", 80.0)
 # A start point farther than this from any road is refused.
 ROUTE_SNAP_MAX_M = _float("ROUTE_SNAP_MAX_M", 300.0)
+# A start snaps to a road open to e-bikes unless a footway is this much nearer.
+SNAP_PREFER_RIDE_M = _float("SNAP_PREFER_RIDE_M", 30.0)
 # Ends of office-drawn paths join the network within this distance.
 OFFICE_PATH_SNAP_M = _float("OFFICE_PATH_SNAP_M", 8.0)
 # Nearest-facility search: the farthest it looks, seconds, and most results.
@@ -148,3 +150,9 @@ RESOLVE_NO_PLACE_CONFIDENCE = _float("RESOLVE_NO_PLACE_CONFIDENCE", 0.4)
 RESOLVE_MAX_QUERY_CHARS = _int("RESOLVE_MAX_QUERY_CHARS", 200)
 RESOLVE_DEFAULT_LIMIT = _int("RESOLVE_DEFAULT_LIMIT", 5)
 RESOLVE_MAX_LIMIT = _int("RESOLVE_MAX_LIMIT", 50)
+# When a text names some place exactly, looser matches (typo, abbreviation, extra words)
+# of other places count for this share of their score.
+RESOLVE_EXACT_SHADOW = _float("RESOLVE_EXACT_SHADOW", 0.6)
+# The resolver's index is rebuilt when places change, and at the latest after this long
+# (committee names are not watched), seconds.
+RESOLVE_INDEX_MAX_AGE_S = _float("RESOLVE_INDEX_MAX_AGE_S", 600.0)
