@@ -15,6 +15,7 @@ from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 
 if TYPE_CHECKING:
+    from geo.compound_layer import StreetIndex
     from geo.osm_import import OsmExtract
 
 RIDER_ACCESS = ("open", "pass", "closed")
@@ -129,13 +130,13 @@ class AccessData:
         return replace(self, compounds=compounds)
 
 
-def access_data_from_extract(extract: OsmExtract) -> AccessData:
-    """Access data straight from an OSM extract read by ``geo.osm_import``.
-
-    Ids are OSM ids. Buildings without a unit door get a door at the point of their
-    outline nearest their compound's paths (see ``geo.routing.building_door``) only in
-    the app; here every OSM unit door becomes a ``Door``.
+def access_data_from_extract(extract: OsmExtract, *, index: StreetIndex | None = None
+                             ) -> AccessData:
+    """Access data straight from an OSM extract read by ``geo.osm_import`` (tests, the
+    benchmark). Ids are OSM ids. Every unit door becomes a ``Door``; with ``index``,
+    so does each building without one, at ``entrance_point`` of its outline.
     """
+    from geo.compound_layer import entrance_point
     features = extract.features
     gates_of: dict[int, list[Gate]] = {}
     for g in features["gate"]:
@@ -156,6 +157,15 @@ def access_data_from_extract(extract: OsmExtract) -> AccessData:
              building_id=u.parent[2] if u.parent else None,
              label=f"{u.attrs['number']}单元" if u.attrs.get("number") else "单元门")
         for u in features["unit"])
+    if index is not None:
+        with_units = {u.parent[2] for u in features["unit"] if u.parent}
+        doors += tuple(
+            Door(id=b.osm_id, lon=lon, lat=lat, kind="building",
+                 compound_id=b.parent[2] if b.parent else None,
+                 label=b.attrs.get("name") or (f"{b.attrs['number']}号楼" if b.attrs.get("number")
+                                               else "楼栋入口"))
+            for b in features["building"] if b.osm_id not in with_units
+            for lon, lat in [entrance_point(index, b.geom)])
     facilities = tuple(
         Facility(id=f.osm_id, kind=f.attrs["kind"], lon=f.geom.x, lat=f.geom.y,
                  compound_id=f.parent[2] if f.parent else None, name=f.attrs.get("name"),

@@ -65,6 +65,27 @@ class StreetIndex:
         return np.sort(inside[~self.node_public[inside]])
 
 
+def entrance_point(index: StreetIndex, outline: BaseGeometry, *,
+                   search_m: float = 150.0) -> tuple[float, float]:
+    """Where a building without a mapped unit door is entered: the point of its outline
+    (WGS-84) nearest to the nearest walkable segment; its centroid if none is near."""
+    street = index.street
+    shape = to_plane(street, outline)
+    c = shape.centroid
+    ids = index.segments.query_box(c.x - search_m, c.y - search_m, c.x + search_m, c.y + search_m)
+    ids = ids[((index.seg_ab[ids] | index.seg_ba[ids]) & WALK) > 0]
+    if len(ids) == 0:
+        return float(outline.centroid.x), float(outline.centroid.y)
+    x, y = np.asarray(street.x), np.asarray(street.y)
+    lines = shapely.linestrings(np.stack([
+        np.column_stack([x[index.seg_a[ids]], y[index.seg_a[ids]]]),
+        np.column_stack([x[index.seg_b[ids]], y[index.seg_b[ids]]])], axis=1))
+    nearest = lines[int(np.argmin(shapely.distance(lines, shape)))]
+    point = shapely.shortest_line(shape.boundary, nearest).coords[0]
+    lon, lat = street.to_lonlat(point[0], point[1])
+    return float(lon), float(lat)
+
+
 def to_plane(street: StreetGraph, geom: BaseGeometry) -> BaseGeometry:
     """A WGS-84 geometry in the street graph's local metric plane."""
     return shapely.transform(geom, lambda xy: np.column_stack(street.to_plane(xy[:, 0], xy[:, 1])))
@@ -446,4 +467,4 @@ def build_layer(index: StreetIndex, compound: Compound | None, *, doors: list[Do
 
 
 __all__ = ["COURTYARD", "GATE", "INSIDE", "LINK", "PATH", "STREET", "Layer", "StreetIndex",
-           "build_layer", "to_plane"]
+           "build_layer", "entrance_point", "to_plane"]

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from geo import settings
+from geo.errors import InvalidImportFile
 from geo.graph import StreetGraph, compile_network, read_osm_network
 
 FORMAT_VERSION = 1
@@ -59,6 +60,8 @@ def load_street_graph(path: str | Path, *, cache_dir: str | Path | None = None) 
     Arrays come back memory-mapped read-only.
     """
     path = Path(path)
+    if not path.is_file():
+        raise InvalidImportFile(f"找不到文件“{path}”", f"no such file: {path}")
     cache_dir = Path(cache_dir or settings.ROUTING_CACHE_DIR)
     cache_dir.mkdir(parents=True, exist_ok=True)
     key = cache_key(path, cache_dir)

@@ -362,7 +362,7 @@ def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tupl
     entry = next((g for g in gates_used if snap.gates[g][1] == compound), None)
     saved = None
     if nav_path is not None and nav is not None:
-        saved = _saved(snap, nav, target, gate_ok, door_node, nav_path, distance, duration)
+        saved = _saved(snap, nav, target, gate_ok, door_node, nav_path, path, distance)
     result: dict[str, Any] = {
         "from": {"location": _round(start), "snapped": _round(origin.snapped),
                  "snap_distance_m": round(origin.snap_m, 1)},
@@ -404,20 +404,24 @@ def _length_time(snap: Snapshot, path: Path) -> tuple[float, float]:
 
 
 def _saved(snap: Snapshot, nav: int, target: int, gate_ok: np.ndarray, door_node: int,
-           nav_path: Path, distance: float, duration: float) -> dict[str, Any] | None:
-    """Metres and seconds saved against riding to the road point nearest the compound's
-    centroid and finding the way to the door from there."""
+           nav_path: Path, route: Path, distance: float) -> dict[str, Any] | None:
+    """What the route saves against riding to the road point nearest the compound's
+    centroid (where a navigation app leads) and finding the way to the door from there.
+
+    ``seconds`` compares search costs (travel time plus the parking penalty), so it is
+    never negative; ``metres`` may be, when the quicker way is longer.
+    """
     found, ws = run_search(snap, np.asarray([2 * nav + RIDE_LAYER], np.int64), np.zeros(1),
                            np.asarray([target], np.int64), n_need=1, gate_ok=gate_ok,
                            heuristic_nodes=[door_node], door=door_node)
     if len(found) == 0:
         return None
-    rest_len, rest_time = _length_time(snap, _trace(ws, target))
-    nav_len, nav_time = _length_time(snap, nav_path)
-    base_len, base_time = nav_len + rest_len, nav_time + rest_time
+    rest = _trace(ws, target)
+    base_len = _length_time(snap, nav_path)[0] + _length_time(snap, rest)[0]
+    base_cost = nav_path.cost + rest.cost
     return {"against": "compound_centroid", "centroid_point": _round(snap.lonlat(nav)),
-            "baseline_distance_m": round(base_len, 1), "baseline_duration_s": round(base_time, 1),
-            "metres": round(base_len - distance, 1), "seconds": round(base_time - duration, 1)}
+            "baseline_distance_m": round(base_len, 1), "baseline_cost_s": round(base_cost, 1),
+            "metres": round(base_len - distance, 1), "seconds": round(base_cost - route.cost, 1)}
 
 
 def _no_route(snap: Snapshot, compound: int, when: datetime, has_pass: bool,
