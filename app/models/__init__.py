@@ -15,6 +15,14 @@ from app.models.places import (
     Unit,
 )
 from app.models.plates import RetiredCode, RevokedPlate, SigningKey
+from app.models.riders import (
+    Device,
+    EntryEvent,
+    PassPolicy,
+    PhoneVerification,
+    Rider,
+    RiderPass,
+)
 
 __all__ = [
     "PLACE_MODELS",
@@ -23,15 +31,21 @@ __all__ = [
     "Base",
     "Building",
     "Community",
+    "Device",
     "Division",
+    "EntryEvent",
     "Facility",
     "Feature",
     "Gate",
     "Office",
+    "PassPolicy",
     "Path",
+    "PhoneVerification",
     "PlaceFeature",
     "RetiredCode",
     "RevokedPlate",
+    "Rider",
+    "RiderPass",
     "SigningKey",
     "Unit",
     "User",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, url_for
 from sqlalchemy import select
 
 from app.codes import community_of
@@ -22,7 +22,6 @@ from maps.mini_map import MapGate, compound_svg
 
 # Where the next steps live (routing API; check-in and reports are their own features).
 ROUTE_PATH = "/api/v1/route"
-CHECKIN_PATH = "/checkin/{code}"
 REPORT_PATH = "/report"
 STATUS = {"unknown_code": 404, "malformed": 400}
 
@@ -47,7 +46,8 @@ def _links(check: PlateCheck) -> dict[str, str | None]:
     if check.place is not None:
         links["route"] = f"{ROUTE_PATH}?{urlencode({'to': code})}"
         if check.verdict.genuine and isinstance(check.place, Gate):
-            links["checkin"] = CHECKIN_PATH.format(code=code)
+            # the rider pass page re-verifies the same signed path before any check-in
+            links["checkin"] = url_for("web.passes.gate_page", plate=request.path.strip("/"))
     return links
 
 

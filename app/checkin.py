@@ -1,0 +1,193 @@
+"""Gate check-in and check-out: a rider scans a gate's signed plate and taps once.
+
+A tap at a gate of the compound the rider is inside logs an exit (``out``); any other
+tap logs an entry (``in``). Entry needs a genuine plate, a gate open to riders now and
+a valid pass for the compound; exit needs a genuine plate and an open gate (a pass that
+ran out while the rider was inside must not keep them "inside" in the log).
+
+A repeated tap is one event. The phone's page carries ``seq``, the rider's tap counter
+it was drawn with; a tap changes the rider row only by a compare-and-set
+``UPDATE riders SET tap_seq = seq + 1 … WHERE tap_seq = seq AND last_tap_at <= now -
+window`` and stores its event under the unique ``(rider_id, seq + 1)``. A double tap,
+a retry after a lost answer or a second request racing the first finds ``tap_seq``
+moved on and gets the stored event back instead of a new one; so does any tap within
+``CHECKIN_REPEAT_WINDOW_S`` of the last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.codes import find_by_code
+from app.keys import keyset
+from app.models import Building, Community, EntryEvent, Gate, Rider, RiderPass, Unit
+from app.riders import covering_pass
+from app.verification import MESSAGES as PLATE_MESSAGES
+from geo import passes, settings
+from geo.codes import building_label, parse_code, unit_label
+from geo.edit_checks import gate_open_to_riders
+from geo.errors import Forbidden, InvalidCode, InvalidInput, NotFound
+from geo.hours_text import describe_hours
+from geo.verify import verify_plate
+
+@dataclass(frozen=True)
+class GateVisit:
+    """What a rider's phone shows at a gate: the next tap's direction, the rider's tap
+    counter, the pass that holds here and why a tap would be refused (None: it would
+    be accepted)."""
+
+    gate: Gate
+    community: Community
+    direction: str
+    seq: int
+    rider_pass: RiderPass | None
+    pass_state: str | None
+    refusal: Forbidden | None
+
+
+@dataclass(frozen=True)
+class TapResult:
+    """The event a tap stands for (``created`` is False when the tap repeated one) and
+    the rider's tap counter after it, for the next tap."""
+
+    event: EntryEvent
+    created: bool
+    seq: int
+
+
+def local_zone() -> ZoneInfo:
+    """The time zone gates keep their hours in."""
+    return ZoneInfo(settings.LOCAL_TIMEZONE)
+
+
+def read_gate_plate(db: Session, plate_path: str) -> tuple[Gate, Community]:
+    """The gate (and its compound) whose genuine plate has the path ``plate_path``
+    (``A/<CODE>/<KID>[.<ISSUE>]/<SIGNATURE>``, as the QR's URL carries it).
+
+    ``Forbidden`` for a forged, altered or revoked plate; ``InvalidCode`` for the plate
+    of a building or unit; ``NotFound`` for a gate no longer in the database.
+    """
+    issuer = current_app.config["PUBLIC_BASE_URL"]
+    verdict = verify_plate("/" + plate_path.strip("/"), keyset(db, issuer), check_host=False)
+    if not verdict.genuine:
+        zh, en = PLATE_MESSAGES[verdict.reason]
+        raise Forbidden(zh, en, details={"reason": f"plate_{verdict.reason}"})
+    code = parse_code(verdict.code or "")
+    if code.kind != "gate":
+        raise InvalidCode("这是楼栋或单元的门牌，请扫描小区出入口的门牌签到",
+                          "this is a building or unit plate: scan a gate's plate to check in",
+                          details={"reason": "not_a_gate"})
+    gate = find_by_code(db, code)
+    community = db.get(Community, gate.community_id) if gate.community_id else None  # type: ignore[attr-defined]
+    if community is None:
+        raise NotFound("这个出入口不属于任何小区", "the gate belongs to no compound")
+    return gate, community  # type: ignore[return-value]
+
+
+def gate_refusal(gate: Gate, now: datetime) -> Forbidden | None:
+    """Why riders may not pass ``gate`` at ``now`` (closed to riders, or outside its
+    opening hours), or None."""
+    if gate.rider_access == "closed" or not (gate.foot or gate.ebike):
+        return Forbidden("此门不对骑手开放，请从其他出入口进出",
+                         "this gate is closed to riders; use another gate",
+                         details={"reason": "gate_closed_to_riders"})
+    local = now.astimezone(local_zone()).replace(tzinfo=None)
+    if not gate_open_to_riders(gate, local):
+        hours = describe_hours(gate.opening_hours or "")
+        return Forbidden(f"此门现在关闭（开放时间：{hours}），请从其他出入口进出",
+                         f"this gate is closed now (hours: {gate.opening_hours})",
+                         details={"reason": "gate_closed_now", "hours": gate.opening_hours})
+    return None
+
+
+def visit(db: Session, rider: Rider, gate: Gate, community: Community, *,
+          now: datetime) -> GateVisit:
+    """What ``rider``'s next tap at ``gate`` would do."""
+    direction = "out" if rider.inside_community_id == community.id else "in"
+    rider_pass = covering_pass(db, rider.id, community, now=now)
+    state = passes.state(rider_pass.status, rider_pass.valid_until, now) if rider_pass else None
+    refusal = gate_refusal(gate, now) or (passes.refusal(state) if direction == "in" else None)
+    return GateVisit(gate, community, direction, rider.tap_seq, rider_pass, state, refusal)
+
+
+def tap(db: Session, rider: Rider, gate: Gate, community: Community, *, seq: int,
+        unit_id: int | None = None, now: datetime,
+        window_s: float = settings.CHECKIN_REPEAT_WINDOW_S) -> TapResult:
+    """Log the rider's tap at ``gate`` drawn with tap counter ``seq``. Commits.
+
+    Raises the refusal (``Forbidden``) of a closed gate or a missing, pending, expired,
+    suspended or revoked pass on entry, with nothing written. Returns the stored event,
+    new or (for a repeated tap) the one already logged.
+    """
+    db.refresh(rider)
+    if seq > rider.tap_seq:
+        raise InvalidInput("页面已过期，请刷新后再点", "the page is out of date; reload it",
+                           details={"reason": "stale_page"})
+    if seq < rider.tap_seq:
+        return _repeat(db, rider, seq)
+    seen = visit(db, rider, gate, community, now=now)
+    if seen.refusal is not None:
+        raise seen.refusal
+    unit = _destination(db, unit_id, community) if seen.direction == "in" else None
+    moved = db.execute(
+        update(Rider.__table__)
+        .where(Rider.id == rider.id, Rider.tap_seq == seq,
+               or_(Rider.last_tap_at.is_(None),
+                   Rider.last_tap_at <= now - timedelta(seconds=window_s)))
+        .values(tap_seq=seq + 1, last_tap_at=now,
+                inside_community_id=community.id if seen.direction == "in" else None))
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        db.rollback()
+        return _repeat(db, rider, seq)
+    event = EntryEvent(rider_id=rider.id, seq=seq + 1, gate_id=gate.id,
+                       community_id=community.id, unit_id=unit,
+                       pass_id=seen.rider_pass.id if seen.rider_pass else None,
+                       direction=seen.direction, platform=rider.platform, at=now)
+    db.add(event)
+    try:
+        db.commit()
+    except IntegrityError:  # cannot happen while tap_seq moves only here; never store twice
+        db.rollback()
+        return _repeat(db, rider, seq)
+    return TapResult(event, True, seq + 1)
+
+
+def _destination(db: Session, unit_id: int | None, community: Community) -> int | None:
+    if unit_id is None:
+        return None
+    unit = db.get(Unit, unit_id)
+    if unit is None or unit.community_id not in (None, community.id):
+        raise InvalidInput("所选单元不在这个小区", "the chosen unit is not in this compound",
+                           details={"field": "unit"})
+    return unit.id
+
+
+def unit_labels(db: Session, condition: ColumnElement[bool]) -> dict[int, str]:
+    """``{unit id: "3号楼 2单元"}`` of the units matching ``condition``."""
+    rows = db.execute(select(Unit.id, Unit.number, Unit.name, Building.number, Building.name)
+                      .join(Building, Unit.building_id == Building.id, isouter=True)
+                      .where(condition))
+    return {uid: " ".join(p for p in (building_label(bn, bname) if bn or bname else "",
+                                      unit_label(un, uname)) if p)
+            for uid, un, uname, bn, bname in rows}
+
+
+def _repeat(db: Session, rider: Rider, seq: int) -> TapResult:
+    """The event a repeated tap drawn with ``seq`` stands for: the one stored for
+    ``seq + 1`` when that tap got through, else the rider's latest."""
+    db.refresh(rider)
+    event = db.scalar(select(EntryEvent).where(EntryEvent.rider_id == rider.id,
+                                               EntryEvent.seq == seq + 1))
+    event = event or db.scalar(select(EntryEvent).where(EntryEvent.rider_id == rider.id)
+                               .order_by(EntryEvent.seq.desc()).limit(1))
+    if event is None:
+        raise InvalidInput("页面已过期，请刷新后再点", "the page is out of date; reload it",
+                           details={"reason": "stale_page"})
+    return TapResult(event, False, rider.tap_seq)

@@ -1,0 +1,53 @@
+"""Errors on browser pages: a form shown again with the message next to it, or a short
+Chinese page; JSON (the API's body) for clients that ask for it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Blueprint, Response, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import TooManyRequests
+
+from geo.errors import YouluError
+
+ERROR_TEMPLATE = "pass/error.html"
+
+
+def wants_json() -> bool:
+    """Whether the client asked for JSON rather than a page."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _answer(error: YouluError, status: int, template: str | None = None) -> tuple[Response | str, int]:
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+    if wants_json():
+        return jsonify(error.to_dict()), status
+    if template is not None:
+        return render_template(template, form=request.form, error=error), status
+    return render_template(ERROR_TEMPLATE, error=error), status
+
+
+def register(bp: Blueprint, forms: Mapping[str, str]) -> None:
+    """Render errors raised by ``bp``'s views as pages; ``forms`` maps an endpoint
+    (``web.passes.register_page``) to the template that shows its form again."""
+
+    @bp.errorhandler(YouluError)
+    def domain_error(error: YouluError) -> tuple[Response | str, int]:
+        template = forms.get(request.endpoint or "") if request.method == "POST" else None
+        return _answer(error, error.status, template)
+
+    @bp.errorhandler(CSRFError)
+    def stale_form(error: CSRFError) -> tuple[Response | str, int]:
+        stale = YouluError("页面已过期，请返回刷新后再试", f"stale form: {error.description}",
+                           details={"reason": "csrf"})
+        stale.kind = "csrf_failed"
+        return _answer(stale, 400)
+
+    @bp.errorhandler(TooManyRequests)
+    def too_many(error: TooManyRequests) -> tuple[Response | str, int]:
+        busy = YouluError("操作太频繁，请稍后再试", f"too many requests: {error.description}")
+        busy.kind = "too_many_requests"
+        return _answer(busy, 429)
