@@ -486,10 +486,15 @@ class ResolverIndex:
         if best.missing:
             part = {"building": f"{parsed.get('building') or ''}号楼",
                     "unit": f"{parsed.get('unit') or ''}单元"}[best.missing[0]]
+            unnumbered = (best.record.kind == "community"
+                          and not self.numbered.get(("community", best.record.id)))
             return Resolution(
-                query, "not_found", f"找到{best.label}，但没有{part}",
+                query, "not_found", f"找到{best.label}，但没有{part}"
+                + ("（该小区的楼号还没有标注）" if unnumbered else ""),
                 f"found {best.label}, but not {best.missing[0]} "
-                f"{parsed.get(best.missing[0]) or ''}".rstrip(), parsed, candidates)
+                f"{parsed.get(best.missing[0]) or ''}".rstrip()
+                + (" (its buildings have no numbers yet)" if unnumbered else ""),
+                parsed, candidates)
         if not named_place:
             return Resolution(
                 query, "ambiguous",

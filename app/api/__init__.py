@@ -10,5 +10,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # that /api/v1/openapi.json is not taken for a resource name.
 from app.api import openapi  # noqa: E402,F401
 from app.api import verify  # noqa: E402,F401
+from app.api import resolve  # noqa: E402,F401
 from app.api import features  # noqa: E402,F401
 from app.api import editor  # noqa: E402,F401
