@@ -42,7 +42,7 @@ class Gate:
     def label(self) -> str:
         """How instructions name the gate: ``北门(1号门)``, ``1号门``, ``北门`` or ``出入口``."""
         number = f"{self.number}号门" if self.number and self.number.isdigit() else self.number
-        if self.name and number:
+        if self.name and number and number not in self.name:
             return f"{self.name}({number})"
         return self.name or number or "出入口"
 
