@@ -13,3 +13,4 @@ from app.api import verify  # noqa: E402,F401
 from app.api import resolve  # noqa: E402,F401
 from app.api import features  # noqa: E402,F401
 from app.api import editor  # noqa: E402,F401
+from app.api import maps  # noqa: E402,F401

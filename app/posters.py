@@ -1,0 +1,36 @@
+"""Posters of a gate: the compound's map data, the QR address and the routes from the
+gate, handed to ``maps.poster``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from app.codes import full_address
+from app.map_data import compound_map_data
+from app.models import Community, Gate
+from geo.errors import InvalidInput
+from geo.opening_hours import local_time
+from maps.poster import PosterSpec, check_options, render_poster
+
+
+def poster_url(base_url: str, community: Community, gate: Gate) -> str:
+    """The online rider map of ``community`` with "你在这里" at ``gate`` (for the QR)."""
+    return f"{base_url.rstrip('/')}/r/{community.code or community.id}?gate={gate.code or gate.id}"
+
+
+def poster_for_gate(session: Session, gate: Gate, *, size: str, fmt: str, base_url: str) -> bytes:
+    """The poster hung at ``gate`` as PDF or PNG bytes."""
+    check_options(size, fmt)
+    if gate.community_id is None:
+        raise InvalidInput("这个出入口不属于任何小区，无法生成海报",
+                           "the gate belongs to no compound, so it has no poster")
+    community = session.get(Community, gate.community_id)
+    data = compound_map_data(session, community, at=local_time())
+    spec = PosterSpec(
+        data=data, gate_id=gate.id, qr_url=poster_url(base_url, community, gate),
+        address=full_address(session, community),
+        footer=f"地图数据 © OpenStreetMap contributors · 友路 Youlu · {gate.code or ''} · "
+               f"{date.today().isoformat()}")
+    return render_poster(spec, size=size, fmt=fmt)
