@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.commands import database, demo, importing, plates, resolve, riders
+from app.commands import database, demo, importing, maps, plates, resolve, riders
 
 
 def register_commands(app: Flask) -> None:
     """Attach all CLI commands to ``app``."""
-    for module in (database, importing, demo, plates, resolve, riders):
+    for module in (database, importing, demo, plates, resolve, riders, maps):
         for command in module.COMMANDS:
             app.cli.add_command(command)
