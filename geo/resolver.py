@@ -62,7 +62,7 @@ STATUSES = ("matched", "ambiguous", "not_found")
 _DASHES = "‐‑‒–—―−﹣"
 _PUNCTUATION = re.compile(r"[^\w\s#-]|_")
 # A dash separates numbers (3-2); anywhere else it is punctuation (农大小区-北区).
-_LOOSE_DASH = re.compile(r"\s*-\s*(?![\dA-Z])|(?<![\dA-Z])\s*-\s*")
+_LOOSE_DASH = re.compile(r"-(?![\dA-Z])|(?<![\dA-Z])-")
 _SHORTEST_FUZZY_KEY = 3   # typos are forgiven only in names of at least 3 characters
 _SHORTEST_PARTIAL_KEY = 4  # a typo'd name inside extra words: names of 4 or more
 
@@ -170,7 +170,7 @@ def canonical(text: str, *, spaces: bool = False) -> str:
     for dash in _DASHES:
         text = text.replace(dash, "-")
     text = _PUNCTUATION.sub(" ", numerals_to_digits(text))
-    text = _LOOSE_DASH.sub(" ", text)
+    text = _LOOSE_DASH.sub(" ", re.sub(r"\s*-\s*", "-", text))
     text = re.sub(r"\s+", " ", text).strip()
     return text if spaces else text.replace(" ", "")
 
@@ -351,14 +351,14 @@ class ResolverIndex:
                 if _SHORTEST_PARTIAL_KEY <= len(key) < len(text) and \
                         self.key_digits[key] == digits:
                     keep(key, _contains_score(key, text) * score / 100, "typo")
-        return found
+        return _explained_away(found)
 
     def _places(self, text: str, kinds: tuple[str, ...], *,
                 loose: bool) -> dict[_Target, tuple[float, dict[str, str]]]:
         """Targets of ``kinds`` named by ``text``, with the best score of any variant.
 
         When some variant names a place exactly, looser matches count for less
-        (``RESOLVE_EXACT_SHADOW``): 紫荆学生公寓 is not also 学生公寓 with extra words."""
+        (``RESOLVE_SHADOW_FACTOR``): 紫荆学生公寓 is not also 学生公寓 with extra words."""
         best: dict[_Target, tuple[float, dict[str, str]]] = {}
         for variant in filter(None, self._place_variants(text)):
             for key, (score, how) in self._similar_keys(variant, loose=loose).items():
@@ -367,7 +367,7 @@ class ResolverIndex:
                         best[target] = (score, {"how": how, "key": key, "field": field_name})
         if any(match["how"] == "exact" for _, match in best.values()):
             best = {target: (score if match["how"] == "exact"
-                             else score * settings.RESOLVE_EXACT_SHADOW, match)
+                             else score * settings.RESOLVE_SHADOW_FACTOR, match)
                     for target, (score, match) in best.items()}
         return {t: v for t, v in best.items() if v[0] >= settings.RESOLVE_CANDIDATE_MIN}
 
@@ -521,6 +521,19 @@ def _building_text(building: PlaceRecord) -> str:
     if stem and building.name:
         return building.name
     return building_label(building.number, building.name)
+
+
+def _explained_away(found: dict[str, tuple[float, str]]) -> dict[str, tuple[float, str]]:
+    """Loose matches of names that lie inside another matched name scoring at least as
+    well count for ``RESOLVE_SHADOW_FACTOR``: in 紫京学生公寓 (a typo of 紫荆学生公寓) the
+    name 学生公寓 is not a place with extra words."""
+    kept = {}
+    for key, (score, how) in found.items():
+        covered = how != "exact" and any(
+            key in other and key != other and other_score >= score
+            for other, (other_score, _) in found.items())
+        kept[key] = (score * settings.RESOLVE_SHADOW_FACTOR if covered else score, how)
+    return {k: v for k, v in kept.items() if v[0] >= settings.RESOLVE_CANDIDATE_MIN}
 
 
 def _contains_score(key: str, text: str) -> float:

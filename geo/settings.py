@@ -150,9 +150,10 @@ RESOLVE_NO_PLACE_CONFIDENCE = _float("RESOLVE_NO_PLACE_CONFIDENCE", 0.4)
 RESOLVE_MAX_QUERY_CHARS = _int("RESOLVE_MAX_QUERY_CHARS", 200)
 RESOLVE_DEFAULT_LIMIT = _int("RESOLVE_DEFAULT_LIMIT", 5)
 RESOLVE_MAX_LIMIT = _int("RESOLVE_MAX_LIMIT", 50)
-# When a text names some place exactly, looser matches (typo, abbreviation, extra words)
-# of other places count for this share of their score.
-RESOLVE_EXACT_SHADOW = _float("RESOLVE_EXACT_SHADOW", 0.6)
+# Looser matches (typo, abbreviation, extra words) count for this share of their score
+# when the text names some place exactly, or when their name lies inside another name
+# that matches at least as well (紫京学生公寓: a typo of 紫荆学生公寓, not 学生公寓).
+RESOLVE_SHADOW_FACTOR = _float("RESOLVE_SHADOW_FACTOR", 0.6)
 # The resolver's index is rebuilt when places change, and at the latest after this long
 # (committee names are not watched), seconds.
 RESOLVE_INDEX_MAX_AGE_S = _float("RESOLVE_INDEX_MAX_AGE_S", 600.0)
