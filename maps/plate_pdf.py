@@ -6,6 +6,7 @@ import hashlib
 import io
 from collections.abc import Sequence
 
+from fontTools.ttLib import TTFont as FontToolsFont
 from reportlab.lib.colors import HexColor
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -19,9 +20,23 @@ BOLD_STROKE = 0.035  # of the font size: the big number is drawn filled and stro
 
 
 def _register(font_bytes: bytes) -> str:
-    name = "YouluCJK-" + hashlib.sha1(font_bytes).hexdigest()[:10]
+    """Register a font subset with reportlab under a name of its own.
+
+    reportlab maps every font with the same PostScript name to the first one registered,
+    so each subset gets its digest appended to that name (``NotoSansCJKsc-Regular-1a2b3c``).
+    """
+    digest = hashlib.sha1(font_bytes).hexdigest()[:6]
+    name = f"YouluCJK-{digest}"
     if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(name, io.BytesIO(font_bytes)))
+        font = FontToolsFont(io.BytesIO(font_bytes))
+        table = font["name"]
+        for record in table.names:
+            if record.nameID == 6:
+                record.string = f"{record.toUnicode()}-{digest}"
+        renamed = io.BytesIO()
+        font.save(renamed)
+        renamed.seek(0)
+        pdfmetrics.registerFont(TTFont(name, renamed))
     return name
 
 

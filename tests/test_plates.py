@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.db import get_session
-from app.keys import init_keys, keys_dir
+from app.keys import init_keys, keys_dir, revoke_key
 from app.models import Unit
 from app.plates import community_plate_specs
 from geo.qr_url import plate_url
@@ -124,11 +124,20 @@ def test_pdf_plate_decodes_and_has_chinese_text_in_an_embedded_font(
     cjk = [f for f in fonts if "NotoSansCJK" in f["/BaseFont"]]
     assert cjk
     for font in cjk:
-        assert re.fullmatch(r"/[A-Z]{6}\+NotoSansCJKsc-Regular", font["/BaseFont"])  # subset
+        assert re.fullmatch(r"/[A-Z]{6}\+NotoSansCJKsc-Regular-[0-9a-f]{6}", font["/BaseFont"])
         descriptor = font["/FontDescriptor"].get_object()
         embedded = descriptor["/FontFile2"].get_object().get_data()
         assert 1000 < len(embedded) < 200_000  # a subset, not the 16 MB font
     assert decode(pdf_pages(data, tmp_path)[0]) == [spec.url]
+
+
+def test_pdfs_of_different_texts_in_one_process(spec: PlateSpec) -> None:
+    """Each document keeps its own font subset (reportlab shares fonts by PostScript name)."""
+    other = PlateSpec("110108010000-001-G01", "gate", "北门(1号门)", "学士居", "海淀", spec.url)
+    for first, second in ((other, spec), (spec, other)):
+        render_plate(first, "pdf")
+        text = PdfReader(io.BytesIO(render_plate(second, "pdf"))).pages[0].extract_text()
+        assert second.title in text and second.community_name in text and "\x00" not in text
 
 
 def test_svg_plate_embeds_its_font_and_escapes_text(spec: PlateSpec) -> None:
@@ -205,3 +214,15 @@ def test_real_imported_units_round_trip(writable_imported_app: Flask, tmp_path: 
             assert 'data-reason="ok"' in html and "真实门牌" in html
             assert spec.address in html and spec.title in html
             assert spec.address.startswith("北京市海淀区")
+    # the decoded URL with one character changed, then with its key revoked
+    (url,) = decode(png_image(render_plate(units[0], "png")))
+    path = url.removeprefix(ISSUER.upper())
+    for index in (len("/A/") + 5, len(path) - 1):
+        altered = path[:index] + str((int(path[index]) + 1) % 10) + path[index + 1:]
+        html = client.get(altered).get_data(as_text=True)
+        assert "不是有效的门牌" in html and 'data-reason="ok"' not in html
+    with app.app_context():
+        kid = path.split("/")[3]
+        revoke_key(get_session(), kid, reason="测试吊销")
+    html = client.get(path).get_data(as_text=True)
+    assert 'data-reason="revoked_key"' in html and "签名密钥已吊销" in html
