@@ -18,6 +18,7 @@ import csv
 import dataclasses
 import statistics
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -180,3 +181,17 @@ def imported_records(directory: Path) -> tuple[list[PlaceRecord], dict[str, tupl
         loaded = load_records(get_session())
     app.extensions["db_engine"].dispose()
     return loaded
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (CJK characters take two)."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 0)
+
+
+def variant_table(result: Score) -> str:
+    """Right answers per kind of variant, as a plain-text table."""
+    lines = [f"{_pad('variant', 22)}{'cases':>6}{'right':>7}"]
+    for variant, count in sorted(result.by_variant.items()):
+        lines.append(f"{_pad(variant, 22)}{count:>6}{result.correct_by_variant[variant]:>7}")
+    return "\n".join(lines)
