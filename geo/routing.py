@@ -222,10 +222,12 @@ def _park_place(snap: Snapshot, where: tuple[str, Any], door: Door) -> tuple[str
     return "路边", lonlat
 
 
-def _legs(snap: Snapshot, items: list[tuple[str, Any]], door: Door) -> tuple[list[dict], list[int]]:
-    """Legs (ride, park, walk) with instructions; and the gates passed, in order."""
+def _legs(snap: Snapshot, items: list[tuple[str, Any]], door: Door
+          ) -> tuple[list[dict], list[tuple[int, int]]]:
+    """Legs (ride, park, walk) with instructions; and the gates passed, in order, with
+    the layer (riding 0, walking 1) they were passed in."""
     legs: list[dict[str, Any]] = []
-    gates_used: list[int] = []
+    gates_used: list[tuple[int, int]] = []
     heading: float | None = None
     current: list[Piece] = []
 
@@ -257,7 +259,7 @@ def _legs(snap: Snapshot, items: list[tuple[str, Any]], door: Door) -> tuple[lis
             close()
         current.append(value)
         if value.gate_index >= 0:
-            gates_used.append(value.gate_index)
+            gates_used.append((value.gate_index, value.layer))
     close()
     if legs and legs[-1]["mode"] != "park":
         arrive = f"到达{door.label}"
@@ -358,8 +360,8 @@ def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tupl
     legs, gates_used = _legs(snap, items, door_info)
     distance = sum(leg["distance_m"] for leg in legs)
     duration = sum(leg["duration_s"] for leg in legs)
-    used = set(gates_used)
-    entry = next((g for g in gates_used if snap.gates[g][1] == compound), None)
+    used = {g for g, _layer in gates_used}
+    entry = next((g for g, _layer in gates_used if snap.gates[g][1] == compound), None)
     saved = None
     if nav_path is not None and nav is not None:
         saved = _saved(snap, nav, target, gate_ok, door_node, nav_path, path, distance)
@@ -373,11 +375,12 @@ def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tupl
         "pass": has_pass,
         "distance_m": round(distance, 1),
         "duration_s": round(duration, 1),
-        "cost_s": round(path.cost, 3),
+        "cost_s": path.cost,
         "legs": legs,
         "instructions": "，".join(i for leg in legs for i in leg["instructions"]) + "。",
         "gate": _gate_dict(snap, entry) if entry is not None else None,
-        "gates_passed": [_gate_dict(snap, g) for g in gates_used],
+        "gates_passed": [{**_gate_dict(snap, g), "mode": "ride" if layer == RIDE_LAYER else "walk"}
+                         for g, layer in gates_used],
         "gates_skipped": gate_report(snap, compound, when, has_pass=has_pass, used=used)
         if compound >= 0 else [],
         "saved": saved,
