@@ -9,7 +9,7 @@ attempts are rate limited per address. Office pages join the ``office`` blueprin
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
@@ -25,8 +25,12 @@ from geo import settings
 from geo.errors import Unauthorized
 
 bp = Blueprint("office", __name__, url_prefix="/office")
-# Compared against when the user name is unknown, so that both cases take as long.
-_DUMMY_HASH = hash_password("youlu: no such user")
+
+
+@cache
+def _dummy_user() -> User:
+    """Checked against when the user name is unknown, so that both cases take as long."""
+    return User(password_hash=hash_password("youlu: no such user"))
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -62,7 +66,7 @@ def login() -> Response | str | tuple[str, int]:
     username = request.form.get("username", "").strip()
     user = get_session().scalar(select(User).where(User.username == username))
     if user is None:
-        verify_password(User(password_hash=_DUMMY_HASH), request.form.get("password", ""))
+        verify_password(_dummy_user(), request.form.get("password", ""))
     if user is None or not user.active or not verify_password(user, request.form.get("password", "")):
         return render_template("office/login.html", next=next_url, username=username,
                                error="用户名或密码不正确"), 401
