@@ -12,8 +12,20 @@ limiter = Limiter(key_func=get_remote_address)
 
 
 def init_app(app: Flask) -> None:
-    """Bind CSRF protection and the rate limiter (Redis when ``REDIS_URL`` is set)."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    csrf.init_app(app)
+    """Bind the rate limiter, then CSRF protection.
+
+    Limits are checked first, before CSRF or any database work, so a flood of bad
+    requests is limited too. They are counted in Redis when ``REDIS_URL`` is set (shared
+    by every gunicorn worker; if Redis goes away each worker falls back to memory rather
+    than failing requests), else in this process's memory. ``limiter`` is one object for
+    every app in a process, so each app states whether limits are on instead of
+    inheriting the previous app's choice (tests build many apps).
+    """
+    config = app.config
+    config.setdefault("RATELIMIT_STORAGE_URI", config.get("REDIS_URL") or "memory://")
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", bool(config.get("REDIS_URL")))
+    config.setdefault("RATELIMIT_KEY_PREFIX", "youlu")
+    config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
+    csrf.init_app(app)
