@@ -8,6 +8,7 @@ version-6 symbol (41 × 41 modules) at error correction M with a short host.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import qrcode
@@ -63,7 +64,9 @@ def make_qr(url: str, *, error_correction: str = "M") -> qrcode.QRCode:
     return qr
 
 
-def qr_matrix(url: str, *, error_correction: str = "M") -> list[list[bool]]:
-    """The modules of the symbol (True = dark), without the quiet zone."""
+@lru_cache(maxsize=4096)
+def qr_matrix(url: str, *, error_correction: str = "M") -> tuple[tuple[bool, ...], ...]:
+    """The modules of the symbol (True = dark), without the quiet zone; cached, as a plate
+    and the sheet it is printed on need the same symbol."""
     qr = make_qr(url, error_correction=error_correction)
-    return [list(row) for row in qr.modules]  # type: ignore[arg-type]
+    return tuple(tuple(bool(m) for m in row) for row in qr.modules)

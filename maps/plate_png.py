@@ -13,6 +13,9 @@ from maps.plate_pdf import BOLD_STROKE
 from maps.plates import Primitive, QRCode, Rect, Text
 
 MM_PER_INCH = 25.4
+# zlib level 1: half the encoding time of the default for ~25 % larger files (about 100 kB
+# a plate at 300 dpi); plates are print files, written in batches.
+PNG_COMPRESS_LEVEL = 1
 
 
 def _paste_qr(image: Image.Image, item: QRCode, scale: float) -> None:
@@ -51,5 +54,5 @@ def render_png(page: Sequence[Primitive], *, page_size: tuple[float, float],
         else:
             _paste_qr(image, item, scale)
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", dpi=(dpi, dpi), optimize=False)
+    image.save(buffer, "PNG", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()

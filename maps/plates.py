@@ -104,7 +104,7 @@ def plate_layout(spec: PlateSpec, *, dx: float = 0.0, dy: float = 0.0) -> list[P
     """The primitives of one plate whose top-left corner is at (``dx``, ``dy``) mm."""
     cx = dx + PLATE_W_MM / 2
     inner = PLATE_W_MM - 2 * MARGIN_MM
-    modules = tuple(tuple(row) for row in qr_matrix(spec.url))
+    modules = qr_matrix(spec.url)
     return [
         Rect(dx, dy, PLATE_W_MM, PLATE_H_MM, fill=WHITE, stroke=GREY, stroke_width=0.3,
              radius=4.0),
@@ -133,6 +133,11 @@ def sheet_layouts(specs: Sequence[PlateSpec]) -> list[list[Primitive]]:
                                  dy=top + row * (PLATE_H_MM + top))
         pages.append(page)
     return pages
+
+
+def specs_text(specs: Iterable[PlateSpec]) -> str:
+    """Every character the plates of ``specs`` draw (to subset the font once)."""
+    return FOOTER + "".join(s.title + s.community_name + s.address + s.code for s in specs)
 
 
 def page_text(pages: Iterable[Sequence[Primitive]]) -> str:
@@ -193,8 +198,7 @@ def write_plates(specs: Sequence[PlateSpec], out_dir: Path, fmt: str = "pdf", *,
                            "no gates, buildings or units to make plates for")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sheets_layout = sheet_layouts(specs)
-    font_text = page_text(sheets_layout)
+    font_text = specs_text(specs)
     written = []
     for spec in specs:
         path = out_dir / f"{spec.code}.{fmt}"
@@ -202,7 +206,7 @@ def write_plates(specs: Sequence[PlateSpec], out_dir: Path, fmt: str = "pdf", *,
         tag = out_dir / f"{spec.code}.ndef"
         tag.write_bytes(ndef_message(spec.url))
         written += [path, tag]
-    sheets = render_pages(sheets_layout, fmt, page_size=(A4_W_MM, A4_H_MM), dpi=dpi,
+    sheets = render_pages(sheet_layouts(specs), fmt, page_size=(A4_W_MM, A4_H_MM), dpi=dpi,
                           font_text=font_text)
     if fmt == "pdf":
         names = ["sheets-A4.pdf"]
