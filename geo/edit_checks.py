@@ -72,7 +72,8 @@ class Finding:
 
 
 def _gate(gate: GateLike) -> str:
-    return codes.gate_label(gate.number, gate.name)
+    label = codes.gate_label(gate.number, gate.name)
+    return label if gate.number or gate.name else f"{label} #{gate.id}"
 
 
 def _building(building: BuildingLike) -> str:
