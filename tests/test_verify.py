@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import re
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,21 @@ def test_parse_plate_url(key: Ed25519PrivateKey) -> None:
     token = parse_plate_url(_url(key, issue=12))
     assert token.host == "youlu.example.cn" and token.issue == 12 and token.kid == "K7"
     assert set(REASONS) >= {"ok", "malformed", "revoked_key", "revoked_plate"}
+
+
+def test_documented_test_vector() -> None:
+    """The vector in docs/plates.md, so that the document and the code cannot drift."""
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "plates.md").read_text("utf-8")
+    vector = dict(re.findall(r"^(private key seed \(hex\)|kid|public key x \(b64url\)|"
+                             r"signed bytes|signature \(hex\)|signature \(decimal\)|URL)"
+                             r"\s+(\S+)$", doc, re.M))
+    key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(vector["private key seed (hex)"]))
+    assert _jwk(key, "KZ")["x"] == vector["public key x (b64url)"]
+    kid, _issue, code = vector["signed bytes"].split("|")[1:]
+    assert kid == vector["kid"]
+    assert plate_message(code, kid, 1).decode() == vector["signed bytes"]
+    signature = key.sign(plate_message(code, kid, 1))
+    assert signature.hex() == vector["signature (hex)"]
+    assert signature_to_text(signature) == vector["signature (decimal)"]
+    assert "HTTPS://YOULU.EXAMPLE.CN" + plate_path(code, kid, 1, signature) == vector["URL"]
+    assert verify_plate(vector["URL"], _keyset(_jwk(key, kid))).genuine
