@@ -128,11 +128,12 @@ def _apply(row: PlaceFeature, resource: str, geom: BaseGeometry | None,
 
 def create_feature(session: Session, actor: Actor, resource: str, body: Any, *,
                    crs: str = "wgs84", action: str = "create", note: str | None = None,
-                   commit: bool = True) -> PlaceFeature:
+                   commit: bool = True, source: str = "office") -> PlaceFeature:
     """Validate, authorise, store and audit a new feature; returns it (committed).
 
     ``action``/``note`` label the audit entry (``import``, ``revert``); with
     ``commit=False`` the caller commits, so that a file import is one transaction.
+    ``source`` is ``office`` for office edits, ``demo`` for demo annotations.
     """
     model = resource_model(resource)
     geom, props, _ = parse_feature(resource, body, crs=crs)
@@ -140,7 +141,7 @@ def create_feature(session: Session, actor: Actor, resource: str, body: Any, *,
     community = _community_of(session, resource, props)
     _check_semantics(session, resource, geom, props, community)
     _authorise(actor, resource, community, props, None)
-    row = model(source="office")
+    row = model(source=source, demo=source == "demo")
     _apply(row, resource, geom, props, community)
     if resource == "communities" and actor.user is not None and actor.user.office_id:
         row.office_id = actor.user.office_id  # type: ignore[attr-defined]

@@ -119,3 +119,10 @@ def distance_m(a: BaseGeometry, b: BaseGeometry) -> float:
     c = a.centroid
     transformer = metric_transformer(c.x, c.y)
     return float(_project(a, transformer).distance(_project(b, transformer)))
+
+
+
+def from_metres(geom: BaseGeometry, *, origin: tuple[float, float]) -> BaseGeometry:
+    """Inverse of ``to_metres``: local metres around ``origin`` back to WGS-84 (lon, lat)."""
+    forward = metric_transformer(*origin)
+    return _project(geom, Transformer.from_crs(forward.target_crs, "EPSG:4326", always_xy=True))

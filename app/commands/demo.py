@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
 
 from app.commands._common import domain_errors
 from app.commands.database import init_database
@@ -31,8 +32,8 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     if no_serve:
         return
     url = f"http://{host}:{port}/"
-    click.echo(f"友路演示已启动，请用浏览器打开 / Youlu demo running at: {url}", err=False)
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    click.echo(f"友路演示已启动，请用浏览器打开 / Youlu demo running at: {url}")
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
 COMMANDS = [demo_command]

@@ -1,0 +1,81 @@
+"""The demo: bundled real data plus demo annotations, built twice, served on a real port."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from app.db import get_session
+from app.models import Community, Facility, Gate, Unit
+from tests.conftest import ROOT
+
+
+def test_demo_builds_and_is_idempotent(app: Flask, runner) -> None:
+    first = runner.invoke(args=["demo", "--no-serve"])
+    assert first.exit_code == 0, first.output
+    assert "演示账号" in first.output
+    with app.app_context():
+        db = get_session()
+        shuangquan = db.scalar(select(Community).where(Community.name == "双泉嘉苑"))
+        assert shuangquan.ebikes_allowed is False and shuangquan.code
+        north = next(g for g in shuangquan.gates if g.name == "北门")
+        assert north.opening_hours == "Mo-Su 06:00-22:00"
+        demo_units = db.scalar(select(func.count()).select_from(Unit).where(Unit.demo))
+        assert demo_units > 20
+        assert db.scalar(select(func.count()).select_from(Facility).where(
+            Facility.demo, Facility.kind == "station")) == 2
+        counts = [db.scalar(select(func.count()).select_from(m)) for m in (Community, Gate, Unit)]
+    second = runner.invoke(args=["demo", "--no-serve"])
+    assert second.exit_code == 0, second.output
+    assert "演示标注 0 处" in second.output
+    with app.app_context():
+        db = get_session()
+        assert [db.scalar(select(func.count()).select_from(m)) for m in (Community, Gate, Unit)] == counts
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_demo_serves_the_landing_page_at_the_printed_address(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+           "YOULU_KEYS_DIR": str(tmp_path / "keys"), "YOULU_CACHE_DIR": str(tmp_path / "cache")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "demo", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        address = None
+        deadline = time.monotonic() + 180
+        for line in process.stdout:  # type: ignore[union-attr]
+            if match := re.search(r"(http://127\.0\.0\.1:\d+/)", line):
+                address = match.group(1)
+                break
+            assert time.monotonic() < deadline, "demo did not print its address"
+        assert address == f"http://127.0.0.1:{port}/"
+        page = None
+        for _ in range(100):
+            try:
+                page = urllib.request.urlopen(address, timeout=5).read().decode()
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert page is not None and "友路" in page and "双泉嘉苑" in page
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
