@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify, request
 
 from app.api import bp
+from app.api.openapi import document
 from app.db import get_session
 from app.verification import check_scanned_text
 from geo.errors import InvalidInput
@@ -30,3 +31,18 @@ def verify_scanned() -> Response:
     check = check_scanned_text(get_session(), text,
                                issuer=current_app.config["PUBLIC_BASE_URL"])
     return jsonify(check.body)
+
+
+document("/api/v1/verify", {"get": {
+    "summary": "Is a scanned door plate genuine? (门牌核验)",
+    "description": "Pass exactly what the scanner read. Always 200 with genuine, reason "
+                   "(ok, bad_signature, unknown_key, revoked_key, revoked_plate, unknown_code, "
+                   "unsigned, malformed, not_ours), message, message_en; when genuine also "
+                   "code, kind, label, address and location {lon, lat}; for other systems' "
+                   "plates third_party with what could be read. Offline verification: "
+                   "/.well-known/youlu-keys.json and docs/plates.md.",
+    "parameters": [{"name": "text", "in": "query", "required": True,
+                    "schema": {"type": "string", "maxLength": MAX_TEXT_CHARS},
+                    "example": "HTTPS://YOULU.EXAMPLE.CN/A/110108010000-008-003-02/KZ/1324…"}],
+    "responses": {"200": {"description": "the verdict"},
+                  "400": {"description": "text missing or too long"}}}})
