@@ -11,6 +11,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 from app.api import openapi  # noqa: E402,F401
 from app.api import verify  # noqa: E402,F401
 from app.api import resolve  # noqa: E402,F401
+from app.api import routing  # noqa: E402,F401
 from app.api import features  # noqa: E402,F401
 from app.api import editor  # noqa: E402,F401
 from app.api import maps  # noqa: E402,F401
