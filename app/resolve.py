@@ -13,10 +13,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.codes import KIND_OF_MODEL
@@ -97,14 +98,19 @@ def load_records(session: Session) -> tuple[list[PlaceRecord], dict[str, tuple[s
     return records, retired
 
 
-def places_stamp(session: Session) -> tuple[Any, ...]:
-    """What the index depends on, cheaply: per place table (rows, highest id, sum of
-    versions) and the number of retired codes."""
+@cache
+def _stamp_query() -> Select[Any]:
     columns = [select(aggregate).select_from(model).scalar_subquery()
                for model in _PLACE_TABLES
                for aggregate in (func.count(), func.max(model.id), func.sum(model.version))]
     columns.append(select(func.count()).select_from(RetiredCode).scalar_subquery())
-    return tuple(session.execute(select(*columns)).one())
+    return select(*columns)
+
+
+def places_stamp(session: Session) -> tuple[Any, ...]:
+    """What the index depends on, in one cheap query: per place table (rows, highest id,
+    sum of versions) and the number of retired codes."""
+    return tuple(session.execute(_stamp_query()).one())
 
 
 class _Cache:

@@ -154,30 +154,43 @@ def with_aliases(records: Iterable[PlaceRecord],
             if r.kind == "community" else r for r in records]
 
 
-def imported_records(directory: Path) -> tuple[list[PlaceRecord], dict[str, tuple[str, int]]]:
-    """Import the three bundled extracts into a SQLite database in ``directory`` (as the
-    test fixtures do) and read them as resolver records (``app.resolve.load_records``)."""
-    from sqlalchemy.orm import Session
-
-    from app import create_app
-    from app.db import get_session, make_engine, upgrade_schema
+def import_beijing(directory: Path) -> str:
+    """Import the three bundled extracts into a new SQLite database in ``directory``, into
+    the streets the test fixtures use; returns its URL."""
+    from app.db import get_session, upgrade_schema
     from app.divisions import load_national_divisions
     from app.importer import import_osm
-    from app.resolve import load_records
     from tests.conftest import EXTRACTS, OSM_DIR
 
     url = f"sqlite:///{directory / 'imported.sqlite3'}"
-    engine = make_engine(url)
-    upgrade_schema(engine)
-    with Session(engine) as session:
-        load_national_divisions(session)
-        session.commit()
-    engine.dispose()
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "address-set",
-                      "KEYS_DIR": str(directory / "keys"), "CACHE_DIR": str(directory / "cache")})
-    with app.app_context():
+    app = app_for(url, directory)
+    upgrade_schema(app.extensions["db_engine"])
+    with app.app_context():   # the app's sessions allocate codes on flush
+        load_national_divisions(get_session())
+        get_session().commit()
         for filename, division in EXTRACTS.values():
             import_osm(get_session(), OSM_DIR / filename, division=division)
+    app.extensions["db_engine"].dispose()
+    return url
+
+
+def app_for(url: str, directory: Path) -> Any:
+    """A Youlu app on the database at ``url`` (instance files under ``directory``)."""
+    from app import create_app
+
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "address-set",
+                       "KEYS_DIR": str(directory / "keys"), "CACHE_DIR": str(directory / "cache"),
+                       "RATELIMIT_ENABLED": False})
+
+
+def imported_records(directory: Path) -> tuple[list[PlaceRecord], dict[str, tuple[str, int]]]:
+    """The three bundled extracts imported into a database in ``directory`` and read as
+    resolver records (``app.resolve.load_records``) with the retired codes."""
+    from app.db import get_session
+    from app.resolve import load_records
+
+    app = app_for(import_beijing(directory), directory)
+    with app.app_context():
         loaded = load_records(get_session())
     app.extensions["db_engine"].dispose()
     return loaded
