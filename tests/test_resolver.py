@@ -37,6 +37,7 @@ RECORDS = [
     _community(4, "静淑苑"),
     _community(5, "静淑苑"),
     _community(6, "清华东路27号院"),
+    _community(7, "学院路20号"),          # a name that ends like a building number
     _building(11, 1, "3号楼", "3", code="110108010000-001-003"),
     _building(12, 1, "5号楼", "5"),
     _building(13, 1, "A座", "A"),
@@ -77,6 +78,8 @@ def index() -> ResolverIndex:
     ("双泉嘉苑３号楼１门洞", "unit", 101),
     ("北京市海淀区学院路街道双泉嘉苑3号楼2单元501室", "unit", 102),
     ("清华东路27号院十二号楼", "building", 61),
+    ("学院路20号", "community", 7),
+    ("海淀区学院路20号", "community", 7),
     ("紫荆学生公寓三号楼", "building", 71),          # a building outside any compound
     ("科学会堂二单元", "unit", 702),
     ("110108010000-001", "community", 1),        # a code
