@@ -5,7 +5,8 @@ OSM data has three quirks this module handles (see data/osm/PROVENANCE.md):
 an extract reaches beyond its ``<bounds>`` (features are kept only where they touch the
 bounds); gates are not vertices of compound polygons (they are matched by distance to
 the boundary); and many compounds have no gate mapped where a road enters them (a gate
-is inferred at the crossing and marked ``source="inferred"``).
+is inferred where a road crosses the boundary, or ends just short of it, and marked
+``source="inferred"``).
 """
 
 from __future__ import annotations
@@ -382,32 +383,45 @@ class _Reader:
         for gate, metric in gates:
             assert gate.parent is not None
             known.setdefault(gate.parent[1:], []).append(metric)  # type: ignore[arg-type]
-        spacing = settings.INFERRED_GATE_MIN_SPACING_M
         for row, tags, metric in self.rows:
             highway = tags.get("highway")
             if highway not in rules["highway"] or not isinstance(metric, LineString):
                 continue
-            for i in self.boundary_tree.query(metric, predicate="intersects"):
-                community, polygon = self.communities[int(i)]
-                crossing = metric.intersection(polygon.boundary)
-                points = [g for g in getattr(crossing, "geoms", [crossing]) if isinstance(g, Point)]
+            for community, polygon, point in self._road_entries(metric):
                 taken = known.setdefault(community.key, [])
-                for point in points:
-                    if any(point.distance(p) <= spacing for p in taken):
-                        continue
-                    taken.append(point)
-                    lon, lat = to_wgs(point.x, point.y)
-                    self._add(ImportedFeature(
-                        "gate", "inferred",
-                        _stable_id(row["id"], community.osm_type, community.osm_id,
-                                   round(lon, 6), round(lat, 6)),
-                        Point(lon, lat),
-                        {"name": f"推断出入口（{tags['name']}）" if "name" in tags else "推断出入口",
-                         "number": None, "kind": "inferred", "inferred": True,
-                         "foot": True, "ebike": highway not in rules["foot_only"],
-                         "rider_access": "open", "opening_hours": None},
-                        {"highway": highway, "osm_way": str(row["id"])},
-                        self._parent(community), source="inferred"))
+                if any(point.distance(p) <= settings.INFERRED_GATE_MIN_SPACING_M for p in taken):
+                    continue
+                taken.append(point)
+                lon, lat = to_wgs(point.x, point.y)
+                self._add(ImportedFeature(
+                    "gate", "inferred",
+                    _stable_id(row["id"], community.osm_type, community.osm_id,
+                               round(lon, 6), round(lat, 6)),
+                    Point(lon, lat),
+                    {"name": f"推断出入口（{tags['name']}）" if "name" in tags else "推断出入口",
+                     "number": None, "kind": "inferred", "inferred": True,
+                     "foot": True, "ebike": highway not in rules["foot_only"],
+                     "rider_access": "open", "opening_hours": None},
+                    {"highway": highway, "osm_way": str(row["id"])},
+                    self._parent(community), source="inferred"))
+
+    def _road_entries(self, road: LineString) -> list[tuple[ImportedFeature, BaseGeometry, Point]]:
+        """Where ``road`` (metres) enters a compound: points where it crosses a boundary,
+        and the boundary point next to a road end that stops short of one."""
+        entries = []
+        for i in self.boundary_tree.query(road, predicate="intersects"):
+            community, polygon = self.communities[int(i)]
+            crossing = road.intersection(polygon.boundary)
+            entries += [(community, polygon, g) for g in getattr(crossing, "geoms", [crossing])
+                        if isinstance(g, Point)]
+        reach = settings.ROAD_END_GATE_DISTANCE_M
+        for end in (Point(road.coords[0]), Point(road.coords[-1])):
+            for i in self.boundary_tree.query(end, predicate="dwithin", distance=reach):
+                community, polygon = self.communities[int(i)]
+                if not road.intersects(polygon.boundary):
+                    boundary = polygon.boundary
+                    entries.append((community, polygon, boundary.interpolate(boundary.project(end))))
+        return entries
 
     # --- internal paths and facilities -------------------------------------------------------
     def _paths(self) -> None:
