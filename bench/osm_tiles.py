@@ -1,0 +1,177 @@
+"""A city-size OSM file made by tiling a real extract (for bench/routing.py).
+
+The extract is clipped to its own ``<bounds>`` (ways cut where they leave the box),
+then copied onto a grid of ``n × n`` tiles, each shifted by the box's size with new ids
+(``tile * 10**11 + id``). Neighbouring tiles are joined at their edges by short
+residential ways between road nodes near the shared edge. The access data (compounds,
+gates, doors, facilities) of the extract is shifted the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import osmium
+import shapely
+
+from geo.access import AccessData
+from geo.graph import mode_rules, read_bounds
+
+ID_STRIDE = 10**11
+EDGE_BAND_M = 60.0
+JOINS_PER_EDGE = 10
+
+
+@dataclass
+class Template:
+    """An extract clipped to its bounds."""
+
+    bounds: tuple[float, float, float, float]
+    nodes: dict[int, tuple[float, float, dict[str, str]]]
+    ways: list[tuple[int, list[int], dict[str, str]]]
+
+
+def read_template(path: Path) -> Template:
+    """Nodes inside the bounds, and the runs of ways inside them."""
+    bounds = read_bounds(path)
+    assert bounds is not None, f"{path} has no <bounds>"
+    west, south, east, north = bounds
+    nodes: dict[int, tuple[float, float, dict[str, str]]] = {}
+    ways: list[tuple[int, list[int], dict[str, str]]] = []
+
+    class Handler(osmium.SimpleHandler):
+        def node(self, n: osmium.osm.Node) -> None:
+            lon, lat = n.location.lon, n.location.lat
+            if west <= lon <= east and south <= lat <= north:
+                nodes[n.id] = (lon, lat, {t.k: t.v for t in n.tags})
+
+        def way(self, w: osmium.osm.Way) -> None:
+            refs = [r.ref for r in w.nodes]
+            tags = {t.k: t.v for t in w.tags}
+            if len(refs) > 2 and refs[0] == refs[-1]:
+                if all(r in nodes for r in refs):
+                    ways.append((w.id * 10, refs, tags))
+                return
+            run: list[int] = []
+            part = 0
+            for r in refs + [None]:  # type: ignore[list-item]
+                if r is not None and r in nodes:
+                    run.append(r)
+                    continue
+                if len(run) >= 2:
+                    ways.append((w.id * 10 + part, run, tags))
+                    part += 1
+                run = []
+
+    Handler().apply_file(str(path), locations=False)
+    return Template(bounds, nodes, ways)
+
+
+def _joins(t: Template) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Pairs (node near the east edge, node near the west edge) and (north, south) of
+    road nodes to join between neighbouring tiles."""
+    ride = set(mode_rules()["ebike"]["highway"])
+    road = {r for _id, refs, tags in t.ways if tags.get("highway") in ride for r in refs}
+    west, south, east, north = t.bounds
+    ky = 111_000.0
+    kx = ky * math.cos(math.radians((south + north) / 2))
+
+    def band(side: str) -> list[int]:
+        out = []
+        for r in road:
+            lon, lat, _ = t.nodes[r]
+            d = {"east": (east - lon) * kx, "west": (lon - west) * kx,
+                 "north": (north - lat) * ky, "south": (lat - south) * ky}[side]
+            if d <= EDGE_BAND_M:
+                out.append(r)
+        return out
+
+    def pair(a_side: str, b_side: str, axis: int) -> list[tuple[int, int]]:
+        a, b = band(a_side), band(b_side)
+        if not a or not b:
+            return []
+        a.sort(key=lambda r: t.nodes[r][axis])
+        step = max(1, len(a) // JOINS_PER_EDGE)
+        return [(r, min(b, key=lambda s: abs(t.nodes[s][axis] - t.nodes[r][axis])))
+                for r in a[::step]]
+
+    return pair("east", "west", 1), pair("north", "south", 0)
+
+
+def write_city(template: Template, n: int, target: Path) -> int:
+    """Write ``n × n`` tiles of ``template`` to ``target`` (.osm); returns node count."""
+    west, south, east, north = template.bounds
+    width, height = east - west, north - south
+    east_west, north_south = _joins(template)
+    order = sorted(template.nodes)
+    count = 0
+    tmp = target.with_suffix(".part")
+    with open(tmp, "w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
+                  '<osm version="0.6" generator="youlu-bench tiles">\n')
+        out.write(f' <bounds minlat="{south:.7f}" minlon="{west:.7f}" '
+                  f'maxlat="{south + n * height:.7f}" maxlon="{west + n * width:.7f}"/>\n')
+        for k in range(n * n):
+            dx, dy = (k % n) * width, (k // n) * height
+            for r in order:
+                lon, lat, tags = template.nodes[r]
+                out.write(f' <node id="{k * ID_STRIDE + r}" version="1" lat="{lat + dy:.7f}" '
+                          f'lon="{lon + dx:.7f}"')
+                count += 1
+                if tags:
+                    out.write(">\n" + _tags(tags) + " </node>\n")
+                else:
+                    out.write("/>\n")
+        way_id = 0
+        for k in range(n * n):
+            for wid, refs, tags in template.ways:
+                out.write(f' <way id="{k * ID_STRIDE + wid}" version="1">\n')
+                out.write("".join(f'  <nd ref="{k * ID_STRIDE + r}"/>\n' for r in refs))
+                out.write(_tags(tags) + " </way>\n")
+        base = 9 * 10**15
+        for k in range(n * n):
+            i, j = k % n, k // n
+            links = []
+            if i + 1 < n:
+                links += [(k, a, k + 1, b) for a, b in east_west]
+            if j + 1 < n:
+                links += [(k, a, k + n, b) for a, b in north_south]
+            for ka, a, kb, b in links:
+                way_id += 1
+                out.write(f' <way id="{base + way_id}" version="1">\n'
+                          f'  <nd ref="{ka * ID_STRIDE + a}"/>\n  <nd ref="{kb * ID_STRIDE + b}"/>\n'
+                          f'  <tag k="highway" v="residential"/>\n </way>\n')
+        out.write("</osm>\n")
+    tmp.rename(target)
+    return count
+
+
+def _tags(tags: dict[str, str]) -> str:
+    return "".join(f"  <tag k={quoteattr(k)} v={quoteattr(v)}/>\n" for k, v in tags.items())
+
+
+def tile_access(data: AccessData, bounds: tuple[float, float, float, float], n: int) -> AccessData:
+    """``data`` copied onto the same ``n × n`` grid, ids offset by the tile."""
+    west, south, east, north = bounds
+    width, height = east - west, north - south
+    compounds, doors, facilities = [], [], []
+    for k in range(n * n):
+        dx, dy = (k % n) * width, (k // n) * height
+        off = (k + 1) * 10**19
+
+        def cid(v: int | None) -> int | None:
+            return None if v is None else off + v
+
+        for c in data.compounds:
+            compounds.append(replace(
+                c, id=off + c.id, polygon=shapely.affinity.translate(c.polygon, dx, dy),
+                gates=tuple(replace(g, id=off + g.id, lon=g.lon + dx, lat=g.lat + dy)
+                            for g in c.gates)))
+        doors += [replace(d, id=off + d.id, lon=d.lon + dx, lat=d.lat + dy,
+                          compound_id=cid(d.compound_id)) for d in data.doors]
+        facilities += [replace(f, id=off + f.id, lon=f.lon + dx, lat=f.lat + dy,
+                               compound_id=cid(f.compound_id)) for f in data.facilities]
+    return AccessData(compounds=tuple(compounds), doors=tuple(doors), facilities=tuple(facilities))
