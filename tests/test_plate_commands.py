@@ -14,7 +14,7 @@ from app.models import Building, Community, Unit
 from geo.verify import verify_plate
 
 
-def _compound(app: Flask, division: str | None) -> None:
+def _compound(app: Flask, division: str | None) -> int:
     with app.app_context():
         db = get_session()
         community = Community(name="双泉嘉苑", division_code=division,
@@ -28,6 +28,7 @@ def _compound(app: Flask, division: str | None) -> None:
         db.add(Unit(building_id=building.id, community_id=community.id, number="2",
                     geom=Point(116.3506, 40.0005)))
         db.commit()
+        return community.id
 
 
 def test_init_keys_mode_600_and_only_once(app: Flask, runner) -> None:
@@ -61,9 +62,10 @@ def test_rotate_revoke_and_list(app: Flask, runner) -> None:
 
 
 def test_plates_refused_before_a_division_is_set(app: Flask, runner, tmp_path: Path) -> None:
-    _compound(app, None)
+    community_id = _compound(app, None)
     runner.invoke(args=["init-keys"])
-    result = runner.invoke(args=["plates", "--community", "1", "--out", str(tmp_path / "p")])
+    result = runner.invoke(args=["plates", "--community", str(community_id),
+                                 "--out", str(tmp_path / "p")])
     assert result.exit_code == 2
     assert "还没有设置区划" in result.output and "has no division" in result.output
     assert not (tmp_path / "p").exists()
