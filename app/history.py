@@ -2,7 +2,8 @@
 
 A revert is an ordinary write through ``app.editing``: it is validated, scoped,
 version-checked and audited like any edit (action ``revert``). Restoring a deleted
-feature creates it again under a new id; the audit note names the old one.
+feature creates it again (the database gives it an id; the audit note names the
+old one).
 """
 
 from __future__ import annotations
