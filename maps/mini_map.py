@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-PADDING_PX = 12.0
+PADDING_PX = 24.0  # room for the pin above a gate on the top edge
 
 
 @dataclass(frozen=True)
