@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from maps.fonts import FONT_FAMILY, subset_font
 from maps.plate_pdf import BOLD_STROKE, _qr_runs
-from maps.plates import Primitive, QRCode, Rect, Text, page_text
+from maps.plates import Primitive, Rect, Text, page_text
 
 EMBEDDED_FAMILY = "YouluCJK"
 
