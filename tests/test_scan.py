@@ -81,6 +81,9 @@ def test_genuine_unit_page(plated: Plated) -> None:
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="mini-map"' in html
     assert f'href="/api/v1/route?to={plated.codes["unit"]}"' in html
     assert "/report?code=" in html and "骑手登记进门" not in html  # check-in is at gates
+    rider_map = re.search(r'href="([^"]+)">在小区地图上查看', html).group(1)
+    assert rider_map == f"/r/{plated.codes['community']}?unit={plated.codes['unit']}"
+    assert plated.client.get(rider_map).status_code == 200
     assert 'name="viewport"' in html
 
 

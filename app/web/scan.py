@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.codes import community_of
 from app.db import get_session
-from app.models import Building, Community, Gate, PlaceFeature
+from app.models import Building, Community, Gate, PlaceFeature, Unit
 from app.verification import PlateCheck, check_plate_path
 from app.web import bp
 from geo.codes import building_label
@@ -42,9 +42,14 @@ def _links(check: PlateCheck) -> dict[str, str | None]:
     code = check.body.get("code") or check.body.get("claimed_code") or ""
     links: dict[str, str | None] = {
         "report": f"{REPORT_PATH}?{urlencode({'code': code})}" if code else REPORT_PATH,
-        "route": None, "checkin": None}
+        "route": None, "checkin": None, "map": None}
     if check.place is not None:
         links["route"] = f"{ROUTE_PATH}?{urlencode({'to': code})}"
+        community = community_of(get_session(), check.place)
+        if community is not None and community.code:
+            place = {Gate: "gate", Unit: "unit", Building: "building"}.get(type(check.place))
+            links["map"] = url_for("web.rider_map", ref=community.code,
+                                   **({place: code} if place else {}))
         if check.verdict.genuine and isinstance(check.place, Gate):
             # the rider pass page re-verifies the same signed path before any check-in
             links["checkin"] = url_for("web.passes.gate_page", plate=request.path.strip("/"))
