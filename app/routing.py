@@ -25,6 +25,7 @@ from app.resolve import places_stamp, resolve_address
 from geo import settings
 from geo.access import AccessData, Compound, Door, Facility as FacilityValue, Gate as GateValue
 from geo.access import OfficePath
+from geo.codes import building_label, unit_label
 from geo.compound_layer import entrance_point
 from geo.errors import InvalidInput, NotFound
 from geo.graph_cache import load_street_graph
@@ -59,15 +60,8 @@ def cache_dir() -> Path:
 
 
 def _unit_label(unit: Unit, building: Building | None) -> str:
-    place = _building_label(building) if building else ""
-    number = f"{unit.number}单元" if unit.number else (unit.name or "单元门")
-    return f"{place}{number}"
-
-
-def _building_label(building: Building) -> str:
-    if building.number:
-        return f"{building.number}号楼" if building.number.isdigit() else building.number
-    return building.name or "楼栋"
+    place = building_label(building.number, building.name) if building else ""
+    return f"{place}{unit_label(unit.number, unit.name)}"
 
 
 def load_access_data(session: Session) -> AccessData:
@@ -116,7 +110,7 @@ def _with_building_doors(data: AccessData, network: AccessNetwork) -> AccessData
     west, south, east, north = network.street.bounds
     doors = tuple(
         Door(id=b.id, lon=lon, lat=lat, kind="building", compound_id=b.community_id,
-             label=_building_label(b), code=b.code, building_id=b.id, version=b.version)
+             label=building_label(b.number, b.name), code=b.code, building_id=b.id, version=b.version)
         for b in data.extra["buildings"]
         if west <= b.geom.centroid.x <= east and south <= b.geom.centroid.y <= north
         for lon, lat in [entrance_point(network.index, b.geom)])

@@ -77,13 +77,14 @@ def with_night_gates(data: AccessData) -> AccessData:
 
 
 def pick_queries(net: AccessNetwork, count: int, seed: int) -> list[tuple[tuple[float, float], tuple[str, int]]]:
-    """Random (start, door): doors in compounds, starts on streets outside compounds in
-    the main component, 300-3000 m from the door in a straight line."""
+    """Random (start, door): doors in compounds that have gates, starts on streets
+    outside compounds in the main component, 300-3000 m from the door in a straight line."""
     rng = np.random.default_rng(seed)
     snap = net.snapshot
     street = snap.street
     outside = np.flatnonzero((snap.node_compound[:snap.n_base] < 0) & np.asarray(street.node_main))
-    doors = sorted(k for k, (_n, d) in snap.doors.items() if d.compound_id is not None)
+    gated = {c.id for c in snap.compounds if c.gates}
+    doors = sorted(k for k, (_n, d) in snap.doors.items() if d.compound_id in gated)
     x, y = np.asarray(street.x), np.asarray(street.y)
     queries = []
     while len(queries) < count:
@@ -268,7 +269,7 @@ def array_mb(net: AccessNetwork) -> float:
         "length_m", "modes", "ride_factor", "walk_factor", "way", "rev_indptr", "rev_edge"))
     total += sum(a.nbytes for a in (snap.x, snap.y, snap.lon, snap.lat, snap.o_indptr,
                                     snap.o_head, snap.e_cost, snap.e_length, snap.e_kind,
-                                    snap.e_gate, snap.e_way, snap.e_label, snap.park,
+                                    snap.e_gate, snap.e_way, snap.e_name, snap.park,
                                     snap.node_compound))
     ws = snap.workspace()
     total += sum(a.nbytes for a in (ws.dist, ws.pred, ws.pred_edge, ws.stamp, ws.done,

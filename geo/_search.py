@@ -222,3 +222,71 @@ class Workspace:
     def next_gen(self) -> int:
         self.gen += 1
         return self.gen
+
+
+@njit(cache=True)
+def nearest_segments(px, py, radius, cell_start, cell_items, gnx, gny, ox, oy, cell,
+                     x0, y0, x1, y1, seg_a, seg_b, node_label, node_main, where, rideable,
+                     prefer_ride_m, max_out):
+    """Segments within ``radius`` of (px, py) whose two ends have compound label
+    ``where`` (and, outside compounds, one end in the main component), ranked by
+    distance plus ``prefer_ride_m`` for segments closed to e-bikes. Returns (ids,
+    distances, fractions), at most ``max_out``, best first."""
+    gx0 = max(int(np.floor((px - radius - ox) / cell)), 0)
+    gy0 = max(int(np.floor((py - radius - oy) / cell)), 0)
+    gx1 = min(int(np.floor((px + radius - ox) / cell)), gnx - 1)
+    gy1 = min(int(np.floor((py + radius - oy) / cell)), gny - 1)
+    ids = np.empty(max_out, dtype=np.int64)
+    dist = np.empty(max_out, dtype=np.float64)
+    frac = np.empty(max_out, dtype=np.float64)
+    rank = np.empty(max_out, dtype=np.float64)
+    n = 0
+    for row in range(gy0, gy1 + 1):
+        for col in range(gx0, gx1 + 1):
+            c = row * gnx + col
+            for k in range(cell_start[c], cell_start[c + 1]):
+                s = cell_items[k]
+                a = seg_a[s]
+                b = seg_b[s]
+                if node_label[a] != where or node_label[b] != where:
+                    continue
+                if where < 0 and not (node_main[a] or node_main[b]):
+                    continue
+                dx = x1[s] - x0[s]
+                dy = y1[s] - y0[s]
+                len2 = dx * dx + dy * dy
+                t = 0.0
+                if len2 > 0:
+                    t = ((px - x0[s]) * dx + (py - y0[s]) * dy) / len2
+                    t = min(max(t, 0.0), 1.0)
+                ex = x0[s] + t * dx - px
+                ey = y0[s] + t * dy - py
+                d = np.sqrt(ex * ex + ey * ey)
+                if d > radius:
+                    continue
+                r = d if rideable[s] else d + prefer_ride_m
+                dup = False
+                for j in range(n):
+                    if ids[j] == s:
+                        dup = True
+                        break
+                if dup:
+                    continue
+                if n < max_out:
+                    pos = n
+                    n += 1
+                elif r < rank[n - 1]:
+                    pos = n - 1
+                else:
+                    continue
+                while pos > 0 and rank[pos - 1] > r:
+                    ids[pos] = ids[pos - 1]
+                    dist[pos] = dist[pos - 1]
+                    frac[pos] = frac[pos - 1]
+                    rank[pos] = rank[pos - 1]
+                    pos -= 1
+                ids[pos] = s
+                dist[pos] = d
+                frac[pos] = t
+                rank[pos] = r
+    return ids[:n], dist[:n], frac[:n]

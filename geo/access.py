@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from shapely.geometry import LineString
+
+from geo.codes import gate_label
 from shapely.geometry.base import BaseGeometry
 
 if TYPE_CHECKING:
@@ -41,10 +43,7 @@ class Gate:
     @property
     def label(self) -> str:
         """How instructions name the gate: ``北门(1号门)``, ``1号门``, ``北门`` or ``出入口``."""
-        number = f"{self.number}号门" if self.number and self.number.isdigit() else self.number
-        if self.name and number and number not in self.name:
-            return f"{self.name}({number})"
-        return self.name or number or "出入口"
+        return gate_label(self.number, self.name)
 
 
 @dataclass(frozen=True)

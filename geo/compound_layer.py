@@ -47,6 +47,7 @@ class StreetIndex:
         self.seg_ba = np.zeros(len(pairs), dtype=np.uint8)
         np.bitwise_or.at(self.seg_ab, inverse[forward], street.modes[forward])
         np.bitwise_or.at(self.seg_ba, inverse[~forward], street.modes[~forward])
+        self.seg_rideable = ((self.seg_ab | self.seg_ba) & RIDE) > 0
         self.seg_way = np.zeros(len(pairs), dtype=np.int32)
         self.seg_way[inverse] = street.way
         x, y = np.asarray(street.x), np.asarray(street.y)

@@ -57,7 +57,7 @@ def cache_key(path: Path, cache_dir: Path) -> str:
 def load_street_graph(path: str | Path, *, cache_dir: str | Path | None = None) -> StreetGraph:
     """The compiled street graph of an OSM file, from the cache or built and cached.
 
-    Arrays come back memory-mapped read-only.
+    Arrays come back memory-mapped read-only (as plain ndarray views).
     """
     path = Path(path)
     if not path.is_file():
@@ -101,7 +101,8 @@ def read_street_graph(entry: Path) -> StreetGraph:
             value = meta[f.name]
             values[f.name] = tuple(value) if isinstance(value, list) else value
         else:
-            values[f.name] = np.load(entry / f"{f.name}.npy", mmap_mode="r")
+            # A plain ndarray view of the map: indexing a np.memmap runs Python code.
+            values[f.name] = np.load(entry / f"{f.name}.npy", mmap_mode="r").view(np.ndarray)
     return StreetGraph(**values)
 
 

@@ -38,6 +38,8 @@ class Piece:
     entering: bool = True
     link: bool = False
     gate_index: int = -1
+    last_bearing: float | None = None
+    coords: list[tuple[float, float]] | None = None
 
 
 @dataclass
@@ -113,15 +115,16 @@ def steps(pieces: list[Piece], *, heading: float | None = None) -> list[Step]:
         if piece.length <= 0:
             continue
         last = out[-1] if out and out[-1].type != "gate" else None
+        end_bearing = piece.bearing if piece.last_bearing is None else piece.last_bearing
         if last is not None and (
                 (last.name == piece.name and turn(last.last_bearing, piece.bearing)[1] == "straight")
                 or (piece.link and piece.length < SHORT_LINK_M)):
             last.distance_m += piece.length
             last.duration_s += piece.seconds
-            last.last_bearing = piece.bearing
+            last.last_bearing = end_bearing
             continue
         out.append(Step("", piece.length, piece.seconds, "turn", None, piece.lonlat, piece.name,
-                        piece.bearing, piece.bearing, piece.highway))
+                        piece.bearing, end_bearing, piece.highway))
     _fill_texts(out, pieces[0].layer if pieces else 0, heading)
     return out
 

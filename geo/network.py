@@ -61,8 +61,8 @@ class Snapshot:
     e_kind: np.ndarray
     e_gate: np.ndarray
     e_way: np.ndarray
-    e_label: np.ndarray
-    labels: list[str]
+    e_name: np.ndarray
+    names: list[str]
     park: np.ndarray
     node_compound: np.ndarray
     compounds: list[Compound]
@@ -89,10 +89,21 @@ class Snapshot:
         top = max(ride_speed_ms() * top_factor, inside_speed_ms(), settings.WALK_SPEED_MS)
         self.inv_top_speed = np.array([1.0 / top, 1.0 / settings.WALK_SPEED_MS])
         self._roles: dict[int, tuple[str, Any]] | None = None
+        self._gates_of: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def n_nodes(self) -> int:
         return len(self.x)
+
+    def gates_of(self, compound: int) -> np.ndarray:
+        """Indices of the gates of compound index ``compound``."""
+        if self._gates_of is None:
+            owner = np.asarray([ci for _g, ci in self.gates], dtype=np.int64)
+            order = np.argsort(owner, kind="stable")
+            bounds = np.searchsorted(owner[order], np.arange(len(self.compounds) + 1))
+            self._gates_of = (order, bounds)
+        order, bounds = self._gates_of
+        return order[bounds[compound]:bounds[compound + 1]]
 
     def lonlat(self, node: int) -> tuple[float, float]:
         """(lon, lat) of a node."""
@@ -100,11 +111,8 @@ class Snapshot:
 
     def edge_name(self, edge: int) -> str | None:
         """The road name of a search edge, None if unnamed."""
-        label = int(self.e_label[edge])
-        if label >= 0:
-            return self.labels[label]
-        way = int(self.e_way[edge])
-        return (self.street.way_name[way] or None) if way >= 0 else None
+        name = int(self.e_name[edge])
+        return self.names[name] if name >= 0 else None
 
     def node_role(self, node: int) -> tuple[str, Any]:
         """What a layer node stands for: ('gate_out'|'gate_in', gate index),
@@ -338,9 +346,12 @@ class AccessNetwork:
             for fac in facility_list:
                 facilities[fac.id] = (int(off - layer.facilities[fac.id] - 1), fac)
         tree = STRtree([c.polygon for c in compounds]) if compounds else None
-        labels = sorted({v for v in o_label if v})
-        label_id = {v: i for i, v in enumerate(labels)}
-        o_label_id = np.asarray([label_id[v] if v else -1 for v in o_label], dtype=np.int32)
+        names = sorted({v for v in o_label if v} | {v for v in street.way_name if v})
+        name_id = {v: i for i, v in enumerate(names)}
+        way_name_id = np.asarray([name_id[v] if v else -1 for v in street.way_name] + [-1],
+                                 dtype=np.int32)  # index -1 (no way) maps to the last, -1
+        o_name = np.asarray([name_id[v] if v else -1 for v in o_label], dtype=np.int32)
+        o_name = np.where(o_name >= 0, o_name, way_name_id[o_way])
         lon, lat = street.to_lonlat(x, y)
         lon[:n_base], lat[:n_base] = street.lon, street.lat
         snapshot = Snapshot(
@@ -352,8 +363,8 @@ class AccessNetwork:
                                    o_kind[order]]),
             e_gate=np.concatenate([np.full(n_edges, -1, dtype=np.int64), o_gate[order]]),
             e_way=np.concatenate([np.asarray(street.way, dtype=np.int32), o_way[order]]),
-            e_label=np.concatenate([np.full(n_edges, -1, dtype=np.int32), o_label_id[order]]),
-            labels=labels, park=park, node_compound=node_comp,
+            e_name=np.concatenate([way_name_id[np.asarray(street.way)], o_name[order]]),
+            names=names, park=park, node_compound=node_comp,
             compounds=compounds, compound_index=compound_index, gates=gates,
             gate_nodes=np.asarray(gate_nodes, dtype=np.int64).reshape(-1, 2),
             gate_connected=np.asarray(gate_connected, dtype=bool),

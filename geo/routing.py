@@ -17,15 +17,14 @@ from typing import Any
 import numpy as np
 
 from geo import settings
-from geo._search import PARK_EDGE, search, trace
+from geo._search import PARK_EDGE, nearest_segments, search, trace
 from geo.access import Door
 from geo.compound_layer import LINK
 from geo.errors import InvalidCoordinates, NotFound, NoRoute
-from geo.graph import RIDE
-from geo.instructions import Piece, Step, bearing, distance_text, steps
+from geo.instructions import (SHORT_LINK_M, STRAIGHT_DEG, Piece, Step, bearing, distance_text,
+                              steps)
 from geo.network import RIDE_LAYER, WALK_LAYER, AccessNetwork, Snapshot, inside_speed_ms, ride_speed_ms
 from geo.opening_hours import gate_state, local_time, reason_text
-from geo.spatial import point_segment
 
 # The heuristic is scaled down a little so that plane distances never overestimate.
 _HEURISTIC_SLACK = 0.99
@@ -65,30 +64,28 @@ def snap_start(snap: Snapshot, lon: float, lat: float) -> Start:
     x, y = (float(v) for v in street.to_plane(lon, lat))
     where = snap.compound_at(lon, lat)
     max_m = settings.ROUTE_SNAP_MAX_M
-    ids = index.segments.query_box(x - max_m, y - max_m, x + max_m, y + max_m)
-    if len(ids):
-        a, b = index.seg_a[ids], index.seg_b[ids]
-        same = (snap.node_compound[a] == where) & (snap.node_compound[b] == where)
-        if where < 0:
-            same &= np.asarray(street.node_main)[a] | np.asarray(street.node_main)[b]
-        ids = ids[same]
-    if len(ids):
-        g = index.segments
-        dist, frac = point_segment(x, y, g.x0[ids], g.y0[ids], g.x1[ids], g.y1[ids])
-        # A rider is on an e-bike: a road open to riding wins over a footway that is
-        # only a little nearer.
-        rideable = ((index.seg_ab[ids] | index.seg_ba[ids]) & RIDE) > 0
-        rank = dist + np.where(rideable, 0.0, settings.SNAP_PREFER_RIDE_M)
-        for k in np.argsort(rank):
-            if dist[k] > max_m:
-                continue
-            start = _seeds(snap, int(ids[k]), float(frac[k]), lon, lat, float(dist[k]), where)
-            if start is not None:
-                return start
+    for radius in (min(60.0, max_m), max_m):  # most starts lie on a road: look near first
+        start = _snap_within(snap, x, y, lon, lat, where, radius)
+        if start is not None:
+            return start
     raise InvalidCoordinates(
         f"起点 ({lon}, {lat}) 附近 {max_m:.0f} 米内没有可通行的道路",
         f"no usable road within {max_m:.0f} m of the start ({lon}, {lat})",
         details={"lon": lon, "lat": lat})
+
+
+def _snap_within(snap: Snapshot, x: float, y: float, lon: float, lat: float, where: int,
+                 max_m: float) -> Start | None:
+    index, grid = snap.index, snap.index.segments
+    ids, dist, frac = nearest_segments(
+        x, y, max_m, grid.start, grid.items, grid.nx, grid.ny, grid.ox, grid.oy, grid.cell,
+        grid.x0, grid.y0, grid.x1, grid.y1, index.seg_a, index.seg_b, snap.node_compound,
+        snap.street.node_main, where, index.seg_rideable, settings.SNAP_PREFER_RIDE_M, 16)
+    for seg, d, f in zip(ids.tolist(), dist.tolist(), frac.tolist()):
+        start = _seeds(snap, seg, f, lon, lat, d, where)
+        if start is not None:
+            return start
+    return None
 
 
 def _seeds(snap: Snapshot, seg: int, frac: float, lon: float, lat: float, dist: float,
@@ -158,49 +155,67 @@ def _gate_label(snap: Snapshot, gate: int) -> str:
 
 
 def _pieces(snap: Snapshot, path: Path, start: Start | None) -> list[tuple[str, Any]]:
-    """The route as ('piece', Piece) and ('park', where) items in order."""
+    """The route as ('piece', Piece) and ('park', where) items in order.
+
+    Consecutive edges on the same road, in the same layer, that do not turn are joined
+    into one piece here (with numpy), so that Python handles runs, not edges.
+    """
     street = snap.street
     items: list[tuple[str, Any]] = []
     if start is not None and len(path.states):
         i = int(np.flatnonzero(start.seeds == path.states[0])[0])
         e, frac = int(start.seed_edge[i]), float(start.seed_frac[i])
         layer = int(path.states[0]) & 1
-        way = int(street.way[e])
         node = int(path.states[0]) >> 1
         qx, qy = street.to_plane(*start.snapped)
         if layer == WALK_LAYER:
             items.append(("park", ("start", start.snapped)))
+        name = int(snap.e_name[e])
         items.append(("piece", Piece(
-            layer, street.way_name[way] or None, street.way_highway[way],
+            layer, snap.names[name] if name >= 0 else None, street.way_highway[int(street.way[e])],
             float(street.length_m[e]) * frac, float(snap.e_cost[e, layer]) * frac,
             bearing((float(qx), float(qy)), (float(snap.x[node]), float(snap.y[node]))),
-            start.snapped, snap.lonlat(node))))
+            start.snapped, snap.lonlat(node), coords=[start.snapped, snap.lonlat(node)])))
     states, edges = path.states, path.edges[1:]
+    n = len(edges)
+    if n == 0:
+        return items
     u, v, layer = states[:-1] >> 1, states[1:] >> 1, states[1:] & 1
     move = edges != PARK_EDGE
     e = np.where(move, edges, 0)
-    lengths = snap.e_length[e].tolist()
-    seconds = snap.e_cost[e, layer].tolist()
-    kinds = snap.e_kind[e].tolist()
-    gates = snap.e_gate[e].tolist()
-    ways = snap.e_way[e].tolist()
-    labels = snap.e_label[e].tolist()
-    bearings = (np.degrees(np.arctan2(snap.x[v] - snap.x[u], snap.y[v] - snap.y[u])) % 360).tolist()
-    lon, lat = snap.lon[states >> 1].tolist(), snap.lat[states >> 1].tolist()
-    way_name, way_highway = street.way_name, street.way_highway
-    gate_in = snap.gate_nodes[:, 1].tolist() if len(snap.gate_nodes) else []
-    for k, moving in enumerate(move.tolist()):
-        if not moving:
-            items.append(("park", ("node", int(u[k]))))
+    length = np.where(move, snap.e_length[e], 0.0)
+    seconds = np.where(move, snap.e_cost[e, layer], 0.0)
+    kind, gate, name = snap.e_kind[e], np.where(move, snap.e_gate[e], -1), snap.e_name[e]
+    dx, dy = snap.x[v] - snap.x[u], snap.y[v] - snap.y[u]
+    bear = np.degrees(np.arctan2(dx, dy)) % 360
+    moving = np.flatnonzero(length > 0)
+    if len(moving):  # edges of no length take the bearing of the edge before them
+        fill = np.maximum.accumulate(np.where(length > 0, np.arange(n), -1))
+        bear = np.where(fill >= 0, bear[np.maximum(fill, 0)], bear[moving[0]])
+    delta = np.abs((bear[1:] - bear[:-1] + 540) % 360 - 180)
+    same = move[1:] & move[:-1] & (layer[1:] == layer[:-1]) & (gate[1:] < 0) & (gate[:-1] < 0)
+    short_link = (kind[1:] == LINK) & (length[1:] < SHORT_LINK_M)
+    joined = same & ((name[1:] == name[:-1]) & (delta < STRAIGHT_DEG) | short_link |
+                     (length[1:] == 0))
+    starts = np.flatnonzero(np.concatenate([[True], ~joined]))
+    ends = np.append(starts[1:], n)
+    lon, lat = snap.lon[states >> 1], snap.lat[states >> 1]
+    lengths, secs = np.add.reduceat(length, starts), np.add.reduceat(seconds, starts)
+    gate_in = snap.gate_nodes[:, 1] if len(snap.gate_nodes) else np.empty(0, np.int64)
+    for s0, s1, run_len, run_s in zip(starts.tolist(), ends.tolist(), lengths.tolist(),
+                                      secs.tolist()):
+        if not move[s0]:
+            items.append(("park", ("node", int(u[s0]))))
             continue
-        way, label, gate = ways[k], labels[k], gates[k]
-        name = snap.labels[label] if label >= 0 else (way_name[way] or None if way >= 0 else None)
+        g, nm = int(gate[s0]), int(name[s0])
+        way = int(snap.e_way[e[s0]])
+        coords = list(zip(lon[s0:s1 + 1].tolist(), lat[s0:s1 + 1].tolist()))
         items.append(("piece", Piece(
-            int(layer[k]), name, way_highway[way] if way >= 0 else None, lengths[k], seconds[k],
-            bearings[k], (lon[k], lat[k]), (lon[k + 1], lat[k + 1]),
-            gate=snap.gates[gate][0].label if gate >= 0 else None,
-            entering=gate >= 0 and int(v[k]) == gate_in[gate],
-            link=kinds[k] == LINK, gate_index=gate)))
+            int(layer[s0]), snap.names[nm] if nm >= 0 else None,
+            street.way_highway[way] if way >= 0 else None, run_len, run_s, float(bear[s0]),
+            coords[0], coords[-1], gate=snap.gates[g][0].label if g >= 0 else None,
+            entering=g >= 0 and int(v[s0]) == int(gate_in[g]), link=int(kind[s0]) == LINK,
+            gate_index=g, last_bearing=float(bear[s1 - 1]), coords=coords)))
     return items
 
 
@@ -238,7 +253,7 @@ def _legs(snap: Snapshot, items: list[tuple[str, Any]], door: Door
         leg_steps = steps(current, heading=heading)
         if leg_steps:
             heading = next((s.last_bearing for s in reversed(leg_steps) if s.type != "gate"), heading)
-        coords = [current[0].lonlat] + [p.end for p in current]
+        coords = [c for p in current for c in (p.coords or [p.lonlat, p.end])]
         legs.append(_leg("ride" if current[0].layer == RIDE_LAYER else "walk", current,
                          leg_steps, coords))
         current = []
@@ -347,6 +362,8 @@ def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tupl
     gate_ok = snap.gate_ok(when, has_pass=has_pass)
     target = 2 * door_node + WALK_LAYER
     compound = int(snap.node_compound[door_node])
+    if compound >= 0 and not _any_gate_usable(snap, compound, gate_ok):
+        raise _no_route(snap, compound, when, has_pass, door_info)
     nav = snap.nav.get(compound) if compound >= 0 else None
     targets = [target] + ([2 * nav + RIDE_LAYER] if nav is not None else [])
     found, ws = run_search(snap, origin.seeds, origin.seed_cost, np.asarray(targets, np.int64),
@@ -386,6 +403,12 @@ def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tupl
         "saved": saved,
     }
     return result
+
+
+def _any_gate_usable(snap: Snapshot, compound: int, gate_ok: np.ndarray) -> bool:
+    """Whether some connected gate of ``compound`` lets riders or walkers through now."""
+    mine = snap.gates_of(compound)
+    return bool(np.any((gate_ok[mine] > 0) & snap.gate_connected[mine]))
 
 
 def _compound_dict(snap: Snapshot, compound: int) -> dict[str, Any] | None:
