@@ -15,8 +15,8 @@ from shapely.geometry import Point, box, mapping
 from sqlalchemy import select
 
 from app.db import get_engine, get_session
-from app.models import AuditEntry, Building, Community, Gate, User
-from tests.conftest import Accounts, make_accounts
+from app.models import AuditEntry, Building, Community, Gate, Unit, User
+from tests.conftest import OSM_DIR, Accounts, make_accounts
 from tests.dbdump import dump_database
 
 CENTRE = (116.3306, 39.9946)
@@ -244,3 +244,32 @@ def test_upload_without_the_form_token_is_refused(app: Flask, compound: dict[str
     response = client.post("/office/editor/import", data={
         "file": (io.BytesIO(b"{}"), "x.geojson")}, content_type="multipart/form-data")
     assert response.status_code == 400
+
+
+@pytest.fixture(scope="module")
+def routing_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(tmp_path_factory.mktemp("editor-routing"))
+
+
+def test_an_edit_reaches_routing_without_a_restart(writable_imported_app: Flask,
+                                                   routing_cache: str) -> None:
+    """Close the gate a route uses: the very next route goes round it and says why."""
+    app = writable_imported_app
+    app.config.update(ROUTING_OSM_FILES=[str(OSM_DIR / "beijing_haidian_bupt.osm.bz2")],
+                      ROUTING_CACHE_DIR=routing_cache)
+    accounts = make_accounts(app, division="110108008")
+    client = app.test_client()
+    with app.app_context():
+        unit = get_session().scalar(select(Unit).where(Unit.code == "110108008000-001-014-01"))
+    query = {"from": "116.3520,39.9560", "to": f"unit:{unit.id}", "at": "2025-05-01T12:00"}
+    first = client.get("/api/v1/route", query_string=query).get_json()
+    used = first["gate"]["id"]
+    gate = client.get(f"/api/v1/gates/{used}").get_json()
+    closed = client.patch(f"/api/v1/gates/{used}", headers=accounts.headers("editor"), json={
+        "type": "Feature", "properties": {"rider_access": "closed",
+                                          "version": gate["properties"]["version"]}})
+    assert closed.status_code == 200
+    second = client.get("/api/v1/route", query_string=query).get_json()
+    assert second["gate"]["id"] != used
+    skipped = {g["id"]: [r["code"] for r in g["reasons"]] for g in second["gates_skipped"]}
+    assert "closed_to_riders" in skipped[used]
