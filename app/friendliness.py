@@ -12,15 +12,14 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-import numpy as np
 import shapely
 from shapely.strtree import STRtree
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
+from app.map_data import to_metres_all
 from app.models import Building, Community, Facility, Gate, Unit
 from geo import settings
-from geo.coords import metric_transformer
 from geo.friendliness import CompoundFacts, GateFacts, Score, score
 
 _TABLES = (Community, Gate, Building, Unit, Facility)
@@ -33,13 +32,6 @@ def _fingerprint(session: Session) -> tuple[Any, ...]:
                                  .select_from(model)).one() for model in _TABLES)
 
 
-def _to_metres(geoms: list[Any], origin: tuple[float, float]) -> Any:
-    """All ``geoms`` projected to metres around ``origin`` in one pass (array of geometries)."""
-    transformer = metric_transformer(*origin)
-    return shapely.transform(np.array(geoms, dtype=object), lambda xy: np.column_stack(
-        transformer.transform(xy[:, 0], xy[:, 1])))
-
-
 def _kinds_near(communities: list[Community], facilities: list[Facility]) -> dict[int, set[str]]:
     """Facility kinds within ``FRIENDLINESS_REACH_M`` of each compound."""
     near: dict[int, set[str]] = defaultdict(set)
@@ -47,8 +39,8 @@ def _kinds_near(communities: list[Community], facilities: list[Facility]) -> dic
         return near
     centre = shapely.MultiPoint([c.geom.centroid for c in communities]).centroid
     origin = (centre.x, centre.y)
-    areas = _to_metres([c.geom for c in communities], origin)
-    points = _to_metres([f.geom for f in facilities], origin)
+    areas = to_metres_all([c.geom for c in communities], origin)
+    points = to_metres_all([f.geom for f in facilities], origin)
     tree = STRtree(points)
     pairs = tree.query(areas, predicate="dwithin", distance=settings.FRIENDLINESS_REACH_M)
     for area_index, point_index in pairs.T:

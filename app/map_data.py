@@ -10,9 +10,11 @@ shifts them for GCJ-02 tiles (maps/tiles.py).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import shapely
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -22,7 +24,7 @@ from app.spatial import bbox_candidates, exact_in_bbox
 from geo import settings
 from geo.access import Gate as AccessGate
 from geo.codes import building_label, gate_label, number_value, unit_label
-from geo.coords import distance_m
+from geo.coords import metric_transformer
 from geo.opening_hours import gate_state, is_open
 from maps.streets import street_index
 
@@ -36,6 +38,19 @@ def padded_bbox(geom: Any, metres: float) -> tuple[float, float, float, float]:
     pad_lat = metres / _DEGREE_M
     pad_lon = pad_lat / max(0.1, math.cos(math.radians((south + north) / 2)))
     return west - pad_lon, south - pad_lat, east + pad_lon, north + pad_lat
+
+
+@lru_cache(maxsize=256)
+def _transformer(lon: float, lat: float) -> Any:
+    return metric_transformer(lon, lat)
+
+
+def to_metres_all(geoms: list[Any], origin: tuple[float, float]) -> Any:
+    """All ``geoms`` projected to metres around ``origin`` (rounded to 0.01°, a kilometre:
+    building a pyproj transformer costs ~0.1 s, so they are kept) in one pass."""
+    transformer = _transformer(round(origin[0], 2), round(origin[1], 2))
+    return shapely.transform(np.array(geoms, dtype=object), lambda xy: np.column_stack(
+        transformer.transform(xy[:, 0], xy[:, 1])))
 
 
 def coords(geom: Any) -> Any:
@@ -131,9 +146,12 @@ def nearby_facilities(session: Session, community: Community) -> list[Facility]:
     rows = exact_in_bbox(session, list(session.scalars(query)), area)
     own = session.scalars(select(Facility).where(Facility.community_id == community.id))
     found = {f.id: f for f in own}
-    for row in rows:
-        if row.id not in found and distance_m(row.geom, community.geom) <= radius:
-            found[row.id] = row
+    if rows:
+        centre = community.geom.centroid
+        area, *points = to_metres_all([community.geom] + [r.geom for r in rows],
+                                      (centre.x, centre.y))
+        found.update({row.id: row for row, point in zip(rows, points)
+                      if point.distance(area) <= radius})
     return sorted(found.values(), key=lambda f: f.id)
 
 

@@ -4,13 +4,16 @@ gate, handed to ``maps.poster``."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.codes import full_address
 from app.map_data import compound_map_data
-from app.models import Community, Gate
-from geo.errors import InvalidInput
+from app.models import Building, Community, Gate
+from app.routing import route
+from geo.errors import InvalidInput, NoRoute, NotFound
 from geo.opening_hours import local_time
 from maps.poster import PosterSpec, check_options, render_poster
 
@@ -18,6 +21,22 @@ from maps.poster import PosterSpec, check_options, render_poster
 def poster_url(base_url: str, community: Community, gate: Gate) -> str:
     """The online rider map of ``community`` with "你在这里" at ``gate`` (for the QR)."""
     return f"{base_url.rstrip('/')}/r/{community.code or community.id}?gate={gate.code or gate.id}"
+
+
+def routes_from_gate(session: Session, gate: Gate, community: Community) -> list[dict[str, Any]]:
+    """The legs of the rider routes from ``gate`` to each building of ``community`` (its
+    nearest unit door, or the building itself), as routing finds them now. Buildings the
+    network cannot reach from this gate are left out: the poster shows what works."""
+    legs: list[dict[str, Any]] = []
+    start = (gate.geom.x, gate.geom.y)
+    for building_id in session.scalars(select(Building.id).where(
+            Building.community_id == community.id).order_by(Building.id)):
+        try:
+            found = route(start, f"building:{building_id}")
+        except (NoRoute, NotFound):
+            continue
+        legs += [leg for leg in found["legs"] if leg["geometry"]["coordinates"]]
+    return legs
 
 
 def poster_for_gate(session: Session, gate: Gate, *, size: str, fmt: str, base_url: str) -> bytes:
@@ -31,6 +50,7 @@ def poster_for_gate(session: Session, gate: Gate, *, size: str, fmt: str, base_u
     spec = PosterSpec(
         data=data, gate_id=gate.id, qr_url=poster_url(base_url, community, gate),
         address=full_address(session, community),
+        routes=routes_from_gate(session, gate, community),
         footer=f"地图数据 © OpenStreetMap contributors · 友路 Youlu · {gate.code or ''} · "
                f"{date.today().isoformat()}")
     return render_poster(spec, size=size, fmt=fmt)

@@ -95,7 +95,9 @@ def rider_map(ref: str) -> str:
         not b["short"].isdigit(), int(b["short"]) if b["short"].isdigit() else 0, b["short"]))
     return render_template("maps/rider.html", parts=parts, data=data, community=community,
                            here=gate, counts=counts, symbols=symbols(), tiles=tiles,
-                           destinations=destinations, address=full_address(db, community))
+                           destinations=destinations, address=full_address(db, community),
+                           gates_named=[g for g in data["gates"] if not g["inferred"]],
+                           gates_inferred=[g for g in data["gates"] if g["inferred"]])
 
 
 @bp.get("/nearest")

@@ -57,7 +57,7 @@
       say('正在查找…');
       return Y.getJSON(url).then(function (answer) {
         if (!answer.ok) { say((answer.body && answer.body.message) || '暂时查不到', 'is-error'); return; }
-        var results = answer.body.results || answer.body.features || answer.body;
+        var results = answer.body.facilities;
         if (!results.length) { say('附近没有找到' + (state.openNow ? '营业中的' : '') + s.zh + '。'); return; }
         Y.fill(list, Y.el('ol', {className: 'state-list'}, results.map(function (r, i) {
           var marker = L.marker(Y.toView(r.location[0], r.location[1]), {zIndexOffset: 900 - i,

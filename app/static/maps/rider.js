@@ -38,6 +38,7 @@
         .on('click', function () { chooseBuilding(b.id); }).addTo(marks);
     });
 
+    var unitMarkers = {};
     data.units.forEach(function (u) {
       var go = Y.el('button', {type: 'button', className: 'y-btn y-go',
         onclick: function () { setTarget({kind: 'unit', id: u.id}); map.closePopup(); }}, '带我去这里');
@@ -45,7 +46,7 @@
         Y.el('div', {className: 'y-pop-title'}, u.full || u.label),
         u.floors ? Y.el('div', {className: 'y-pop-sub'}, u.floors + ' 层' +
           (u.elevator ? ' · 有电梯' : u.elevator === false ? ' · 无电梯' : '')) : null, go);
-      L.marker(Y.toView(u.lon, u.lat), {title: u.full, keyboard: false,
+      unitMarkers[u.id] = L.marker(Y.toView(u.lon, u.lat), {title: u.full, keyboard: false,
         icon: Y.discIcon(u.short || '门', '#263238', 'y-unit', 44)})
         .bindPopup(body).addTo(marks);
     });
@@ -126,6 +127,12 @@
       document.querySelectorAll('[data-unit-id]').forEach(function (btn) {
         btn.classList.toggle('is-chosen', target.kind === 'unit' && btn.getAttribute('data-unit-id') == target.id);
       });
+      Object.keys(unitMarkers).forEach(function (id) {
+        var icon = unitMarkers[id].getElement();
+        var chosen = target.kind === 'unit' && Number(id) === target.id;
+        if (icon) icon.classList.toggle('is-target', chosen);
+        unitMarkers[id].setZIndexOffset(chosen ? 800 : 0);
+      });
       var dest = document.getElementById('y-dest-label');
       if (dest) dest.textContent = place ? (place.full || place.label) : '';
       requestRoute();
@@ -137,7 +144,7 @@
       if (!data.route_url) { say('路线规划服务还未开通，请按地图上的门和楼号前往。'); return; }
       if (!state.origin) { say('请点“定位我”，或扫描大门上的二维码，再规划路线。'); return; }
       var place = state.target.kind === 'unit' ? units[state.target.id] : buildings[state.target.id];
-      var to = place.code || (state.target.kind + ':' + place.id);
+      var to = state.target.kind + ':' + place.id;
       var url = data.route_url + '?from=' + state.origin[0].toFixed(7) + ',' + state.origin[1].toFixed(7) +
         '&to=' + encodeURIComponent(to) + (data.at ? '&at=' + encodeURIComponent(data.at) : '');
       say('正在规划路线…');
@@ -147,6 +154,10 @@
           return;
         }
         Y.drawRoute(answer.body, routeLayer);
+        var bounds = L.latLngBounds([]);
+        routeLayer.eachLayer(function (l) { if (l.getBounds) bounds.extend(l.getBounds()); });
+        if (bounds.isValid()) map.fitBounds(bounds, {paddingTopLeft: [56, 96],
+                                                     paddingBottomRight: [56, 40], maxZoom: 19});
         showRoute(answer.body);
       }).catch(function () { say('网络不好，路线没有加载出来，请稍后再试。', 'is-error'); });
     }
