@@ -6,7 +6,7 @@ audit) in one transaction: a bad file, a feature outside the importer's scope or
 stale version leaves the database exactly as it was.
 
 A feature in the file whose ``id`` names a stored feature of the same layer (and whose
-code or OSM reference, where both have one, agree) updates it and must carry its
+code, OSM reference and compound, where both have one, agree) updates it and must carry its
 current ``version``; any other feature is created, and references to it (``community``,
 ``building``) are rewired to the new id. A created feature keeps the standard code it
 had in the file when that code is free here, so that printed plates stay valid after a
@@ -155,6 +155,9 @@ def _same_feature(session: Session, resource: str, file_id: int | None,
         return None
     if row.osm_ref and props.get("osm") and row.osm_ref != props["osm"]:
         return None
+    community = getattr(row, "community_id", None)
+    if community is not None and props.get("community") not in (None, community):
+        return None  # same id, another compound: not this feature
     return row
 
 

@@ -247,3 +247,17 @@ def test_import_outside_the_users_scope_is_refused(imported_app: Flask, app: Fla
     assert result.exit_code == 2 and "无权修改" in result.output
     with app.app_context():
         assert dump_database(get_engine()) == before
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--format", "geojson", "--community", "999999"], "找不到编号为 999999"),
+    (["--format", "geojson", "--community", "110108010000-001-003"], "楼栋编码"),
+    (["--format", "shapefile"], "Invalid value for '--format'"),
+])
+def test_export_refuses_bad_arguments(app: Flask, tmp_path: Path, args: list[str],
+                                      message: str) -> None:
+    out = tmp_path / "out.file"
+    result = app.test_cli_runner().invoke(args=["export", "--out", str(out), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not out.exists()
