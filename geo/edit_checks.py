@@ -18,11 +18,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-import opening_hours
-
 from geo import codes, settings
 from geo.coords import distance_m
-from geo.hours_text import WEEKDAYS_ZH, parse_hours
+from geo.hours_text import WEEKDAYS_ZH
+from geo.opening_hours import is_open, local_time
 
 
 class CompoundLike(Protocol):
@@ -149,18 +148,15 @@ def buildings_without_units(buildings: Iterable[BuildingLike],
 
 
 def gate_open_to_riders(gate: GateLike, moment: datetime) -> bool:
-    """Whether a rider (on foot or by e-bike) may use ``gate`` at local time ``moment``.
+    """Whether a rider (on foot or by e-bike) may use ``gate`` at ``moment`` (naive =
+    local time).
 
-    A gate that needs a rider pass counts as open: registered riders use it.
-    No opening hours means always open.
+    A gate that needs a rider pass counts as open: registered riders use it. Hours are
+    read as routing reads them (``geo.opening_hours``): none means always open.
     """
     if gate.rider_access == "closed" or not (gate.foot or gate.ebike):
         return False
-    if not gate.opening_hours:
-        return True
-    if not opening_hours.validate(gate.opening_hours):
-        return False
-    return parse_hours(gate.opening_hours).is_open(moment)
+    return is_open(gate.opening_hours, local_time(moment))[0]
 
 
 def no_gate_at_night(compound: CompoundLike, gates: Sequence[GateLike], *,
