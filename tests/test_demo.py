@@ -35,6 +35,9 @@ def test_demo_builds_and_is_idempotent(app: Flask, runner) -> None:
         assert db.scalar(select(func.count()).select_from(Facility).where(
             Facility.demo, Facility.kind == "station")) == 2
         counts = [db.scalar(select(func.count()).select_from(m)) for m in (Community, Gate, Unit)]
+    resolved = runner.invoke(args=["resolve", "双泉嘉苑3号楼二单元", "--json"])
+    assert resolved.exit_code == 0 and '"status": "matched"' in resolved.output
+    assert "110108010000-008-003-02" in resolved.output or '"unit"' in resolved.output
     second = runner.invoke(args=["demo", "--no-serve"])
     assert second.exit_code == 0, second.output
     assert "演示标注 0 处" in second.output
