@@ -80,7 +80,7 @@
     const pin = document.createElement("div");
     pin.className = `yl-pin ${resource} ${props.rider_access || ""}`;
     pin.textContent = resource === "facilities" ? (PIN_TEXT[props.kind] || "设")
-      : (props.number || (resource === "gates" ? "门" : "单"));
+      : (props.number || (resource === "gates" ? "门" : "单")).slice(0, 3);
     return L.divIcon({className: "", html: pin, iconSize: [28, 28], iconAnchor: [14, 14]});
   }
 
