@@ -24,8 +24,8 @@ def poster_url(base_url: str, community: Community, gate: Gate) -> str:
 
 
 def routes_from_gate(session: Session, gate: Gate, community: Community) -> list[dict[str, Any]]:
-    """The legs of the rider routes from ``gate`` to each building of ``community`` (its
-    nearest unit door, or the building itself), as routing finds them now. Buildings the
+    """The ride and walk legs of the rider routes from ``gate`` to each building of
+    ``community`` (its nearest unit door, or the building itself), as routing finds them now. Buildings the
     network cannot reach from this gate are left out: the poster shows what works."""
     legs: list[dict[str, Any]] = []
     start = (gate.geom.x, gate.geom.y)
@@ -35,7 +35,8 @@ def routes_from_gate(session: Session, gate: Gate, community: Community) -> list
             found = route(start, f"building:{building_id}")
         except (NoRoute, NotFound):
             continue
-        legs += [leg for leg in found["legs"] if leg["geometry"]["coordinates"]]
+        legs += [leg for leg in found["legs"]
+                 if leg["mode"] in ("ride", "walk") and len(leg["geometry"]["coordinates"]) > 1]
     return legs
 
 

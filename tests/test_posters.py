@@ -1,0 +1,143 @@
+"""Posters of a real imported compound: PDF and PNG through the download button and the
+CLI, rendered with pdftoppm, the QR decoded with zxing-cpp and followed through the app,
+the Chinese text read back from the PDF and its font checked as embedded."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pypdf
+import pytest
+import zxingcpp
+from flask import Flask
+from PIL import Image
+from sqlalchemy import select
+
+from app.db import get_session
+from app.map_data import compound_map_data
+from app.models import Gate
+from app.posters import poster_url, routes_from_gate
+from geo import settings
+from geo.coords import distance_m
+from geo.opening_hours import local_time
+from maps.poster import PosterSpec, render_poster
+from shapely.geometry import Point
+from tests.map_support import busiest_compound
+from tests.routing_support import routing_cache  # noqa: F401  (fixture)
+
+BASE = "https://youlu.example.cn"
+
+
+@pytest.fixture
+def poster_app(imported_app: Flask, routing_cache: Path) -> Flask:  # noqa: F811
+    imported_app.config.update(ROUTING_CACHE_DIR=str(routing_cache), PUBLIC_BASE_URL=BASE)
+    return imported_app
+
+
+def _gate(app: Flask) -> dict:
+    with app.app_context():
+        db = get_session()
+        community = busiest_compound(db)
+        gate = db.scalars(select(Gate).where(Gate.community_id == community.id,
+                                             Gate.inferred.is_(False)).order_by(Gate.id)).first()
+        return {"code": gate.code, "community": community.name, "community_code": community.code,
+                "url": poster_url(BASE, community, gate)}
+
+
+def _qr_texts(image: Image.Image) -> list[str]:
+    return [r.text for r in zxingcpp.read_barcodes(image)
+            if r.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+def _follow(app: Flask, url: str) -> str:
+    assert url.startswith(BASE + "/r/")
+    response = app.test_client().get(url.removeprefix(BASE))
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_pdf_poster_text_font_and_qr(poster_app: Flask, tmp_path: Path) -> None:
+    gate = _gate(poster_app)
+    response = poster_app.test_client().get(f"/posters/{gate['code']}.pdf?size=A4")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"]
+    pdf = pypdf.PdfReader(io.BytesIO(response.data))
+    page = pdf.pages[0]
+    assert len(pdf.pages) == 1
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+    text = page.extract_text()
+    for words in (gate["community"], "你在这里", "骑手友好地图", "图例", "骑手可进", "单元门",
+                  "骑行路线", "北", "米", "扫码看在线地图和路线", "北京市海淀区", "OpenStreetMap"):
+        assert words in text, words
+    fonts = page["/Resources"]["/Font"]
+    for font in fonts.values():
+        font = font.get_object()
+        assert font["/Subtype"] == "/Type0" and "/ToUnicode" in font
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        assert "/FontFile2" in descriptor, "TrueType subset embedded"
+        assert "NotoSansCJK" in str(font["/BaseFont"])
+    path = tmp_path / "poster.pdf"
+    path.write_bytes(response.data)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(path), str(tmp_path / "page")],
+                   check=True, capture_output=True)
+    image = Image.open(tmp_path / "page.png")
+    assert image.size == (1241, 1754)
+    assert _qr_texts(image) == [gate["url"]]
+    html = _follow(poster_app, gate["url"])
+    assert "你在这里：" in html and gate["community"] in html
+
+
+def test_png_poster_from_the_cli(poster_app: Flask, tmp_path: Path) -> None:
+    gate = _gate(poster_app)
+    out = tmp_path / "door.png"
+    result = poster_app.test_cli_runner().invoke(
+        args=["poster", "--gate", gate["code"], "--size", "A3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "海报已写入" in result.output
+    image = Image.open(out)
+    dpi = settings.POSTER_DPI
+    assert image.size == pytest.approx((297 / 25.4 * dpi, 420 / 25.4 * dpi), abs=1)
+    assert _qr_texts(image) == [gate["url"]]
+
+
+def test_routes_from_the_gate_start_there_and_are_drawn(poster_app: Flask) -> None:
+    with poster_app.app_context():
+        db = get_session()
+        community = busiest_compound(db)
+        gate = db.scalars(select(Gate).where(Gate.community_id == community.id,
+                                             Gate.inferred.is_(False)).order_by(Gate.id)).first()
+        legs = routes_from_gate(db, gate, community)
+        data = compound_map_data(db, community, at=local_time("2025-05-06T12:00"))
+    assert legs and {leg["mode"] for leg in legs} <= {"ride", "walk"}
+    starts = [Point(leg["geometry"]["coordinates"][0]) for leg in legs]
+    assert min(distance_m(s, gate.geom) for s in starts) < 60
+    spec = PosterSpec(data=data, gate_id=gate.id, qr_url=BASE, routes=legs)
+    ride = np.array([0xFF, 0x6F, 0x00])  # data/maps/symbols.json route.ride
+
+    def ride_pixels(s: PosterSpec) -> int:
+        image = np.asarray(Image.open(io.BytesIO(render_poster(s, fmt="png"))).convert("RGB"))
+        return int((np.abs(image.astype(int) - ride).sum(axis=2) < 40).sum())
+
+    assert ride_pixels(spec) > ride_pixels(replace(spec, routes=[])) + 2000
+
+
+@pytest.mark.parametrize(("url", "status", "message"), [
+    ("/posters/GATE.svg", 400, "海报格式"),
+    ("/posters/GATE.pdf?size=A5", 400, "海报尺寸"),
+    ("/posters/999999.pdf", 404, "找不到"),
+    ("/posters/110108008000-001.pdf", 400, "小区编码"),
+])
+def test_bad_poster_requests(poster_app: Flask, url: str, status: int, message: str) -> None:
+    response = poster_app.test_client().get(url.replace("GATE", _gate(poster_app)["code"]))
+    assert response.status_code == status and message in response.json["message"]
+
+
+def test_cli_refuses_a_bad_format(poster_app: Flask, tmp_path: Path) -> None:
+    result = poster_app.test_cli_runner().invoke(
+        args=["poster", "--gate", _gate(poster_app)["code"], "--out", str(tmp_path / "x.svg")])
+    assert result.exit_code == 2 and "海报格式只能是 pdf 或 png" in result.output
+    assert not (tmp_path / "x.svg").exists()
