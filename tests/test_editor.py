@@ -273,3 +273,13 @@ def test_an_edit_reaches_routing_without_a_restart(writable_imported_app: Flask,
     assert second["gate"]["id"] != used
     skipped = {g["id"]: [r["code"] for r in g["reasons"]] for g in second["gates_skipped"]}
     assert "closed_to_riders" in skipped[used]
+
+
+def test_openapi_documents_the_editor_endpoints(client: FlaskClient) -> None:
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path, method in [("/api/v1/opening-hours", "get"),
+                         ("/api/v1/communities/{id}/checks", "get"),
+                         ("/api/v1/communities/{id}/deleted", "get"),
+                         ("/api/v1/{resource}/{id}/history", "get"),
+                         ("/api/v1/{resource}/{id}/revert", "post")]:
+        assert method in paths[path], path
