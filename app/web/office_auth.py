@@ -60,7 +60,7 @@ def safe_next(value: str | None, default: str) -> str:
 @limiter.limit(settings.RATELIMIT_LOGIN, methods=["POST"])
 def login() -> Response | str | tuple[str, int]:
     """The log-in form; on success, to ``next`` or the pass approvals."""
-    next_url = safe_next(request.values.get("next"), url_for("web.office.passes"))
+    next_url = safe_next(request.values.get("next"), url_for("web.office.passes_page"))
     if request.method == "GET":
         return render_template("office/login.html", next=next_url, error=None, username="")
     username = request.form.get("username", "").strip()

@@ -122,7 +122,7 @@ def rider_required(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if g.rider is None:
             if request.method == "GET" and not page_errors.wants_json():
-                return redirect(url_for(".register", next=request.path))
+                return redirect(url_for(".register_page", next=request.path))
             raise Unauthorized("这台手机还没有登记骑手信息，请先登记",
                                "this phone holds no rider pass; register first",
                                details={"reason": "no_device"})
