@@ -42,6 +42,12 @@ PASSWORD = "correct horse battery"
 
 
 @cache
+def password_hash() -> str:
+    """The argon2 hash of ``PASSWORD``, computed once (argon2 is slow on purpose)."""
+    return hash_password(PASSWORD)
+
+
+@cache
 def read_extract(name: str) -> OsmExtract:
     """Each real extract read once per test session."""
     return read_osm_extract(OSM_DIR / EXTRACTS[name][0])
@@ -216,10 +222,10 @@ def make_accounts(app: Flask, *, division: str = "110108010") -> Accounts:
         db.add_all([home, away])
         db.flush()
         users = {
-            "admin": User(username="admin", password_hash=hash_password(PASSWORD), role="admin"),
-            "editor": User(username="editor", password_hash=hash_password(PASSWORD),
+            "admin": User(username="admin", password_hash=password_hash(), role="admin"),
+            "editor": User(username="editor", password_hash=password_hash(),
                            role="editor", office_id=home.id),
-            "other_editor": User(username="other", password_hash=hash_password(PASSWORD),
+            "other_editor": User(username="other", password_hash=password_hash(),
                                  role="editor", office_id=away.id),
         }
         db.add_all(users.values())
