@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -35,6 +36,13 @@ def init_app(app: Flask) -> None:
         stale = StaleWrite("该要素已被他人修改，请刷新后重试",
                            "the feature was changed by someone else; reload and try again")
         return _json_error(stale.status, stale.to_dict())
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity(_error: IntegrityError) -> Response:
+        _rollback()
+        clash = StaleWrite("同时有人在修改相同的数据，请稍后重试",
+                           "a concurrent change conflicted with this one; try again")
+        return _json_error(clash.status, clash.to_dict())
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException) -> Response | HTTPException:
