@@ -2,7 +2,7 @@
 
 The extract is clipped to its own ``<bounds>`` (ways cut where they leave the box),
 then copied onto a grid of ``n × n`` tiles, each shifted by the box's size with new ids
-(``tile * 10**11 + id``). Neighbouring tiles are joined at their edges by short
+(numbered densely from 1: OSRM packs node ids into 40 bits). Neighbouring tiles are joined at their edges by short
 residential ways between road nodes near the shared edge. The access data (compounds,
 gates, doors, facilities) of the extract is shifted the same way.
 """
@@ -20,7 +20,6 @@ import shapely
 from geo.access import AccessData
 from geo.graph import mode_rules, read_bounds
 
-ID_STRIDE = 10**11
 EDGE_BAND_M = 60.0
 JOINS_PER_EDGE = 10
 
@@ -107,6 +106,12 @@ def write_city(template: Template, n: int, target: Path) -> int:
     width, height = east - west, north - south
     east_west, north_south = _joins(template)
     order = sorted(template.nodes)
+    index = {r: i + 1 for i, r in enumerate(order)}
+    n_nodes, n_ways = len(order), len(template.ways)
+
+    def node_id(k: int, r: int) -> int:
+        return k * n_nodes + index[r]
+
     count = 0
     tmp = target.with_suffix(".part")
     with open(tmp, "w", encoding="utf-8") as out:
@@ -118,20 +123,19 @@ def write_city(template: Template, n: int, target: Path) -> int:
             dx, dy = (k % n) * width, (k // n) * height
             for r in order:
                 lon, lat, tags = template.nodes[r]
-                out.write(f' <node id="{k * ID_STRIDE + r}" version="1" lat="{lat + dy:.7f}" '
+                out.write(f' <node id="{node_id(k, r)}" version="1" lat="{lat + dy:.7f}" '
                           f'lon="{lon + dx:.7f}"')
                 count += 1
                 if tags:
                     out.write(">\n" + _tags(tags) + " </node>\n")
                 else:
                     out.write("/>\n")
-        way_id = 0
         for k in range(n * n):
-            for wid, refs, tags in template.ways:
-                out.write(f' <way id="{k * ID_STRIDE + wid}" version="1">\n')
-                out.write("".join(f'  <nd ref="{k * ID_STRIDE + r}"/>\n' for r in refs))
+            for w, (_wid, refs, tags) in enumerate(template.ways):
+                out.write(f' <way id="{k * n_ways + w + 1}" version="1">\n')
+                out.write("".join(f'  <nd ref="{node_id(k, r)}"/>\n' for r in refs))
                 out.write(_tags(tags) + " </way>\n")
-        base = 9 * 10**15
+        way_id = n * n * n_ways
         for k in range(n * n):
             i, j = k % n, k // n
             links = []
@@ -141,8 +145,8 @@ def write_city(template: Template, n: int, target: Path) -> int:
                 links += [(k, a, k + n, b) for a, b in north_south]
             for ka, a, kb, b in links:
                 way_id += 1
-                out.write(f' <way id="{base + way_id}" version="1">\n'
-                          f'  <nd ref="{ka * ID_STRIDE + a}"/>\n  <nd ref="{kb * ID_STRIDE + b}"/>\n'
+                out.write(f' <way id="{way_id}" version="1">\n'
+                          f'  <nd ref="{node_id(ka, a)}"/>\n  <nd ref="{node_id(kb, b)}"/>\n'
                           f'  <tag k="highway" v="residential"/>\n </way>\n')
         out.write("</osm>\n")
     tmp.rename(target)

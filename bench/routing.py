@@ -249,7 +249,7 @@ def cache_load(osm: Path, cache: Path, graph: Any | None) -> dict[str, float]:
                  "osmid", "x", "y"):
         float(np.asarray(getattr(street, name)).sum())
     ours = (time.perf_counter() - t) * 1000
-    graphml = cache / f"{osm.name.split('.')[0]}.graphml"
+    graphml = cache / f"{entry.name}.graphml"
     if not graphml.exists():
         ox.save_graphml(graph if graph is not None else read_osm_network(osm), graphml)
     before = rss_mb()
@@ -293,15 +293,21 @@ def run_set(name: str, osm: Path, data: AccessData, cache: Path, args: argparse.
     ours = time_ours(net, queries, starts)
     ok = [(q, r) for q, r in zip(queries, ours["routes"]) if "error" not in r and r["gate"]]
     log(f"[{name}] ours: {len(ok)}/{len(queries)} routes through a gate")
+    route_p50, route_p95 = percentiles(ours["route_ms"])
+    log(f"[{name}] ours: route p50 {route_p50:.2f} ms, p95 {route_p95:.2f} ms; nearest p50 "
+        f"{percentiles(ours['nearest_ms'])[0]:.2f} ms; isochrone p50 "
+        f"{percentiles(ours['iso_ms'])[0]:.1f} ms")
     loads = cache_load(osm, cache, None)
+    log(f"[{name}] cache load {loads['cache_load_ms']:.1f} ms, load_graphml "
+        f"{loads['graphml_load_ms']:.0f} ms")
     naive = Naive(loads.pop("graph"), net)
     naive_ms = time_naive(naive, [q for q, _r in ok], args.naive_queries)
     del naive
+    log(f"[{name}] naive: p50 {percentiles(naive_ms)[0]:.1f} ms over {len(naive_ms)} routes")
     python = osrm_venv(cache)
     data_osrm = osrm_prepare(python, osm, cache)
     osrm = time_osrm(python, data_osrm,
                      [[list(q[0]), r["gate"]["location"]] for q, r in ok], cache)
-    route_p50, route_p95 = percentiles(ours["route_ms"])
     naive_p50, _ = percentiles(naive_ms)
     osrm_p50, osrm_p95 = percentiles(osrm["ms"])
     return {

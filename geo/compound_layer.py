@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from geo import settings
 from geo.access import Compound, Door, Facility, OfficePath
 from geo.graph import PRIVATE, PUBLIC, RIDE, WALK, StreetGraph
-from geo.spatial import GridIndex
+from geo.spatial import GridIndex, point_segment
 
 # Kinds of layer edges (street-graph edges are STREET or INSIDE).
 STREET, INSIDE, GATE, LINK, PATH, COURTYARD = range(6)
@@ -187,9 +187,14 @@ class _Builder:
             ok &= ~self._is_inside(a) & ~self._is_inside(b) & ((modes & PRIVATE) == 0)
             if self.excluded_outside is not None:
                 ok &= ~self.excluded_outside[a] & ~self.excluded_outside[b]
-        mask = np.zeros(len(self.index.seg_a), dtype=bool)
-        mask[ids[ok]] = True
-        return grid.nearest(x, y, max_m=max_m, mask=mask)
+        ids = ids[ok]
+        if len(ids) == 0:
+            return -1, float("inf"), 0.0
+        dist, frac = point_segment(x, y, grid.x0[ids], grid.y0[ids], grid.x1[ids], grid.y1[ids])
+        best = int(np.argmin(dist))
+        if dist[best] > max_m:
+            return -1, float("inf"), 0.0
+        return int(ids[best]), float(dist[best]), float(frac[best])
 
     # --- attaching points ----------------------------------------------------------------
     def _split(self, seg: int, frac: float, *, inside: bool, park: int) -> int:
@@ -278,7 +283,6 @@ class _Builder:
         head = np.asarray(street.head)[crossing].astype(np.int64)
         assigned = np.full(len(crossing), -1)
         if len(crossing):
-            from geo.spatial import point_segment
             dist = np.stack([point_segment(gx[k], gy[k], self.x[tail], self.y[tail],
                                            self.x[head], self.y[head])[0]
                              for k in range(len(gates))])

@@ -114,8 +114,13 @@ def _area(xs: np.ndarray, ys: np.ndarray) -> Any:
     detail = settings.ISOCHRONE_DETAIL_M
     if len(xs) == 0:
         return shapely.Polygon()
-    points = MultiPoint(np.column_stack([xs, ys]))
-    if len(xs) < 3:
+    # Points closer than a decimetre are one (GEOS's hull fails on near-duplicates).
+    xy = np.unique(np.round(np.column_stack([xs, ys]), 1), axis=0)
+    points = MultiPoint(xy)
+    if len(xy) < 3:
         return points.buffer(detail / 2)
-    hull = shapely.concave_hull(points, ratio=0.1)
+    try:
+        hull = shapely.concave_hull(points, ratio=0.1)
+    except shapely.errors.GEOSException:
+        hull = points.convex_hull
     return hull.buffer(detail / 2, quad_segs=2).simplify(detail / 4)

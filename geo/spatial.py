@@ -55,24 +55,6 @@ class GridIndex:
                  for row in range(gy0, gy1 + 1)]
         return np.concatenate(parts)
 
-    def nearest(self, x: float, y: float, *, max_m: float,
-                mask: np.ndarray | None = None) -> tuple[int, float, float]:
-        """The item nearest to (x, y) within ``max_m``: (id, distance m, fraction along).
-
-        ``mask`` (bool per item) restricts the candidates. Returns (-1, inf, 0) if none.
-        The fraction is where the nearest point lies from (x0, y0) to (x1, y1).
-        """
-        ids = self.query_box(x - max_m, y - max_m, x + max_m, y + max_m)
-        if mask is not None and len(ids):
-            ids = ids[mask[ids]]
-        if len(ids) == 0:
-            return -1, float("inf"), 0.0
-        dist, frac = point_segment(x, y, self.x0[ids], self.y0[ids], self.x1[ids], self.y1[ids])
-        best = int(np.argmin(dist))
-        if dist[best] > max_m:
-            return -1, float("inf"), 0.0
-        return int(ids[best]), float(dist[best]), float(frac[best])
-
 
 def point_segment(px: float, py: float, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray,
                   y1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
