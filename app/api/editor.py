@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from app.api import bp
-from app.api.features import _feature_response, _json_body
+from app.api.features import feature_response, json_body
 from app.api.openapi import document
 from app.auth import current_actor, require_writer
 from app.compound_checks import compound_findings
@@ -57,14 +57,14 @@ def history(resource: str, feature_id: int) -> Response:
 def revert(resource: str, feature_id: int) -> Response:
     """Body ``{"entry": AUDIT_ID, "version": CURRENT}``: put that version back."""
     actor = require_writer()
-    body = _json_body()
+    body = json_body()
     entry = body.get("entry") if isinstance(body, dict) else None
     version = body.get("version") if isinstance(body, dict) else None
     if not isinstance(entry, int) or (version is not None and not isinstance(version, int)):
         raise InvalidInput("请求体应为 {\"entry\": 记录编号, \"version\": 当前版本号}",
                            'the body must be {"entry": AUDIT_ID, "version": CURRENT_VERSION}')
     row, created = revert_to(get_session(), actor, resource, feature_id, entry, version=version)
-    return _feature_response(resource, row, 201 if created else 200)
+    return feature_response(resource, row, 201 if created else 200)
 
 
 document("/api/v1/opening-hours", {"get": {

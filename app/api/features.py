@@ -26,7 +26,8 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
 
-def _json_body() -> Any:
+def json_body() -> Any:
+    """The request body as JSON, or a clear error."""
     body = request.get_json(silent=True)
     if body is None:
         raise InvalidInput("请求体应为 JSON（Content-Type: application/json）",
@@ -34,7 +35,8 @@ def _json_body() -> Any:
     return body
 
 
-def _feature_response(resource: str, row: Any, status: int = 200) -> Response:
+def feature_response(resource: str, row: Any, status: int = 200) -> Response:
+    """A feature as GeoJSON with its version as ETag."""
     response = jsonify(to_feature(resource, row))
     response.status_code = status
     response.headers["ETag"] = f'"{row.version}"'
@@ -80,7 +82,7 @@ def list_features(resource: str) -> Response:
 @bp.get("/<resource>/<int:feature_id>")
 def read_feature(resource: str, feature_id: int) -> Response:
     """One feature as GeoJSON, with its version as ETag."""
-    return _feature_response(resource, get_feature(get_session(), resource, feature_id))
+    return feature_response(resource, get_feature(get_session(), resource, feature_id))
 
 
 @bp.post("/<resource>")
@@ -88,8 +90,8 @@ def create(resource: str) -> Response:
     """Create a feature from a GeoJSON Feature body (``crs=gcj02`` converts input)."""
     resource_model(resource)
     actor = require_writer()
-    row = create_feature(get_session(), actor, resource, _json_body(), crs=crs_arg())
-    response = _feature_response(resource, row, 201)
+    row = create_feature(get_session(), actor, resource, json_body(), crs=crs_arg())
+    response = feature_response(resource, row, 201)
     response.headers["Location"] = url_for("api.read_feature", resource=resource, feature_id=row.id)
     return response
 
@@ -99,9 +101,9 @@ def update(resource: str, feature_id: int) -> Response:
     """Change a feature; needs the current version (properties.version or If-Match)."""
     resource_model(resource)
     actor = require_writer()
-    row = update_feature(get_session(), actor, resource, feature_id, _json_body(),
+    row = update_feature(get_session(), actor, resource, feature_id, json_body(),
                          crs=crs_arg(), if_match=if_match_version())
-    return _feature_response(resource, row)
+    return feature_response(resource, row)
 
 
 @bp.delete("/<resource>/<int:feature_id>")
