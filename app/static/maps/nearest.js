@@ -11,6 +11,7 @@
     var streets = L.layerGroup().addTo(map);
     var all = Y.kindCluster(state.kind).addTo(map);
     var found = L.layerGroup().addTo(map);
+    var route = L.layerGroup().addTo(map);
     var me = null;
     var list = document.getElementById('results');
     var title = document.getElementById('result-title');
@@ -48,6 +49,7 @@
 
     function query() {
       found.clearLayers();
+      route.clearLayers();
       var s = Y.facilitySymbol(state.kind);
       if (title) title.textContent = '最近的' + s.zh;
       if (!state.origin) { say('请先点“定位我”，或在地图上点出你的位置。'); return Promise.resolve(); }
@@ -61,15 +63,22 @@
         if (!results.length) { say('附近没有找到' + (state.openNow ? '营业中的' : '') + s.zh + '。'); return; }
         Y.fill(list, Y.el('ol', {className: 'state-list'}, results.map(function (r, i) {
           var marker = L.marker(Y.toView(r.location[0], r.location[1]), {zIndexOffset: 900 - i,
-            title: r.name || s.zh, icon: Y.discIcon(String(i + 1), s.colour, 'y-result', 44)})
+            title: r.name || s.zh, icon: Y.discIcon(String(i + 1), '#fff', 'y-result', 44)})
             .bindPopup(Y.facilityPopup({kind: r.kind, name: r.name, hours: r.opening_hours,
               open: r.open_now, capacity: r.capacity, rider_priority_slots: r.rider_priority_slots}))
             .addTo(found);
-          if (r.geometry) L.polyline(Y.latlngs(r.geometry.coordinates), {color: s.colour, weight: 5,
-            opacity: i === 0 ? 0.9 : 0.45, interactive: false, className: 'y-route'}).addTo(found);
+          var pick = function () {
+            route.clearLayers();
+            if (r.geometry) Y.drawRoute({legs: [{mode: 'ride', geometry: r.geometry}]}, route);
+            document.querySelectorAll('.result').forEach(function (li, j) {
+              li.classList.toggle('is-chosen', j === i);
+            });
+          };
+          marker.on('click', pick);
+          if (i === 0) setTimeout(pick);
           return Y.el('li', {className: 'result', onclick: function () {
-              map.setView(marker.getLatLng(), Math.max(map.getZoom(), 17)); marker.openPopup(); }},
-            Y.el('span', {className: 'glyph', style: 'background:' + s.colour}, String(i + 1)),
+              pick(); map.setView(marker.getLatLng(), Math.max(map.getZoom(), 17)); marker.openPopup(); }},
+            Y.el('span', {className: 'glyph rank'}, String(i + 1)),
             Y.el('span', null, Y.el('b', null, r.name || s.zh), Y.el('br'),
               r.opening_hours ? Y.el('small', {className: r.open_now ? 'st-open' : 'st-closed'},
                 (r.open_now ? '营业中' : '休息中') + ' · ' + r.opening_hours) :
@@ -105,7 +114,7 @@
     showOrigin();
     loadAll();
     query();
-    Y.station = {state: state, setOrigin: setOrigin, query: query, found: found,
+    Y.station = {state: state, setOrigin: setOrigin, query: query, found: found, route: route,
                  all: function () { return all; }};
     return Y.station;
   };

@@ -10,9 +10,9 @@
     var mean = scores.reduce(function (a, b) { return a + b; }, 0) / scores.length;
     var grade = Y.grade(mean);
     var size = 36 + Math.min(24, Math.round(Math.log(scores.length) * 6));
-    return L.divIcon({className: 'y-icon', iconSize: [size, size],
+    return L.divIcon({className: 'y-icon y-planner-cluster', iconSize: [size, size],
       html: Y.el('span', {className: 'y-cluster', style: 'width:' + size + 'px;height:' + size +
-        'px;background:' + grade.colour}, String(scores.length))});
+        'px;border-color:' + grade.colour}, String(scores.length))});
   }
 
   Y.plannerMap = function (map, page) {
@@ -46,7 +46,9 @@
       page.grades.map(function (g) {
         return Y.el('div', null, Y.el('span', {className: 'y-swatch', style: 'background:' + g.colour}),
                     g.zh + '（≥' + g.min + '）');
-      }));
+      }),
+      Y.el('div', {className: 'small'}, Y.el('span', {className: 'y-key-dot'}, '72'), '一个小区的评分'),
+      Y.el('div', {className: 'small'}, Y.el('span', {className: 'y-key-ring'}, '9'), '9个小区（平均分着色）'));
     Y.control(legend, 'bottomright').addTo(map);
 
     var state = {loads: 0, seq: 0};

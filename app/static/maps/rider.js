@@ -33,8 +33,9 @@
     data.buildings.forEach(function (b) {
       if (!b.short) return;
       var label = Y.el('span', {className: 'y-bldg-num'}, b.short);
+      var width = Math.max(44, 17 * b.short.length + 12);
       L.marker(Y.toView(b.lon, b.lat), {title: b.label, keyboard: false, riseOnHover: true,
-        icon: L.divIcon({className: 'y-icon y-bldg', html: label, iconSize: null})})
+        icon: L.divIcon({className: 'y-icon y-bldg', html: label, iconSize: [width, 44]})})
         .on('click', function () { chooseBuilding(b.id); }).addTo(marks);
     });
 
@@ -65,7 +66,7 @@
              (g.inferred ? ' · 推断的出入口' : '')),
         g.status === 'closed' ? null : start);
       L.marker(Y.toView(g.lon, g.lat), {title: g.label, keyboard: false, zIndexOffset: 500,
-        icon: Y.discIcon('门', s.colour, 'y-gate y-gate-' + g.status, 44)})
+        icon: Y.discIcon('门', s.colour, 'y-gate y-gate-' + g.status + (g.inferred ? ' y-gate-inferred' : ''), 44)})
         .bindPopup(body).addTo(marks);
     });
 
