@@ -353,13 +353,16 @@ class _Builder:
         return node
 
     def _courtyard(self) -> None:
-        """Link doors and facilities that no mapped path joins to a gate: straight across
-        the courtyard to the nearest node that is joined."""
+        """Join the pieces of the inside that hold gates, doors or facilities, so that any
+        door is reachable from any gate: the nearest piece to those already joined is
+        linked by a straight walk across the courtyard, until all are one (like Prim's
+        tree). Office paths come later and never change these links."""
         layer = self.layer
-        ends = [(u, v) for u, v, m in zip(layer.tail, layer.head, layer.modes) if m & WALK]
         street = self.street
         inside_e = layer.inside_edges
         walk = (np.asarray(street.modes)[inside_e] & WALK) > 0
+        ends = [(u, v) for u, v, m, k, i in zip(layer.tail, layer.head, layer.modes, layer.kind,
+                                                 layer.inside) if m & WALK and i and k != GATE]
         ends += list(zip(np.asarray(street.tail)[inside_e][walk].tolist(),
                          np.asarray(street.head)[inside_e][walk].tolist()))
         parent: dict[int, int] = {}
@@ -375,21 +378,34 @@ class _Builder:
             ru, rv = find(u), find(v)
             if ru != rv:
                 parent[ru] = rv
-        gate_roots = {find(inn) for k, (_o, inn) in enumerate(layer.gate_nodes)
-                      if layer.gate_connected[k]}
-        if not gate_roots:
+        anchors = [inn for k, (_o, inn) in enumerate(layer.gate_nodes) if layer.gate_connected[k]]
+        if not anchors:
             return
-        joined = [n for n in list(parent) if find(n) in gate_roots]
-        jx = np.array([self._node_xy(n)[0] for n in joined])
-        jy = np.array([self._node_xy(n)[1] for n in joined])
-        for node in list(layer.doors.values()) + list(layer.facilities.values()):
-            if find(node) in gate_roots:
-                continue
-            x, y = self._node_xy(node)
-            best = int(np.argmin(np.hypot(jx - x, jy - y)))
-            layer.add_edge(node, joined[best], float(np.hypot(jx[best] - x, jy[best] - y)),
-                           WALK | (RIDE if self.ride_inside else 0), COURTYARD,
-                           inside=True, both=True)
+        anchors += list(layer.doors.values()) + list(layer.facilities.values())
+        wanted = {find(a) for a in anchors}
+        members: dict[int, list[int]] = {}
+        for node in list(parent):
+            root = find(node)
+            if root in wanted:
+                members.setdefault(root, []).append(node)
+        for a in anchors:  # a door or gate with no edge yet is a piece of its own
+            members.setdefault(find(a), [a])
+        pieces = {root: np.array([self._node_xy(n) for n in nodes]) for root, nodes in members.items()}
+        joined_root = find(anchors[0])
+        joined_nodes, joined_xy = list(members[joined_root]), pieces.pop(joined_root)
+        ride = WALK | (RIDE if self.ride_inside else 0)
+        while pieces:
+            best = None
+            for root, xy in pieces.items():
+                d = np.hypot(xy[:, None, 0] - joined_xy[None, :, 0], xy[:, None, 1] - joined_xy[None, :, 1])
+                i, j = np.unravel_index(int(np.argmin(d)), d.shape)
+                if best is None or d[i, j] < best[0]:
+                    best = (float(d[i, j]), root, int(i), int(j))
+            dist, root, i, j = best  # type: ignore[misc]
+            layer.add_edge(members[root][i], joined_nodes[j], dist, ride, COURTYARD, inside=True,
+                           both=True)
+            joined_nodes += members[root]
+            joined_xy = np.vstack([joined_xy, pieces.pop(root)])
 
     def _office_path(self, path: OfficePath) -> None:
         """An office-drawn path: its inside part joins the network where it meets

@@ -345,6 +345,15 @@ class AccessNetwork:
                 doors[door.key] = (int(off - layer.doors[door.key] - 1), door)
             for fac in facility_list:
                 facilities[fac.id] = (int(off - layer.facilities[fac.id] - 1), fac)
+        # A gate counts as connected only if its outside joins the main street network.
+        main = np.asarray(street.node_main)
+        o_head_sorted = o_head[order]
+        for g, (out, _inn) in enumerate(gate_nodes):
+            near = o_head_sorted[o_indptr[out]:o_indptr[out + 1]]
+            near = np.concatenate([near] + [o_head_sorted[o_indptr[h]:o_indptr[h + 1]]
+                                            for h in near if h >= n_base])
+            base = near[near < n_base]
+            gate_connected[g] = bool(gate_connected[g] and main[base].any())
         tree = STRtree([c.polygon for c in compounds]) if compounds else None
         names = sorted({v for v in o_label if v} | {v for v in street.way_name if v})
         name_id = {v: i for i, v in enumerate(names)}

@@ -28,6 +28,9 @@ from geo.opening_hours import gate_state, local_time, reason_text
 
 # The heuristic is scaled down a little so that plane distances never overestimate.
 _HEURISTIC_SLACK = 0.99
+# After the door, the search looks for the centroid's road point (for ``saved``) only
+# this many times as far (plus ten minutes); beyond that ``saved`` is left out.
+_NAV_STRETCH = 2.0
 
 
 @dataclass
@@ -118,7 +121,7 @@ def _seeds(snap: Snapshot, seg: int, frac: float, lon: float, lat: float, dist: 
 def run_search(snap: Snapshot, seeds: np.ndarray, seed_cost: np.ndarray, targets: np.ndarray,
                *, n_need: int, gate_ok: np.ndarray, limit: float = np.inf,
                heuristic_nodes: list[int] | None = None,
-               door: int = -1) -> tuple[np.ndarray, Any]:
+               door: int = -1, stretch: float = np.inf) -> tuple[np.ndarray, Any]:
     """Run the compiled search; returns (settled targets, workspace). ``door`` is the
     node where parking costs only ``PARKING_DELAY_S`` (the destination)."""
     ws = snap.workspace()
@@ -131,7 +134,7 @@ def run_search(snap: Snapshot, seeds: np.ndarray, seed_cost: np.ndarray, targets
         snap.n_base, street.indptr, street.head, snap.b_cost, snap.o_indptr, snap.o_head,
         snap.o_cost, snap.o_gate, snap.park, door, settings.PARKING_DELAY_S, gate_ok,
         snap.x, snap.y, seeds, seed_cost,
-        targets, n_need, tx, ty, _inv_speed(snap, bool(nodes)), limit, ws.dist, ws.pred,
+        targets, n_need, tx, ty, _inv_speed(snap, bool(nodes)), limit, stretch, ws.dist, ws.pred,
         ws.pred_edge, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
     return found, ws
 
@@ -368,6 +371,7 @@ def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tupl
     targets = [target] + ([2 * nav + RIDE_LAYER] if nav is not None else [])
     found, ws = run_search(snap, origin.seeds, origin.seed_cost, np.asarray(targets, np.int64),
                            n_need=len(targets), gate_ok=gate_ok, door=door_node,
+                           stretch=_NAV_STRETCH,
                            heuristic_nodes=[door_node] + ([nav] if nav is not None else []))
     if target not in set(found.tolist()):
         raise _no_route(snap, compound, when, has_pass, door_info)
@@ -473,8 +477,12 @@ def _no_route(snap: Snapshot, compound: int, when: datetime, has_pass: bool,
                 f"{c.name}的出入口此时都不能通行；最早{t:%m月%d日%H:%M}{opens[0][1]}开门",
                 f"no gate of {c.name} can be used now; {opens[0][1]} opens first, at "
                 f"{t:%Y-%m-%d %H:%M}", details=details)
-        return NoRoute(f"{c.name}的出入口都不对骑手开放", f"no gate of {c.name} is open to riders",
-                       details=details)
+        codes = {r["code"] for g in report for r in g["reasons"]}
+        if codes & {"closed_to_riders", "pass_required"}:
+            return NoRoute(f"{c.name}的出入口都不对骑手开放",
+                           f"no gate of {c.name} is open to riders", details=details)
+        return NoRoute(f"{c.name}的出入口都没有与路网相连",
+                       f"no gate of {c.name} joins the street network", details=details)
     return NoRoute(f"从起点无法经可用的出入口到达{door.label}",
                    f"no way from the start through a usable gate to {door.label}", details=details)
 
