@@ -75,14 +75,14 @@ def compound_facts(session: Session) -> dict[int, CompoundFacts]:
 
 
 def community_scores(session: Session) -> dict[int, Score]:
-    """The score of every compound by id, recomputed only when the data has changed."""
+    """The score of every compound by id, recomputed only when the data has changed (by
+    one request at a time: the others wait for its answer instead of doing it again)."""
     key = str(session.get_bind().url)
     fingerprint = _fingerprint(session)
     with _lock:
         cached = _cache.get(key)
         if cached and cached[0] == fingerprint:
             return cached[1]
-    scores = {cid: score(facts) for cid, facts in compound_facts(session).items()}
-    with _lock:
+        scores = {cid: score(facts) for cid, facts in compound_facts(session).items()}
         _cache[key] = (fingerprint, scores)
-    return scores
+        return scores

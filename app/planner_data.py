@@ -43,8 +43,9 @@ def _rows_in(session: Session, model: Any, bbox: tuple[float, float, float, floa
 
 def community_collection(session: Session, *, bbox: tuple[float, float, float, float] | None,
                          zoom: int) -> dict[str, Any]:
-    """Compounds meeting ``bbox`` as a FeatureCollection: outlines with score and counts
-    from ``PLANNER_POLYGON_MIN_ZOOM`` on, points with id, name and score below it."""
+    """Compounds meeting ``bbox`` as a FeatureCollection: outlines with name, score, grade
+    and colour from ``PLANNER_POLYGON_MIN_ZOOM`` on; below it points with id and score
+    only (to the metre), since there may be thousands."""
     rows = _rows_in(session, Community, bbox)
     scores = community_scores(session)
     as_points = zoom < settings.PLANNER_POLYGON_MIN_ZOOM
@@ -52,12 +53,13 @@ def community_collection(session: Session, *, bbox: tuple[float, float, float, f
     features = []
     for row in rows:
         s = scores[row.id]
-        props: dict[str, Any] = {"id": row.id, "name": row.name, "score": round(s.total),
-                                 "colour": s.colour}
-        if as_points:
-            geometry = {"type": "Point", "coordinates": coords(row.geom.representative_point())}
+        props: dict[str, Any] = {"id": row.id, "score": round(s.total)}
+        if as_points:  # thousands of them: a metre is enough, the rest comes on a click
+            point = row.geom.representative_point()
+            geometry = {"type": "Point", "coordinates": [round(point.x, 5), round(point.y, 5)]}
         else:
-            props.update({"code": row.code, "grade": s.grade})
+            props.update({"name": row.name, "code": row.code, "grade": s.grade,
+                          "colour": s.colour})
             geometry = {"type": row.geom.geom_type,
                         "coordinates": coords(row.geom.simplify(tolerance, preserve_topology=True))}
         features.append({"type": "Feature", "id": row.id, "geometry": geometry, "properties": props})

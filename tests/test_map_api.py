@@ -54,7 +54,7 @@ def test_points_below_the_outline_zoom(imported_app: Flask) -> None:
     body = imported_app.test_client().get(f"/api/v1/map/communities?zoom={OUTLINES - 3}").json
     assert body["as_points"] is True and len(body["features"]) == 19
     assert {f["geometry"]["type"] for f in body["features"]} == {"Point"}
-    assert set(body["features"][0]["properties"]) == {"id", "name", "score", "colour"}
+    assert set(body["features"][0]["properties"]) == {"id", "score"}
 
 
 def test_outlines_are_simplified_to_about_a_pixel(imported_app: Flask) -> None:

@@ -67,6 +67,7 @@
         }), streets);
         state.loads += 1;
         map.getContainer().setAttribute('data-loads', String(state.loads));
+        if (state.loads === 1) performance.mark('youlu-map-drawn');
       });
     }
 
@@ -76,8 +77,8 @@
       if (fc.as_points) {
         points.addLayers(fc.features.map(function (f) {
           var c = f.geometry.coordinates, p = f.properties;
-          return L.marker(Y.toView(c[0], c[1]), {score: p.score, title: p.name,
-            icon: Y.discIcon(String(p.score), p.colour, 'y-planner-point', 44)})
+          return L.marker(Y.toView(c[0], c[1]), {score: p.score,
+            icon: Y.discIcon(String(p.score), Y.grade(p.score).colour, 'y-planner-point', 44)})
             .on('click', function () { showDetails(p.id); });
         }));
       } else {

@@ -198,6 +198,7 @@
     });
 
     if (data.target) setTarget(data.target);
+    performance.mark('youlu-map-drawn');  // read by bench/pages.py (time to first render)
     Y.rider = {state: state, setTarget: setTarget, setOrigin: setOrigin, requestRoute: requestRoute,
                routeLayer: routeLayer, markers: marks};
     return Y.rider;
