@@ -137,7 +137,8 @@ def planner_map() -> str:
                                            static_url=_static_url(), page=page))
     return render_template("maps/planner.html", parts=parts, score_rules=score_rules,
                            symbols=symbols(),
-                           reach="、".join(map(str, settings.PLANNER_REACH_MINUTES)))
+                           reach="、".join(map(str, settings.PLANNER_REACH_MINUTES)),
+                           reach_m=round(settings.FRIENDLINESS_REACH_M))
 
 
 @bp.get("/r/<ref>/posters")
