@@ -38,17 +38,15 @@ def nearest_facilities(network: AccessNetwork, start: tuple[float, float], kind:
     snap = network.snapshot
     when = local_time(at)
     origin = snap_start(snap, *start)
-    candidates = {}
-    for node, fac in snap.facilities.values():
-        if fac.kind != kind:
-            continue
-        if open_now and not is_open(fac.opening_hours, when)[0]:
-            continue
-        candidates[2 * node + WALK_LAYER] = fac
-    if not candidates:
+    nodes, facs = snap.facilities_of(kind)
+    if open_now:
+        keep = [i for i, f in enumerate(facs) if is_open(f.opening_hours, when)[0]]
+        nodes, facs = nodes[keep], [facs[i] for i in keep]
+    if not facs:
         return []
-    found, ws = run_search(snap, origin.seeds, origin.seed_cost,
-                           np.fromiter(candidates, dtype=np.int64), n_need=k,
+    states = 2 * nodes + WALK_LAYER
+    candidates = dict(zip(states.tolist(), facs))
+    found, ws = run_search(snap, origin.seeds, origin.seed_cost, states, n_need=k,
                            gate_ok=snap.gate_ok(when, has_pass=has_pass),
                            limit=settings.NEAREST_MAX_S)
     out = []

@@ -90,10 +90,19 @@ class Snapshot:
         self.inv_top_speed = np.array([1.0 / top, 1.0 / settings.WALK_SPEED_MS])
         self._roles: dict[int, tuple[str, Any]] | None = None
         self._gates_of: tuple[np.ndarray, np.ndarray] | None = None
+        self._facilities_of: dict[str, tuple[np.ndarray, list[Facility]]] = {}
 
     @property
     def n_nodes(self) -> int:
         return len(self.x)
+
+    def facilities_of(self, kind: str) -> tuple[np.ndarray, list[Facility]]:
+        """Nodes and facilities of ``kind`` (cached per snapshot)."""
+        if kind not in self._facilities_of:
+            pairs = [(node, fac) for node, fac in self.facilities.values() if fac.kind == kind]
+            self._facilities_of[kind] = (np.asarray([n for n, _f in pairs], dtype=np.int64),
+                                         [f for _n, f in pairs])
+        return self._facilities_of[kind]
 
     def gates_of(self, compound: int) -> np.ndarray:
         """Indices of the gates of compound index ``compound``."""

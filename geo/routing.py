@@ -326,8 +326,9 @@ def gate_report(snap: Snapshot, compound: int, at: datetime, *, has_pass: bool,
     """The gates of ``compound`` not used, with their reasons (only gates with one)."""
     c = snap.compounds[compound]
     out = []
-    for gi, (gate, ci) in enumerate(snap.gates):
-        if ci != compound or gi in used:
+    for gi in snap.gates_of(compound).tolist():
+        gate = snap.gates[gi][0]
+        if gi in used:
             continue
         state = gate_state(gate, at, ebikes_inside=c.ebikes_allowed, has_pass=has_pass)
         reasons = list(state.reasons)
@@ -460,7 +461,7 @@ def _no_route(snap: Snapshot, compound: int, when: datetime, has_pass: bool,
         return NoRoute(f"从起点无法到达{door.label}", f"no way from the start to {door.label}")
     c = snap.compounds[compound]
     report = gate_report(snap, compound, when, has_pass=has_pass, used=set())
-    gates = [g for g, ci in snap.gates if ci == compound]
+    gates = snap.gates_of(compound)
     blocked = {g["id"] for g in report if any(
         r["code"] in ("closed_at_time", "closed_to_riders", "pass_required", "not_connected")
         for r in g["reasons"])}
