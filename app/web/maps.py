@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.api.params import lon_lat_arg
 from app.codes import full_address, lookup_by_code_or_id
 from app.db import get_session
+from app.extensions import limiter
 from app.map_data import compound_map_data
 from app.models import Building, Community, Gate, Unit
 from app.models.places import FACILITY_KINDS
@@ -71,6 +72,7 @@ def _own(model: Any, ref: str | None, community: Community, what_zh: str) -> Any
 
 
 @bp.get("/r/<ref>")
+@limiter.limit(settings.RATELIMIT_RIDER_PAGES)
 def rider_map(ref: str) -> str:
     """The rider map of one compound (id or code): ``?gate=`` the scanned gate ("你在这里"),
     ``?unit=``/``?building=`` the destination, ``?from=LON,LAT`` a start, ``?at=`` a time."""
@@ -101,6 +103,7 @@ def rider_map(ref: str) -> str:
 
 
 @bp.get("/nearest")
+@limiter.limit(settings.RATELIMIT_RIDER_PAGES)
 def station_finder() -> str:
     """Nearest stations, chargers, toilets or parking by network distance from the rider."""
     origin = lon_lat_arg("from")
@@ -120,6 +123,7 @@ def station_finder() -> str:
 
 
 @bp.get("/planner")
+@limiter.limit(settings.RATELIMIT_RIDER_PAGES)
 def planner_map() -> str:
     """The planner's city map: compounds by rider-friendliness, facilities, reach."""
     tiles = _tiles()
@@ -153,6 +157,7 @@ def posters(ref: str) -> str:
 
 
 @bp.get("/posters/<gate_ref>.<fmt>")
+@limiter.limit(settings.RATELIMIT_RIDER_PAGES)
 def poster_file(gate_ref: str, fmt: str) -> Any:
     """The poster of one gate (id or code) as PDF or PNG; ``?size=A3|A4``."""
     db = get_session()
