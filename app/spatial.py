@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.geometry import SRID
 from app.models import Community, Gate, PlaceFeature
-from geo.coords import distance_m
+from geo.coords import distances_m
 
 _DEGREE_M = 111_320.0  # metres per degree of latitude
 
@@ -79,4 +79,6 @@ def gates_near_boundary(session: Session, community: Community, metres: float) -
     candidates = session.scalars(select(Gate).where(Gate.id.in_(
         _rtree_ids(Gate, west - pad_lon, south - pad_lat, east + pad_lon, north + pad_lat)))
         .order_by(Gate.id))
-    return [g for g in candidates if distance_m(g.geom, boundary) <= metres]
+    candidates = list(candidates)
+    offsets = distances_m(boundary, [g.geom for g in candidates])
+    return [g for g, offset in zip(candidates, offsets) if offset <= metres]

@@ -116,9 +116,16 @@ def to_metres(geom: BaseGeometry, *, origin: tuple[float, float] | None = None) 
 
 def distance_m(a: BaseGeometry, b: BaseGeometry) -> float:
     """The distance between two WGS-84 geometries, in metres (local projection)."""
-    c = a.centroid
+    return distances_m(b, [a])[0]
+
+
+def distances_m(reference: BaseGeometry, geoms: list[BaseGeometry]) -> list[float]:
+    """Distances in metres from each of ``geoms`` to ``reference``, all projected once
+    around ``reference``'s centroid (good to centimetres within a few kilometres)."""
+    c = reference.centroid
     transformer = metric_transformer(c.x, c.y)
-    return float(_project(a, transformer).distance(_project(b, transformer)))
+    projected = _project(reference, transformer)
+    return [float(projected.distance(_project(g, transformer))) for g in geoms]
 
 
 
