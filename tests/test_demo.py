@@ -17,10 +17,17 @@ from sqlalchemy import func, select
 
 from app.db import get_session
 from app.models import Community, Facility, Gate, Unit
-from tests.conftest import ROOT
+from tests.conftest import EXTRACTS, OSM_DIR, ROOT, read_extract
 
 
-def test_demo_builds_and_is_idempotent(app: Flask, runner) -> None:
+def _cached_reads(monkeypatch) -> None:
+    """The demo reads the bundled extracts; reuse the session's parsed copies."""
+    by_path = {OSM_DIR / filename: name for name, (filename, _) in EXTRACTS.items()}
+    monkeypatch.setattr("app.demo.read_osm_extract", lambda path: read_extract(by_path[path]))
+
+
+def test_demo_builds_and_is_idempotent(app: Flask, runner, monkeypatch) -> None:
+    _cached_reads(monkeypatch)
     first = runner.invoke(args=["demo", "--no-serve"])
     assert first.exit_code == 0, first.output
     assert "演示账号" in first.output
