@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -191,11 +191,16 @@ def issue_device(db: Session, rider: Rider, *, label: str = "") -> str:
     return secret
 
 
-def device_for_secret(db: Session, secret: str | None) -> Device | None:
-    """The device holding ``secret`` (with its rider loaded), or None."""
+_DEVICE_RIDER = (select(Rider, Device.id).join(Device, Device.rider_id == Rider.id)
+                 .where(Device.secret_digest == bindparam("digest")))
+
+
+def rider_for_secret(db: Session, secret: str | None) -> tuple[Rider, int] | None:
+    """(rider, device id) of the phone holding device secret ``secret``, or None."""
     if not secret:
         return None
-    return db.scalar(select(Device).where(Device.secret_digest == secret_digest(secret)))
+    found = db.execute(_DEVICE_RIDER, {"digest": secret_digest(secret)}).first()
+    return (found[0], found[1]) if found else None
 
 
 def remove_device(db: Session, rider: Rider, device_id: int) -> None:
@@ -251,18 +256,24 @@ def set_policy(db: Session, office: Office, *, approval: str, validity_days: int
 # -- passes -------------------------------------------------------------------------------
 
 
-def covering_pass(db: Session, rider_id: int, community: Community, *,
+# A rider's passes that can hold at one compound: for it, its committee or its street.
+_COVERING = select(RiderPass).where(
+    RiderPass.rider_id == bindparam("rider"),
+    or_(and_(RiderPass.scope == "community", RiderPass.scope_value == bindparam("community")),
+        and_(RiderPass.scope == "committee", RiderPass.scope_value == bindparam("committee")),
+        and_(RiderPass.scope == "street", RiderPass.scope_value == bindparam("street"))))
+
+
+def covering_pass(db: Session, rider_id: int, community_id: int, division_code: str | None, *,
                   now: datetime) -> RiderPass | None:
-    """The rider's pass that holds at ``community``: a usable one first, else the most
-    recently asked for; None when no pass covers the compound."""
-    code = community.division_code or ""
-    clauses = [(RiderPass.scope == "community") & (RiderPass.scope_value == str(community.id))]
-    if len(code) >= passes.STREET_DIGITS:
-        clauses.append((RiderPass.scope == "street")
-                       & (RiderPass.scope_value == code[:passes.STREET_DIGITS]))
-    if len(code) == passes.COMMITTEE_DIGITS:
-        clauses.append((RiderPass.scope == "committee") & (RiderPass.scope_value == code))
-    found = db.scalars(select(RiderPass).where(RiderPass.rider_id == rider_id, or_(*clauses)))
+    """The rider's pass that holds at the compound ``community_id`` (in division
+    ``division_code``): a usable one first, else the most recently asked for; None when
+    no pass covers the compound."""
+    code = division_code or ""
+    found = db.scalars(_COVERING, {
+        "rider": rider_id, "community": str(community_id),
+        "committee": code if len(code) == passes.COMMITTEE_DIGITS else None,
+        "street": code[:passes.STREET_DIGITS] if len(code) >= passes.STREET_DIGITS else None})
     ranked = sorted(found, key=lambda p: (passes.state(p.status, p.valid_until, now) == "active",
                                           p.requested_at), reverse=True)
     return ranked[0] if ranked else None

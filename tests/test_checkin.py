@@ -95,13 +95,11 @@ def test_repeated_tap_is_the_same_event(site: Site, rider_client) -> None:
 def test_taps_within_the_window_are_one_event(site: Site, rider_client) -> None:
     with site.app.app_context():
         db = get_session()
-        gate, community = read_gate_plate(db, site.plate(site.gate_ids[0]))
+        gate = read_gate_plate(db, site.plate(site.gate_ids[0]))
         rider = _rider(site)
-        first = tap(db, rider, gate, community, seq=0, now=NOON, window_s=10)
-        soon = tap(db, rider, gate, community, seq=1, now=NOON + timedelta(seconds=9),
-                   window_s=10)
-        later = tap(db, rider, gate, community, seq=1, now=NOON + timedelta(seconds=11),
-                    window_s=10)
+        first = tap(db, rider, gate, seq=0, now=NOON, window_s=10)
+        soon = tap(db, rider, gate, seq=1, now=NOON + timedelta(seconds=9), window_s=10)
+        later = tap(db, rider, gate, seq=1, now=NOON + timedelta(seconds=11), window_s=10)
     assert first.created and not soon.created and soon.event.id == first.event.id
     assert later.created and later.event.direction == "out"
     assert [e.seq for e in site.events()] == [1, 2]
@@ -296,14 +294,14 @@ def test_building_plate_is_not_a_gate(site: Site, rider_client) -> None:
 def test_visit_says_what_a_tap_would_do(site: Site, rider_client) -> None:
     with site.app.app_context():
         db = get_session()
-        gate, community = read_gate_plate(db, site.plate(site.gate_ids[0]))
-        db.execute(update(Gate).where(Gate.id == gate.id)
+        plate = site.plate(site.gate_ids[0])
+        db.execute(update(Gate).where(Gate.id == site.gate_ids[0])
                    .values(opening_hours="Mo-Su 06:00-22:00"))
         db.commit()
-        db.refresh(gate)
+        gate = read_gate_plate(db, plate)
         rider = _rider(site)
-        night = visit(db, rider, gate, community, now=NOON + timedelta(hours=11))  # 23:00
-        day = visit(db, rider, gate, community, now=NOON)
+        night = visit(db, rider, gate, now=NOON + timedelta(hours=11))  # 23:00
+        day = visit(db, rider, gate, now=NOON)
     assert night.refusal is not None and night.refusal.details["reason"] == "gate_closed_now"
     assert "每天 06:00–22:00" in night.refusal.zh
     assert day.refusal is None and day.direction == "in" and day.pass_state == "active"

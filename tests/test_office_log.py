@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.checkin import read_gate_plate, tap
 from app.db import get_engine, get_session
-from app.models import AuditEntry, PassPolicy, RiderPass
+from app.models import AuditEntry, Community, PassPolicy, RiderPass
 from app.riders import Registration, register, request_pass
 from tests.conftest import PASSWORD
 from tests.dbdump import dump_database
@@ -62,7 +62,7 @@ def day_of_taps(site: Site) -> dict[str, int]:
     with site.app.app_context():
         db = get_session()
         gates = [read_gate_plate(db, site.plate(g)) for g in site.gate_ids[:2]]
-        community = gates[0][1]
+        community = db.get(Community, site.community_id)
         riders = {}
         for phone, (name, platform) in RIDERS.items():
             rider = register(db, Registration(name, phone, platform, f"ID-{phone[-1]}"))
@@ -74,14 +74,12 @@ def day_of_taps(site: Site) -> dict[str, int]:
         # three: in and out the day before, in 21:30
         plan = [(one, 0, "08:05"), (two, 1, "08:40"), (one, 0, "09:15"),
                 (one, 1, "20:00"), (one, 1, "21:00"), (three, 0, "21:30"), (two, 0, "22:30")]
-        tap(db, three, gates[0][0], community, seq=0, now=AT["08:05"] - timedelta(days=1),
+        tap(db, three, gates[0], seq=0, now=AT["08:05"] - timedelta(days=1), window_s=0)
+        tap(db, three, gates[0], seq=1, now=AT["08:05"] - timedelta(days=1, minutes=-30),
             window_s=0)
-        tap(db, three, gates[0][0], community, seq=1,
-            now=AT["08:05"] - timedelta(days=1, minutes=-30), window_s=0)
         for rider, gate, hhmm in plan:
-            db.refresh(rider)
-            tap(db, rider, gates[gate][0], community, seq=rider.tap_seq, now=AT[hhmm], window_s=0)
-        ids = {"gate0": gates[0][0].id, "gate1": gates[1][0].id}
+            tap(db, rider, gates[gate], seq=rider.tap_seq, now=AT[hhmm], window_s=0)
+        ids = {"gate0": gates[0].id, "gate1": gates[1].id}
     return ids
 
 

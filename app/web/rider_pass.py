@@ -30,6 +30,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter import ExemptionScope
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import generate_csrf
 
@@ -43,7 +44,7 @@ from app.riders import (
     check_registration,
     confirm_code,
     delete_rider,
-    device_for_secret,
+    rider_for_secret,
     issue_device,
     phone_digest,
     register,
@@ -71,7 +72,10 @@ DEVICE_NAMES = (("MicroMessenger", "微信"), ("AlipayClient", "支付宝"), ("i
                 ("iPad", "iPad"), ("HarmonyOS", "鸿蒙"), ("Android", "安卓手机"),
                 ("Windows", "Windows 电脑"), ("Macintosh", "Mac 电脑"), ("Linux", "Linux"))
 
+# Every rider page: a limit per address; the app-wide default (also per address) would
+# only repeat it. Check-in taps and verification texts add their own limits below.
 limiter.limit(settings.RATELIMIT_RIDER_PAGES)(bp)
+limiter.exempt(bp, flags=ExemptionScope.DEFAULT)
 
 
 def _device_key() -> str:
@@ -97,8 +101,8 @@ def _pending_phone_key() -> str:
 
 @bp.before_request
 def _load_rider() -> None:
-    g.device = device_for_secret(get_session(), request.cookies.get(DEVICE_COOKIE))
-    g.rider = g.device.rider if g.device is not None else None
+    found = rider_for_secret(get_session(), request.cookies.get(DEVICE_COOKIE))
+    g.rider, g.device_id = found if found is not None else (None, None)
 
 
 @bp.context_processor
@@ -196,7 +200,7 @@ def verify_page() -> Response | str:
     db.commit()
     plate = _gate_plate_of(next_url)
     if plate is not None:
-        _gate, community = read_gate_plate(db, plate)
+        community = db.get(Community, read_gate_plate(db, plate).community_id)
         request_pass(db, rider, community, now=now)
     session.pop("registration", None)
     response = redirect(next_url)
@@ -253,8 +257,9 @@ def _visit_json(seen: GateVisit | None, gate: Gate, community: Any) -> dict[str,
 def gate_page(plate: str) -> Response | str:
     """The check-in page a gate plate leads to: pass state and one big button."""
     db = get_session()
-    gate, community = read_gate_plate(db, plate)
-    seen = visit(db, g.rider, gate, community, now=utcnow()) if g.rider is not None else None
+    rules = read_gate_plate(db, plate)
+    gate, community = db.get(Gate, rules.id), db.get(Community, rules.community_id)
+    seen = visit(db, g.rider, rules, now=utcnow()) if g.rider is not None else None
     if page_errors.wants_json():
         return jsonify(_visit_json(seen, gate, community))
     event = None
@@ -295,12 +300,12 @@ def _way_links(gate: Gate, community: Community, unit: Unit | None) -> dict[str,
 def gate_tap(plate: str) -> Response:
     """One tap: entry or exit at this gate (a repeated tap gives back the same event)."""
     db = get_session()
-    gate, community = read_gate_plate(db, plate)
+    gate = read_gate_plate(db, plate)
     seq, unit = request.form.get("seq", ""), request.form.get("unit", "")
     if not seq.isdigit() or (unit and not unit.isdigit()):
         raise InvalidInput("页面已过期，请刷新后再点", "seq and unit must be whole numbers",
                            details={"reason": "stale_page"})
-    result = tap(db, g.rider, gate, community, seq=int(seq), unit_id=int(unit) if unit else None,
+    result = tap(db, g.rider, gate, seq=int(seq), unit_id=int(unit) if unit else None,
                  now=utcnow(), window_s=_repeat_window())
     if page_errors.wants_json():
         event = result.event
@@ -316,7 +321,7 @@ def gate_tap(plate: str) -> Response:
 def apply(plate: str) -> Response:
     """Ask for a pass for the compound of this gate."""
     db = get_session()
-    _gate, community = read_gate_plate(db, plate)
+    community = db.get(Community, read_gate_plate(db, plate).community_id)
     request_pass(db, g.rider, community, now=utcnow())
     return redirect(url_for(".gate_page", plate=plate))
 
@@ -342,7 +347,7 @@ def my_data() -> str:
     """Everything stored about me, and the buttons to remove a device or delete it all."""
     data = rider_export(get_session(), g.rider, now=utcnow())
     return render_template("pass/me.html", data=data, profile=rider_profile(g.rider),
-                           current_device=g.device.id)
+                           current_device=g.device_id)
 
 
 @bp.get("/me.json")
@@ -374,8 +379,8 @@ def delete_me() -> Response:
 def forget_device(device_id: int) -> Response:
     """Remove one of my phones; removing this one signs it out."""
     remove_device(get_session(), g.rider, device_id)
-    response = redirect(url_for(".my_data") if device_id != g.device.id else url_for(".home"))
-    if device_id == g.device.id:
+    response = redirect(url_for(".my_data") if device_id != g.device_id else url_for(".home"))
+    if device_id == g.device_id:
         response.delete_cookie(DEVICE_COOKIE, path=COOKIE_PATH)
     return response
 
