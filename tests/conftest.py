@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -197,6 +198,14 @@ def writable_imported_app(backend: str, imported_url: str, tmp_path: Path) -> It
     application.extensions["db_engine"].dispose()
     if name:
         _drop_postgis_database(name)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright, one for the whole session."""
+    from tests.browser_support import chromium
+    with chromium() as (_playwright, chromium_browser):
+        yield chromium_browser
 
 
 @dataclass

@@ -9,18 +9,15 @@ blocked (and would fail the test, since the page must not need it).
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from shapely.geometry import Point, box, mapping
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app.auth import Actor
 from app.db import get_engine, get_session
@@ -29,33 +26,19 @@ from app.models import AuditEntry, Building, Community, Gate, Unit, User
 from geo.coords import distance_m
 from tests.conftest import PASSWORD, make_accounts
 from tests.dbdump import dump_database
+from tests.browser_support import ARTIFACTS as SHARED_ARTIFACTS, serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "editor"
+ARTIFACTS = SHARED_ARTIFACTS / "editor"
 CENTRE = (116.3306, 39.9946)  # lon, lat: Qinghua East Road, street 110108010
 
 
 @pytest.fixture
 def server(app: Flask) -> Iterator[str]:
     """The app on a free port of 127.0.0.1 in a werkzeug thread; yields its base URL."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with serve(app) as base:
+        yield base
 
 
 class Session:

@@ -4,46 +4,30 @@ console errors, no request leaving 127.0.0.1, and tap targets of at least 44 px.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlparse
 
 import cv2
 import numpy as np
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Browser
 
 from maps.plates import PlateSpec, render_plate
 from tests.test_plates import decode, spec  # noqa: F401  (fixture)
 from tests.test_scan import ISSUER, HOST, Plated, plated  # noqa: F401  (fixture)
+from tests.browser_support import ARTIFACTS as SHARED_ARTIFACTS, serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "plates"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+ARTIFACTS = SHARED_ARTIFACTS / "plates"
 
 
 @pytest.fixture
 def server(app: Flask) -> Iterator[str]:
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join()
+    """The app on a free port of 127.0.0.1 in a werkzeug thread; yields its base URL."""
+    with serve(app) as base:
+        yield base
 
 
 def _screenshot(page) -> np.ndarray:
