@@ -6,6 +6,7 @@ Coordinates are ``(lon, lat)`` in degrees everywhere in Youlu.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import prcoords
 import shapely
@@ -93,7 +94,16 @@ def transform_lonlat(
 
 
 def metric_transformer(lon: float, lat: float) -> Transformer:
-    """WGS-84 → local azimuthal equidistant metres centred on (lon, lat)."""
+    """WGS-84 → local azimuthal equidistant metres centred near (lon, lat).
+
+    The centre is rounded to 0.001° (about 100 m), so nearby calls share one cached
+    transformer; distances within a few kilometres stay exact to centimetres.
+    """
+    return _metric_transformer(round(lon, 3), round(lat, 3))
+
+
+@lru_cache(maxsize=1024)
+def _metric_transformer(lon: float, lat: float) -> Transformer:
     return Transformer.from_crs(
         "EPSG:4326", f"+proj=aeqd +lat_0={lat} +lon_0={lon} +units=m +ellps=WGS84",
         always_xy=True,
