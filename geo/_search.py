@@ -85,14 +85,13 @@ def _heuristic(node, layer, x, y, tx, ty, inv_speed):
 @njit(cache=True)
 def search(n_base, b_indptr, b_head, b_cost, o_indptr, o_head, o_cost, o_gate,
            park, park_node, park_node_cost, gate_ok, x, y, seeds, seed_cost, targets, n_need,
-           tx, ty, inv_speed, limit, stretch, dist, pred, pred_edge, stamp, done, gen,
-           heap_key, heap_val):
+           tx, ty, inv_speed, limit, dist, pred, pred_edge, stamp, done, gen, heap_key,
+           heap_val):
     """Search from ``seeds`` (states) at ``seed_cost``; returns the settled targets in
     order (states) and the number of states settled. ``b_cost``/``o_cost`` have shape
     (edges, 2). ``park_node`` parks at ``park_node_cost`` instead of its ``park`` cost
-    (the destination door). Once ``targets[0]`` is settled at cost c, the search goes
-    on for the other targets only while costs stay within ``c * stretch + 600``. Fills
-    ``dist``/``pred``/``pred_edge`` for the states it reaches."""
+    (the destination door). Fills ``dist``/``pred``/``pred_edge`` for the states it
+    reaches."""
     n_edges_base = b_head.shape[0]
     size = 0
     for i in range(seeds.shape[0]):
@@ -126,8 +125,6 @@ def search(n_base, b_indptr, b_head, b_cost, o_indptr, o_head, o_cost, o_gate,
             n_found += 1
             if n_found >= n_need:
                 break
-            if s == targets[0]:
-                limit = min(limit, g * stretch + 600.0)
         node = s >> 1
         layer = s & 1
         park_cost = park_node_cost if node == park_node else park[node]

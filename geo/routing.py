@@ -28,8 +28,8 @@ from geo.opening_hours import gate_state, local_time, reason_text
 
 # The heuristic is scaled down a little so that plane distances never overestimate.
 _HEURISTIC_SLACK = 0.99
-# After the door, the search looks for the centroid's road point (for ``saved``) only
-# this many times as far (plus ten minutes); beyond that ``saved`` is left out.
+# ``saved`` looks for the centroid's road point only this many times as far as the door
+# (plus ten minutes); beyond that it is left out.
 _NAV_STRETCH = 2.0
 
 
@@ -121,7 +121,7 @@ def _seeds(snap: Snapshot, seg: int, frac: float, lon: float, lat: float, dist: 
 def run_search(snap: Snapshot, seeds: np.ndarray, seed_cost: np.ndarray, targets: np.ndarray,
                *, n_need: int, gate_ok: np.ndarray, limit: float = np.inf,
                heuristic_nodes: list[int] | None = None,
-               door: int = -1, stretch: float = np.inf) -> tuple[np.ndarray, Any]:
+               door: int = -1) -> tuple[np.ndarray, Any]:
     """Run the compiled search; returns (settled targets, workspace). ``door`` is the
     node where parking costs only ``PARKING_DELAY_S`` (the destination)."""
     ws = snap.workspace()
@@ -134,7 +134,7 @@ def run_search(snap: Snapshot, seeds: np.ndarray, seed_cost: np.ndarray, targets
         snap.n_base, street.indptr, street.head, snap.b_cost, snap.o_indptr, snap.o_head,
         snap.o_cost, snap.o_gate, snap.park, door, settings.PARKING_DELAY_S, gate_ok,
         snap.x, snap.y, seeds, seed_cost,
-        targets, n_need, tx, ty, _inv_speed(snap, bool(nodes)), limit, stretch, ws.dist, ws.pred,
+        targets, n_need, tx, ty, _inv_speed(snap, bool(nodes)), limit, ws.dist, ws.pred,
         ws.pred_edge, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
     return found, ws
 
@@ -368,16 +368,14 @@ def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tupl
     compound = int(snap.node_compound[door_node])
     if compound >= 0 and not _any_gate_usable(snap, compound, gate_ok):
         raise _no_route(snap, compound, when, has_pass, door_info)
-    nav = snap.nav.get(compound) if compound >= 0 else None
-    targets = [target] + ([2 * nav + RIDE_LAYER] if nav is not None else [])
-    found, ws = run_search(snap, origin.seeds, origin.seed_cost, np.asarray(targets, np.int64),
-                           n_need=len(targets), gate_ok=gate_ok, door=door_node,
-                           stretch=_NAV_STRETCH,
-                           heuristic_nodes=[door_node] + ([nav] if nav is not None else []))
-    if target not in set(found.tolist()):
+    found, ws = run_search(snap, origin.seeds, origin.seed_cost, np.asarray([target], np.int64),
+                           n_need=1, gate_ok=gate_ok, door=door_node, heuristic_nodes=[door_node])
+    if len(found) == 0:
         raise _no_route(snap, compound, when, has_pass, door_info)
     path = _trace(ws, target)
-    nav_path = _trace(ws, 2 * nav) if nav is not None and 2 * nav in set(found.tolist()) else None
+    nav = snap.nav.get(compound) if compound >= 0 else None
+    # The main search often settled the centroid's road point on its way: reuse it.
+    nav_path = _trace(ws, 2 * nav) if nav is not None and ws.done[2 * nav] == ws.gen else None
     items = _pieces(snap, path, origin)
     legs, gates_used = _legs(snap, items, door_info)
     distance = sum(leg["distance_m"] for leg in legs)
@@ -385,8 +383,8 @@ def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tupl
     used = {g for g, _layer in gates_used}
     entry = next((g for g, _layer in gates_used if snap.gates[g][1] == compound), None)
     saved = None
-    if nav_path is not None and nav is not None:
-        saved = _saved(snap, nav, target, gate_ok, door_node, nav_path, path, distance)
+    if nav is not None:
+        saved = _saved(snap, origin, nav, gate_ok, door_node, path, distance, nav_path)
     result: dict[str, Any] = {
         "from": {"location": _round(start), "snapped": _round(origin.snapped),
                  "snap_distance_m": round(origin.snap_m, 1)},
@@ -434,15 +432,25 @@ def _length_time(snap: Snapshot, path: Path) -> tuple[float, float]:
             float(snap.e_cost[e, layer].sum()) + parks * settings.PARKING_DELAY_S)
 
 
-def _saved(snap: Snapshot, nav: int, target: int, gate_ok: np.ndarray, door_node: int,
-           nav_path: Path, route: Path, distance: float) -> dict[str, Any] | None:
+def _saved(snap: Snapshot, origin: Start, nav: int, gate_ok: np.ndarray, door_node: int,
+           route: Path, distance: float, nav_path: Path | None) -> dict[str, Any] | None:
     """What the route saves against riding to the road point nearest the compound's
     centroid (where a navigation app leads) and finding the way to the door from there.
 
     ``seconds`` compares search costs (travel time plus the parking penalty), so it is
-    never negative; ``metres`` may be, when the quicker way is longer.
+    never negative; ``metres`` may be, when the quicker way is longer. Left out (None)
+    when that point is more than ``_NAV_STRETCH`` times as far as the door.
     """
-    found, ws = run_search(snap, np.asarray([2 * nav + RIDE_LAYER], np.int64), np.zeros(1),
+    there = 2 * nav + RIDE_LAYER
+    if nav_path is None:
+        found, ws = run_search(snap, origin.seeds, origin.seed_cost,
+                               np.asarray([there], np.int64), n_need=1, gate_ok=gate_ok,
+                               heuristic_nodes=[nav], limit=route.cost * _NAV_STRETCH + 600.0)
+        if len(found) == 0:
+            return None
+        nav_path = _trace(ws, there)
+    target = 2 * door_node + WALK_LAYER
+    found, ws = run_search(snap, np.asarray([there], np.int64), np.zeros(1),
                            np.asarray([target], np.int64), n_need=1, gate_ok=gate_ok,
                            heuristic_nodes=[door_node], door=door_node)
     if len(found) == 0:
@@ -466,7 +474,7 @@ def _no_route(snap: Snapshot, compound: int, when: datetime, has_pass: bool,
         r["code"] in ("closed_at_time", "closed_to_riders", "pass_required", "not_connected")
         for r in g["reasons"])}
     details: dict[str, Any] = {"compound": _compound_dict(snap, compound), "gates": report}
-    if not gates:
+    if len(gates) == 0:
         return NoRoute(f"{c.name}没有登记任何出入口，无法规划进入路线",
                        f"{c.name} has no gates on record", details=details)
     if len(blocked) == len(gates):
