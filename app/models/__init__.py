@@ -15,6 +15,7 @@ from app.models.places import (
     Unit,
 )
 from app.models.plates import RetiredCode, RevokedPlate, SigningKey
+from app.models.reports import Report
 from app.models.riders import (
     Device,
     EntryEvent,
@@ -42,6 +43,7 @@ __all__ = [
     "Path",
     "PhoneVerification",
     "PlaceFeature",
+    "Report",
     "RetiredCode",
     "RevokedPlate",
     "Rider",

@@ -12,3 +12,4 @@ from app.web import office_auth, office_log, rider_pass  # noqa: E402,F401  (nes
 from app.web import maps  # noqa: E402,F401  (rider, station finder, planner, posters)
 from app.web import editor  # noqa: E402,F401  (office map editor, on the office blueprint)
 from app.web import health  # noqa: E402,F401  (GET /healthz)
+from app.web import reports  # noqa: E402,F401  (随手拍 /report and /office/reports)
