@@ -1,0 +1,277 @@
+"""随手拍 reports (app.web.reports, app.reports, geo.reports) through the Flask test client
+on SQLite and PostGIS: the scan page's report link, a photo with EXIF GPS stored without
+any metadata, bad input refused with a Chinese message and nothing stored, and the
+office list limited to the user's scope with audited status changes."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+from shapely.geometry import Point, box
+from sqlalchemy import func, select
+
+from app.db import get_engine, get_session
+from app.keys import active_signer, init_keys, keys_dir, signed_url
+from app.models import AuditEntry, Community, Gate, Report
+from geo import reports
+from tests.conftest import PASSWORD, Accounts
+from tests.dbdump import dump_database
+from tests.rider_support import csrf_token
+
+ISSUER = "https://youlu.example.cn"
+GPS_IFD = 0x8825
+MAKE_TAG = 0x010F
+HERE = ("116.351000", "40.000800")  # (lon, lat) inside 双泉嘉苑
+
+
+@dataclass
+class Site:
+    app: Flask
+    client: FlaskClient
+    accounts: Accounts
+    gate_code: str  # 双泉嘉苑 北门, street 110108010 (the editor's)
+    away_code: str  # 燕园小区, street 110108015 (other_editor's)
+    home_id: int
+    away_id: int
+
+
+@pytest.fixture
+def site(app: Flask, client: FlaskClient, accounts: Accounts) -> Site:
+    app.config["PUBLIC_BASE_URL"] = ISSUER
+    with app.app_context():
+        db = get_session()
+        home = Community(name="双泉嘉苑", division_code="110108010",
+                         geom=box(116.3500, 40.0000, 116.3520, 40.0015))
+        away = Community(name="燕园小区", division_code="110108015",
+                         geom=box(116.3000, 39.9900, 116.3020, 39.9915))
+        db.add_all([home, away])
+        db.flush()
+        gate = Gate(community_id=home.id, number="1", name="北门", geom=Point(116.3510, 40.0015))
+        db.add(gate)
+        db.commit()
+        init_keys(db, keys_dir())
+        return Site(app, client, accounts, gate.code, away.code, home.id, away.id)
+
+
+def jpeg_with_gps() -> bytes:
+    """A real JPEG whose EXIF carries a camera make and a GPS position."""
+    image = Image.new("RGB", (64, 48), (200, 40, 40))
+    exif = Image.Exif()
+    exif[MAKE_TAG] = "YouluTestCam"
+    gps = exif.get_ifd(GPS_IFD)
+    gps.update({1: "N", 2: (40.0, 0.0, 2.88), 3: "E", 4: (116.0, 21.0, 3.6)})
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    data = out.getvalue()
+    with Image.open(io.BytesIO(data)) as check:  # the fixture really carries GPS
+        assert check.getexif().get_ifd(GPS_IFD)[1] == "N"
+    return data
+
+
+def form(client: FlaskClient, code: str = "", **fields) -> dict:
+    url = "/report" + (f"?code={code}" if code else "")
+    return {"csrf_token": csrf_token(client, url), "code": code, "kind": "gate_closed", **fields}
+
+
+def report_count(app: Flask) -> int:
+    with app.app_context():
+        return get_session().scalar(select(func.count()).select_from(Report))
+
+
+def file(site: Site, code: str, kind: str) -> int:
+    answer = site.client.post("/report", data=form(site.client, code, kind=kind, text="测试"))
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return int(answer.headers["Location"].rsplit("/", 1)[1])
+
+
+def login(client: FlaskClient, username: str) -> None:
+    token = csrf_token(client, "/office/login")
+    answer = client.post("/office/login", data={"csrf_token": token, "username": username,
+                                                "password": PASSWORD})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+
+
+def test_scan_page_links_to_the_report_form(site: Site) -> None:
+    with site.app.app_context():
+        db = get_session()
+        url = signed_url(db, site.gate_code, active_signer(db, keys_dir()), base_url=ISSUER)
+    scan = site.client.get(url.removeprefix(ISSUER.upper()).removeprefix(ISSUER))
+    html = scan.get_data(as_text=True)
+    assert scan.status_code == 200, html
+    link = re.search(r'href="(/report\?code=[^"]+)">报告问题', html).group(1)
+    page = site.client.get(link.replace("&amp;", "&"))
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f'name="code" value="{site.gate_code}"' in body
+    assert body.count('type="radio" name="kind"') == len(reports.KIND_ZH) == 8
+    for zh in ("大门不通", "楼号单元号缺失", "导航位置不对", "门牌可疑", "如厕饮水难"):
+        assert zh in body
+    assert 'name="csrf_token"' in body and 'enctype="multipart/form-data"' in body
+    assert "navigator.geolocation" in body
+
+
+def test_report_with_gps_photo_is_stored_without_metadata(site: Site) -> None:
+    original = jpeg_with_gps()
+    data = form(site.client, site.gate_code, kind="forged_plate", text="门牌二维码被贴了新的",
+                lon=HERE[0], lat=HERE[1])
+    data["photo"] = (io.BytesIO(original), "plate.jpg", "image/jpeg")
+    answer = site.client.post("/report", data=data, content_type="multipart/form-data")
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    thanks = site.client.get(answer.headers["Location"])
+    number = re.search(r'id="report-number">(\d+)<', thanks.get_data(as_text=True)).group(1)
+    assert thanks.status_code == 200 and "门牌可疑" in thanks.get_data(as_text=True)
+    with site.app.app_context():
+        report = get_session().get(Report, int(number))
+        assert (report.kind, report.code, report.community_id, report.status) == (
+            "forged_plate", site.gate_code, site.home_id, "new")
+        assert (report.lon, report.lat) == (float(HERE[0]), float(HERE[1]))
+        stored = report.photo
+    assert stored != original and b"YouluTestCam" not in stored and b"Exif" not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == "JPEG" and image.size == (64, 48)
+        assert len(image.getexif()) == 0 and "exif" not in image.info
+        assert not image.getexif().get_ifd(GPS_IFD)
+        red, green, _blue = image.convert("RGB").getpixel((32, 24))
+        assert red > 150 and green < 90  # the picture itself survived
+
+
+def test_report_without_code_or_extras(site: Site) -> None:
+    answer = site.client.post("/report", data=form(site.client, kind="no_charging"))
+    assert answer.status_code == 302
+    with site.app.app_context():
+        report = get_session().scalars(select(Report)).one()
+        assert (report.code, report.community_id, report.text, report.photo, report.lon) == (
+            None, None, None, None, None)
+
+
+def big_png() -> bytes:
+    size = 1400
+    image = Image.frombytes("RGB", (size, size), os.urandom(size * size * 3))
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=0)
+    assert len(out.getvalue()) > reports.MAX_PHOTO_BYTES
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("fields", "photo", "message"), [
+    ({"kind": "flying_car"}, None, "问题类型“flying_car”无效"),
+    ({"kind": ""}, None, "请选择问题类型"),
+    ({"text": "路" * 501}, None, "文字太长：最多 500 个字"),
+    ({}, (b"%PDF-1.4 not a picture", "scan.pdf"), "不是可识别的图片"),
+    ({}, "big", "照片太大：最多 5 MB"),
+    ({"lon": "40.000800", "lat": "116.351000"}, None, "经纬度似乎写反了"),
+    ({"lon": "116.351000", "lat": ""}, None, "位置不完整"),
+])
+def test_bad_input_is_refused_and_nothing_stored(site: Site, fields: dict, photo, message: str
+                                                 ) -> None:
+    with site.app.app_context():
+        before = dump_database(get_engine())
+    data = form(site.client, site.gate_code, **fields)
+    if photo == "big":
+        photo = (big_png(), "big.png")
+    if photo is not None:
+        data["photo"] = (io.BytesIO(photo[0]), photo[1])
+    answer = site.client.post("/report", data=data, content_type="multipart/form-data")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400, html
+    assert message in html and 'role="alert"' in html
+    assert 'type="radio" name="kind"' in html  # the form again, to correct
+    with site.app.app_context():
+        assert dump_database(get_engine()) == before
+    assert report_count(site.app) == 0
+
+
+def test_bad_input_as_json(site: Site) -> None:
+    answer = site.client.post("/report", data=form(site.client, kind="nope"),
+                              headers={"Accept": "application/json"})
+    assert answer.status_code == 400
+    body = answer.get_json()
+    assert body["message"].startswith("问题类型") and "kind" in body["message_en"]
+    assert report_count(site.app) == 0
+
+
+def test_report_needs_csrf(site: Site) -> None:
+    answer = site.client.post("/report", data={"kind": "other"})
+    assert answer.status_code == 400 and "页面已过期" in answer.get_data(as_text=True)
+    assert report_count(site.app) == 0
+
+
+def test_office_sees_its_scope_and_changes_status(site: Site) -> None:
+    home = file(site, site.gate_code, "gate_closed")
+    away = file(site, site.away_code, "no_parking")
+    loose = file(site, "", "other")
+
+    editor = site.app.test_client()
+    login(editor, "editor")
+    page = editor.get("/office/reports").get_data(as_text=True)
+    assert f'id="report-{home}"' in page and "双泉嘉苑" in page and "大门不通" in page
+    assert f'id="report-{away}"' not in page and f'id="report-{loose}"' not in page
+    assert "随手拍报告" in page
+
+    token = csrf_token(editor, "/office/reports")
+    changed = editor.post(f"/office/reports/{home}/status",
+                          data={"csrf_token": token, "status": "in_progress",
+                                "office_note": "已联系物业开门"})
+    assert changed.status_code == 302
+    page = editor.get("/office/reports?status=in_progress").get_data(as_text=True)
+    assert f'id="report-{home}" data-status="in_progress"' in page and "已联系物业开门" in page
+
+    refused = editor.post(f"/office/reports/{away}/status",
+                          data={"csrf_token": token, "status": "resolved"})
+    assert refused.status_code == 403 and "无权" in refused.get_data(as_text=True)
+    bad = editor.post(f"/office/reports/{home}/status",
+                      data={"csrf_token": token, "status": "done"})
+    assert bad.status_code == 400 and "状态“done”无效" in bad.get_data(as_text=True)
+    with site.app.app_context():
+        db = get_session()
+        assert db.get(Report, away).status == "new"
+        assert db.get(Report, home).status == "in_progress"
+        audit = db.scalars(select(AuditEntry).where(AuditEntry.table_name == "reports")).all()
+        assert [(a.actor, a.feature_id, a.before["status"], a.after["status"]) for a in audit] == [
+            ("editor", home, "new", "in_progress")]
+
+    other = site.app.test_client()
+    login(other, "other")
+    page = other.get("/office/reports").get_data(as_text=True)
+    assert f'id="report-{away}"' in page and f'id="report-{home}"' not in page
+
+    admin = site.app.test_client()
+    login(admin, "admin")
+    page = admin.get("/office/reports").get_data(as_text=True)
+    assert all(f'id="report-{n}"' in page for n in (home, away, loose))
+
+
+def test_office_photo_in_scope_only(site: Site) -> None:
+    data = form(site.client, site.gate_code)
+    data["photo"] = (io.BytesIO(jpeg_with_gps()), "p.jpg")
+    site.client.post("/report", data=data, content_type="multipart/form-data")
+    with site.app.app_context():
+        number = get_session().scalars(select(Report.id)).one()
+    editor = site.app.test_client()
+    login(editor, "editor")
+    photo = editor.get(f"/office/reports/{number}/photo.jpg")
+    assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+    assert b"Exif" not in photo.data
+    other = site.app.test_client()
+    login(other, "other")
+    assert other.get(f"/office/reports/{number}/photo.jpg").status_code == 403
+
+
+def test_anonymous_cannot_open_office_reports(site: Site) -> None:
+    number = file(site, site.gate_code, "gate_closed")
+    page = site.client.get("/office/reports")
+    assert page.status_code == 302 and "/office/login" in page.headers["Location"]
+    assert site.client.get(f"/office/reports/{number}/photo.jpg").status_code == 302
+    token = csrf_token(site.client, "/report")
+    answer = site.client.post(f"/office/reports/{number}/status",
+                              data={"csrf_token": token, "status": "resolved"})
+    assert answer.status_code == 401
+    with site.app.app_context():
+        assert get_session().get(Report, number).status == "new"
