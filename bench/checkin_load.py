@@ -159,6 +159,18 @@ def stop_server(server: subprocess.Popen) -> None:
         server.wait()
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by the live processes among ``pids``."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def worker_pids(master: int) -> list[int]:
     """The pids of the gunicorn master's workers (its children)."""
     children = Path(f"/proc/{master}/task/{master}/children")
@@ -332,32 +344,41 @@ async def _tap(phone: Phone, tally: Tally) -> None:
 
 async def run_phases(port: int, riders: list[SimRider], master: int, *, workers: int,
                      trivial_s: float, checkin_s: float) -> dict:
-    """The baseline phase, then the check-in phase with one worker killed half way."""
+    """The baseline phase, then the check-in phase with one worker killed half way.
+
+    The workers' CPU time per answered request is measured too: over the whole baseline
+    phase, and over the check-in phase up to the kill (the killed worker's time is lost).
+    """
     await wait_until_up(port, workers, master)
     phones = await asyncio.gather(*(open_gate_page(port, r) for r in riders))
     trivial = Tally()
-    start = time.monotonic()
+    cpu_start, start = cpu_seconds(worker_pids(master)), time.monotonic()
     await asyncio.gather(*(trivial_rider(port, start + trivial_s, trivial) for _ in riders))
     trivial_elapsed = time.monotonic() - start
+    trivial_cpu_ms = (cpu_seconds(worker_pids(master)) - cpu_start) * 1000 / len(trivial.latencies)
 
     checkins = Tally()
     killed: dict = {}
 
     async def kill_one_worker() -> None:
         await asyncio.sleep(checkin_s / 2)
-        victim = worker_pids(master)[0]
-        os.kill(victim, signal.SIGKILL)
-        killed.update(pid=victim, at_s=round(time.monotonic() - start, 1))
-        while victim in worker_pids(master) or len(worker_pids(master)) < workers:
+        pids = worker_pids(master)
+        killed["cpu_ms_per_checkin"] = ((cpu_seconds(pids) - cpu_start) * 1000
+                                        / max(1, len(checkins.latencies)))
+        os.kill(pids[0], signal.SIGKILL)
+        killed.update(pid=pids[0], at_s=round(time.monotonic() - start, 1))
+        while pids[0] in worker_pids(master) or len(worker_pids(master)) < workers:
             await asyncio.sleep(0.1)
         killed["replaced_after_s"] = round(time.monotonic() - start - killed["at_s"], 2)
 
-    start = time.monotonic()
+    cpu_start, start = cpu_seconds(worker_pids(master)), time.monotonic()
     await asyncio.gather(kill_one_worker(),
                          *(checkin_rider(p, start + checkin_s, checkins) for p in phones))
     checkin_elapsed = time.monotonic() - start
     return {"trivial": trivial, "trivial_elapsed": trivial_elapsed, "checkins": checkins,
-            "checkin_elapsed": checkin_elapsed, "killed": killed}
+            "checkin_elapsed": checkin_elapsed, "killed": killed,
+            "trivial_cpu_ms": trivial_cpu_ms,
+            "checkin_cpu_ms": killed.pop("cpu_ms_per_checkin")}
 
 
 # -- the count ---------------------------------------------------------------------------------
@@ -427,6 +448,8 @@ def main() -> None:
         "trivial_per_s": round(trivial_per_s, 1),
         "trivial_p99_ms": round(percentile(trivial.latencies, 0.99) * 1000, 2),
         "ratio": round(checkins_per_s / trivial_per_s, 3),
+        "worker_cpu_ms_per_trivial": round(result["trivial_cpu_ms"], 2),
+        "worker_cpu_ms_per_checkin": round(result["checkin_cpu_ms"], 2),
         "riders": args.riders, "workers": args.workers,
         "checkin_seconds": round(result["checkin_elapsed"], 1),
         "trivial_seconds": round(result["trivial_elapsed"], 1),
@@ -443,6 +466,9 @@ def main() -> None:
           f"p50 {report['p50_ms']:7.2f} ms   p99 {report['p99_ms']:7.2f} ms   "
           f"({report['checkin_seconds']} s)")
     print(f"  ratio check-ins / trivial  {report['ratio']:9.3f}   (goal ≥ 0.5)")
+    print(f"  gunicorn workers' CPU per request: trivial "
+          f"{report['worker_cpu_ms_per_trivial']:.2f} ms, check-in "
+          f"{report['worker_cpu_ms_per_checkin']:.2f} ms (PostgreSQL and Redis not counted)")
     kill = report["killed_worker"]
     print(f"  worker pid {kill.get('pid')} killed (SIGKILL) at {kill.get('at_s')} s, replaced "
           f"after {kill.get('replaced_after_s')} s; {report['retries']} taps sent again, "
