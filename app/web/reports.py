@@ -13,7 +13,13 @@ from app.auth import current_actor
 from app.db import get_session
 from app.extensions import limiter
 from app.models import Report
-from app.reports import ReportForm, file_report, report_in_scope, reports_for, set_status
+from app.reports import (
+    ReportForm,
+    file_report,
+    report_in_scope,
+    reports_for,
+    set_status,
+)
 from app.web import bp as web_bp
 from app.web import page_errors
 from app.web.office_auth import bp as office_bp
