@@ -74,7 +74,7 @@ _MOVE = (update(Rider.__table__)
          .values(tap_seq=bindparam("next_seq"),
                  last_tap_at=bindparam("tapped_at", type_=Rider.last_tap_at.type),
                  inside_community_id=bindparam("inside")))
-_LOG = insert(EntryEvent).returning(EntryEvent.id)
+_LOG = insert(EntryEvent.__table__).returning(EntryEvent.id)
 
 
 @dataclass(frozen=True)
