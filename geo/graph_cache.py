@@ -22,7 +22,7 @@ from geo import settings
 from geo.errors import InvalidImportFile
 from geo.graph import StreetGraph, compile_network, read_osm_network
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _SCALARS = ("source", "key", "bounds", "lon0", "lat0", "way_name", "way_highway")
 
 

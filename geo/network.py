@@ -71,7 +71,7 @@ class Snapshot:
     gate_nodes: np.ndarray
     gate_connected: np.ndarray
     gate_static: np.ndarray
-    gate_hours: list[int]
+    gate_hours: np.ndarray
     doors: dict[tuple[str, int], tuple[int, Door]]
     facilities: dict[int, tuple[int, Facility]]
     nav: dict[int, int]
@@ -79,6 +79,7 @@ class Snapshot:
 
     def __post_init__(self) -> None:
         self._hours = ScheduleCache([self.gates[i][0].opening_hours or "" for i in self.gate_hours])
+        self.gate_hours = np.asarray(self.gate_hours, dtype=np.int64)
         self._hours_lock = threading.Lock()
         self._local = threading.local()
         self.n_edges_base = self.street.n_edges
@@ -146,10 +147,10 @@ class Snapshot:
     def gate_ok(self, at: datetime, *, has_pass: bool) -> np.ndarray:
         """Per gate: bit 0 set if riding through is allowed at ``at``, bit 1 walking."""
         ok = self.gate_static[:, 1 if has_pass else 0].copy()
-        if self.gate_hours:
+        if len(self.gate_hours):
             with self._hours_lock:
                 open_now = self._hours.states(at)
-            ok[np.asarray(self.gate_hours)[~open_now]] = 0
+            ok[self.gate_hours[~open_now]] = 0
         return ok
 
     def compound_at(self, lon: float, lat: float) -> int:
