@@ -8,24 +8,17 @@ Debian's /usr/bin/chromium driven by Playwright; the app runs in a werkzeug thre
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
-
 import pytest
-from flask import Flask
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app.db import get_session
 from app.models import EntryEvent, Office
 from app.riders import set_policy
+from tests.browser_support import ARTIFACTS, DESKTOP, PHONE, serve, visit
 from tests.conftest import PASSWORD
 from tests.rider_support import (  # noqa: F401  (fixtures)
-    PHONE,
+    PHONE as PHONE_NUMBER,
     Site,
     site,
     site_template,
@@ -34,44 +27,7 @@ from tests.rider_support import (  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-PHONE_SIZE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-              "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "riders"
 MIN_TOUCH_PX = 44
-
-
-@contextmanager
-def served(app: Flask) -> Iterator[str]:
-    """``app`` on a free port of 127.0.0.1 in a werkzeug thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-
-
-def _guarded(context: BrowserContext, base: str, outside: list[str], errors: list[str]) -> Page:
-    """A page of ``context`` that may only talk to ``base``."""
-
-    def guard(route: Any) -> None:
-        if route.request.url.startswith(base + "/"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return page
 
 
 def _touch_targets_are_big(page: Page) -> None:
@@ -83,11 +39,12 @@ def _touch_targets_are_big(page: Page) -> None:
 
 
 def _shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    folder = ARTIFACTS / "riders"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
-def test_scan_register_approve_check_in_and_out(site: Site) -> None:
+def test_scan_register_approve_check_in_and_out(browser: Browser, site: Site) -> None:
     app = site.app
     app.config["CHECKIN_REPEAT_WINDOW_S"] = 0  # the rider leaves right away in this test
     with app.app_context():
@@ -96,16 +53,12 @@ def test_scan_register_approve_check_in_and_out(site: Site) -> None:
         set_policy(db, office, approval="approval", validity_days=90, scope="community",
                    actor="editor")
     plate = site.plate(site.gate_ids[0])
-    outside: list[str] = []
-    errors: list[str] = []
-    with served(app) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with serve(app) as base:
+        # 1. the rider scans the gate's plate: the scan page says it is genuine
+        rider = visit(browser, base, f"/{plate}", context=PHONE)
+        desk = visit(browser, base, "/office/passes", context=DESKTOP)
+        phone = rider.page
         try:
-            phone = _guarded(browser.new_context(**PHONE_SIZE), base, outside, errors)
-            desk = _guarded(browser.new_context(**DESKTOP), base, outside, errors)
-
-            # 1. the rider scans the gate's plate: the scan page says it is genuine
-            phone.goto(f"{base}/{plate}")
             expect(phone.locator(".verdict")).to_contain_text("真实门牌")
             phone.get_by_role("link", name="骑手登记进门").click()
 
@@ -114,7 +67,7 @@ def test_scan_register_approve_check_in_and_out(site: Site) -> None:
             _touch_targets_are_big(phone)
             phone.locator("#register").click()
             phone.fill("#name", "张三")
-            phone.fill("#phone", PHONE)
+            phone.fill("#phone", PHONE_NUMBER)
             phone.select_option("#platform", label="美团")
             phone.fill("#platform_rider_id", "MT-2024-001")
             phone.fill("#plate", "京A12345")
@@ -122,22 +75,22 @@ def test_scan_register_approve_check_in_and_out(site: Site) -> None:
             _shot(phone, "1-register")
             phone.get_by_role("button", name="获取验证码").click()
             expect(phone.locator("body")).to_contain_text("138****5678")
-            phone.fill("#code", texted_code(app, PHONE))
+            phone.fill("#code", texted_code(app, PHONE_NUMBER))
             phone.get_by_role("button", name="确认").click()
             expect(phone.locator("#refusal")).to_have_attribute("data-reason", "pass_pending")
             expect(phone.locator("#tap")).to_have_count(0)
             _shot(phone, "2-pending")
 
             # 3. the office logs in and approves the request
-            desk.goto(f"{base}/office/passes")
-            desk.fill("#username", "editor")
-            desk.fill("#password", PASSWORD)
-            desk.locator("#login").click()
-            row = desk.locator("#passes tr[data-state=pending]")
+            office_page = desk.page
+            office_page.fill("#username", "editor")
+            office_page.fill("#password", PASSWORD)
+            office_page.locator("#login").click()
+            row = office_page.locator("#passes tr[data-state=pending]")
             expect(row).to_have_count(1)
             expect(row).to_contain_text("138****5678")
             row.locator("button.action-approve").click()
-            expect(desk.locator("#passes tr[data-state=pending]")).to_have_count(0)
+            expect(office_page.locator("#passes tr[data-state=pending]")).to_have_count(0)
 
             # 4. the rider checks in with one tap (a double tap is still one entry)
             phone.locator("#reload").click()
@@ -161,17 +114,19 @@ def test_scan_register_approve_check_in_and_out(site: Site) -> None:
             _shot(phone, "5-checked-out")
 
             # 6. the office log shows exactly the two events
-            desk.goto(f"{base}/office/log")
-            events = desk.locator("#log tr.event")
+            office_page.goto(f"{base}/office/log")
+            events = office_page.locator("#log tr.event")
             expect(events).to_have_count(2)
             assert [e.get_attribute("data-direction") for e in events.all()] == ["out", "in"]
-            expect(desk.locator("#log")).to_contain_text("138****5678")
-            expect(desk.locator("#hour-chart rect[data-count='1']")).to_have_count(1)
-            _shot(desk, "6-office-log")
+            expect(office_page.locator("#log")).to_contain_text("138****5678")
+            expect(office_page.locator("#hour-chart rect[data-count='1']")).to_have_count(1)
+            _shot(office_page, "6-office-log")
         finally:
-            browser.close()
+            rider.close()
+            desk.close()
     with app.app_context():
         stored = get_session().scalars(select(EntryEvent).order_by(EntryEvent.seq)).all()
     assert [(e.direction, e.seq) for e in stored] == [("in", 1), ("out", 2)]
     assert stored[0].unit_id is not None
-    assert outside == [] and errors == []
+    for seen in (rider, desk):
+        assert seen.outside == [] and seen.console_errors == [] and seen.dialogs == []
