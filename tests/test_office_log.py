@@ -307,3 +307,19 @@ def test_other_offices_see_nothing(site: Site, day_of_taps) -> None:
 def test_bad_filters_are_explained(office: FlaskClient, query: str) -> None:
     answer = office.get(f"/office/log?{query}")
     assert answer.status_code == 400 and 'role="alert"' in answer.get_data(as_text=True)
+
+
+def test_a_rejected_rider_applies_again_at_the_gate(site: Site, office: FlaskClient) -> None:
+    token = csrf_token(office, "/office/passes")
+    office.post("/office/policy", data={"csrf_token": token, "approval": "approval",
+                                        "validity_days": "30", "scope": "community"})
+    rider = site.app.test_client()
+    gate = site.gate_url(site.gate_ids[0])
+    register_rider(rider, site.app, next_url=gate)
+    office.post(f"/office/passes/{_one_pass_id(site)}/reject", data={"csrf_token": token})
+    page = rider.get(gate).get_data(as_text=True)
+    assert 'data-reason="pass_rejected"' in page and 'id="apply"' in page
+    again = rider.post(gate + "/apply", data={"csrf_token": csrf_token(rider, gate)})
+    assert again.status_code == 302 and again.headers["Location"] == gate
+    assert 'data-reason="pass_pending"' in rider.get(gate).get_data(as_text=True)
+    assert 'data-state="pending"' in office.get("/office/passes").get_data(as_text=True)
