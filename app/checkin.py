@@ -49,7 +49,7 @@ from app.verification import MESSAGES as PLATE_MESSAGES
 from geo import passes, settings
 from geo.codes import building_label, parse_code, unit_label
 from geo.edit_checks import gate_open_to_riders
-from geo.errors import Forbidden, InvalidCode, InvalidInput, NotFound
+from geo.errors import Forbidden, InvalidCode, InvalidInput, NotFound, YouluError
 from geo.hours_text import describe_hours
 from geo.verify import Verdict, parse_plate_path, verify_plate
 
@@ -159,6 +159,16 @@ def read_gate_plate(db: Session, plate_path: str) -> GateRules:
     _require_genuine(verify_plate(path, {"keys": keys, "revoked_plates": plates},
                                   check_host=False))
     return GateRules(*gate)
+
+
+def compound_of_plate(db: Session, plate_path: str) -> int | None:
+    """The compound of the gate whose genuine plate has the path ``plate_path``, or None
+    when it is not one (a registration that started at a plate revoked meanwhile still
+    registers; the rider sees the plate's message at the gate)."""
+    try:
+        return read_gate_plate(db, plate_path).community_id
+    except YouluError:
+        return None
 
 
 def _read_any_plate(db: Session, path: str) -> GateRules:

@@ -25,6 +25,7 @@ from app.models import (
     Community,
     Device,
     EntryEvent,
+    Gate,
     Office,
     PassPolicy,
     PhoneVerification,
@@ -135,6 +136,30 @@ def test_a_database_dump_reveals_no_personal_data(site: Site) -> None:
     for secret in (PHONE, "王小明", "SF-99017", "京C77777"):
         assert secret not in text, secret
     assert "sf" in text  # the platform itself is kept in clear for the office's filters
+
+
+def test_plate_revoked_during_registration_still_registers(site: Site) -> None:
+    from app.keys import revoke_plate  # noqa: PLC0415
+    client = site.app.test_client()
+    gate = site.gate_url(site.gate_ids[0])
+    token = csrf_token(client, "/pass/register")
+    client.post("/pass/register", data={"csrf_token": token, "next": gate, "name": "张三",
+                                        "phone": PHONE, "platform": "meituan",
+                                        "platform_rider_id": "MT-1"})
+    with site.app.app_context():
+        db = get_session()
+        revoke_plate(db, db.get(Gate, site.gate_ids[0]).code, reason="replaced")
+    done = client.post("/pass/verify", data={"csrf_token": token,
+                                             "code": texted_code(site.app, PHONE)})
+    assert done.status_code == 302 and "youlu_device=" in done.headers["Set-Cookie"]
+    assert _count(site.app, RiderPass) == 0 and _count(site.app, Rider) == 1
+    page = client.get(gate)
+    assert page.status_code == 403 and "门牌已作废" in page.get_data(as_text=True)
+
+
+def _count(app: Flask, model: type) -> int:
+    with app.app_context():
+        return get_session().scalar(select(func.count()).select_from(model))
 
 
 BAD_REGISTRATIONS = [

@@ -34,7 +34,15 @@ from flask_limiter import ExemptionScope
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import generate_csrf
 
-from app.checkin import GateVisit, local_zone, read_gate_plate, tap, unit_labels, visit
+from app.checkin import (
+    GateVisit,
+    compound_of_plate,
+    local_zone,
+    read_gate_plate,
+    tap,
+    unit_labels,
+    visit,
+)
 from app.db import get_session
 from app.extensions import limiter
 from app.models import Community, EntryEvent, Gate, RiderPass, Unit
@@ -199,9 +207,9 @@ def verify_page() -> Response | str:
     secret = issue_device(db, rider, label=_describe_device(request.user_agent.string))
     db.commit()
     plate = _gate_plate_of(next_url)
-    if plate is not None:
-        community = db.get(Community, read_gate_plate(db, plate).community_id)
-        request_pass(db, rider, community, now=now)
+    community_id = compound_of_plate(db, plate) if plate is not None else None
+    if community_id is not None:
+        request_pass(db, rider, db.get(Community, community_id), now=now)
     session.pop("registration", None)
     response = redirect(next_url)
     response.set_cookie(DEVICE_COOKIE, secret, max_age=timedelta(days=settings.DEVICE_COOKIE_DAYS),
