@@ -4,37 +4,20 @@ sender hands the test the texted code)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import pytest
-
-
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from app.db import get_session
 from app.importer import import_osm
 from app.keys import active_signer, init_keys, keys_dir, signed_url
 from app.models import Community, EntryEvent, Gate, Unit
 from geo.osm_import import OsmExtract
-from tests.conftest import (
-    EXTRACTS,
-    OSM_DIR,
-    POSTGRES_ADMIN_URL,
-    Accounts,
-    _drop_postgis_database,
-    _make_app,
-    _new_database,
-    _prepare,
-    make_accounts,
-    read_extract,
-)
+from tests.conftest import EXTRACTS, OSM_DIR, Accounts, make_accounts, read_extract
 
 STREET = EXTRACTS["bupt"][1]  # 110108008 学院路街道
 ISSUER = "https://youlu.example.cn"
@@ -148,49 +131,6 @@ class SiteTemplate:
     url: str
     keys_dir: Path
     ids: SiteIds
-
-
-@pytest.fixture(scope="session")
-def site_template(backend: str, tmp_path_factory: pytest.TempPathFactory
-                  ) -> Iterator[SiteTemplate]:
-    """Build the rider site once per backend."""
-    tmp = tmp_path_factory.mktemp(f"rider-site-{backend}")
-    url = _new_database(backend, "riders", tmp)
-    _prepare(url)
-    app = _make_app(url, tmp)
-    ids = build_site(app)
-    app.extensions["db_engine"].dispose()
-    yield SiteTemplate(backend, url, tmp / "keys", ids)
-    if backend == "postgis":
-        _drop_postgis_database(url.rsplit("/", 1)[1])
-
-
-@pytest.fixture
-def site(site_template: SiteTemplate, tmp_path: Path) -> Iterator[Site]:
-    """A private copy of the rider site for one test (SMS to the outbox)."""
-    url, drop = _copy_database(site_template, tmp_path)
-    app = _make_app(url, tmp_path)
-    app.config.update(PUBLIC_BASE_URL=ISSUER, SMS_SENDER="outbox",
-                      KEYS_DIR=str(site_template.keys_dir))
-    yield Site(app, site_template.ids)
-    app.extensions["db_engine"].dispose()
-    if drop:
-        _drop_postgis_database(drop)
-
-
-def _copy_database(template: SiteTemplate, tmp_path: Path) -> tuple[str, str | None]:
-    """(url of a copy of the template database, PostGIS database to drop after)."""
-    if template.backend == "sqlite":
-        target = tmp_path / "riders.sqlite3"
-        shutil.copy(template.url.removeprefix("sqlite:///"), target)
-        return f"sqlite:///{target}", None
-    name = f"youlu_test_riders_copy_{os.getpid()}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template.url.rsplit("/", 1)[1]}"'))
-    admin.dispose()
-    return template.url.rsplit("/", 1)[0] + f"/{name}", name
 
 
 def csrf_token(client: FlaskClient, url: str) -> str:

@@ -12,19 +12,18 @@ from sqlalchemy import select, update
 
 from app.checkin import read_gate_plate, tap, visit
 from app.db import get_engine, get_session
-from app.keys import keys_dir, revoke_key, revoke_plate
-from app.keys import active_signer, signed_url
+from app.keys import active_signer, keys_dir, revoke_key, revoke_plate, signed_url
 from app.models import Building, Gate, Rider, RiderPass, Unit
 from app.riders import decide_pass
 from tests.dbdump import dump_database
-from tests.rider_support import (  # noqa: F401  (fixtures)
+from tests.rider_support import (
     Site,
     csrf_token,
     register_rider,
-    site,
-    site_template,
     tap_form,
 )
+
+pytest_plugins = ("tests.rider_fixtures",)  # the site and site_template fixtures
 
 NOON = datetime(2026, 5, 6, 4, 0, tzinfo=timezone.utc)  # 12:00 in Beijing
 

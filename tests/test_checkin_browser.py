@@ -17,13 +17,15 @@ from app.models import EntryEvent, Office
 from app.riders import set_policy
 from tests.browser_support import ARTIFACTS, DESKTOP, PHONE, serve, visit
 from tests.conftest import PASSWORD
-from tests.rider_support import (  # noqa: F401  (fixtures)
+from tests.rider_support import (
     PHONE as PHONE_NUMBER,
+)
+from tests.rider_support import (
     Site,
-    site,
-    site_template,
     texted_code,
 )
+
+pytest_plugins = ("tests.rider_fixtures",)  # the site and site_template fixtures
 
 pytestmark = pytest.mark.browser
 

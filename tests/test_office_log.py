@@ -20,14 +20,13 @@ from app.models import AuditEntry, Community, PassPolicy, RiderPass
 from app.riders import Registration, register, request_pass
 from tests.conftest import PASSWORD
 from tests.dbdump import dump_database
-from tests.rider_support import (  # noqa: F401  (fixtures)
+from tests.rider_support import (
     Site,
     csrf_token,
     register_rider,
-    site,
-    site_template,
-    tap_form,
 )
+
+pytest_plugins = ("tests.rider_fixtures",)  # the site and site_template fixtures
 
 DAY = "2026-05-06"
 # Beijing local times of the day's taps, as UTC

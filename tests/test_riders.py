@@ -18,7 +18,6 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from app import create_app
-from app.auth import Actor
 from app.db import get_engine, get_session
 from app.models import (
     AuditEntry,
@@ -27,7 +26,6 @@ from app.models import (
     EntryEvent,
     Gate,
     Office,
-    PassPolicy,
     PhoneVerification,
     Rider,
     RiderPass,
@@ -49,16 +47,16 @@ from geo import passes
 from geo.errors import InvalidInput, ServiceUnavailable, YouluError
 from geo.phones import mask_phone, normalise_phone
 from tests.dbdump import dump_database
-from tests.rider_support import (  # noqa: F401  (fixtures)
+from tests.rider_support import (
     PHONE,
     Site,
     csrf_token,
     register_rider,
-    site,
-    site_template,
     tap_form,
     texted_code,
 )
+
+pytest_plugins = ("tests.rider_fixtures",)  # the site and site_template fixtures
 
 NOW = datetime(2026, 5, 6, 4, 0, tzinfo=timezone.utc)
 REDIS_TEST_URL = "redis://127.0.0.1:6379/11"

@@ -52,7 +52,6 @@ from app.riders import (
     check_registration,
     confirm_code,
     delete_rider,
-    rider_for_secret,
     issue_device,
     phone_digest,
     register,
@@ -60,6 +59,7 @@ from app.riders import (
     renew_pass,
     request_pass,
     rider_export,
+    rider_for_secret,
     rider_profile,
     send_code,
 )
