@@ -142,7 +142,8 @@ def confirm_code(db: Session, phone: str, code: str, *, now: datetime) -> None:
                            details={"field": "code", "reason": "attempts"})
     given = "".join(ch for ch in unicodedata.normalize("NFKC", code or "") if ch.isdigit())
     if not hmac.compare_digest(row.code_digest, _code_digest(digest, given)):
-        raise InvalidInput("验证码不正确", "wrong code", details={"field": "code", "reason": "wrong"})
+        raise InvalidInput("验证码不正确", "wrong code",
+                           details={"field": "code", "reason": "wrong"})
     taken = db.execute(update(PhoneVerification)
                        .where(PhoneVerification.id == row.id,
                               PhoneVerification.consumed_at.is_(None))

@@ -64,10 +64,11 @@ def login() -> Response | str | tuple[str, int]:
     if request.method == "GET":
         return render_template("office/login.html", next=next_url, error=None, username="")
     username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
     user = get_session().scalar(select(User).where(User.username == username))
     if user is None:
-        verify_password(_dummy_user(), request.form.get("password", ""))
-    if user is None or not user.active or not verify_password(user, request.form.get("password", "")):
+        verify_password(_dummy_user(), password)
+    if user is None or not user.active or not verify_password(user, password):
         return render_template("office/login.html", next=next_url, username=username,
                                error="用户名或密码不正确"), 401
     session.clear()

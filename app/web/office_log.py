@@ -58,8 +58,8 @@ def _day_arg() -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"日期“{text}”格式不对，应为 2025-05-01", f"date {text!r}: use YYYY-MM-DD",
-                           details={"field": "date"}) from None
+        raise InvalidInput(f"日期“{text}”格式不对，应为 2025-05-01",
+                           f"date {text!r}: use YYYY-MM-DD", details={"field": "date"}) from None
 
 
 def _filters() -> LogFilter:

@@ -19,7 +19,8 @@ def wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-def _answer(error: YouluError, status: int, template: str | None = None) -> tuple[Response | str, int]:
+def _answer(error: YouluError, status: int,
+            template: str | None = None) -> tuple[Response | str, int]:
     session = g.get("db_session")
     if session is not None:
         session.rollback()

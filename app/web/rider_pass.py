@@ -297,8 +297,8 @@ def _way_links(gate: Gate, community: Community, unit: Unit | None) -> dict[str,
         args = {"gate": gate.code or gate.id, **({"unit": unit.code or unit.id} if unit else {})}
         links["map"] = url_for("web.rider_map", ref=community.code or community.id, **args)
     if unit is not None and any(r.rule == ROUTE_API for r in current_app.url_map.iter_rules()):
-        point = gate.geom
-        links["route"] = f"{ROUTE_API}?{urlencode({'from': f'{point.x:.7f},{point.y:.7f}', 'to': unit.code or unit.id})}"
+        start = f"{gate.geom.x:.7f},{gate.geom.y:.7f}"  # lon,lat
+        links["route"] = f"{ROUTE_API}?{urlencode({'from': start, 'to': unit.code or unit.id})}"
     return links
 
 
