@@ -202,23 +202,28 @@ def _pieces(snap: Snapshot, path: Path, start: Start | None) -> list[tuple[str, 
                      (length[1:] == 0))
     starts = np.flatnonzero(np.concatenate([[True], ~joined]))
     ends = np.append(starts[1:], n)
-    lon, lat = snap.lon[states >> 1], snap.lat[states >> 1]
+    nodes = states >> 1
+    lon, lat = snap.lon[nodes].tolist(), snap.lat[nodes].tolist()
     lengths, secs = np.add.reduceat(length, starts), np.add.reduceat(seconds, starts)
     gate_in = snap.gate_nodes[:, 1] if len(snap.gate_nodes) else np.empty(0, np.int64)
+    # Python lists from here: indexing them is cheaper than indexing numpy arrays.
+    move_l, gate_l, name_l, kind_l = move.tolist(), gate.tolist(), name.tolist(), kind.tolist()
+    way_l, layer_l, bear_l = snap.e_way[e].tolist(), layer.tolist(), bear.tolist()
+    u_l, v_l = u.tolist(), v.tolist()
+    names, highways = snap.names, street.way_highway
     for s0, s1, run_len, run_s in zip(starts.tolist(), ends.tolist(), lengths.tolist(),
                                       secs.tolist()):
-        if not move[s0]:
-            items.append(("park", ("node", int(u[s0]))))
+        if not move_l[s0]:
+            items.append(("park", ("node", u_l[s0])))
             continue
-        g, nm = int(gate[s0]), int(name[s0])
-        way = int(snap.e_way[e[s0]])
-        coords = list(zip(lon[s0:s1 + 1].tolist(), lat[s0:s1 + 1].tolist()))
+        g, nm, way = gate_l[s0], name_l[s0], way_l[s0]
+        coords = list(zip(lon[s0:s1 + 1], lat[s0:s1 + 1]))
         items.append(("piece", Piece(
-            int(layer[s0]), snap.names[nm] if nm >= 0 else None,
-            street.way_highway[way] if way >= 0 else None, run_len, run_s, float(bear[s0]),
-            coords[0], coords[-1], gate=snap.gates[g][0].label if g >= 0 else None,
-            entering=g >= 0 and int(v[s0]) == int(gate_in[g]), link=int(kind[s0]) == LINK,
-            gate_index=g, last_bearing=float(bear[s1 - 1]), coords=coords)))
+            layer_l[s0], names[nm] if nm >= 0 else None, highways[way] if way >= 0 else None,
+            run_len, run_s, bear_l[s0], coords[0], coords[-1],
+            gate=snap.gates[g][0].label if g >= 0 else None,
+            entering=g >= 0 and v_l[s0] == int(gate_in[g]), link=kind_l[s0] == LINK,
+            gate_index=g, last_bearing=bear_l[s1 - 1], coords=coords)))
     return items
 
 
@@ -353,8 +358,11 @@ def find_door(snap: Snapshot, key: tuple[str, int]) -> tuple[int, Door]:
 
 
 def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tuple[str, int], *,
-                  at: datetime | str | None = None, has_pass: bool = False) -> dict[str, Any]:
+                  at: datetime | str | None = None, has_pass: bool = False,
+                  compare: bool = True) -> dict[str, Any]:
     """The access route from ``start`` (lon, lat) to ``door`` (kind, id) at ``at``.
+
+    ``compare`` adds ``saved`` (one or two more searches); without it ``saved`` is None.
 
     Raises ``NoRoute`` (with reasons and the next opening time of closed gates),
     ``NotFound`` for an unknown door, ``InvalidCoordinates`` for a start off the map.
@@ -383,7 +391,7 @@ def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tupl
     used = {g for g, _layer in gates_used}
     entry = next((g for g, _layer in gates_used if snap.gates[g][1] == compound), None)
     saved = None
-    if nav is not None:
+    if nav is not None and compare:
         saved = _saved(snap, origin, nav, gate_ok, door_node, path, distance, nav_path)
     result: dict[str, Any] = {
         "from": {"location": _round(start), "snapped": _round(origin.snapped),
