@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import click
@@ -28,3 +28,12 @@ def domain_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(2)
 
     return wrapper
+
+
+def echo_import_counts(report: Any, names: Iterable[str], *, heading: str) -> None:
+    """The created/updated/unchanged table that every import command prints."""
+    click.echo(f"导入 {report.file} / imported {report.file}")
+    click.echo(f"{heading:<12}{'created':>9}{'updated':>9}{'unchanged':>11}")
+    for name in names:
+        click.echo(f"{name:<12}{report.created[name]:>9}{report.updated[name]:>9}"
+                   f"{report.unchanged[name]:>11}")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.auth import Actor
 from app.codes import lookup_by_code_or_id
-from app.commands._common import domain_errors
+from app.commands._common import domain_errors, echo_import_counts
 from app.db import get_session
 from app.exchange import export_features, import_features
 from app.models import Community, User
@@ -62,11 +62,8 @@ def import_features_command(path: str, username: str | None, as_json: bool) -> N
     if as_json:
         click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
         return
-    click.echo(f"导入 {summary.file} / imported {summary.file}")
-    click.echo(f"{'layer':<12}{'created':>9}{'updated':>9}{'unchanged':>11}")
-    for name in ("communities", "buildings", "gates", "paths", "facilities", "units"):
-        click.echo(f"{name:<12}{summary.created[name]:>9}{summary.updated[name]:>9}"
-                   f"{summary.unchanged[name]:>11}")
+    echo_import_counts(summary, ("communities", "buildings", "gates", "paths", "facilities",
+                                 "units"), heading="layer")
     for change in summary.codes_changed:
         click.echo(f"编码已被占用，改为新编码 / code taken, new code: {change['file_code']} → "
                    f"{change['code']}")

@@ -7,9 +7,10 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from app.commands._common import domain_errors
+from app.commands._common import domain_errors, echo_import_counts
 from app.db import get_session
 from app.importer import import_osm
+from geo.osm_import import KINDS
 
 
 @click.command("import-osm")
@@ -24,11 +25,7 @@ def import_osm_command(path: str, division: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         return
-    click.echo(f"导入 {report.file} / imported {report.file}")
-    click.echo(f"{'kind':<10}{'created':>9}{'updated':>9}{'unchanged':>11}")
-    for kind in ("community", "building", "gate", "unit", "path", "facility"):
-        click.echo(f"{kind:<10}{report.created[kind]:>9}{report.updated[kind]:>9}"
-                   f"{report.unchanged[kind]:>11}")
+    echo_import_counts(report, KINDS, heading="kind")
     for conflict in report.conflicts:
         click.echo(f"冲突 conflict: {conflict['kind']} {conflict['id']} ({conflict['osm']}): "
                    f"办公室已修改，保留办公室的版本 / {conflict['reason']}")
