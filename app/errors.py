@@ -32,17 +32,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(StaleDataError)
     def handle_stale(_error: StaleDataError) -> Response:
-        _rollback()
-        stale = StaleWrite("该要素已被他人修改，请刷新后重试",
-                           "the feature was changed by someone else; reload and try again")
-        return _json_error(stale.status, stale.to_dict())
+        return handle_domain_error(StaleWrite(
+            "该要素已被他人修改，请刷新后重试",
+            "the feature was changed by someone else; reload and try again"))
 
     @app.errorhandler(IntegrityError)
     def handle_integrity(_error: IntegrityError) -> Response:
-        _rollback()
-        clash = StaleWrite("同时有人在修改相同的数据，请稍后重试",
-                           "a concurrent change conflicted with this one; try again")
-        return _json_error(clash.status, clash.to_dict())
+        return handle_domain_error(StaleWrite(
+            "同时有人在修改相同的数据，请稍后重试",
+            "a concurrent change conflicted with this one; try again"))
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException) -> Response | HTTPException:
