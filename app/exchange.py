@@ -15,7 +15,6 @@ move to a new database.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import Actor
 from app.editing import create_feature, resource_model, update_feature
+from app.importer import ImportCounts
 from app.models import Building, Community, PlaceFeature, RetiredCode, Unit
 from app.schemas import PROPS
 from app.serialize import feature_properties, to_feature
@@ -75,19 +75,14 @@ def export_features(session: Session, fmt: str, path: str | Path, *,
 
 
 @dataclass
-class ImportSummary:
-    """What an import did per layer; ``codes_changed`` lists file codes not kept."""
+class ImportSummary(ImportCounts):
+    """What a file import did per layer; ``codes_changed`` lists file codes not kept."""
 
-    file: str
-    created: Counter[str] = field(default_factory=Counter)
-    updated: Counter[str] = field(default_factory=Counter)
-    unchanged: Counter[str] = field(default_factory=Counter)
     codes_changed: list[dict[str, Any]] = field(default_factory=list)
     ids: dict[str, dict[int, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "created": dict(self.created), "updated": dict(self.updated),
-                "unchanged": dict(self.unchanged), "codes_changed": self.codes_changed}
+        return {**super().as_dict(), "codes_changed": self.codes_changed}
 
 
 def import_features(session: Session, actor: Actor, path: str | Path) -> ImportSummary:

@@ -29,20 +29,28 @@ _PARENT_COLUMN = {"community": "community_id", "building": "building_id"}
 
 
 @dataclass
-class ImportReport:
-    """What an import did, per kind: created, updated, unchanged; plus conflicts."""
+class ImportCounts:
+    """Per kind or layer: how many features an import created, updated, left unchanged."""
 
     file: str
     created: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
     unchanged: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "created": dict(self.created), "updated": dict(self.updated),
+                "unchanged": dict(self.unchanged)}
+
+
+@dataclass
+class ImportReport(ImportCounts):
+    """What an OSM import did, plus office-edit conflicts and what OSM gave that was skipped."""
+
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "created": dict(self.created), "updated": dict(self.updated),
-                "unchanged": dict(self.unchanged), "conflicts": self.conflicts,
-                "skipped": self.skipped}
+        return {**super().as_dict(), "conflicts": self.conflicts, "skipped": self.skipped}
 
 
 def import_osm(session: Session, path: str | Path, *, division: str | None = None,
