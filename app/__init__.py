@@ -1,14 +1,60 @@
-"""Youlu 友路: the Flask application factory."""
+"""Youlu 友路: the Flask application factory.
+
+Every blueprint and every CLI command is registered here, explicitly, as in the Flask
+tutorial's ``flaskr/__init__.py``; importing a module registers nothing.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Blueprint, Flask
 
-from app import db
+from app import db, errors, extensions
 from app.config import load_config
+from app.accounts import auth
+from app.accounts import commands as account_commands
+from app.accounts import views as account_views
+from app.addresses import api as address_api
+from app.addresses import codes
+from app.addresses import commands as address_commands
+from app.demo import commands as demo_commands
+from app.imports import commands as import_commands
+from app.mapping import api as map_api
+from app.mapping import views as map_views
+from app.openapi import bp as openapi_bp
+from app.page_errors import register as register_page_errors
+from app.places import api as place_api
+from app.places import commands as place_commands
+from app.places import editor_api, editor_views
+from app.plates import api as plate_api
+from app.plates import commands as plate_commands
+from app.plates import download_views as plate_downloads
+from app.plates import poster_commands
+from app.plates import views as plate_views
+from app.reports import views as report_views
+from app.riders import commands as rider_commands
+from app.riders import office_views as rider_office_views
+from app.riders import pass_views
+from app.routing import api as routing_api
+from app.routing import commands as routing_commands
+from app.site import views as site_views
+from geo.hours.opening_hours import local_text
+
+# /api/v1: JSON for machines. The OpenAPI document comes first so that
+# /api/v1/openapi.json is not taken for a resource name.
+API_BLUEPRINTS = (openapi_bp, plate_api.bp, address_api.bp, routing_api.bp, place_api.bp,
+                  editor_api.bp, map_api.bp)
+# /office: pages for community offices, each feature's own.
+OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
+                     report_views.office_bp, plate_downloads.bp)
+# Pages for riders, planners and everyone.
+PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, map_views.bp, pass_views.bp, report_views.bp)
+COMMANDS = (db.init_db_command, *account_commands.COMMANDS, *import_commands.COMMANDS,
+            *demo_commands.COMMANDS, *plate_commands.COMMANDS, *place_commands.COMMANDS,
+            *rider_commands.COMMANDS, *address_commands.COMMANDS, *poster_commands.COMMANDS,
+            *routing_commands.COMMANDS)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -22,22 +68,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.jinja_env.globals["local"] = local_text  # Beijing time on every page
 
     db.init_app(app)
-    from app import codes
     codes.init_app(app)  # standard address codes are allocated on flush
-
-    from app import auth, errors, extensions
     extensions.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
 
-    from app.api import bp as api_bp
-    from app.web import bp as web_bp
-    extensions.csrf.exempt(api_bp)  # tokens need no CSRF; session writes check it in auth
-    app.register_blueprint(api_bp)
-    app.register_blueprint(web_bp)
+    api = Blueprint("api", __name__, url_prefix="/api/v1")
+    for child in API_BLUEPRINTS:
+        api.register_blueprint(child)
+        extensions.csrf.exempt(child)  # tokens need no CSRF; session writes check it in auth
+    office = Blueprint("office", __name__, url_prefix="/office")
+    register_page_errors(office, {})
+    for child in OFFICE_BLUEPRINTS:
+        office.register_blueprint(child)
+    for blueprint in (api, office, *PAGE_BLUEPRINTS):
+        app.register_blueprint(blueprint)
 
-    from app.cli import register_commands
-    register_commands(app)
+    for command in COMMANDS:
+        app.cli.add_command(command)
     return app

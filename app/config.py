@@ -41,7 +41,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_DEFAULT": os.environ.get("YOULU_RATELIMIT_DEFAULT", "600 per minute"),
         # Rider personal data: encryption and lookup keys are derived from this secret
         # (defaults to SECRET_KEY); phone verification texts go through SMS_SENDER:
-        # console | outbox | webhook | package.module:factory (see app/sms.py).
+        # console | outbox | webhook | package.module:factory (see app/riders/sms.py).
         "RIDER_DATA_KEY": os.environ.get("YOULU_RIDER_DATA_KEY"),
         "SMS_SENDER": os.environ.get("YOULU_SMS_SENDER", "console"),
         "SMS_WEBHOOK_URL": os.environ.get("YOULU_SMS_WEBHOOK_URL"),

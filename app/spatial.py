@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.geometry import SRID
 from app.models import Community, Gate, PlaceFeature
-from geo.coords import distances_m
+from geo.geometry.coords import distances_m
 
 _DEGREE_M = 111_320.0  # metres per degree of latitude
 

@@ -17,8 +17,8 @@ from xml.sax.saxutils import quoteattr
 import osmium
 import shapely
 
-from geo.access import AccessData
-from geo.graph import mode_rules, read_bounds
+from geo.routing.inputs import AccessData
+from geo.routing.street_graph import mode_rules, read_bounds
 
 EDGE_BAND_M = 60.0
 JOINS_PER_EDGE = 10

@@ -5,7 +5,7 @@ The three bundled extracts are imported into a scratch SQLite database, the offi
 aliases (tests/data/address_aliases.tsv) are set, and every query of
 tests/data/address_set.tsv is resolved three ways:
 
-- ``resolver``: ``geo.resolver.ResolverIndex.resolve`` on the index the app builds;
+- ``resolver``: ``geo.address.resolver.ResolverIndex.resolve`` on the index the app builds;
 - ``api``: ``GET /api/v1/resolve`` through the Flask test client (change check included);
 - ``substring``: the naive baseline: the longest compound name, alias or building name
   found in the text as written, then the building and unit numbers parsed from the text;
@@ -33,9 +33,9 @@ from sqlalchemy import select  # noqa: E402
 
 from app.db import get_session  # noqa: E402
 from app.models import Community  # noqa: E402
-from app.resolve import get_index, load_records  # noqa: E402
-from geo.numbering import parse_building_number, parse_unit_number  # noqa: E402
-from geo.resolver import PlaceRecord, ResolverIndex  # noqa: E402
+from app.addresses.resolve import get_index, load_records  # noqa: E402
+from geo.address.numbering import parse_building_number, parse_unit_number  # noqa: E402
+from geo.address.resolver import PlaceRecord, ResolverIndex  # noqa: E402
 from tests.data.address_set import (  # noqa: E402
     GOAL_TOP1,
     Score,

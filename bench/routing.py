@@ -2,7 +2,7 @@
 
 Two data sets in one run:
 
-- ``bundled``: the real qinghuadonglu extract (data/osm), as imported by geo.osm_import;
+- ``bundled``: the real qinghuadonglu extract (data/osm), as imported by geo.osm.extract;
 - ``city``: a city-size file made here by tiling that extract ``--tiles`` × ``--tiles``
   times (bench/osm_tiles.py; 16 × 16 gives about 260,000 graph nodes), written under
   ``--cache-dir`` with everything derived from it.
@@ -42,14 +42,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.osm_tiles import read_template, tile_access, write_city  # noqa: E402
-from geo.access import AccessData, access_data_from_extract  # noqa: E402
-from geo.compound_layer import StreetIndex  # noqa: E402
-from geo.graph import RIDE, read_osm_network  # noqa: E402
-from geo.graph_cache import cache_key, load_street_graph, read_street_graph  # noqa: E402
-from geo.nearest import isochrones, nearest_facilities  # noqa: E402
-from geo.network import AccessNetwork, ride_speed_ms  # noqa: E402
-from geo.osm_import import read_osm_extract  # noqa: E402
-from geo.routing import route_to_door  # noqa: E402
+from geo.routing.inputs import AccessData, access_data_from_extract  # noqa: E402
+from geo.routing.compound_layer import StreetIndex  # noqa: E402
+from geo.routing.street_graph import RIDE, read_osm_network  # noqa: E402
+from geo.routing.cache import cache_key, load_street_graph, read_street_graph  # noqa: E402
+from geo.routing.nearest import isochrones, nearest_facilities  # noqa: E402
+from geo.routing.network import AccessNetwork, ride_speed_ms  # noqa: E402
+from geo.osm.extract import read_osm_extract  # noqa: E402
+from geo.routing.route import route_to_door  # noqa: E402
 
 TEMPLATE = ROOT / "data" / "osm" / "beijing_haidian_qinghuadonglu.osm.bz2"
 AT = "2025-05-01T23:00"
@@ -167,8 +167,8 @@ class Naive:
         snap = self.net.snapshot
         _node, door = snap.doors[key]
         compound = snap.compounds[snap.compound_index[door.compound_id]]
-        when = __import__("geo.opening_hours", fromlist=["local_time"]).local_time(AT)
-        from geo.opening_hours import gate_state
+        when = __import__("geo.hours.opening_hours", fromlist=["local_time"]).local_time(AT)
+        from geo.hours.opening_hours import gate_state
         gates, closed = [], set()
         for gate in compound.gates:
             node = self.node_at(gate.lon, gate.lat)

@@ -4,7 +4,7 @@ The poster shows the compound drawn to scale, north up, with "你在这里" at t
 where it hangs, big building numbers and unit doors, gates coloured by whether riders
 may pass, facilities with their icons, rider routes from that gate, a north arrow, a
 scale bar, a Chinese legend and a QR code to the online map. It is drawn with
-matplotlib in local metres (``geo.coords.metric_transformer``); text uses Noto Sans
+matplotlib in local metres (``geo.geometry.coords.metric_transformer``); text uses Noto Sans
 CJK SC (``maps.fonts``), embedded in PDFs as a subset with a Unicode map, so the
 Chinese text can be searched and read back.
 """
@@ -30,7 +30,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Circle, FancyBboxPatch, Polygon, Rectangle  # noqa: E402
 
 from geo import settings  # noqa: E402
-from geo.coords import metric_transformer  # noqa: E402
+from geo.geometry.coords import metric_transformer  # noqa: E402
 from geo.errors import InvalidInput  # noqa: E402
 from maps.fonts import font_source, subset_font  # noqa: E402
 from maps.symbols import symbols  # noqa: E402
@@ -46,7 +46,7 @@ _NICE_SCALES_M = (10, 20, 25, 50, 100, 200, 250, 500, 1000)
 
 @dataclass(frozen=True)
 class PosterSpec:
-    """What a poster shows: ``data`` from ``app.map_data.compound_map_data``, the gate it
+    """What a poster shows: ``data`` from ``app.mapping.compound_data.compound_map_data``, the gate it
     hangs at (``gate_id``), the online map's URL for the QR, the full address, and the
     rider routes from the gate (legs as dicts with ``mode`` and GeoJSON ``geometry``)."""
 

@@ -20,7 +20,7 @@ from maps.tiles import TileSource
 
 def build_rider_map(data: dict[str, Any], *, tiles: TileSource, static_url: str,
                     page: dict[str, Any]) -> folium.Map:
-    """The rider map of a compound from ``app.map_data.compound_map_data`` output;
+    """The rider map of a compound from ``app.mapping.compound_data.compound_map_data`` output;
     ``page`` adds the scanned gate (``here``), the chosen unit (``target``), a start
     point (``origin``, [lon, lat]) and the API URLs (``route_url``)."""
     return page_map(bounds=tuple(data["community"]["bounds"]), tiles=tiles,

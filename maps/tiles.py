@@ -8,7 +8,7 @@ GCJ-02. Chinese commercial tiles (Gaode) are drawn in GCJ-02, the obfuscated dat
 offset from WGS-84 by a few hundred metres that change smoothly across the country. We
 shift **our overlay** to GCJ-02 when such a source is chosen, not the tiles: every
 vertex of every compound, gate, door and route is converted exactly with the same
-published formula (``geo.coords.wgs84_to_gcj02`` in Python; ``Youlu.toView`` in
+published formula (``geo.geometry.coords.wgs84_to_gcj02`` in Python; ``Youlu.toView`` in
 ``youlu-map.js``, tested against it), while the tiles stay on Leaflet's normal grid.
 Shifting the tile grid instead can only apply one offset per tile (or per view), which
 is wrong by metres at the edges of a city-wide view. Points read back from the map (a
@@ -26,7 +26,7 @@ from typing import Any
 import folium
 
 from geo import settings
-from geo.coords import wgs84_to_gcj02
+from geo.geometry.coords import wgs84_to_gcj02
 from geo.errors import InvalidInput
 
 TILES_FILE = settings.DATA_DIR / "maps" / "tiles.json"

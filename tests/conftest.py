@@ -21,12 +21,12 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, delete, text
 
 from app import create_app
-from app.auth import hash_password, issue_token
+from app.accounts.auth import hash_password, issue_token
 from app.db import get_session, make_engine, upgrade_schema
-from app.divisions import load_national_divisions
-from app.importer import import_osm
+from app.addresses.divisions import load_national_divisions
+from app.imports.importer import import_osm
 from app.models import Base, Division, Office, User
-from geo.osm_import import OsmExtract, read_osm_extract
+from geo.osm.extract import OsmExtract, read_osm_extract
 
 ROOT = Path(__file__).resolve().parent.parent
 OSM_DIR = ROOT / "data" / "osm"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Building, Community, Facility, Gate, Unit
 from geo import settings
-from geo.coords import distance_m
+from geo.geometry.coords import distance_m
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ import shapely
 from shapely import wkb
 
 from geo import settings
-from geo.coords import to_metres
-from geo.osm_import import tag_rules
+from geo.geometry.coords import to_metres
+from geo.osm.extract import tag_rules
 
 _WKB = osmium.geom.WKBFactory()
 

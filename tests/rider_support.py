@@ -13,10 +13,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.db import get_session
-from app.importer import import_osm
-from app.keys import active_signer, init_keys, keys_dir, signed_url
+from app.imports.importer import import_osm
+from app.plates.keys import active_signer, init_keys, keys_dir, signed_url
 from app.models import Community, EntryEvent, Gate, Unit
-from geo.osm_import import OsmExtract
+from geo.osm.extract import OsmExtract
 from tests.conftest import EXTRACTS, OSM_DIR, Accounts, make_accounts, read_extract
 
 STREET = EXTRACTS["bupt"][1]  # 110108008 学院路街道

@@ -1,4 +1,4 @@
-"""geo.numbering, the address end: counted numerals as digits, building/unit/room numbers
+"""geo.address.numbering, the address end: counted numerals as digits, building/unit/room numbers
 split off the end of a written address, building names without their number (used by
 the address resolver)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo.numbering import AddressTail, building_stem, numerals_to_digits, split_address_tail
+from geo.address.numbering import AddressTail, building_stem, numerals_to_digits, split_address_tail
 
 
 @pytest.mark.parametrize(("text", "digits"), [

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.db import get_engine, get_session
 from app.models import AuditEntry
-from geo.coords import wgs84_to_gcj02
+from geo.geometry.coords import wgs84_to_gcj02
 from tests.conftest import Accounts, make_accounts
 from tests.dbdump import dump_database
 

@@ -1,4 +1,4 @@
-"""app.codes: codes allocated on save (API, ORM, import), stable on rename and re-import,
+"""app.addresses.codes: codes allocated on save (API, ORM, import), stable on rename and re-import,
 recoded with the old code kept when the committee is set; lookup by code or id; full
 addresses. SQLite and PostGIS."""
 
@@ -11,7 +11,7 @@ from flask import Flask
 from shapely.geometry import Point, box
 from sqlalchemy import func, select
 
-from app.codes import (
+from app.addresses.codes import (
     allocate_all,
     find_by_code,
     full_address,
@@ -20,10 +20,10 @@ from app.codes import (
     require_code,
 )
 from app.db import get_session
-from app.divisions import register_committee
-from app.importer import import_osm
+from app.addresses.divisions import register_committee
+from app.imports.importer import import_osm
 from app.models import Building, Community, Gate, RetiredCode, Unit
-from geo.codes import parse_code
+from geo.address.codes import parse_code
 from geo.errors import InvalidCode, NotFound
 from tests.conftest import EXTRACTS, OSM_DIR, Accounts, read_extract
 

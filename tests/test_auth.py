@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import select
 
-from app.auth import hash_password, token_digest, verify_password
+from app.accounts.auth import hash_password, token_digest, verify_password
 from app.db import get_session
 from app.models import ApiToken, User
 

@@ -1,4 +1,4 @@
-"""Check-in and check-out at a gate (app.checkin, the /pass/gate pages) on SQLite and
+"""Check-in and check-out at a gate (app.riders.checkin, the /pass/gate pages) on SQLite and
 PostGIS: one tap in, one tap out at any gate, repeated and concurrent taps stored once,
 and every refusal with its Chinese message and nothing written."""
 
@@ -10,11 +10,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from app.checkin import read_gate_plate, tap, visit
+from app.riders.checkin import read_gate_plate, tap, visit
 from app.db import get_engine, get_session
-from app.keys import active_signer, keys_dir, revoke_key, revoke_plate, signed_url
+from app.plates.keys import active_signer, keys_dir, revoke_key, revoke_plate, signed_url
 from app.models import Building, Gate, Rider, RiderPass, Unit
-from app.riders import decide_pass
+from app.riders.service import decide_pass
 from tests.dbdump import dump_database
 from tests.rider_support import (
     Site,

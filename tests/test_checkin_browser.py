@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.db import get_session
 from app.models import EntryEvent, Office
-from app.riders import set_policy
+from app.riders.service import set_policy
 from tests.browser_support import ARTIFACTS, DESKTOP, PHONE, serve, visit
 from tests.conftest import PASSWORD
 from tests.rider_support import (
@@ -105,7 +105,7 @@ def test_scan_register_approve_check_in_and_out(browser: Browser, site: Site) ->
             phone.locator("#tap").dblclick()
             expect(phone.locator("#last-event")).to_have_attribute("data-direction", "in")
             expect(phone.locator("#last-event")).to_contain_text("已进入")
-            if app.view_functions.get("web.rider_map"):
+            if app.view_functions.get("maps.rider_map"):
                 expect(phone.locator("#way-map")).to_be_visible()
             _shot(phone, "4-checked-in")
 

@@ -1,4 +1,4 @@
-"""geo.codes: format, parse and validate standard address codes; labels and addresses."""
+"""geo.address.codes: format, parse and validate standard address codes; labels and addresses."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.codes import (
+from geo.address.codes import (
     AddressCode,
     building_label,
     committee_for_division,

@@ -6,7 +6,7 @@ import pytest
 import shapely
 from hypothesis import given, strategies as st
 
-from geo.coords import check_lon_lat, distance_m, gcj02_to_wgs84, wgs84_to_gcj02
+from geo.geometry.coords import check_lon_lat, distance_m, gcj02_to_wgs84, wgs84_to_gcj02
 from geo.errors import InvalidCoordinates
 
 

@@ -23,7 +23,7 @@ from tests.conftest import EXTRACTS, OSM_DIR, ROOT, read_extract
 def _cached_reads(monkeypatch) -> None:
     """The demo reads the bundled extracts; reuse the session's parsed copies."""
     by_path = {OSM_DIR / filename: name for name, (filename, _) in EXTRACTS.items()}
-    monkeypatch.setattr("app.demo.read_osm_extract", lambda path: read_extract(by_path[path]))
+    monkeypatch.setattr("app.demo.service.read_osm_extract", lambda path: read_extract(by_path[path]))
 
 
 def test_demo_builds_and_is_idempotent(app: Flask, runner, monkeypatch) -> None:

@@ -6,8 +6,8 @@ import pytest
 from flask import Flask
 
 from app.db import get_session
-from app.divisions import division_full_name, register_committee, validate_division
-from geo.divisions import ancestor_codes, committee_part, compose_full_name, division_level
+from app.addresses.divisions import division_full_name, register_committee, validate_division
+from geo.address.divisions import ancestor_codes, committee_part, compose_full_name, division_level
 from geo.errors import UnknownDivision
 
 

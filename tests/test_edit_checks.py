@@ -1,4 +1,4 @@
-"""Plain-language checks while editing a compound (geo.edit_checks), on a real
+"""Plain-language checks while editing a compound (geo.places.checks), on a real
 compound of the BUPT extract (its real gates, buildings and unit doors)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 from shapely.affinity import scale
 from shapely.ops import nearest_points
 
-from geo.coords import distance_m
-from geo.edit_checks import (
+from geo.geometry.coords import distance_m
+from geo.places.checks import (
     buildings_without_units,
     check_compound,
     duplicate_numbers,

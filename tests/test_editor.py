@@ -1,4 +1,4 @@
-"""The office editor's pages and API (app.web.editor, app.api.editor, app.history)
+"""The office editor's pages and API (app.places.editor_views, app.places.editor_api, app.places.history)
 through real HTTP, on SQLite and PostGIS."""
 
 from __future__ import annotations

@@ -19,11 +19,11 @@ from playwright.sync_api import Browser, Page, expect
 from shapely.geometry import Point, box, mapping
 from sqlalchemy import select
 
-from app.auth import Actor
+from app.accounts.auth import Actor
 from app.db import get_engine, get_session
-from app.editing import create_feature
+from app.places.editing import create_feature
 from app.models import AuditEntry, Building, Community, Gate, Unit, User
-from geo.coords import distance_m
+from geo.geometry.coords import distance_m
 from tests.conftest import PASSWORD, make_accounts
 from tests.dbdump import dump_database
 from tests.browser_support import ARTIFACTS as SHARED_ARTIFACTS, serve

@@ -1,4 +1,4 @@
-"""Export and import of features (app.exchange, geo.exchange, the CLI commands):
+"""Export and import of features (app.places.exchange, geo.places.exchange, the CLI commands):
 round trips through GeoJSON, GeoPackage and OSM XML on the real Beijing data, and bad
 files refused with nothing changed."""
 
@@ -16,9 +16,9 @@ from shapely.geometry import shape
 from sqlalchemy import select
 
 from app.db import get_engine, get_session
-from app.exchange import gather
+from app.places.exchange import gather
 from app.models import AuditEntry, Gate
-from app.schemas import PROPS
+from app.places.schemas import PROPS
 from tests.conftest import make_accounts
 from tests.dbdump import dump_database
 

@@ -1,10 +1,10 @@
-"""geo.friendliness: each part of the rider-friendliness score and the grades."""
+"""geo.planning.friendliness: each part of the rider-friendliness score and the grades."""
 
 from __future__ import annotations
 
 import pytest
 
-from geo.friendliness import (
+from geo.planning.friendliness import (
     HOURS_PER_WEEK,
     CompoundFacts,
     GateFacts,

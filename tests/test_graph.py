@@ -13,8 +13,8 @@ import pytest
 
 from geo import settings
 from geo.errors import InvalidImportFile
-from geo.graph import PRIVATE, PUBLIC, RIDE, WALK, edge_modes, node_block, read_osm_network
-from geo.graph_cache import cache_key, load_street_graph
+from geo.routing.street_graph import PRIVATE, PUBLIC, RIDE, WALK, edge_modes, node_block, read_osm_network
+from geo.routing.cache import cache_key, load_street_graph
 from tests.conftest import EXTRACTS, OSM_DIR
 from tests.routing_support import routing_cache, streets  # noqa: F401  (fixtures)
 
@@ -114,7 +114,7 @@ def test_cache_loads_memory_mapped_and_keys_on_rules(tmp_path: Path, monkeypatch
     changed = tmp_path / "modes.json"
     changed.write_text(json.dumps(rules), encoding="utf-8")
     monkeypatch.setattr(settings, "ROUTING_MODES_FILE", changed)
-    from geo.graph import mode_rules
+    from geo.routing.street_graph import mode_rules
     mode_rules.cache_clear()
     try:
         assert cache_key(source, tmp_path) != first.key

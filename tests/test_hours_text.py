@@ -1,11 +1,11 @@
-"""Opening hours said in plain Chinese (geo.hours_text)."""
+"""Opening hours said in plain Chinese (geo.hours.text)."""
 
 from __future__ import annotations
 
 import pytest
 
 from geo.errors import InvalidInput
-from geo.hours_text import describe_hours
+from geo.hours.text import describe_hours
 
 
 @pytest.mark.parametrize(("expression", "expected"), [

@@ -1,4 +1,4 @@
-"""Storing extracts (app/importer.py and ``flask import-osm``) on SQLite and PostGIS."""
+"""Storing extracts (app/imports/importer.py and ``flask import-osm``) on SQLite and PostGIS."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from app.db import get_engine, get_session
-from app.editing import update_feature
-from app.auth import Actor
-from app.importer import MODEL_OF_KIND, import_osm
+from app.places.editing import update_feature
+from app.accounts.auth import Actor
+from app.imports.importer import MODEL_OF_KIND, import_osm
 from app.models import AuditEntry, Community, Gate, User
 from tests.conftest import EXTRACTS, OSM_DIR, read_extract
 from tests.dbdump import dump_database

@@ -10,7 +10,7 @@ from shapely.geometry import box, shape
 from sqlalchemy import select
 
 from app.db import get_engine, get_session
-from app.friendliness import community_scores
+from app.planner.friendliness import community_scores
 from app.models import Community, Facility, Gate
 from geo import settings
 from tests.dbdump import dump_database

@@ -1,4 +1,4 @@
-"""app.map_data: what the rider map and poster draw of a real compound, and gate and
+"""app.mapping.compound_data: what the rider map and poster draw of a real compound, and gate and
 facility states at a time (SQLite and PostGIS)."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.db import get_session
-from app.map_data import compound_map_data, hours_state
+from app.mapping.compound_data import compound_map_data, hours_state
 from app.models import Gate
-from geo.opening_hours import local_time
+from geo.hours.opening_hours import local_time
 from tests.map_support import busiest_compound, recount
 
 NOON = local_time("2025-05-06T12:00")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo.numbering import bare_number, parse_building_number, parse_unit_number
+from geo.address.numbering import bare_number, parse_building_number, parse_unit_number
 
 
 @pytest.mark.parametrize(("text", "number"), [

@@ -1,4 +1,4 @@
-"""Office pages for riders (app.web.office_auth, app.web.office_log, app.entry_log) on
+"""Office pages for riders (app.accounts.views, app.riders.office_views, app.riders.entry_log) on
 SQLite and PostGIS: log-in and log-out, pass decisions within the office's scope, the
 entry log with its filters and hourly chart, riders still inside, CSV with masked
 phones."""
@@ -14,10 +14,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app.checkin import read_gate_plate, tap
+from app.riders.checkin import read_gate_plate, tap
 from app.db import get_engine, get_session
 from app.models import AuditEntry, Community, PassPolicy, RiderPass
-from app.riders import Registration, register, request_pass
+from app.riders.service import Registration, register, request_pass
 from tests.conftest import PASSWORD
 from tests.dbdump import dump_database
 from tests.rider_support import (

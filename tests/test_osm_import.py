@@ -1,4 +1,4 @@
-"""Reading the real Beijing extracts (geo/osm_import.py), checked against a pyosmium recount."""
+"""Reading the real Beijing extracts (geo/osm/extract.py), checked against a pyosmium recount."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 import shapely
 
 from geo import settings
-from geo.coords import distance_m
+from geo.geometry.coords import distance_m
 from geo.errors import InvalidImportFile
-from geo.osm_import import read_osm_extract
+from geo.osm.extract import read_osm_extract
 from tests.conftest import EXTRACTS, OSM_DIR, read_extract
 from tests.osm_recount import gates_near, recount
 
@@ -120,7 +120,7 @@ def test_features_stay_near_bounds() -> None:
 
 
 def _metres(geom: shapely.Geometry) -> shapely.Geometry:
-    from geo.coords import to_metres
+    from geo.geometry.coords import to_metres
     return to_metres(geom)
 
 

@@ -1,12 +1,12 @@
-"""geo.place_points: where a rider heads for at a unit, a building, a compound."""
+"""geo.geometry.place_points: where a rider heads for at a unit, a building, a compound."""
 
 from __future__ import annotations
 
 import pytest
 from shapely.geometry import Point, Polygon, box
 
-from geo.coords import distance_m
-from geo.place_points import (
+from geo.geometry.coords import distance_m
+from geo.geometry.place_points import (
     CENTROID,
     DOOR,
     INSIDE,

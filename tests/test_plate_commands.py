@@ -11,7 +11,7 @@ from shapely.geometry import Point, box
 
 from app.db import get_session
 from app.models import Building, Community, Unit
-from geo.verify import verify_plate
+from geo.address.verify import verify_plate
 
 
 def _compound(app: Flask, division: str | None) -> int:

@@ -18,12 +18,12 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.db import get_session
-from app.map_data import compound_map_data
+from app.mapping.compound_data import compound_map_data
 from app.models import Gate
-from app.posters import poster_url, routes_from_gate
+from app.plates.posters import poster_url, routes_from_gate
 from geo import settings
-from geo.coords import distance_m
-from geo.opening_hours import local_time
+from geo.geometry.coords import distance_m
+from geo.hours.opening_hours import local_time
 from maps.poster import PosterSpec, render_poster
 from shapely.geometry import Point
 from tests.map_support import busiest_compound

@@ -1,4 +1,4 @@
-"""随手拍 reports (app.web.reports, app.reports, geo.reports) through the Flask test client
+"""随手拍 reports (app.reports.views, app.reports.service, geo.reports) through the Flask test client
 on SQLite and PostGIS: the scan page's report link, a photo with EXIF GPS stored without
 any metadata, bad input refused with a Chinese message and nothing stored, and the
 office list limited to the user's scope with audited status changes."""
@@ -18,7 +18,7 @@ from shapely.geometry import Point, box
 from sqlalchemy import func, select
 
 from app.db import get_engine, get_session
-from app.keys import active_signer, init_keys, keys_dir, signed_url
+from app.plates.keys import active_signer, init_keys, keys_dir, signed_url
 from app.models import AuditEntry, Community, Gate, Report
 from geo import reports
 from tests.conftest import PASSWORD, Accounts

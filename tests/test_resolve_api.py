@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from app.db import get_session
 from app.models import Building, Community, Unit
-from app.resolve import load_records
-from geo.coords import distance_m
+from app.addresses.resolve import load_records
+from geo.geometry.coords import distance_m
 from tests.conftest import make_accounts
 from tests.data.address_set import (
     GOAL_TOP1,

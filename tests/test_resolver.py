@@ -1,4 +1,4 @@
-"""geo.resolver without a database: a small hand-made index of plain records.
+"""geo.address.resolver without a database: a small hand-made index of plain records.
 
 The accuracy on the real Beijing data is measured in tests/test_resolve_api.py.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from geo.errors import InvalidInput
-from geo.resolver import PlaceRecord, ResolverIndex, canonical
+from geo.address.resolver import PlaceRecord, ResolverIndex, canonical
 
 HAIDIAN = ("北京市", "市辖区", "海淀区", "学院路街道")
 

@@ -1,4 +1,4 @@
-"""Riders (app.riders, app.privacy, app.sms, geo.passes, geo.phones and the /pass pages)
+"""Riders (app.riders.service, app.riders.privacy, app.riders.sms, geo.riders.passes, geo.riders.phones and the /pass pages)
 on SQLite and PostGIS: registration once with a texted code, the device credential,
 personal data a database dump does not reveal, passes under each office policy, renewal,
 a rider's own data, purge, SMS senders and rate limits."""
@@ -30,8 +30,8 @@ from app.models import (
     Rider,
     RiderPass,
 )
-from app.privacy import PersonalData
-from app.riders import (
+from app.riders.privacy import PersonalData
+from app.riders.service import (
     Registration,
     confirm_code,
     covering_pass,
@@ -42,10 +42,10 @@ from app.riders import (
     send_code,
     set_policy,
 )
-from app.sms import WebhookSender
-from geo import passes
+from app.riders.sms import WebhookSender
+from geo.riders import passes
 from geo.errors import InvalidInput, ServiceUnavailable, YouluError
-from geo.phones import mask_phone, normalise_phone
+from geo.riders.phones import mask_phone, normalise_phone
 from tests.dbdump import dump_database
 from tests.rider_support import (
     PHONE,
@@ -137,7 +137,7 @@ def test_a_database_dump_reveals_no_personal_data(site: Site) -> None:
 
 
 def test_plate_revoked_during_registration_still_registers(site: Site) -> None:
-    from app.keys import revoke_plate  # noqa: PLC0415
+    from app.plates.keys import revoke_plate  # noqa: PLC0415
     client = site.app.test_client()
     gate = site.gate_url(site.gate_ids[0])
     token = csrf_token(client, "/pass/register")

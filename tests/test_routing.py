@@ -13,10 +13,10 @@ import pytest
 import shapely
 from shapely.geometry import LineString, shape
 
-from geo.access import AccessData, Door, Gate, OfficePath
+from geo.routing.inputs import AccessData, Door, Gate, OfficePath
 from geo.errors import InvalidCoordinates, InvalidInput, NotFound, NoRoute
-from geo.network import AccessNetwork
-from geo.routing import route_to_door
+from geo.routing.network import AccessNetwork
+from geo.routing.route import route_to_door
 from tests.routing_support import (NIGHT, NOON, access, networks, routing_cache,  # noqa: F401
                                    streets)
 

@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from shapely.geometry import LineString, shape
 
 from geo import settings as geo_settings
-from geo.access import AccessData, OfficePath
+from geo.routing.inputs import AccessData, OfficePath
 from geo.errors import NoRoute
-from geo.graph import PRIVATE, WALK, read_osm_network
-from geo.network import AccessNetwork
-from geo.opening_hours import gate_state, local_time
-from geo.routing import route_to_door, run_search, snap_start
+from geo.routing.street_graph import PRIVATE, WALK, read_osm_network
+from geo.routing.network import AccessNetwork
+from geo.hours.opening_hours import gate_state, local_time
+from geo.routing.route import route_to_door, run_search, snap_start
 from tests.conftest import EXTRACTS, OSM_DIR
 from tests.routing_support import (access, networks, routing_cache, state_graph,  # noqa: F401
                                    streets)

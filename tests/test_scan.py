@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 from shapely.geometry import Point, box
 
 from app.db import get_session
-from app.keys import active_signer, init_keys, keys_dir, revoke_key, revoke_plate, rotate_keys, signed_url
+from app.plates.keys import active_signer, init_keys, keys_dir, revoke_key, revoke_plate, rotate_keys, signed_url
 from app.models import Building, Community, Gate, Unit
-from geo.verify import verify_plate
+from geo.address.verify import verify_plate
 from tests.conftest import Accounts
 
 ISSUER = "https://youlu.example.cn"

@@ -1,4 +1,4 @@
-"""geo.signing: key ids, private key files, signing, and the published key set."""
+"""geo.address.signing: key ids, private key files, signing, and the published key set."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from geo.errors import InvalidInput
-from geo.qr_url import plate_url
-from geo.signing import (
+from geo.address.qr_url import plate_url
+from geo.address.signing import (
     KEY_ID_CHARS,
     PublishedKey,
     generate_key,
@@ -23,7 +23,7 @@ from geo.signing import (
     save_private_key,
     sign_plate,
 )
-from geo.verify import verify_plate
+from geo.address.verify import verify_plate
 
 CODE = "110108010000-001-003-02"
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select, text
 from app.db import get_engine, get_session
 from app.models import Building, Community, Gate
 from app.spatial import bbox_candidates, communities_containing, exact_in_bbox, gates_near_boundary
-from geo.coords import distances_m
+from geo.geometry.coords import distances_m
 
 
 def test_spatial_indexes_exist(imported_app: Flask, backend: str) -> None:

@@ -1,10 +1,10 @@
-"""geo.third_party: foreign plates read for what they say, never as genuine."""
+"""geo.address.third_party: foreign plates read for what they say, never as genuine."""
 
 from __future__ import annotations
 
 import pytest
 
-from geo.third_party import read_third_party
+from geo.address.third_party import read_third_party
 
 
 @pytest.mark.parametrize(("text", "expected"), [

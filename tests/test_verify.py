@@ -1,4 +1,4 @@
-"""geo.verify, the standalone verifier: tested with nothing but it and ``cryptography``,
+"""geo.address.verify, the standalone verifier: tested with nothing but it and ``cryptography``,
 as a platform would use it (its key set is built here by hand, like the published JSON)."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-import geo.verify
-from geo.verify import (
+import geo.address.verify
+from geo.address.verify import (
     REASONS,
     SIGNATURE_DIGITS,
     parse_plate_url,
@@ -51,7 +51,7 @@ def _keyset(*jwks: dict, revoked_plates: tuple = ()) -> dict:
 
 
 def test_module_depends_only_on_stdlib_and_cryptography() -> None:
-    tree = ast.parse(Path(geo.verify.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(geo.address.verify.__file__).read_text(encoding="utf-8"))
     roots = {(node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
              for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
              for alias in node.names}

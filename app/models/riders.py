@@ -1,7 +1,7 @@
 """Riders, their passes and phones, and the gate entry log.
 
 Personal fields (name, phone, platform rider id, e-bike plate) are stored encrypted
-(``*_enc``, see ``app.privacy``); the phone is found again through a keyed hash
+(``*_enc``, see ``app.riders.privacy``); the phone is found again through a keyed hash
 (``phone_digest``), so a database dump shows none of them in clear.
 """
 
@@ -68,7 +68,7 @@ class Rider(Base):
     """A delivery rider (骑手) registered once with a verified phone.
 
     ``tap_seq``, ``last_tap_at`` and ``inside_community_id`` are the check-in state:
-    they change only through a compare-and-set on ``tap_seq`` (see ``app.checkin``),
+    they change only through a compare-and-set on ``tap_seq`` (see ``app.riders.checkin``),
     and ``entry_events`` holds one row per accepted ``tap_seq``.
     """
 
@@ -115,7 +115,7 @@ class RiderPass(Base):
     """A rider's pass (骑手通行证) for a scope: one compound, a committee or a street.
 
     ``community_id`` is the compound it was asked for at; ``office_id`` the office that
-    decides on it. See ``geo.passes`` for states and transitions.
+    decides on it. See ``geo.riders.passes`` for states and transitions.
     """
 
     __tablename__ = "rider_passes"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geo.resolver import PlaceRecord
+from geo.address.resolver import PlaceRecord
 
 HERE = Path(__file__).resolve().parent
 CASES_FILE = HERE / "address_set.tsv"
@@ -158,8 +158,8 @@ def import_beijing(directory: Path) -> str:
     """Import the three bundled extracts into a new SQLite database in ``directory``, into
     the streets the test fixtures use; returns its URL."""
     from app.db import get_session, upgrade_schema
-    from app.divisions import load_national_divisions
-    from app.importer import import_osm
+    from app.addresses.divisions import load_national_divisions
+    from app.imports.importer import import_osm
     from tests.conftest import EXTRACTS, OSM_DIR
 
     url = f"sqlite:///{directory / 'imported.sqlite3'}"
@@ -185,9 +185,9 @@ def app_for(url: str, directory: Path) -> Any:
 
 def imported_records(directory: Path) -> tuple[list[PlaceRecord], dict[str, tuple[str, int]]]:
     """The three bundled extracts imported into a database in ``directory`` and read as
-    resolver records (``app.resolve.load_records``) with the retired codes."""
+    resolver records (``app.addresses.resolve.load_records``) with the retired codes."""
     from app.db import get_session
-    from app.resolve import load_records
+    from app.addresses.resolve import load_records
 
     app = app_for(import_beijing(directory), directory)
     with app.app_context():

@@ -4,7 +4,7 @@ Beijing data.
     .venv/bin/python -m tests.data.make_address_set [--out PATH]
 
 The three bundled extracts are imported into a scratch SQLite database and read as the
-resolver sees them (``app.resolve.load_records``). Every query is written from a real
+resolver sees them (``app.addresses.resolve.load_records``). Every query is written from a real
 place the way riders and platforms write addresses: Chinese numerals (十二号楼), full-width
 digits, 号楼/栋/幢/座, units as 2单元/二单元/2门洞 and ``3-2``, with or without city, district
 and street, short forms (荷清苑 for 荷清苑教师住宅区), the aliases of address_aliases.tsv,
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import cn2an
 
-from geo.divisions import PLACEHOLDER_NAMES
-from geo.numbering import building_stem, normalize_text
-from geo.resolver import PlaceRecord
+from geo.address.divisions import PLACEHOLDER_NAMES
+from geo.address.numbering import building_stem, normalize_text
+from geo.address.resolver import PlaceRecord
 from tests.data.address_set import CASES_FILE, Case, imported_records, read_aliases, write_cases
 
 # Slips of pinyin input: the character typed for the one meant.
@@ -296,7 +296,7 @@ def _bare_number_cases(places: _Places) -> Iterator[Case]:
 
 
 def make_cases(records: list[PlaceRecord], aliases: dict[str, list[str]]) -> list[Case]:
-    """Every labelled case for ``records`` (as ``app.resolve.load_records`` reads them)
+    """Every labelled case for ``records`` (as ``app.addresses.resolve.load_records`` reads them)
     and the aliases (compound OSM reference → aliases)."""
     places = _Places(records, aliases)
     cases = [*_compound_cases(places), *_numbered_building_cases(places),

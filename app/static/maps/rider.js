@@ -1,6 +1,6 @@
 /* The rider map of one compound: gates by state, big building numbers, unit doors,
  * facilities, "你在这里" at the scanned gate and the route to the chosen unit.
- * Data comes from app/map_data.py via maps/rider_map.py; the page around the map
+ * Data comes from app/mapping/compound_data.py via maps/rider_map.py; the page around the map
  * (templates/maps/rider.html) holds the destination buttons and the route panel. */
 (function () {
   'use strict';

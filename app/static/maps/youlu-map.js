@@ -2,7 +2,7 @@
  *
  * Coordinates from the server are WGS-84 [lon, lat]. When the base map is a GCJ-02
  * tile source, Youlu.toView shifts every vertex to GCJ-02 before Leaflet draws it and
- * Youlu.fromView shifts taps back (same formula as geo/coords.py, see maps/tiles.py).
+ * Youlu.fromView shifts taps back (same formula as geo/geometry/coords.py, see maps/tiles.py).
  * User text is only ever put into the page as text (textContent), never as HTML.
  */
 (function () {

@@ -1,0 +1,1 @@
+"""Accounts: offices, users, tokens, login and scope."""

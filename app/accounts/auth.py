@@ -1,0 +1,138 @@
+"""Who is asking: office users (session cookie) and API tokens (bearer), and what they
+may write. An editor writes only inside its office's scope; admins write everywhere;
+platform tokens only read."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from flask import Flask, g, request, session
+from sqlalchemy import select
+
+from app.db import get_session
+from app.extensions import csrf
+from app.models import ApiToken, Community, Office, User
+from geo.errors import Forbidden, Unauthorized
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Whether ``password`` is ``user``'s."""
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 hex digest under which a token is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(name: str, *, scope: str = "read", user: User | None = None) -> tuple[ApiToken, str]:
+    """A new token row (not yet added to a session) and the secret shown once to its owner."""
+    secret = "yl_" + secrets.token_urlsafe(32)
+    row = ApiToken(name=name, prefix=secret[:10], token_hash=token_digest(secret),
+                   scope=scope, user=user)
+    return row, secret
+
+
+@dataclass
+class Actor:
+    """The authenticated caller of this request."""
+
+    user: User | None
+    token: ApiToken | None
+    via_session: bool
+
+    @property
+    def name(self) -> str:
+        if self.user is not None:
+            return self.user.username
+        return f"token:{self.token.prefix}" if self.token else "anonymous"
+
+    @property
+    def can_write(self) -> bool:
+        if self.user is None or not self.user.active:
+            return False
+        return self.token is None or self.token.scope == "write"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.can_write and self.user is not None and self.user.role == "admin"
+
+
+def _load_actor() -> None:
+    g.actor = None
+    header = request.headers.get("Authorization", "")
+    db = get_session()
+    if header.startswith("Bearer "):
+        token = db.scalar(select(ApiToken).where(
+            ApiToken.token_hash == token_digest(header.removeprefix("Bearer ").strip())))
+        if token is None or token.revoked_at is not None:
+            raise Unauthorized("API 令牌无效或已吊销", "invalid or revoked API token")
+        g.actor = Actor(user=token.user, token=token, via_session=False)
+        return
+    user_id = session.get("user_id")
+    if user_id is not None:
+        user = db.get(User, user_id)
+        if user is not None and user.active:
+            g.actor = Actor(user=user, token=None, via_session=True)
+
+
+def current_actor() -> Actor | None:
+    """The caller of the current request, or None when anonymous."""
+    return g.get("actor")
+
+
+def require_writer() -> Actor:
+    """The current actor if it may write at all; raises 401/403 otherwise."""
+    actor = current_actor()
+    if actor is None:
+        raise Unauthorized("请先登录或提供 API 令牌", "log in or send an API token")
+    if not actor.can_write:
+        raise Forbidden("此令牌只能读取，不能修改", "this token is read-only")
+    if actor.via_session:
+        csrf.protect()
+    return actor
+
+
+def in_scope(actor: Actor, community: Community | None, *, division_code: str | None = None) -> bool:
+    """Whether ``actor`` may write ``community`` (or a new one in ``division_code``)."""
+    if actor.is_admin:
+        return True
+    user = actor.user
+    office: Office | None = user.office if user else None
+    if office is None:
+        return False
+    if community is not None:
+        if community.office_id == office.id:
+            return True
+        division_code = community.division_code
+    return bool(division_code) and any(
+        division_code.startswith(code) for code in office.division_codes  # type: ignore[union-attr]
+    )
+
+
+def check_scope(actor: Actor, community: Community | None, *,
+                division_code: str | None = None) -> None:
+    """Raise ``Forbidden`` unless ``actor`` may write ``community``."""
+    if not in_scope(actor, community, division_code=division_code):
+        what = community.name if community is not None else (division_code or "未分配区划的要素")
+        raise Forbidden(f"您的账号无权修改“{what}”", f"your account may not edit {what!r}")
+
+
+def init_app(app: Flask) -> None:
+    """Load the actor before every request; templates see it as ``actor``."""
+    app.before_request(_load_actor)
+    app.context_processor(lambda: {"actor": current_actor()})

@@ -1,0 +1,78 @@
+"""Office log-in and log-out (``/office/login``, ``/office/logout``) and the
+``login_required`` decorator every office page uses.
+
+The session holds only ``user_id`` (``app.accounts.auth`` loads the user from it on each request);
+log-in clears the session first (no fixation), the form has CSRF protection and the
+attempts are rate limited per address. ``create_app`` nests this blueprint, like every
+office feature's, under the ``office`` blueprint (``/office``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache, wraps
+from typing import Any
+
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from app.accounts.auth import current_actor, hash_password, verify_password
+from app.db import get_session
+from app.extensions import limiter
+from app.models import User
+from app import page_errors
+from app.params import safe_next
+from geo import settings
+from geo.errors import Unauthorized
+
+bp = Blueprint("accounts", __name__)
+
+
+@cache
+def _dummy_user() -> User:
+    """Checked against when the user name is unknown, so that both cases take as long."""
+    return User(password_hash=hash_password("youlu: no such user"))
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Office pages: a logged-in, active office user, else the log-in page (401 JSON for
+    API-style requests)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        actor = current_actor()
+        if actor is None or actor.user is None or not actor.via_session:
+            if request.method == "GET" and not page_errors.wants_json():
+                return redirect(url_for("office.accounts.login", next=request.full_path.rstrip("?")))
+            raise Unauthorized("请先登录社区账号", "log in with an office account first")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(settings.RATELIMIT_LOGIN, methods=["POST"])
+def login() -> Response | str | tuple[str, int]:
+    """The log-in form; on success, to ``next`` or the pass approvals."""
+    next_url = safe_next(request.values.get("next"), url_for("office.riders.passes_page"))
+    if request.method == "GET":
+        return render_template("office/login.html", next=next_url, error=None, username="")
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    user = get_session().scalar(select(User).where(User.username == username))
+    if user is None:
+        verify_password(_dummy_user(), password)
+    if user is None or not user.active or not verify_password(user, password):
+        return render_template("office/login.html", next=next_url, username=username,
+                               error="用户名或密码不正确"), 401
+    session.clear()
+    session["user_id"] = user.id
+    return redirect(next_url)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """End the office session."""
+    session.clear()
+    return redirect(url_for("office.accounts.login"))
+

@@ -1,0 +1,1 @@
+"""Standard address codes, divisions and the address resolver."""

@@ -1,1 +1,0 @@
-"""CLI commands (``flask --app app <command>``): thin wrappers over ``geo``/``maps``."""

@@ -1,0 +1,1 @@
+"""The demo: bundled extracts plus demo annotations."""

@@ -1,0 +1,39 @@
+"""``demo``: build the demo database from the bundled real data and serve it."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
+
+from app.cli_support import domain_errors
+from app.db import init_database
+from app.db import get_session
+from app.demo.service import build_demo
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Build the demo database and exit.")
+@with_appcontext
+@domain_errors
+def demo_command(host: str, port: int, no_serve: bool) -> None:
+    """Build the database from the bundled Beijing extracts plus demo annotations, then serve."""
+    init_database()
+    report = build_demo(get_session())
+    for item in report.imported:
+        created = sum(item["created"].values())
+        click.echo(f"导入 {item['file']}：新增 {created} 个要素 / imported {item['file']}: {created} new")
+    click.echo(f"演示标注 {report.changes} 处 / {report.changes} demo annotations applied")
+    for username, password, role in report.users:
+        click.echo(f"演示账号 demo account: {username} / {password} ({role})")
+    if no_serve:
+        return
+    url = f"http://{host}:{port}/"
+    click.echo(f"友路演示已启动，请用浏览器打开 / Youlu demo running at: {url}")
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+
+
+COMMANDS = [demo_command]

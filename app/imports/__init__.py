@@ -1,0 +1,1 @@
+"""Importing OpenStreetMap extracts into the database."""

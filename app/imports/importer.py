@@ -1,0 +1,138 @@
+"""Store an OSM extract: idempotent upsert keyed by OSM id, office edits left alone.
+
+The whole import runs in one transaction: a bad file or a failure midway leaves the
+database exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.addresses.divisions import validate_division
+from app.models import Building, Community, Facility, Gate, Path as PathModel, PlaceFeature, Unit
+from app.places.serialize import to_feature
+from geo.osm.extract import KINDS, ImportedFeature, OsmExtract, read_osm_extract
+
+MODEL_OF_KIND: dict[str, type[PlaceFeature]] = {
+    "community": Community, "building": Building, "gate": Gate, "unit": Unit,
+    "path": PathModel, "facility": Facility,
+}
+RESOURCE_OF_KIND = {kind: model.__tablename__ for kind, model in MODEL_OF_KIND.items()}
+_PARENT_COLUMN = {"community": "community_id", "building": "building_id"}
+
+
+@dataclass
+class ImportCounts:
+    """Per kind or layer: how many features an import created, updated, left unchanged."""
+
+    file: str
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "created": dict(self.created), "updated": dict(self.updated),
+                "unchanged": dict(self.unchanged)}
+
+
+@dataclass
+class ImportReport(ImportCounts):
+    """What an OSM import did, plus office-edit conflicts and what OSM gave that was skipped."""
+
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "conflicts": self.conflicts, "skipped": self.skipped}
+
+
+def import_osm(session: Session, path: str | Path, *, division: str | None = None,
+               actor: str = "import-osm", extract: OsmExtract | None = None) -> ImportReport:
+    """Import ``path`` into ``session`` and commit; compounds go to ``division`` if given.
+
+    ``extract`` may pass ``path`` already read. Raises a ``YouluError`` (nothing
+    written) for a bad file or division code.
+    """
+    if division is not None:
+        validate_division(session, division)
+    if extract is None:
+        extract = read_osm_extract(path)
+    report = ImportReport(file=Path(path).name, skipped=dict(extract.skipped))
+    try:
+        ids: dict[tuple[str, str, int], int] = {}
+        for kind in KINDS:
+            _upsert_kind(session, kind, extract.features[kind], ids, report, division, actor)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return report
+
+
+def _upsert_kind(session: Session, kind: str, features: list[ImportedFeature],
+                 ids: dict[tuple[str, str, int], int], report: ImportReport,
+                 division: str | None, actor: str) -> None:
+    model = MODEL_OF_KIND[kind]
+    resource = RESOURCE_OF_KIND[kind]
+    existing = _existing(session, model, [f.key for f in features])
+    for feature in features:
+        row = existing.get(feature.key)
+        digest = feature.content_hash()
+        values = {**feature.attrs, **_parent_values(kind, feature, ids)}
+        if row is None:
+            row = model(source=feature.source, osm_type=feature.osm_type, osm_id=feature.osm_id,
+                        osm_hash=digest, geom=feature.geom, tags=feature.tags, **values)
+            if kind == "community" and division:
+                row.division_code = division
+            session.add(row)
+            session.flush()
+            report.created[kind] += 1
+            audit.record(session, actor=actor, action="import", table=resource,
+                         feature_id=row.id, after=to_feature(resource, row))
+        elif row.osm_hash == digest:
+            report.unchanged[kind] += 1
+            if kind == "community" and division and row.division_code is None:
+                row.division_code = division
+        elif row.edited:
+            report.conflicts.append({"kind": kind, "id": row.id, "osm": row.osm_ref,
+                                     "reason": "edited by office; OSM changed"})
+        else:
+            before = to_feature(resource, row)
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.geom, row.tags, row.osm_hash = feature.geom, feature.tags, digest
+            session.flush()
+            report.updated[kind] += 1
+            audit.record(session, actor=actor, action="import", table=resource,
+                         feature_id=row.id, before=before, after=to_feature(resource, row))
+        ids[(kind, feature.osm_type, feature.osm_id)] = row.id
+
+
+def _existing(session: Session, model: type[PlaceFeature],
+              keys: list[tuple[str, int]]) -> dict[tuple[str, int], PlaceFeature]:
+    rows: dict[tuple[str, int], PlaceFeature] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        for row in session.scalars(select(model).where(
+                tuple_(model.osm_type, model.osm_id).in_(chunk))):
+            rows[(row.osm_type, row.osm_id)] = row  # type: ignore[index]
+    return rows
+
+
+def _parent_values(kind: str, feature: ImportedFeature,
+                   ids: dict[tuple[str, str, int], int]) -> dict[str, Any]:
+    """Foreign keys of ``feature`` from the ids of features stored before it."""
+    values: dict[str, Any] = {}
+    if kind == "unit":
+        values["building_id"] = ids.get(feature.parent) if feature.parent else None
+        values["community_id"] = ids.get(feature.community) if feature.community else None
+    elif kind != "community":
+        values["community_id"] = ids.get(feature.parent) if feature.parent else None
+    return values

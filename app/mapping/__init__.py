@@ -1,0 +1,1 @@
+"""Map pages and map data: rider map, station finder, planner map."""

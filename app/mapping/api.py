@@ -1,0 +1,92 @@
+"""GeoJSON for the web maps: compounds with their rider-friendliness score, facilities
+with hours, streets; each for a bounding box and a zoom."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from app.openapi import document
+from app.params import bbox_arg, int_arg
+from app.addresses.codes import lookup_by_code_or_id
+from app.db import get_session
+from app.models import Community
+from app.models.places import FACILITY_KINDS
+from app.planner.map_data import (
+    community_collection,
+    community_details,
+    facility_collection,
+    street_collection,
+)
+from geo import settings
+from geo.errors import InvalidInput
+from geo.hours.opening_hours import local_time
+
+bp = Blueprint("maps", __name__)  # under /api/v1
+
+
+def _zoom() -> int:
+    return int_arg("zoom", settings.PLANNER_POLYGON_MIN_ZOOM, low=0, high=settings.MAP_MAX_ZOOM)
+
+
+def _kinds() -> list[str] | None:
+    raw = request.args.get("kind", "")
+    kinds = [k for k in raw.split(",") if k]
+    unknown = [k for k in kinds if k not in FACILITY_KINDS]
+    if unknown:
+        raise InvalidInput(f"设施类型“{unknown[0]}”无效：可用 {', '.join(FACILITY_KINDS)}",
+                           f"unknown facility kind {unknown[0]!r}: use {', '.join(FACILITY_KINDS)}")
+    return kinds or None
+
+
+@bp.get("/map/communities")
+def map_communities() -> Response:
+    """Compounds in ``bbox`` with their score: outlines from the outline zoom, else points."""
+    return jsonify(community_collection(get_session(), bbox=bbox_arg(), zoom=_zoom()))
+
+
+@bp.get("/map/communities/<ref>")
+def map_community(ref: str) -> Response:
+    """One compound's score, its parts and counts (id or standard code)."""
+    db = get_session()
+    return jsonify(community_details(db, lookup_by_code_or_id(db, Community, ref)))
+
+
+@bp.get("/map/facilities")
+def map_facilities() -> Response:
+    """Facilities in ``bbox`` (``kind=a,b`` to filter) with hours and open now (``at``)."""
+    return jsonify(facility_collection(get_session(), bbox=bbox_arg(), kinds=_kinds(),
+                                       at=local_time(request.args.get("at"))))
+
+
+@bp.get("/map/streets")
+def map_streets() -> Response:
+    """Streets in ``bbox`` from the OSM extracts, for maps without a tile server."""
+    bbox = bbox_arg()
+    if bbox is None:
+        raise InvalidInput("需要 bbox=西,南,东,北", "bbox=W,S,E,N is required")
+    return jsonify(street_collection(bbox, _zoom()))
+
+
+_BBOX = {"name": "bbox", "in": "query", "schema": {"type": "string"}, "example": "116.35,39.99,116.37,40.01",
+         "description": "W,S,E,N in WGS-84 degrees"}
+_ZOOM = {"name": "zoom", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 20},
+         "description": "web-map zoom: geometry is simplified to about a pixel; below the outline "
+                        "zoom (PLANNER_POLYGON_MIN_ZOOM) compounds come as points"}
+document("/api/v1/map/communities", {"get": {
+    "summary": "Compounds with their rider-friendliness score (0-100), grade and colour",
+    "parameters": [_BBOX, _ZOOM],
+    "responses": {"200": {"description": "GeoJSON FeatureCollection; as_points says which form"}}}})
+document("/api/v1/map/communities/{id_or_code}", {"get": {
+    "summary": "One compound's score: parts (share 0-1, points), labels, counts",
+    "responses": {"200": {"description": "score details"}, "404": {"description": "no such compound"}}}})
+document("/api/v1/map/facilities", {"get": {
+    "summary": "Facilities with opening hours and whether they are open at a time",
+    "parameters": [_BBOX, {"name": "kind", "in": "query", "schema": {"type": "string"},
+                           "example": "charger,toilet"},
+                   {"name": "at", "in": "query", "schema": {"type": "string"},
+                    "description": "ISO time, local (Asia/Shanghai) if no offset; default now"}],
+    "responses": {"200": {"description": "GeoJSON FeatureCollection"}}}})
+document("/api/v1/map/streets", {"get": {
+    "summary": "Streets from the OSM extracts, for maps with no tile server",
+    "parameters": [{**_BBOX, "required": True}, _ZOOM],
+    "responses": {"200": {"description": "GeoJSON FeatureCollection of LineStrings"}}}})

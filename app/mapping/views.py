@@ -1,0 +1,170 @@
+"""Map pages: the rider map of a compound, the station finder, the planner's city map,
+and printable posters for offices."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request, send_file, url_for
+from sqlalchemy import func, select
+
+from app.params import lon_lat_arg
+from app.addresses.codes import full_address, lookup_by_code_or_id
+from app.db import get_session
+from app.extensions import limiter
+from app.mapping.compound_data import compound_map_data
+from app.models import Building, Community, Gate, Unit
+from app.models.places import FACILITY_KINDS
+from app.plates.posters import poster_for_gate
+from geo import settings
+from geo.address.codes import gate_label
+from geo.errors import InvalidInput
+from geo.planning.friendliness import rules
+from geo.hours.opening_hours import local_time
+from maps.assets import render_parts
+from maps.planner_map import build_planner_map
+from maps.poster import FORMATS, PAGE_SIZES_MM
+from maps.rider_map import build_rider_map, build_station_map
+from maps.symbols import symbols
+from maps.tiles import TileSource, tile_source
+
+# Where the station finder and planner open when nothing else says: Haidian, Beijing.
+_DEFAULT_FALLBACK = (116.30, 39.95, 116.40, 40.03)
+
+bp = Blueprint("maps", __name__)
+
+
+def _tiles() -> TileSource:
+    config = current_app.config
+    return tile_source(config["TILES"], keys={"TIANDITU_KEY": config.get("TIANDITU_KEY")})
+
+
+def _static_url() -> str:
+    return url_for("static", filename="")
+
+
+def _api_path(path: str) -> str | None:
+    """``path`` if an API endpoint serves it (routing may not be installed yet)."""
+    return path if any(rule.rule == path for rule in current_app.url_map.iter_rules()) else None
+
+
+def _data_bounds() -> tuple[float, float, float, float]:
+    """The box around all compounds, or Haidian when there are none."""
+    db = get_session()
+    row = db.execute(select(func.min(Community.min_lon), func.min(Community.min_lat),
+                            func.max(Community.max_lon), func.max(Community.max_lat))).one()
+    return tuple(row) if row[0] is not None else _DEFAULT_FALLBACK  # type: ignore[return-value]
+
+
+def _own(model: Any, ref: str | None, community: Community, what_zh: str) -> Any:
+    """A gate, unit or building of ``community`` named by id or code, or None."""
+    if not ref:
+        return None
+    db = get_session()
+    row = lookup_by_code_or_id(db, model, ref)
+    owner = row.community_id
+    if owner is None and isinstance(row, Unit) and row.building_id:
+        owner = db.get(Building, row.building_id).community_id
+    if owner != community.id:
+        raise InvalidInput(f"这个{what_zh}不属于小区“{community.name}”",
+                           f"that {model.__tablename__[:-1]} is not in {community.name!r}")
+    return row
+
+
+@bp.get("/r/<ref>")
+@limiter.limit(settings.RATELIMIT_RIDER_PAGES)
+def rider_map(ref: str) -> str:
+    """The rider map of one compound (id or code): ``?gate=`` the scanned gate ("你在这里"),
+    ``?unit=``/``?building=`` the destination, ``?from=LON,LAT`` a start, ``?at=`` a time."""
+    db = get_session()
+    community = lookup_by_code_or_id(db, Community, ref)
+    tiles = _tiles()
+    at = local_time(request.args.get("at"))
+    gate = _own(Gate, request.args.get("gate"), community, "出入口")
+    unit = _own(Unit, request.args.get("unit"), community, "单元")
+    building = _own(Building, request.args.get("building"), community, "楼栋")
+    target = ({"kind": "unit", "id": unit.id} if unit else
+              {"kind": "building", "id": building.id} if building else None)
+    data = compound_map_data(db, community, at=at, streets=tiles.name == "none")
+    page = {"here": gate.id if gate else None, "target": target,
+            "origin": list(lon_lat_arg("from") or []) or None,
+            "at": data["at"] if request.args.get("at") else None,
+            "route_url": _api_path("/api/v1/route")}
+    parts = render_parts(build_rider_map(data, tiles=tiles, static_url=_static_url(), page=page))
+    counts = {status: sum(1 for g in data["gates"] if g["status"] == status)
+              for status in ("open", "pass", "closed")}
+    destinations = sorted((b for b in data["buildings"] if b["short"]), key=lambda b: (
+        not b["short"].isdigit(), int(b["short"]) if b["short"].isdigit() else 0, b["short"]))
+    return render_template("maps/rider.html", parts=parts, data=data, community=community,
+                           here=gate, counts=counts, symbols=symbols(), tiles=tiles,
+                           destinations=destinations, address=full_address(db, community),
+                           gates_named=[g for g in data["gates"] if not g["inferred"]],
+                           gates_inferred=[g for g in data["gates"] if g["inferred"]])
+
+
+@bp.get("/nearest")
+@limiter.limit(settings.RATELIMIT_RIDER_PAGES)
+def station_finder() -> str:
+    """Nearest stations, chargers, toilets or parking by network distance from the rider."""
+    origin = lon_lat_arg("from")
+    kind = request.args.get("kind") or "station"
+    if kind not in FACILITY_KINDS:
+        raise InvalidInput(f"设施类型“{kind}”无效", f"unknown facility kind {kind!r}")
+    tiles = _tiles()
+    page = {"origin": list(origin) if origin else None, "kind": kind,
+            "kinds": [k for k in FACILITY_KINDS], "open_now": request.args.get("open_now") == "1",
+            "nearest_url": _api_path("/api/v1/nearest"),
+            "facilities_url": url_for("api.maps.map_facilities"),
+            "streets_url": url_for("api.maps.map_streets") if tiles.name == "none" else None,
+            "outline_zoom": settings.PLANNER_POLYGON_MIN_ZOOM}
+    parts = render_parts(build_station_map(bounds=_data_bounds(), tiles=tiles,
+                                           static_url=_static_url(), page=page))
+    return render_template("maps/nearest.html", parts=parts, page=page, symbols=symbols())
+
+
+@bp.get("/planner")
+@limiter.limit(settings.RATELIMIT_RIDER_PAGES)
+def planner_map() -> str:
+    """The planner's city map: compounds by rider-friendliness, facilities, reach."""
+    tiles = _tiles()
+    score_rules = rules()
+    page = {"communities_url": url_for("api.maps.map_communities"),
+            "community_url": url_for("api.maps.map_communities") + "/",
+            "facilities_url": url_for("api.maps.map_facilities"),
+            "streets_url": url_for("api.maps.map_streets") if tiles.name == "none" else None,
+            "isochrone_url": _api_path("/api/v1/isochrone"),
+            "rider_url": url_for("site.landing") + "r/",
+            "outline_zoom": settings.PLANNER_POLYGON_MIN_ZOOM,
+            "reach_minutes": settings.PLANNER_REACH_MINUTES,
+            "grades": score_rules["grades"], "kinds": list(FACILITY_KINDS)}
+    parts = render_parts(build_planner_map(bounds=_data_bounds(), tiles=tiles,
+                                           static_url=_static_url(), page=page))
+    return render_template("maps/planner.html", parts=parts, score_rules=score_rules,
+                           symbols=symbols(),
+                           reach="、".join(map(str, settings.PLANNER_REACH_MINUTES)),
+                           reach_m=round(settings.FRIENDLINESS_REACH_M))
+
+
+@bp.get("/r/<ref>/posters")
+def posters(ref: str) -> str:
+    """Download page for offices: a poster per gate, A3 or A4, PDF or PNG."""
+    db = get_session()
+    community = lookup_by_code_or_id(db, Community, ref)
+    gates = list(db.scalars(select(Gate).where(Gate.community_id == community.id).order_by(Gate.id)))
+    gates = [(g, gate_label(g.number, g.name)) for g in gates]
+    return render_template("maps/posters.html", community=community, gates=gates,
+                           sizes=list(PAGE_SIZES_MM), formats=FORMATS)
+
+
+@bp.get("/posters/<gate_ref>.<fmt>")
+@limiter.limit(settings.RATELIMIT_RIDER_PAGES)
+def poster_file(gate_ref: str, fmt: str) -> Any:
+    """The poster of one gate (id or code) as PDF or PNG; ``?size=A3|A4``."""
+    db = get_session()
+    gate = lookup_by_code_or_id(db, Gate, gate_ref)
+    size = request.args.get("size", "A4").upper()
+    data = poster_for_gate(db, gate, size=size, fmt=fmt,
+                           base_url=current_app.config["PUBLIC_BASE_URL"])
+    name = f"poster-{gate.code or gate.id}-{size}.{fmt}"
+    return send_file(BytesIO(data), mimetype=FORMATS[fmt], as_attachment=True, download_name=name)

@@ -1,0 +1,1 @@
+"""Places and the editor: features API, edits with history, checks, file exchange."""

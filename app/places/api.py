@@ -1,0 +1,117 @@
+"""GeoJSON CRUD for communities, gates, buildings, units, paths and facilities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, url_for
+from sqlalchemy import func, select
+
+from app.params import bbox_arg, crs_arg, if_match_version, int_arg
+from app.accounts.auth import require_writer
+from app.db import get_session
+from app.places.editing import (
+    create_feature,
+    delete_feature,
+    get_feature,
+    resource_model,
+    update_feature,
+)
+from app.places.serialize import to_feature
+from app.spatial import bbox_candidates, exact_in_bbox
+from geo.errors import InvalidInput
+
+bp = Blueprint("places", __name__)  # under /api/v1
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+def json_body() -> Any:
+    """The request body as JSON, or a clear error."""
+    body = request.get_json(silent=True)
+    if body is None:
+        raise InvalidInput("请求体应为 JSON（Content-Type: application/json）",
+                           "the body must be JSON (Content-Type: application/json)")
+    return body
+
+
+def feature_response(resource: str, row: Any, status: int = 200) -> Response:
+    """A feature as GeoJSON with its version as ETag."""
+    response = jsonify(to_feature(resource, row))
+    response.status_code = status
+    response.headers["ETag"] = f'"{row.version}"'
+    return response
+
+
+@bp.get("/<resource>")
+def list_features(resource: str) -> Response:
+    """A page of features as a FeatureCollection; filters bbox, community, kind."""
+    model = resource_model(resource)
+    db = get_session()
+    limit = int_arg("limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
+    offset = int_arg("offset", 0)
+    query = select(model)
+    community = int_arg("community")
+    if community is not None:
+        column = model.id if resource == "communities" else getattr(model, "community_id")
+        query = query.where(column == community)
+    if (kind := request.args.get("kind")) and hasattr(model, "kind"):
+        query = query.where(getattr(model, "kind") == kind)
+    bbox = bbox_arg()
+    if bbox is not None:
+        query = bbox_candidates(db, model, query, bbox)
+        rows = exact_in_bbox(db, list(db.scalars(query.order_by(model.id))), bbox)
+        matched, page = len(rows), rows[offset:offset + limit]
+    else:
+        matched = db.scalar(select(func.count()).select_from(query.subquery()))
+        page = list(db.scalars(query.order_by(model.id).offset(offset).limit(limit)))
+    body: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "features": [to_feature(resource, row) for row in page],
+        "numberMatched": matched,
+        "numberReturned": len(page),
+        "links": [],
+    }
+    if offset + len(page) < matched:
+        args = {**request.args.to_dict(), "offset": offset + len(page), "limit": limit}
+        body["links"].append({"rel": "next", "href": url_for(
+            "api.places.list_features", resource=resource, _external=False, **args)})
+    return jsonify(body)
+
+
+@bp.get("/<resource>/<int:feature_id>")
+def read_feature(resource: str, feature_id: int) -> Response:
+    """One feature as GeoJSON, with its version as ETag."""
+    return feature_response(resource, get_feature(get_session(), resource, feature_id))
+
+
+@bp.post("/<resource>")
+def create(resource: str) -> Response:
+    """Create a feature from a GeoJSON Feature body (``crs=gcj02`` converts input)."""
+    resource_model(resource)
+    actor = require_writer()
+    row = create_feature(get_session(), actor, resource, json_body(), crs=crs_arg())
+    response = feature_response(resource, row, 201)
+    response.headers["Location"] = url_for("api.places.read_feature", resource=resource, feature_id=row.id)
+    return response
+
+
+@bp.route("/<resource>/<int:feature_id>", methods=["PUT", "PATCH"])
+def update(resource: str, feature_id: int) -> Response:
+    """Change a feature; needs the current version (properties.version or If-Match)."""
+    resource_model(resource)
+    actor = require_writer()
+    row = update_feature(get_session(), actor, resource, feature_id, json_body(),
+                         crs=crs_arg(), if_match=if_match_version())
+    return feature_response(resource, row)
+
+
+@bp.delete("/<resource>/<int:feature_id>")
+def delete(resource: str, feature_id: int) -> tuple[str, int]:
+    """Delete a feature; a given version (``?version=`` or If-Match) must be current."""
+    resource_model(resource)
+    actor = require_writer()
+    version = int_arg("version") or if_match_version()
+    delete_feature(get_session(), actor, resource, feature_id, version=version)
+    return "", 204

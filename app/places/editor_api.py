@@ -1,0 +1,91 @@
+"""What the office editor asks besides feature CRUD: opening hours in words, the
+checks of a compound, a feature's history, deleted features, and revert."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from app.places.api import feature_response, json_body
+from app.openapi import document
+from app.accounts.auth import current_actor, require_writer
+from app.places.checks import compound_findings
+from app.db import get_session
+from app.places.history import deleted_features, entry_dict, feature_history, revert_to
+from geo.errors import InvalidInput, Unauthorized
+from geo.hours.text import describe_hours
+
+bp = Blueprint("editor", __name__)  # under /api/v1
+
+
+def _require_office_user() -> None:
+    actor = current_actor()
+    if actor is None or actor.user is None:
+        raise Unauthorized("请先登录办公室账号", "log in with an office account")
+
+
+@bp.get("/opening-hours")
+def opening_hours_text() -> Response:
+    """``?value=Mo-Su 06:00-22:00`` → ``{"text": "每天 06:00–22:00"}`` (400 if invalid)."""
+    value = request.args.get("value", "")
+    return jsonify({"value": value, "text": describe_hours(value)})
+
+
+@bp.get("/communities/<int:community_id>/checks")
+def community_checks(community_id: int) -> Response:
+    """Plain-language findings for one compound (gate off boundary, door outside…)."""
+    findings = compound_findings(get_session(), community_id)
+    return jsonify({"community": community_id, "findings": [f.as_dict() for f in findings]})
+
+
+@bp.get("/communities/<int:community_id>/deleted")
+def community_deleted(community_id: int) -> Response:
+    """Deleted features of a compound (office users), newest first, to restore."""
+    _require_office_user()
+    entries = deleted_features(get_session(), community_id)
+    return jsonify({"community": community_id, "entries": [entry_dict(e) for e in entries]})
+
+
+@bp.get("/<resource>/<int:feature_id>/history")
+def history(resource: str, feature_id: int) -> Response:
+    """The audit entries of one feature, newest first (office users)."""
+    _require_office_user()
+    entries = feature_history(get_session(), resource, feature_id)
+    return jsonify({"resource": resource, "id": feature_id,
+                    "entries": [entry_dict(e) for e in entries]})
+
+
+@bp.post("/<resource>/<int:feature_id>/revert")
+def revert(resource: str, feature_id: int) -> Response:
+    """Body ``{"entry": AUDIT_ID, "version": CURRENT}``: put that version back."""
+    actor = require_writer()
+    body = json_body()
+    entry = body.get("entry") if isinstance(body, dict) else None
+    version = body.get("version") if isinstance(body, dict) else None
+    if not isinstance(entry, int) or (version is not None and not isinstance(version, int)):
+        raise InvalidInput("请求体应为 {\"entry\": 记录编号, \"version\": 当前版本号}",
+                           'the body must be {"entry": AUDIT_ID, "version": CURRENT_VERSION}')
+    row, created = revert_to(get_session(), actor, resource, feature_id, entry, version=version)
+    return feature_response(resource, row, 201 if created else 200)
+
+
+document("/api/v1/opening-hours", {"get": {
+    "summary": "Opening hours (OSM syntax) in plain Chinese",
+    "parameters": [{"name": "value", "in": "query", "required": True,
+                    "schema": {"type": "string"}, "example": "Mo-Su 06:00-22:00"}],
+    "responses": {"200": {"description": '{"value": ..., "text": "每天 06:00–22:00"}'},
+                  "400": {"description": "not a valid opening_hours expression"}}}})
+document("/api/v1/communities/{id}/checks", {"get": {
+    "summary": "Editor checks of one compound in plain words",
+    "responses": {"200": {"description": "findings: kind, resource, feature_id, message"}}}})
+document("/api/v1/communities/{id}/deleted", {"get": {
+    "summary": "Deleted features of a compound (office login)",
+    "responses": {"200": {"description": "audit entries of deletions"}}}})
+document("/api/v1/{resource}/{id}/history", {"get": {
+    "summary": "Audit history of one feature, newest first (office login)",
+    "responses": {"200": {"description": "entries with before/after GeoJSON"}}}})
+document("/api/v1/{resource}/{id}/revert", {"post": {
+    "summary": "Restore the version after an audit entry (or a deleted feature)",
+    "requestBody": {"content": {"application/json": {"example": {"entry": 12, "version": 3}}}},
+    "responses": {"200": {"description": "the feature, reverted"},
+                  "201": {"description": "a deleted feature, restored under a new id"},
+                  "409": {"description": "the feature changed since you loaded it"}}}})

@@ -1,0 +1,167 @@
+"""The office map editor (``/office/editor``): which compounds this office may edit,
+the map page that draws and reshapes them, file export and import.
+
+The page itself writes nothing: its script sends every change to the JSON API
+(``/api/v1/<resource>``) with the session cookie and the CSRF token, so the editor's
+writes are validated, scoped, version-checked and audited in ``app.places.editing`` like any
+other client's.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from shapely.geometry import box
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app.accounts.auth import Actor, current_actor, in_scope
+from app.db import get_session
+from app.addresses.divisions import division_full_name
+from app.places.editing import get_feature
+from app.places.exchange import export_features, import_features
+from app.mapping.compound_data import streets_near
+from app.models import Community
+from app.accounts.views import login_required
+from geo import settings
+from geo.errors import InvalidImportFile, NotFound
+from geo.places.exchange import FORMATS
+from maps.tiles import tile_source
+
+LISTED = 500  # compounds listed on the index page
+# Where a new compound is drawn when the office has none yet: Haidian, Beijing (W, S, E, N).
+DEFAULT_BOUNDS = (116.30, 39.95, 116.40, 40.03)
+_MIMETYPES = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3",
+              "osm": "application/xml"}
+
+bp = Blueprint("editor", __name__)  # under /office
+
+
+def _actor() -> Actor:
+    actor = current_actor()
+    assert actor is not None  # login_required ran
+    return actor
+
+
+def editable_communities(session: Session, actor: Actor) -> list[Community]:
+    """The compounds ``actor`` may edit: its office's own and those in its divisions."""
+    query = select(Community).order_by(Community.name, Community.id).limit(LISTED)
+    if not actor.is_admin:
+        office = actor.user.office if actor.user else None
+        if office is None:
+            return []
+        query = query.where(or_(Community.office_id == office.id, *(
+            Community.division_code.startswith(code) for code in office.division_codes)))
+    return list(session.scalars(query))
+
+
+def _divisions(session: Session, actor: Actor) -> list[dict[str, str]]:
+    office = actor.user.office if actor.user else None
+    codes = office.division_codes if office else []
+    return [{"code": code, "name": division_full_name(session, code)} for code in codes]
+
+
+def _bounds(session: Session, rows: list[Community]) -> tuple[float, float, float, float]:
+    if rows:
+        return (min(r.min_lon for r in rows), min(r.min_lat for r in rows),
+                max(r.max_lon for r in rows), max(r.max_lat for r in rows))
+    row = session.execute(select(func.min(Community.min_lon), func.min(Community.min_lat),
+                                 func.max(Community.max_lon), func.max(Community.max_lat))).one()
+    return tuple(row) if row[0] is not None else DEFAULT_BOUNDS  # type: ignore[return-value]
+
+
+def _tile_layers() -> list[dict[str, Any]]:
+    """Base tile layers the editor can show: WGS-84 ones only (the editor draws in the
+    coordinates it stores; a GCJ-02 base map would put every vertex off by metres)."""
+    config = current_app.config
+    source = tile_source(config["TILES"], keys={"TIANDITU_KEY": config.get("TIANDITU_KEY")})
+    return list(source.layers) if source.crs == "wgs84" else []
+
+
+@bp.get("/editor")
+@login_required
+def editor_index() -> str:
+    """What this office may edit: its divisions, its compounds, files in and out."""
+    db = get_session()
+    actor = _actor()
+    return render_template("editor/index.html", actor=actor,
+                           divisions=_divisions(db, actor),
+                           communities=editable_communities(db, actor), formats=FORMATS,
+                           listed=LISTED)
+
+
+def _editor_page(community: Community | None) -> str:
+    db = get_session()
+    actor = _actor()
+    area = community.geom if community is not None else box(
+        *_bounds(db, editable_communities(db, actor)))
+    tiles = _tile_layers()
+    config = {
+        "api": url_for("api.places.list_features", resource="communities").rsplit("/", 1)[0],
+        "community": community.id if community is not None else None,
+        "bounds": list(area.bounds),
+        "divisions": _divisions(db, actor),
+        "tiles": tiles,
+        "streets": [] if tiles else streets_near(area, settings.MAP_STREET_MARGIN_M),
+        "editorUrl": url_for("office.editor.editor_page", community_id=0).rstrip("0"),
+        "newUrl": url_for("office.editor.editor_new"),
+    }
+    return render_template("editor/map.html", actor=actor, community=community, config=config,
+                           formats=FORMATS,
+                           can_edit=in_scope(actor, community) if community is not None else True)
+
+
+@bp.get("/editor/new")
+@login_required
+def editor_new() -> str:
+    """The map, ready to draw a new compound."""
+    return _editor_page(None)
+
+
+@bp.get("/editor/<int:community_id>")
+@login_required
+def editor_page(community_id: int) -> str:
+    """The map editor of one compound."""
+    community = get_feature(get_session(), "communities", community_id)
+    assert isinstance(community, Community)
+    return _editor_page(community)
+
+
+@bp.get("/editor/<int:community_id>/export.<fmt>")
+@login_required
+def editor_export(community_id: int, fmt: str) -> Response:
+    """One compound and its features as a GeoJSON, GeoPackage or OSM XML download."""
+    if fmt not in FORMATS:
+        raise NotFound(f"没有“{fmt}”这种导出格式", f"no export format {fmt!r}")
+    db = get_session()
+    community = get_feature(db, "communities", community_id)
+    assert isinstance(community, Community)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"compound-{community.id}{FORMATS[fmt]}"
+        export_features(db, fmt, path, community=community)
+        data = path.read_bytes()
+    name = f"{community.code or community.id}{FORMATS[fmt]}"
+    return send_file(BytesIO(data), mimetype=_MIMETYPES[fmt], as_attachment=True,
+                     download_name=name)
+
+
+@bp.post("/editor/import")
+@login_required
+def editor_import() -> Response:
+    """A GeoJSON or GeoPackage upload applied as this user (all or nothing)."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidImportFile("请选择要导入的文件", "choose a file to import")
+    suffix = Path(upload.filename).suffix.lower()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        upload.save(path)
+        summary = import_features(get_session(), _actor(), path)
+    created, updated = sum(summary.created.values()), sum(summary.updated.values())
+    flash(f"已导入“{upload.filename}”：新建 {created} 个，修改 {updated} 个，"
+          f"未变 {sum(summary.unchanged.values())} 个")
+    return redirect(url_for("office.editor.editor_index"))

@@ -1,0 +1,1 @@
+"""Planner: rider-friendliness scores and city map data."""

@@ -1,0 +1,1 @@
+"""Signed QR door plates, keys, scan pages, verification and posters."""

@@ -1,0 +1,57 @@
+"""Posters of a gate: the compound's map data, the QR address and the routes from the
+gate, handed to ``maps.poster``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.addresses.codes import full_address
+from app.mapping.compound_data import compound_map_data
+from app.models import Building, Community, Gate
+from app.routing.service import route
+from geo.errors import InvalidInput, NoRoute, NotFound
+from geo.hours.opening_hours import local_time
+from maps.poster import PosterSpec, check_options, render_poster
+
+
+def poster_url(base_url: str, community: Community, gate: Gate) -> str:
+    """The online rider map of ``community`` with "你在这里" at ``gate`` (for the QR)."""
+    return f"{base_url.rstrip('/')}/r/{community.code or community.id}?gate={gate.code or gate.id}"
+
+
+def routes_from_gate(session: Session, gate: Gate, community: Community) -> list[dict[str, Any]]:
+    """The ride and walk legs of the rider routes from ``gate`` to each building of
+    ``community`` (its nearest unit door, or the building itself), as routing finds them now. Buildings the
+    network cannot reach from this gate are left out: the poster shows what works."""
+    legs: list[dict[str, Any]] = []
+    start = (gate.geom.x, gate.geom.y)
+    for building_id in session.scalars(select(Building.id).where(
+            Building.community_id == community.id).order_by(Building.id)):
+        try:
+            found = route(start, f"building:{building_id}")
+        except (NoRoute, NotFound):
+            continue
+        legs += [leg for leg in found["legs"]
+                 if leg["mode"] in ("ride", "walk") and len(leg["geometry"]["coordinates"]) > 1]
+    return legs
+
+
+def poster_for_gate(session: Session, gate: Gate, *, size: str, fmt: str, base_url: str) -> bytes:
+    """The poster hung at ``gate`` as PDF or PNG bytes."""
+    check_options(size, fmt)
+    if gate.community_id is None:
+        raise InvalidInput("这个出入口不属于任何小区，无法生成海报",
+                           "the gate belongs to no compound, so it has no poster")
+    community = session.get(Community, gate.community_id)
+    data = compound_map_data(session, community, at=local_time())
+    spec = PosterSpec(
+        data=data, gate_id=gate.id, qr_url=poster_url(base_url, community, gate),
+        address=full_address(session, community),
+        routes=routes_from_gate(session, gate, community),
+        footer=f"地图数据 © OpenStreetMap contributors · 友路 Youlu · {gate.code or ''} · "
+               f"{date.today().isoformat()}")
+    return render_poster(spec, size=size, fmt=fmt)

@@ -1,0 +1,85 @@
+"""The scan page ``/a/<code>/<kid>/<signature>``: what a rider's phone opens from a plate;
+and ``/.well-known/youlu-keys.json``, the public keys and revocations (docs/plates.md).
+
+Chinese, phone-sized: a clear genuine mark or a red warning, the place in big type, the
+full standard address, a small map of the compound, and the next steps (the way to this
+door, check-in at a gate, report a problem).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from sqlalchemy import select
+
+from app.addresses.codes import community_of
+from app.db import get_session
+from app.models import Building, Community, Gate, PlaceFeature, Unit
+from app.plates.verification import PlateCheck, check_plate_path
+from app.plates.keys import keyset
+from geo.address.codes import building_label
+from maps.mini_map import MapGate, compound_svg
+
+# Where the next steps live (routing API; check-in and reports are their own features).
+ROUTE_PATH = "/api/v1/route"
+REPORT_PATH = "/report"
+STATUS = {"unknown_code": 404, "malformed": 400}
+KEYS_MAX_AGE_S = 300
+
+bp = Blueprint("plates", __name__)
+
+
+def _mini_map(place: PlaceFeature, community: Community) -> str:
+    db = get_session()
+    buildings = db.scalars(select(Building).where(Building.community_id == community.id))
+    gates = db.scalars(select(Gate).where(Gate.community_id == community.id))
+    return compound_svg(
+        community.geom,
+        buildings=[(b.geom, building_label(b.number, None) if b.number else "")
+                   for b in buildings],
+        gates=[MapGate(g.geom, g.rider_access != "closed") for g in gates],
+        target=None if place is community else place.geom)
+
+
+def _links(check: PlateCheck) -> dict[str, str | None]:
+    code = check.body.get("code") or check.body.get("claimed_code") or ""
+    links: dict[str, str | None] = {
+        "report": f"{REPORT_PATH}?{urlencode({'code': code})}" if code else REPORT_PATH,
+        "route": None, "checkin": None, "map": None}
+    if check.place is not None:
+        links["route"] = f"{ROUTE_PATH}?{urlencode({'to': code})}"
+        community = community_of(get_session(), check.place)
+        if community is not None and community.code:
+            place = {Gate: "gate", Unit: "unit", Building: "building"}.get(type(check.place))
+            links["map"] = url_for("maps.rider_map", ref=community.code,
+                                   **({place: code} if place else {}))
+        if check.verdict.genuine and isinstance(check.place, Gate):
+            # the rider pass page re-verifies the same signed path before any check-in
+            links["checkin"] = url_for("passes.gate_page", plate=request.path.strip("/"))
+    return links
+
+
+@bp.get("/a/<path:rest>")
+@bp.get("/A/<path:rest>")
+def scan(rest: str) -> tuple[str, int]:
+    """The page a plate's QR or NFC tag opens."""
+    db = get_session()
+    check = check_plate_path(db, request.path, issuer=current_app.config["PUBLIC_BASE_URL"])
+    community = community_of(db, check.place) if check.place is not None else None
+    page = render_template(
+        "scan.html", check=check, body=check.body, place=check.place, community=community,
+        state="genuine" if check.verdict.genuine else (
+            "unsigned" if check.verdict.reason == "unsigned" else "warning"),
+        map_svg=_mini_map(check.place, community) if community is not None else "",
+        links=_links(check))
+    return page, STATUS.get(check.verdict.reason, 200)
+
+
+@bp.get("/.well-known/youlu-keys.json")
+def published_keys() -> Response:
+    """Keys (JWK, Ed25519) with their status, and revoked plates; cacheable for 5 minutes."""
+    response = jsonify(keyset(get_session(), current_app.config["PUBLIC_BASE_URL"]))
+    response.headers["Cache-Control"] = f"public, max-age={KEYS_MAX_AGE_S}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

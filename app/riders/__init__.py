@@ -1,0 +1,1 @@
+"""Rider passes, check-in, the entry log, privacy and SMS."""

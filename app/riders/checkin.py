@@ -1,0 +1,292 @@
+"""Gate check-in and check-out: a rider scans a gate's signed plate and taps once.
+
+A tap at a gate of the compound the rider is inside logs an exit (``out``); any other
+tap logs an entry (``in``). Entry needs a genuine plate, a gate open to riders now and
+a valid pass for the compound; exit needs a genuine plate and an open gate (a pass that
+ran out while the rider was inside must not keep them "inside" in the log).
+
+A repeated tap is one event. The phone's page carries ``seq``, the rider's tap counter
+it was drawn with; a tap changes the rider row only by a compare-and-set
+``UPDATE riders SET tap_seq = seq + 1 … WHERE tap_seq = seq AND last_tap_at <= now -
+window`` and stores its event under the unique ``(rider_id, seq + 1)``. A double tap,
+a retry after a lost answer or a second request racing the first finds ``tap_seq``
+moved on and gets the stored event back instead of a new one; so does any tap within
+``CHECKIN_REPEAT_WINDOW_S`` of the last.
+
+A tap is the busiest request of the service, so its statements are built once (below,
+with bound parameters) and read plain columns: one query for the plate's gate and the
+key-set slice that judges the plate, one for the pass, the compare-and-set, the insert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import ColumnElement, bindparam, exists, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.addresses.codes import find_by_code
+from app.plates.keys import keyset
+from app.models import (
+    Building,
+    Community,
+    EntryEvent,
+    Gate,
+    RevokedPlate,
+    Rider,
+    RiderPass,
+    SigningKey,
+    Unit,
+)
+from app.riders.service import covering_pass
+from app.plates.verification import MESSAGES as PLATE_MESSAGES
+from geo import settings
+from geo.riders import passes
+from geo.address.codes import building_label, parse_code, unit_label
+from geo.places.checks import gate_open_to_riders
+from geo.errors import Forbidden, InvalidCode, InvalidInput, NotFound, YouluError
+from geo.hours.opening_hours import timezone
+from geo.hours.text import describe_hours
+from geo.address.verify import Verdict, parse_plate_path, verify_plate
+
+_GATE_COLUMNS = (Gate.id, Gate.community_id, Community.division_code, Gate.rider_access,
+                 Gate.foot, Gate.ebike, Gate.opening_hours)
+# The plate's gate, with its key (public half, status) and whether this issue is revoked.
+_PLATE_GATE = (
+    select(*_GATE_COLUMNS,
+           select(SigningKey.public_key).where(SigningKey.kid == bindparam("kid"))
+           .scalar_subquery(),
+           select(SigningKey.status).where(SigningKey.kid == bindparam("kid"))
+           .scalar_subquery(),
+           exists().where(RevokedPlate.code == bindparam("code"),
+                          RevokedPlate.issue == bindparam("issue")))
+    .join(Community, Gate.community_id == Community.id)
+    .where(Gate.code == bindparam("code")))
+_GATE_BY_ID = (select(*_GATE_COLUMNS).join(Community, Gate.community_id == Community.id)
+               .where(Gate.id == bindparam("gate")))
+_MOVE = (update(Rider.__table__)
+         .where(Rider.id == bindparam("rider"), Rider.tap_seq == bindparam("seq"),
+                or_(Rider.last_tap_at.is_(None), Rider.last_tap_at <= bindparam("cutoff")))
+         .values(tap_seq=bindparam("next_seq"),
+                 last_tap_at=bindparam("tapped_at", type_=Rider.last_tap_at.type),
+                 inside_community_id=bindparam("inside")))
+_LOG = insert(EntryEvent.__table__).returning(EntryEvent.id)
+
+
+@dataclass(frozen=True)
+class GateRules:
+    """A gate as a tap needs it: its id, its compound and division, and its rules for
+    riders (what ``geo.places.checks.gate_open_to_riders`` reads)."""
+
+    id: int
+    community_id: int
+    division_code: str | None
+    rider_access: str
+    foot: bool
+    ebike: bool
+    opening_hours: str | None
+
+
+@dataclass(frozen=True)
+class GateVisit:
+    """What a rider's phone shows at a gate: the next tap's direction, the rider's tap
+    counter, the pass that holds here and why a tap would be refused (None: it would
+    be accepted)."""
+
+    direction: str
+    seq: int
+    rider_pass: RiderPass | None
+    pass_state: str | None
+    refusal: Forbidden | None
+
+
+@dataclass(frozen=True)
+class Tap:
+    """A stored entry or exit, as a tap's answer reports it."""
+
+    id: int
+    seq: int
+    direction: str
+    at: datetime
+    gate_id: int | None
+    unit_id: int | None
+
+
+@dataclass(frozen=True)
+class TapResult:
+    """The event a tap stands for (``created`` is False when the tap repeated one) and
+    the rider's tap counter after it, for the next tap."""
+
+    event: Tap
+    created: bool
+    seq: int
+
+
+def read_gate_plate(db: Session, plate_path: str) -> GateRules:
+    """The gate whose genuine plate has the path ``plate_path``
+    (``A/<CODE>/<KID>[.<ISSUE>]/<SIGNATURE>``, as the QR's URL carries it).
+
+    The plate is checked by ``geo.address.verify.verify_plate`` (the platforms' offline
+    verifier) against the part of the published key set it needs: its key and whether
+    this issue of the plate is revoked, read with the gate in one query.
+
+    ``Forbidden`` for a forged, altered or revoked plate; ``InvalidCode`` for the plate
+    of a building or unit; ``NotFound`` for a gate no longer in the database.
+    """
+    path = "/" + plate_path.strip("/")
+    try:
+        token = parse_plate_path(path)
+    except ValueError:
+        token = None
+    found = None
+    if token is not None:
+        found = db.execute(_PLATE_GATE, {"code": token.code, "kid": token.kid,
+                                         "issue": token.issue}).first()
+    if token is None or found is None:  # malformed, not a gate, or a retired code
+        return _read_any_plate(db, path)
+    *gate, public_key, status, revoked = found
+    keys = [{"kid": token.kid, "x": public_key, "status": status}] if public_key else []
+    plates = [{"code": token.code, "issue": token.issue}] if revoked else []
+    _require_genuine(verify_plate(path, {"keys": keys, "revoked_plates": plates},
+                                  check_host=False))
+    return GateRules(*gate)
+
+
+def compound_of_plate(db: Session, plate_path: str) -> int | None:
+    """The compound of the gate whose genuine plate has the path ``plate_path``, or None
+    when it is not one (a registration that started at a plate revoked meanwhile still
+    registers; the rider sees the plate's message at the gate)."""
+    try:
+        return read_gate_plate(db, plate_path).community_id
+    except YouluError:
+        return None
+
+
+def _read_any_plate(db: Session, path: str) -> GateRules:
+    verdict = verify_plate(path, keyset(db, current_app.config["PUBLIC_BASE_URL"]),
+                           check_host=False)
+    _require_genuine(verdict)
+    code = parse_code(verdict.code or "")
+    if code.kind != "gate":
+        raise InvalidCode("这是楼栋或单元的门牌，请扫描小区出入口的门牌签到",
+                          "this is a building or unit plate: scan a gate's plate to check in",
+                          details={"reason": "not_a_gate"})
+    found = db.execute(_GATE_BY_ID, {"gate": find_by_code(db, code).id}).first()
+    if found is None:
+        raise NotFound("这个出入口不属于任何小区", "the gate belongs to no compound")
+    return GateRules(*found)
+
+
+def _require_genuine(verdict: Verdict) -> None:
+    if not verdict.genuine:
+        zh, en = PLATE_MESSAGES[verdict.reason]
+        raise Forbidden(zh, en, details={"reason": f"plate_{verdict.reason}"})
+
+
+def gate_refusal(gate: GateRules, now: datetime) -> Forbidden | None:
+    """Why riders may not pass ``gate`` at ``now`` (closed to riders, or outside its
+    opening hours), or None."""
+    if gate.rider_access == "closed" or not (gate.foot or gate.ebike):
+        return Forbidden("此门不对骑手开放，请从其他出入口进出",
+                         "this gate is closed to riders; use another gate",
+                         details={"reason": "gate_closed_to_riders"})
+    local = now.astimezone(timezone()).replace(tzinfo=None)
+    if not gate_open_to_riders(gate, local):
+        hours = describe_hours(gate.opening_hours or "")
+        return Forbidden(f"此门现在关闭（开放时间：{hours}），请从其他出入口进出",
+                         f"this gate is closed now (hours: {gate.opening_hours})",
+                         details={"reason": "gate_closed_now", "hours": gate.opening_hours})
+    return None
+
+
+def visit(db: Session, rider: Rider, gate: GateRules, *, now: datetime) -> GateVisit:
+    """What ``rider``'s next tap at ``gate`` would do."""
+    direction = "out" if rider.inside_community_id == gate.community_id else "in"
+    rider_pass = covering_pass(db, rider.id, gate.community_id, gate.division_code, now=now)
+    state = passes.state(rider_pass.status, rider_pass.valid_until, now) if rider_pass else None
+    refusal = gate_refusal(gate, now) or (passes.refusal(state) if direction == "in" else None)
+    return GateVisit(direction, rider.tap_seq, rider_pass, state, refusal)
+
+
+def tap(db: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: int | None = None,
+        now: datetime, window_s: float = settings.CHECKIN_REPEAT_WINDOW_S) -> TapResult:
+    """Log the rider's tap at ``gate`` drawn with tap counter ``seq``. Commits.
+
+    Raises the refusal (``Forbidden``) of a closed gate or a missing, pending, expired,
+    suspended or revoked pass on entry, with nothing written. Returns the stored event,
+    new or (for a repeated tap) the one already logged. ``rider`` is kept in step with
+    what was written.
+    """
+    if seq > rider.tap_seq:  # a page newer than our copy of the rider: look again
+        db.refresh(rider)
+        if seq > rider.tap_seq:
+            raise InvalidInput("页面已过期，请刷新后再点", "the page is out of date; reload it",
+                               details={"reason": "stale_page"})
+    if seq < rider.tap_seq:
+        return _repeat(db, rider, seq)
+    seen = visit(db, rider, gate, now=now)
+    if seen.refusal is not None:
+        raise seen.refusal
+    unit = _destination(db, unit_id, gate.community_id) if seen.direction == "in" else None
+    inside = gate.community_id if seen.direction == "in" else None
+    moved = db.execute(_MOVE, {"rider": rider.id, "seq": seq, "next_seq": seq + 1,
+                               "cutoff": now - timedelta(seconds=window_s),
+                               "tapped_at": now, "inside": inside})
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        db.rollback()
+        return _repeat(db, rider, seq)
+    values: dict[str, Any] = {
+        "rider_id": rider.id, "seq": seq + 1, "gate_id": gate.id,
+        "community_id": gate.community_id, "unit_id": unit, "direction": seen.direction,
+        "pass_id": seen.rider_pass.id if seen.rider_pass else None,
+        "platform": rider.platform, "at": now}
+    try:
+        event_id = db.execute(_LOG, values).scalar_one()
+        db.commit()
+    except IntegrityError:  # cannot happen while tap_seq moves only here; never store twice
+        db.rollback()
+        return _repeat(db, rider, seq)
+    for name, value in (("tap_seq", seq + 1), ("last_tap_at", now),
+                        ("inside_community_id", inside)):
+        set_committed_value(rider, name, value)
+    return TapResult(Tap(event_id, seq + 1, seen.direction, now, gate.id, unit), True, seq + 1)
+
+
+def _destination(db: Session, unit_id: int | None, community_id: int) -> int | None:
+    if unit_id is None:
+        return None
+    unit = db.get(Unit, unit_id)
+    if unit is None or unit.community_id not in (None, community_id):
+        raise InvalidInput("所选单元不在这个小区", "the chosen unit is not in this compound",
+                           details={"field": "unit"})
+    return unit.id
+
+
+def unit_labels(db: Session, condition: ColumnElement[bool]) -> dict[int, str]:
+    """``{unit id: "3号楼 2单元"}`` of the units matching ``condition``."""
+    rows = db.execute(select(Unit.id, Unit.number, Unit.name, Building.number, Building.name)
+                      .join(Building, Unit.building_id == Building.id, isouter=True)
+                      .where(condition))
+    return {uid: " ".join(p for p in (building_label(bn, bname) if bn or bname else "",
+                                      unit_label(un, uname)) if p)
+            for uid, un, uname, bn, bname in rows}
+
+
+def _repeat(db: Session, rider: Rider, seq: int) -> TapResult:
+    """The event a repeated tap drawn with ``seq`` stands for: the one stored for
+    ``seq + 1`` when that tap got through, else the rider's latest."""
+    db.refresh(rider)
+    event = db.scalar(select(EntryEvent).where(EntryEvent.rider_id == rider.id,
+                                               EntryEvent.seq == seq + 1))
+    event = event or db.scalar(select(EntryEvent).where(EntryEvent.rider_id == rider.id)
+                               .order_by(EntryEvent.seq.desc()).limit(1))
+    if event is None:
+        raise InvalidInput("页面已过期，请刷新后再点", "the page is out of date; reload it",
+                           details={"reason": "stale_page"})
+    found = Tap(event.id, event.seq, event.direction, event.at, event.gate_id, event.unit_id)
+    return TapResult(found, False, rider.tap_seq)

@@ -1,0 +1,385 @@
+"""Rider pass pages under ``/pass`` (phone first, Chinese): register once, see and renew
+passes, check in and out at a gate with one tap, see and delete my data.
+
+The phone holds its pass as a device credential: a random secret in an HttpOnly,
+SameSite cookie scoped to ``/pass``; the database keeps only its SHA-256. A copied
+link carries no cookie, so it checks nobody in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter import ExemptionScope
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import generate_csrf
+
+from app.riders.checkin import (
+    GateVisit,
+    compound_of_plate,
+    read_gate_plate,
+    tap,
+    unit_labels,
+    visit,
+)
+from app.db import get_session
+from app.extensions import limiter
+from app.models import Community, EntryEvent, Gate, RiderPass, Unit
+from app.models.base import utcnow
+from app.riders.service import (
+    Registration,
+    check_registration,
+    confirm_code,
+    delete_rider,
+    issue_device,
+    phone_digest,
+    register,
+    remove_device,
+    renew_pass,
+    request_pass,
+    rider_export,
+    rider_for_secret,
+    rider_profile,
+    send_code,
+)
+from app import page_errors
+from app.params import safe_next
+from geo import settings
+from geo.riders import passes
+from geo.address.codes import gate_label
+from geo.errors import InvalidInput, NotFound, Unauthorized
+from geo.riders.phones import mask_phone, normalise_phone
+from geo.riders.platforms import platforms
+
+bp = Blueprint("passes", __name__, url_prefix="/pass")
+DEVICE_COOKIE = "youlu_device"
+COOKIE_PATH = "/pass"
+ROUTE_API = "/api/v1/route"
+# A User-Agent fragment and how the "my devices" list names it.
+DEVICE_NAMES = (("MicroMessenger", "微信"), ("AlipayClient", "支付宝"), ("iPhone", "iPhone"),
+                ("iPad", "iPad"), ("HarmonyOS", "鸿蒙"), ("Android", "安卓手机"),
+                ("Windows", "Windows 电脑"), ("Macintosh", "Mac 电脑"), ("Linux", "Linux"))
+
+# Every rider page: a limit per address; the app-wide default (also per address) would
+# only repeat it. Check-in taps and verification texts add their own limits below.
+limiter.limit(settings.RATELIMIT_RIDER_PAGES)(bp)
+limiter.exempt(bp, flags=ExemptionScope.DEFAULT)
+
+
+def _device_key() -> str:
+    """Rate-limit key of a check-in: the device credential, else the address."""
+    secret = request.cookies.get(DEVICE_COOKIE)
+    if secret:
+        return "device:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
+    return "addr:" + get_remote_address()
+
+
+def _phone_key() -> str:
+    """Rate-limit key of a verification text: the (hashed) phone number."""
+    try:
+        return "phone:" + phone_digest(normalise_phone(request.form.get("phone", "")))
+    except InvalidInput:
+        return "addr:" + get_remote_address()
+
+
+def _pending_phone_key() -> str:
+    pending = session.get("registration") or {}
+    return "phone:" + phone_digest(pending["phone"]) if pending else "addr:" + get_remote_address()
+
+
+@bp.before_request
+def _load_rider() -> None:
+    found = rider_for_secret(get_session(), request.cookies.get(DEVICE_COOKIE))
+    g.rider, g.device_id = found if found is not None else (None, None)
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    pending = session.get("registration")
+    return {"platforms": platforms(), "state_zh": passes.STATE_ZH,
+            "local_iso": lambda text: local_text(datetime.fromisoformat(text)),
+            "scope_zh": passes.SCOPE_ZH, "rider": g.get("rider"),
+            "pending_phone": mask_phone(pending["phone"]) if pending else None}
+
+
+def rider_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Pages need a registered phone: GET goes to registration, anything else is 401."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if g.rider is None:
+            if request.method == "GET" and not page_errors.wants_json():
+                return redirect(url_for(".register_page", next=request.path))
+            raise Unauthorized("这台手机还没有登记骑手信息，请先登记",
+                               "this phone holds no rider pass; register first",
+                               details={"reason": "no_device"})
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _describe_device(user_agent: str) -> str:
+    found = [name for fragment, name in DEVICE_NAMES if fragment in user_agent]
+    return " · ".join(found[:2]) or "浏览器"
+
+
+# -- registration -------------------------------------------------------------------------
+
+
+@bp.get("/")
+def home() -> str:
+    """My passes and their states, or how to start."""
+    now = utcnow()
+    rows = []
+    if g.rider is not None:
+        for p in sorted(g.rider.passes, key=lambda p: p.requested_at, reverse=True):
+            rows.append({"pass": p, "state": passes.state(p.status, p.valid_until, now),
+                         "renewable": passes.renewable(p.status, p.valid_until, now),
+                         "community": get_session().get(Community, p.community_id)
+                         if p.community_id else None})
+    profile = rider_profile(g.rider) if g.rider is not None else None
+    return render_template("pass/home.html", rows=rows, profile=profile)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(settings.RATELIMIT_SMS_PER_ADDRESS, methods=["POST"], override_defaults=False)
+@limiter.limit(settings.RATELIMIT_SMS_PER_PHONE, key_func=_phone_key, methods=["POST"],
+               override_defaults=False)
+def register_page() -> Response | str:
+    """Registration, once: name, phone, platform, platform rider id, e-bike plate."""
+    next_url = safe_next(request.values.get("next"), url_for(".home"))
+    if request.method == "GET":
+        form: dict[str, Any] = {"next": next_url}
+        if g.rider is not None:  # registering again updates the details (phone re-checked)
+            form.update(rider_profile(g.rider), phone="", platform=g.rider.platform)
+        return render_template("pass/register.html", form=form, error=None)
+    registration = check_registration(request.form)
+    send_code(get_session(), registration.phone, now=utcnow())
+    session["registration"] = {**asdict(registration), "next": next_url}
+    return redirect(url_for(".verify_page"))
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify_page() -> Response | str:
+    """The code texted to the phone; on success this phone gets its device credential."""
+    pending = session.get("registration")
+    if not pending:
+        return redirect(url_for(".register_page"))
+    if request.method == "GET":
+        return render_template("pass/verify.html", error=None, form={})
+    db = get_session()
+    now = utcnow()
+    confirm_code(db, pending["phone"], request.form.get("code", ""), now=now)
+    next_url = pending.pop("next")
+    rider = register(db, Registration(**pending))
+    secret = issue_device(db, rider, label=_describe_device(request.user_agent.string))
+    db.commit()
+    plate = _gate_plate_of(next_url)
+    community_id = compound_of_plate(db, plate) if plate is not None else None
+    if community_id is not None:
+        request_pass(db, rider, db.get(Community, community_id), now=now)
+    session.pop("registration", None)
+    response = redirect(next_url)
+    response.set_cookie(DEVICE_COOKIE, secret, max_age=timedelta(days=settings.DEVICE_COOKIE_DAYS),
+                        path=COOKIE_PATH, httponly=True, samesite="Lax", secure=request.is_secure)
+    return response
+
+
+@bp.post("/verify/resend")
+@limiter.limit(settings.RATELIMIT_SMS_PER_ADDRESS, override_defaults=False)
+@limiter.limit(settings.RATELIMIT_SMS_PER_PHONE, key_func=_pending_phone_key,
+               override_defaults=False)
+def resend() -> Response:
+    """Text a new code to the phone being registered."""
+    pending = session.get("registration")
+    if not pending:
+        return redirect(url_for(".register_page"))
+    send_code(get_session(), pending["phone"], now=utcnow())
+    return redirect(url_for(".verify_page"))
+
+
+def _gate_plate_of(path: str) -> str | None:
+    """The plate part of a gate page path (``/pass/gate/<plate>``), or None."""
+    prefix = url_for(".gate_page", plate="")
+    return path[len(prefix):] if path.startswith(prefix) and len(path) > len(prefix) else None
+
+
+# -- at the gate --------------------------------------------------------------------------
+
+
+def _units(community_id: int) -> list[tuple[int, str]]:
+    """(id, "3号楼 2单元") of the compound's unit doors, for the destination list."""
+    labels = unit_labels(get_session(), Unit.community_id == community_id)
+    return sorted(labels.items(), key=lambda item: _natural(item[1]))
+
+
+def _natural(text: str) -> list[Any]:
+    """Sort key putting 2号楼 before 10号楼."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def _visit_json(seen: GateVisit | None, gate: Gate, community: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "gate": {"id": gate.id, "code": gate.code, "name": gate.name, "number": gate.number},
+        "community": {"id": community.id, "name": community.name, "code": community.code},
+        "registered": seen is not None, "csrf_token": generate_csrf()}
+    if seen is not None:
+        body.update(direction=seen.direction, seq=seen.seq, pass_state=seen.pass_state,
+                    refusal=seen.refusal.to_dict() if seen.refusal else None)
+    return body
+
+
+@bp.get("/gate/<path:plate>")
+def gate_page(plate: str) -> Response | str:
+    """The check-in page a gate plate leads to: pass state and one big button."""
+    db = get_session()
+    rules = read_gate_plate(db, plate)
+    gate, community = db.get(Gate, rules.id), db.get(Community, rules.community_id)
+    seen = visit(db, g.rider, rules, now=utcnow()) if g.rider is not None else None
+    if page_errors.wants_json():
+        return jsonify(_visit_json(seen, gate, community))
+    event = None
+    if g.rider is not None and request.args.get("event", "").isdigit():
+        event = db.get(EntryEvent, int(request.args["event"]))
+        event = event if event is not None and event.rider_id == g.rider.id else None
+    unit = db.get(Unit, event.unit_id) if event is not None and event.unit_id else None
+    return render_template(
+        "pass/gate.html", plate=plate, gate=gate, community=community, seen=seen, event=event,
+        gate_label=gate_label(gate.number, gate.name), repeated=request.args.get("repeated") == "1",
+        units=_units(community.id) if seen is not None and seen.direction == "in" else [],
+        unit_label=unit_labels(db, Unit.id == unit.id)[unit.id] if unit else None,
+        way=_way_links(gate, community, unit), window_s=int(_repeat_window()))
+
+
+def _repeat_window() -> float:
+    """Seconds within which taps are one event (config overrides the setting)."""
+    return float(current_app.config.get("CHECKIN_REPEAT_WINDOW_S",
+                                        settings.CHECKIN_REPEAT_WINDOW_S))
+
+
+def _way_links(gate: Gate, community: Community, unit: Unit | None) -> dict[str, str]:
+    """Links to the way from this gate to the unit: the rider map of the compound and
+    the routing API (each only when the app serves it)."""
+    links: dict[str, str] = {}
+    if "maps.rider_map" in current_app.view_functions:
+        args = {"gate": gate.code or gate.id, **({"unit": unit.code or unit.id} if unit else {})}
+        links["map"] = url_for("maps.rider_map", ref=community.code or community.id, **args)
+    if unit is not None and any(r.rule == ROUTE_API for r in current_app.url_map.iter_rules()):
+        start = f"{gate.geom.x:.7f},{gate.geom.y:.7f}"  # lon,lat
+        links["route"] = f"{ROUTE_API}?{urlencode({'from': start, 'to': unit.code or unit.id})}"
+    return links
+
+
+@bp.post("/gate/<path:plate>")
+@limiter.limit(settings.RATELIMIT_CHECKIN, key_func=_device_key, override_defaults=False)
+@rider_required
+def gate_tap(plate: str) -> Response:
+    """One tap: entry or exit at this gate (a repeated tap gives back the same event)."""
+    db = get_session()
+    gate = read_gate_plate(db, plate)
+    seq, unit = request.form.get("seq", ""), request.form.get("unit", "")
+    if not seq.isdigit() or (unit and not unit.isdigit()):
+        raise InvalidInput("页面已过期，请刷新后再点", "seq and unit must be whole numbers",
+                           details={"reason": "stale_page"})
+    result = tap(db, g.rider, gate, seq=int(seq), unit_id=int(unit) if unit else None,
+                 now=utcnow(), window_s=_repeat_window())
+    if page_errors.wants_json():
+        event = result.event
+        return jsonify({"created": result.created, "seq": result.seq,
+                        "event": {"id": event.id, "seq": event.seq, "direction": event.direction,
+                                  "at": event.at.isoformat(), "gate_id": event.gate_id}})
+    return redirect(url_for(".gate_page", plate=plate, event=result.event.id,
+                            repeated=int(not result.created)))
+
+
+@bp.post("/gate/<path:plate>/apply")
+@rider_required
+def apply(plate: str) -> Response:
+    """Ask for a pass for the compound of this gate."""
+    db = get_session()
+    community = db.get(Community, read_gate_plate(db, plate).community_id)
+    request_pass(db, g.rider, community, now=utcnow())
+    return redirect(url_for(".gate_page", plate=plate))
+
+
+@bp.post("/passes/<int:pass_id>/renew")
+@rider_required
+def renew(pass_id: int) -> Response:
+    """Renew one of my passes before (or after) it runs out."""
+    db = get_session()
+    rider_pass = db.get(RiderPass, pass_id)
+    if rider_pass is None or rider_pass.rider_id != g.rider.id:
+        raise NotFound("找不到这张通行证", f"pass {pass_id} not found")
+    renew_pass(db, rider_pass, now=utcnow())
+    return redirect(safe_next(request.form.get("next"), url_for(".home")))
+
+
+# -- my data ------------------------------------------------------------------------------
+
+
+@bp.get("/me")
+@rider_required
+def my_data() -> str:
+    """Everything stored about me, and the buttons to remove a device or delete it all."""
+    data = rider_export(get_session(), g.rider, now=utcnow())
+    return render_template("pass/me.html", data=data, profile=rider_profile(g.rider),
+                           current_device=g.device_id)
+
+
+@bp.get("/me.json")
+@rider_required
+def my_data_json() -> Response:
+    """The same as a JSON download."""
+    data = rider_export(get_session(), g.rider, now=utcnow())
+    response = Response(json.dumps(data, ensure_ascii=False, indent=2),
+                        mimetype="application/json")
+    response.headers["Content-Disposition"] = "attachment; filename=youlu-my-data.json"
+    return response
+
+
+@bp.post("/me/delete")
+@rider_required
+def delete_me() -> Response:
+    """Delete me: registration, passes, devices and my entry log rows."""
+    if request.form.get("confirm") != "yes":
+        raise InvalidInput("请勾选确认后再删除", "tick the confirmation box first",
+                           details={"field": "confirm"})
+    delete_rider(get_session(), g.rider)
+    response = redirect(url_for(".home", deleted=1))
+    response.delete_cookie(DEVICE_COOKIE, path=COOKIE_PATH)
+    return response
+
+
+@bp.post("/devices/<int:device_id>/remove")
+@rider_required
+def forget_device(device_id: int) -> Response:
+    """Remove one of my phones; removing this one signs it out."""
+    remove_device(get_session(), g.rider, device_id)
+    response = redirect(url_for(".my_data") if device_id != g.device_id else url_for(".home"))
+    if device_id == g.device_id:
+        response.delete_cookie(DEVICE_COOKIE, path=COOKIE_PATH)
+    return response
+
+
+page_errors.register(bp, {"passes.register_page": "pass/register.html",
+                          "passes.verify_page": "pass/verify.html"})

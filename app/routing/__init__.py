@@ -1,0 +1,1 @@
+"""Routing for the app: database rows to access networks; route, nearest, isochrone."""

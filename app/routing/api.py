@@ -1,0 +1,104 @@
+"""``GET /api/v1/route``, ``/nearest`` and ``/isochrone``: access routing for riders.
+
+Thin views over ``app.routing.service``; bad input raises domain errors that the API error
+handler turns into JSON with a Chinese and an English message.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from app.routing import service as routing
+from app.openapi import document
+from app.params import crs_arg, int_arg, lon_lat_arg
+from geo import settings
+from geo.geometry.coords import gcj02_to_wgs84
+from geo.errors import InvalidInput
+from geo.routing.nearest import FACILITY_KINDS
+
+bp = Blueprint("routing", __name__)  # under /api/v1
+
+
+def _from() -> tuple[float, float]:
+    point = lon_lat_arg("from")
+    if point is None:
+        raise InvalidInput("缺少参数 from（起点“经度,纬度”）", "parameter from (LON,LAT) is required")
+    return gcj02_to_wgs84(*point) if crs_arg() == "gcj02" else point
+
+
+def _flag(name: str) -> bool:
+    raw = (request.args.get(name) or "0").lower()
+    if raw not in ("0", "1", "true", "false", "yes", "no"):
+        raise InvalidInput(f"参数 {name} 只能是 0 或 1", f"parameter {name} must be 0 or 1")
+    return raw in ("1", "true", "yes")
+
+
+@bp.get("/route")
+def route() -> Response:
+    """The access route from ``from`` to the unit or building ``to`` at time ``at``."""
+    return jsonify(routing.route(_from(), request.args.get("to", ""),
+                                 at=request.args.get("at") or None, has_pass=_flag("pass")))
+
+
+@bp.get("/nearest")
+def nearest() -> Response:
+    """The ``k`` facilities of ``kind`` nearest to ``from`` by network time."""
+    kind = request.args.get("kind", "")
+    k = int_arg("k", 3, low=1, high=settings.NEAREST_MAX_K)
+    found = routing.nearest(_from(), kind, at=request.args.get("at") or None,
+                            open_now=_flag("open_now"), k=k or 3)
+    return jsonify({"kind": kind, "count": len(found), "facilities": found})
+
+
+@bp.get("/isochrone")
+def isochrone() -> Response:
+    """Areas reachable from ``from`` within each of ``minutes`` (GeoJSON polygons)."""
+    raw = request.args.get("minutes", "5,10,15")
+    try:
+        minutes = [float(m) for m in raw.split(",") if m.strip()]
+    except ValueError:
+        raise InvalidInput(f"minutes 应为逗号分隔的分钟数，收到“{raw}”",
+                           f"minutes must be comma-separated numbers, got {raw!r}") from None
+    return jsonify(routing.isochrone(_from(), minutes, at=request.args.get("at") or None))
+
+
+_ERRORS = {str(code): {"description": "错误 / error", "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/Error"}}}} for code in (400, 404, 422)}
+_FROM = {"name": "from", "in": "query", "required": True, "schema": {"type": "string"},
+         "example": "116.3500,40.0010", "description": "起点 经度,纬度 (WGS-84; crs=gcj02 to convert)"}
+_CRS = {"name": "crs", "in": "query", "schema": {"enum": ["wgs84", "gcj02"]}}
+_AT = {"name": "at", "in": "query", "schema": {"type": "string", "format": "date-time"},
+       "description": "ISO 8601; without an offset it is Asia/Shanghai local time; default now"}
+
+document("/api/v1/route", {"get": {
+    "tags": ["路线 routing"],
+    "summary": "Door-level access route: street → gate open to riders → unit door",
+    "description": (
+        "Legs `ride`, `park`, `walk`, each with distance_m, duration_s, GeoJSON geometry and "
+        "Chinese turn-by-turn `instructions`; `gate` is the gate used to enter the destination "
+        "compound; `gates_skipped` lists its other gates with reasons (closed_at_time with "
+        "next_open, closed_to_riders, pass_required, ebike_not_allowed, "
+        "ebikes_not_allowed_inside, foot_not_allowed, not_connected); `saved` compares with "
+        "riding to the road nearest the compound's centroid and finding the way from there. "
+        "No route: 422 `no_route` with the reasons and `details.next_open`."),
+    "parameters": [_FROM, {"name": "to", "in": "query", "required": True,
+                           "schema": {"type": "string"}, "example": "unit:12",
+                           "description": "unit:ID, building:ID, a bare unit id, a standard "
+                                          "code of a unit or building, or an address"},
+                   _AT, {"name": "pass", "in": "query", "schema": {"enum": ["0", "1"]},
+                         "description": "the rider holds a pass for gates that need one"}, _CRS],
+    "responses": {"200": {"description": "the route"}, **_ERRORS}}})
+document("/api/v1/nearest", {"get": {
+    "tags": ["路线 routing"], "summary": "Nearest facilities of a kind by network time",
+    "parameters": [_FROM, {"name": "kind", "in": "query", "required": True,
+                           "schema": {"enum": list(FACILITY_KINDS)}},
+                   {"name": "open_now", "in": "query", "schema": {"enum": ["0", "1"]}},
+                   {"name": "k", "in": "query", "schema": {
+                       "type": "integer", "minimum": 1, "maximum": settings.NEAREST_MAX_K,
+                       "default": 3}}, _AT, _CRS],
+    "responses": {"200": {"description": "facilities, nearest first"}, **_ERRORS}}})
+document("/api/v1/isochrone", {"get": {
+    "tags": ["路线 routing"], "summary": "Areas reachable within N minutes (service circle)",
+    "parameters": [_FROM, {"name": "minutes", "in": "query", "schema": {"type": "string"},
+                           "example": "5,10,15"}, _AT, _CRS],
+    "responses": {"200": {"description": "GeoJSON FeatureCollection of polygons"}, **_ERRORS}}})

@@ -1,0 +1,218 @@
+"""Routing for the app: database rows → ``geo.routing.inputs`` values → cached access networks.
+
+One street graph per configured OSM file (``ROUTING_OSM_FILES``, default every extract
+in data/osm), compiled once and cached on disk under ``ROUTING_CACHE_DIR`` (default
+CACHE_DIR/routing). Each request checks a cheap stamp of the place tables; when an
+office changed something, the data is read again and only the compounds whose rows
+changed get their layer rebuilt. No restart, no street-graph rebuild.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import get_session
+from app.models import Building, Community, Facility, Gate, Path as PathModel, Unit
+from app.addresses.resolve import places_stamp, resolve_address
+from geo import settings
+from geo.routing.inputs import AccessData, Compound, Door, Facility as FacilityValue, Gate as GateValue
+from geo.routing.inputs import OfficePath
+from geo.address.codes import building_label, unit_label
+from geo.routing.compound_layer import entrance_point
+from geo.errors import InvalidInput, NotFound
+from geo.routing.cache import load_street_graph
+from geo.routing.nearest import isochrones, nearest_facilities
+from geo.routing.network import AccessNetwork
+from geo.routing.route import route_to_door
+
+_EXTENSION = "youlu_routing"
+_KIND_ID = re.compile(r"^(unit|building)[:/](\d+)$")
+
+
+class _State:
+    """The networks of one app and the place-table stamp they reflect."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.networks: list[AccessNetwork] = []
+        self.stamp: tuple[Any, ...] | None = None
+
+
+def osm_files() -> list[Path]:
+    """The OSM extracts routed on."""
+    configured = current_app.config.get("ROUTING_OSM_FILES")
+    if configured:
+        return [Path(p) for p in configured]
+    return sorted(settings.OSM_DIR.glob("*.osm.bz2"))
+
+
+def cache_dir() -> Path:
+    configured = current_app.config.get("ROUTING_CACHE_DIR")
+    return Path(configured) if configured else Path(current_app.config["CACHE_DIR"]) / "routing"
+
+
+def _unit_label(unit: Unit, building: Building | None) -> str:
+    place = building_label(building.number, building.name) if building else ""
+    return f"{place}{unit_label(unit.number, unit.name)}"
+
+
+def load_access_data(session: Session) -> AccessData:
+    """Compounds with their gates, unit doors, facilities and office-drawn paths."""
+    gates: dict[int, list[GateValue]] = {}
+    for g in session.scalars(select(Gate)):
+        if g.community_id is None:
+            continue
+        gates.setdefault(g.community_id, []).append(GateValue(
+            id=g.id, lon=g.geom.x, lat=g.geom.y, name=g.name, number=g.number, code=g.code,
+            foot=g.foot, ebike=g.ebike, rider_access=g.rider_access,
+            opening_hours=g.opening_hours, version=g.version))
+    compounds = tuple(
+        Compound(id=c.id, name=c.name, polygon=c.geom, gates=tuple(gates.get(c.id, ())),
+                 ebikes_allowed=c.ebikes_allowed, code=c.code, version=c.version)
+        for c in session.scalars(select(Community)))
+    buildings = {b.id: b for b in session.scalars(select(Building))}
+    doors = tuple(
+        Door(id=u.id, lon=u.geom.x, lat=u.geom.y, kind="unit",
+             compound_id=u.community_id or (buildings[u.building_id].community_id
+                                            if u.building_id in buildings else None),
+             label=_unit_label(u, buildings.get(u.building_id)), code=u.code,
+             building_id=u.building_id, version=u.version)
+        for u in session.scalars(select(Unit)))
+    facilities = tuple(
+        FacilityValue(id=f.id, kind=f.kind, lon=f.geom.x, lat=f.geom.y,
+                      compound_id=f.community_id, name=f.name, opening_hours=f.opening_hours,
+                      info=(("charger_type", f.charger_type), ("capacity", f.capacity),
+                            ("rider_priority_slots", f.rider_priority_slots),
+                            ("shaded", f.shaded), ("charging", f.charging)),
+                      version=f.version)
+        for f in session.scalars(select(Facility)))
+    paths = tuple(
+        OfficePath(id=p.id, line=p.geom, mode=p.mode, compound_id=p.community_id, name=p.name,
+                   version=p.version)
+        for p in session.scalars(select(PathModel).where(PathModel.source == "office")))
+    with_units = {d.building_id for d in doors}
+    building_rows = tuple(b for b in buildings.values() if b.id not in with_units)
+    return AccessData(compounds=compounds, doors=doors, facilities=facilities, paths=paths,
+                      extra={"buildings": building_rows})
+
+
+def _with_building_doors(data: AccessData, network: AccessNetwork) -> AccessData:
+    """``data`` plus a door for each building without unit doors, at the point of its
+    outline nearest the network's walkable segments (this graph's own)."""
+    west, south, east, north = network.street.bounds
+    doors = tuple(
+        Door(id=b.id, lon=lon, lat=lat, kind="building", compound_id=b.community_id,
+             label=building_label(b.number, b.name), code=b.code, building_id=b.id, version=b.version)
+        for b in data.extra["buildings"]
+        if west <= b.geom.centroid.x <= east and south <= b.geom.centroid.y <= north
+        for lon, lat in [entrance_point(network.index, b.geom)])
+    return replace(data, doors=data.doors + doors)
+
+
+def networks() -> list[AccessNetwork]:
+    """The app's access networks, brought up to date with the database first."""
+    state: _State = current_app.extensions.setdefault(_EXTENSION, _State())
+    session = get_session()
+    stamp = places_stamp(session)
+    with state.lock:
+        if not state.networks:
+            state.networks = [AccessNetwork(load_street_graph(path, cache_dir=cache_dir()))
+                              for path in osm_files()]
+        if stamp != state.stamp:
+            data = load_access_data(session)
+            for network in state.networks:
+                network.update(_with_building_doors(data, network))
+            state.stamp = stamp
+        return state.networks
+
+
+def _network_at(lon: float, lat: float) -> AccessNetwork:
+    candidates = [n for n in networks() if n.covers(lon, lat)]
+    if not candidates:
+        raise NotFound(f"({lon}, {lat}) 不在已载入的路网范围内",
+                       f"({lon}, {lat}) is outside every loaded street network",
+                       details={"networks": [n.street.source for n in networks()]})
+
+    def off_centre(n: AccessNetwork) -> float:
+        west, south, east, north = n.street.bounds
+        return abs(lon - (west + east) / 2) / (east - west) + abs(lat - (south + north) / 2) / (
+            north - south)
+
+    return min(candidates, key=off_centre)
+
+
+def resolve_target(session: Session, to: str) -> tuple[str, int]:
+    """``to`` as (kind, id): ``unit:12``/``building:5``, a bare unit id, a standard code
+    of a unit or building, or free text through the address resolver."""
+    text = (to or "").strip()
+    if not text:
+        raise InvalidInput("缺少参数 to（单元或楼栋的编码、编号或地址）",
+                           "parameter to is required (code, id or address of a unit or building)")
+    if match := _KIND_ID.match(text):
+        return match.group(1), int(match.group(2))
+    if text.isdigit():
+        return "unit", int(text)
+    for kind, model in (("unit", Unit), ("building", Building)):
+        row = session.scalar(select(model.id).where(model.code == text))
+        if row is not None:
+            return kind, int(row)
+    resolution = resolve_address(text)
+    best = resolution.best
+    if resolution.status == "matched" and best is not None and best.record.kind in ("unit", "building"):
+        return best.record.kind, best.record.id
+    raise InvalidInput(
+        f"无法确定目的地“{text}”：{resolution.message}，请给出单元或楼栋",
+        f"cannot tell which door {text!r} means: {resolution.message_en}; name a unit or building",
+        details={"status": resolution.status,
+                 "candidates": [c.as_dict() for c in resolution.candidates[:5]]})
+
+
+def _door_point(session: Session, key: tuple[str, int]) -> tuple[float, float]:
+    model = Unit if key[0] == "unit" else Building
+    row = session.get(model, key[1])
+    if row is None:
+        name = "单元" if key[0] == "unit" else "楼栋"
+        raise NotFound(f"找不到{name} {key[1]}", f"no {key[0]} {key[1]}")
+    point = row.geom if key[0] == "unit" else row.geom.centroid
+    return float(point.x), float(point.y)
+
+
+def route(start: tuple[float, float], to: str, *, at: str | None = None,
+          has_pass: bool = False) -> dict[str, Any]:
+    """The access route from ``start`` (lon, lat) to the door ``to`` names."""
+    session = get_session()
+    key = _door_of(session, resolve_target(session, to), start)
+    network = _network_at(*_door_point(session, key))
+    return route_to_door(network, start, key, at=at, has_pass=has_pass)
+
+
+def _door_of(session: Session, key: tuple[str, int], start: tuple[float, float]) -> tuple[str, int]:
+    """A building with unit doors is reached at its door nearest (straight line) to the
+    start; other targets are their own door."""
+    if key[0] != "building":
+        return key
+    units = session.scalars(select(Unit).where(Unit.building_id == key[1])).all()
+    if not units:
+        return key
+    nearest_unit = min(units, key=lambda u: (u.geom.x - start[0]) ** 2 + (u.geom.y - start[1]) ** 2)
+    return "unit", nearest_unit.id
+
+
+def nearest(start: tuple[float, float], kind: str, *, at: str | None = None,
+            open_now: bool = False, k: int = 3) -> list[dict[str, Any]]:
+    """Facilities of ``kind`` nearest to ``start`` by network time."""
+    return nearest_facilities(_network_at(*start), start, kind, at=at, open_now=open_now, k=k)
+
+
+def isochrone(start: tuple[float, float], minutes: list[float], *,
+              at: str | None = None) -> dict[str, Any]:
+    """Reachable areas from ``start`` within each of ``minutes``."""
+    return isochrones(_network_at(*start), start, minutes, at=at)

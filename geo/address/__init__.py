@@ -1,0 +1,1 @@
+"""Standard addresses: codes, divisions, resolver, QR URLs, signing, verification, third-party plates."""

@@ -1,0 +1,1 @@
+"""Opening hours (OSM syntax) and their Chinese text."""

@@ -1,0 +1,1 @@
+"""Reading OpenStreetMap extracts into features."""

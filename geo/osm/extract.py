@@ -1,0 +1,474 @@
+"""Read a real OSM extract into Youlu features: compounds, gates, buildings, units,
+internal paths and facilities. Pure: no database, no Flask.
+
+OSM data has three quirks this module handles (see data/osm/PROVENANCE.md):
+an extract reaches beyond its ``<bounds>`` (features are kept only where they touch the
+bounds); gates are not vertices of compound polygons (they are matched by distance to
+the boundary); and many compounds have no gate mapped where a road enters them (a gate
+is inferred where a road crosses the boundary, or ends just short of it, and marked
+``source="inferred"``).
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import hashlib
+import json
+import re
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import osmnx as ox
+from osmnx._errors import InsufficientResponseError
+import pandas as pd
+import shapely
+from shapely import STRtree
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from geo import settings
+from geo.errors import InvalidImportFile
+from geo.address.numbering import bare_number, parse_building_number, parse_unit_number
+
+KINDS = ("community", "building", "gate", "unit", "path", "facility")
+_HEAD_BYTES = 65536
+_BOUNDS_RE = re.compile(
+    r'<bounds\s+minlat="([-\d.]+)"\s+minlon="([-\d.]+)"\s+maxlat="([-\d.]+)"\s+maxlon="([-\d.]+)"')
+_NON_TAG_COLUMNS = {"element", "id", "geometry", "nodes", "ways", "visible"}
+
+
+@cache
+def tag_rules() -> dict[str, Any]:
+    """The OSM tag mapping from data/osm_tags.json."""
+    return json.loads((settings.DATA_DIR / "osm_tags.json").read_text(encoding="utf-8"))
+
+
+@dataclass
+class ImportedFeature:
+    """One feature read from OSM, ready to be stored.
+
+    ``attrs`` are model column values; ``parent`` names the feature it belongs to as
+    ``(kind, osm_type, osm_id)`` (a gate's compound, a unit's building); ``community``
+    names a unit's compound (its building's parent).
+    """
+
+    kind: str
+    osm_type: str
+    osm_id: int
+    geom: BaseGeometry
+    attrs: dict[str, Any]
+    tags: dict[str, str]
+    parent: tuple[str, str, int] | None = None
+    source: str = "osm"
+    community: tuple[str, str, int] | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.osm_type, self.osm_id)
+
+    def content_hash(self) -> str:
+        """A digest of everything imported, to tell changed OSM data from unchanged."""
+        payload = json.dumps(
+            [self.attrs, self.tags, self.parent, shapely.to_wkt(self.geom, rounding_precision=7)],
+            sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass
+class OsmExtract:
+    """Everything read from one file, by kind, plus what was skipped and why."""
+
+    path: Path
+    bounds: tuple[float, float, float, float] | None
+    features: dict[str, list[ImportedFeature]] = field(
+        default_factory=lambda: {kind: [] for kind in KINDS})
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def counts(self) -> dict[str, int]:
+        return {kind: len(items) for kind, items in self.features.items()}
+
+
+def read_osm_extract(path: str | Path) -> OsmExtract:
+    """Read an OSM XML file (plain, .bz2 or .gz) into features.
+
+    Raises ``InvalidImportFile`` for a missing, empty, truncated, corrupt or non-OSM file;
+    nothing is returned half-read.
+    """
+    path = Path(path)
+    bounds = _check_file(path)
+    frame = _read_frame(path)
+    extract = OsmExtract(path=path, bounds=bounds)
+    _Reader(frame, extract).run()
+    return extract
+
+
+def _open(path: Path) -> Any:
+    with open(path, "rb") as f:
+        magic = f.read(3)
+    if magic.startswith(b"BZh"):
+        return bz2.open(path, "rb")
+    if magic.startswith(b"\x1f\x8b"):
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def _check_file(path: Path) -> tuple[float, float, float, float] | None:
+    """Check that ``path`` is a readable OSM XML file; return its bounds (W, S, E, N)."""
+    if not path.is_file():
+        raise InvalidImportFile(f"找不到文件“{path}”", f"no such file: {path}")
+    if path.stat().st_size == 0:
+        raise InvalidImportFile(f"文件“{path.name}”是空的", f"file {path.name} is empty")
+    try:
+        with _open(path) as f:
+            head = f.read(_HEAD_BYTES).decode("utf-8", errors="replace")
+    except (OSError, EOFError, ValueError) as error:
+        raise InvalidImportFile(f"文件“{path.name}”已损坏，无法解压：{error}",
+                                f"file {path.name} is corrupt: {error}") from error
+    if "<osm" not in head:
+        raise InvalidImportFile(f"文件“{path.name}”不是 OSM XML 文件",
+                                f"file {path.name} is not an OSM XML file")
+    match = _BOUNDS_RE.search(head)
+    if not match:
+        return None
+    minlat, minlon, maxlat, maxlon = map(float, match.groups())
+    return (minlon, minlat, maxlon, maxlat)
+
+
+def _read_frame(path: Path) -> gpd.GeoDataFrame:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = ox.features_from_xml(path)
+    except InsufficientResponseError:
+        frame = gpd.GeoDataFrame()
+    except Exception as error:  # osmnx/ElementTree/bz2 raise many kinds for a bad file
+        raise InvalidImportFile(f"文件“{path.name}”无法解析（可能不完整或已损坏）：{error}",
+                                f"cannot parse {path.name} (truncated or corrupt?): {error}"
+                                ) from error
+    if frame.empty:
+        raise InvalidImportFile(f"文件“{path.name}”里没有任何地图要素",
+                                f"file {path.name} holds no map features")
+    return frame.reset_index()
+
+
+def _tags(row: pd.Series) -> dict[str, str]:
+    return {k: str(v) for k, v in row.items()
+            if k not in _NON_TAG_COLUMNS and isinstance(v, str) and v != ""}
+
+
+def _int_tag(tags: dict[str, str], key: str) -> int | None:
+    value = tags.get(key, "")
+    return int(value) if value.isdigit() else None
+
+
+def _polygonal(geom: BaseGeometry) -> BaseGeometry | None:
+    """A valid (Multi)Polygon from ``geom``, repaired if needed, or None."""
+    if isinstance(geom, LineString) and geom.is_closed and len(geom.coords) >= 4:
+        geom = Polygon(geom.coords)
+    if not isinstance(geom, (Polygon, MultiPolygon)):
+        return None
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+        parts = [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon)]
+        if not parts:
+            return None
+        geom = parts[0] if len(parts) == 1 else MultiPolygon(parts)
+    return geom if not geom.is_empty else None
+
+
+def _stable_id(*parts: Any) -> int:
+    """A positive 63-bit id from ``parts``: the key of an inferred feature."""
+    return int(hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:15], 16)
+
+
+class _Reader:
+    """One pass over a features frame, filling an ``OsmExtract``."""
+
+    def __init__(self, frame: gpd.GeoDataFrame, extract: OsmExtract) -> None:
+        self.rules = tag_rules()
+        self.extract = extract
+        if extract.bounds is not None:
+            frame = frame[frame.intersects(shapely.box(*extract.bounds))]
+        self.frame = frame
+        west, south, east, north = extract.bounds or frame.total_bounds
+        self.metric_crs = (f"+proj=aeqd +lat_0={(south + north) / 2} "
+                           f"+lon_0={(west + east) / 2} +units=m +ellps=WGS84")
+        self.metric = frame.geometry.to_crs(self.metric_crs)
+        self.rows = [(row, _tags(row), self.metric.loc[i]) for i, row in frame.iterrows()]
+
+    def run(self) -> None:
+        self.communities = self._communities()
+        self._buildings()
+        gates = self._gates_and_units()
+        self._number_units()
+        self._inferred_gates(gates)
+        self._paths()
+        self._facilities()
+
+    def _add(self, feature: ImportedFeature) -> None:
+        self.extract.features[feature.kind].append(feature)
+
+    # --- compounds -----------------------------------------------------------------
+    def _communities(self) -> list[tuple[ImportedFeature, BaseGeometry]]:
+        rules = self.rules["community"]
+        found: list[tuple[ImportedFeature, BaseGeometry]] = []
+        for row, tags, metric in self.rows:
+            by_tag = any(tags.get(k) in v for k, v in rules["polygon_tags"].items())
+            ring = "name" in tags and any(
+                tags.get(k) in v for k, v in rules["named_ring_tags"].items())
+            if not (by_tag or ring):
+                continue
+            geom, metric_geom = _polygonal(row.geometry), _polygonal(metric)
+            if geom is None or metric_geom is None:
+                self.extract.skipped["community_not_polygon"] += 1
+                continue
+            if metric_geom.area < settings.MIN_COMMUNITY_AREA_M2:
+                self.extract.skipped["community_too_small"] += 1
+                continue
+            name = tags.get("name")
+            feature = ImportedFeature(
+                "community", row["element"], int(row["id"]), geom,
+                {"name": name or self._placeholder_name(metric_geom, row),
+                 "name_is_placeholder": name is None}, tags)
+            self._add(feature)
+            found.append((feature, metric_geom))
+        self.community_tree = STRtree([m for _, m in found])
+        self.boundary_tree = STRtree([m.boundary for _, m in found])
+        return found
+
+    def _placeholder_name(self, metric_geom: BaseGeometry, row: pd.Series) -> str:
+        best: tuple[float, str] | None = None
+        for _, tags, metric in self.rows:
+            if "highway" in tags and "name" in tags and isinstance(metric, LineString):
+                d = metric.distance(metric_geom)
+                if d <= 200 and (best is None or d < best[0]):
+                    best = (d, tags["name"])
+        if best:
+            return f"未命名小区（{best[1]}旁）"
+        return f"未命名小区（OSM {row['element']} {row['id']}）"
+
+    def _community_at(self, metric_point: BaseGeometry) -> ImportedFeature | None:
+        hits = self.community_tree.query(metric_point, predicate="within")
+        if len(hits) == 0:
+            return None
+        # The smallest compound containing the point (nested compounds happen).
+        best = min(hits, key=lambda i: self.communities[i][1].area)
+        return self.communities[best][0]
+
+    @staticmethod
+    def _parent(feature: ImportedFeature | None) -> tuple[str, str, int] | None:
+        return (feature.kind, feature.osm_type, feature.osm_id) if feature else None
+
+    # --- buildings -------------------------------------------------------------------
+    def _buildings(self) -> None:
+        polygons: list[BaseGeometry] = []
+        self.building_features: list[ImportedFeature] = []
+        for row, tags, metric in self.rows:
+            if tags.get("building", "no") == "no":
+                continue
+            geom, metric_geom = _polygonal(row.geometry), _polygonal(metric)
+            if geom is None or metric_geom is None:
+                continue
+            name = tags.get("name")
+            number = (parse_building_number(name) or bare_number(tags.get("addr:housenumber"))
+                      or bare_number(tags.get("ref"))
+                      or parse_building_number(tags.get("addr:housenumber")))
+            community = self._community_at(metric_geom.representative_point())
+            feature = ImportedFeature(
+                "building", row["element"], int(row["id"]), geom,
+                {"name": name, "number": number, "floors": _int_tag(tags, "building:levels")},
+                tags, self._parent(community))
+            self._add(feature)
+            self.building_features.append(feature)
+            polygons.append(metric_geom.boundary)
+        self.building_tree = STRtree(polygons)
+
+    # --- gates and unit doors --------------------------------------------------------------
+    def _gates_and_units(self) -> list[tuple[ImportedFeature, BaseGeometry]]:
+        gate_rules, unit_rules = self.rules["gate"], self.rules["unit"]
+        gates: list[tuple[ImportedFeature, BaseGeometry]] = []
+        for row, tags, metric in self.rows:
+            if row["element"] != "node":
+                continue
+            is_gate = tags.get("barrier") in gate_rules["barrier"]
+            entrance = tags.get("entrance")
+            if not is_gate and entrance is None:
+                continue
+            if entrance is not None and not is_gate:
+                building = self._building_at(metric, unit_rules["max_distance_to_building_m"])
+                if building is not None:
+                    if entrance in unit_rules["entrance"]:
+                        self._add(self._unit(row, tags, building))
+                    continue
+            community = self._community_near(metric)
+            if community is None:
+                self.extract.skipped["gate_not_near_compound"] += 1
+                continue
+            gate = ImportedFeature("gate", "node", int(row["id"]), row.geometry,
+                                   self._gate_attrs(tags), tags, self._parent(community))
+            self._add(gate)
+            gates.append((gate, metric))
+        return gates
+
+    def _number_units(self) -> None:
+        """Number the doors of a building west to east where OSM gives no numbers.
+
+        Chinese residential buildings number their units from west to east; doors
+        numbered this way carry ``tags["youlu:number"] = "inferred"``.
+        """
+        by_building: dict[tuple[str, str, int] | None, list[ImportedFeature]] = {}
+        for unit in self.extract.features["unit"]:
+            by_building.setdefault(unit.parent, []).append(unit)
+        for units in by_building.values():
+            if any(u.attrs["number"] for u in units):
+                continue
+            for n, unit in enumerate(sorted(units, key=lambda u: u.geom.x), start=1):
+                unit.attrs["number"] = str(n)
+                unit.tags["youlu:number"] = "inferred"
+
+    def _building_at(self, metric_point: BaseGeometry, max_m: float) -> ImportedFeature | None:
+        if not self.building_features:
+            return None
+        index, distance = self.building_tree.query_nearest(
+            metric_point, max_distance=max_m, return_distance=True, all_matches=False)
+        if len(index) == 0:
+            return None
+        return self.building_features[int(index[0])]
+
+    def _community_near(self, metric_point: BaseGeometry) -> ImportedFeature | None:
+        if not self.communities:
+            return None
+        index = self.boundary_tree.query_nearest(
+            metric_point, max_distance=settings.GATE_MATCH_DISTANCE_M, all_matches=False)
+        return self.communities[int(index[0])][0] if len(index) else None
+
+    def _unit(self, row: pd.Series, tags: dict[str, str], building: ImportedFeature) -> ImportedFeature:
+        name = tags.get("name")
+        number = (bare_number(tags.get("addr:unit")) or bare_number(tags.get("ref"))
+                  or parse_unit_number(name))
+        return ImportedFeature(
+            "unit", "node", int(row["id"]), row.geometry,
+            {"name": name, "number": number, "floors": _int_tag(tags, "building:levels"),
+             "elevator": {"yes": True, "no": False}.get(tags.get("elevator", ""))},
+            tags, self._parent(building), community=building.parent)
+
+    def _gate_attrs(self, tags: dict[str, str]) -> dict[str, Any]:
+        rules = self.rules["gate"]
+        access = tags.get("access")
+        closed = tags.get("locked") == "yes" or access in rules["closed_access"]
+        if tags.get("entrance") == "emergency":
+            closed = True
+        return {
+            "name": tags.get("name"),
+            "number": bare_number(tags.get("ref")) or tags.get("ref"),
+            "kind": tags.get("barrier") or "entrance",
+            "inferred": False,
+            "foot": tags.get("foot") != "no",
+            "ebike": tags.get("bicycle") != "no",
+            "rider_access": "closed" if closed else "open",
+            "opening_hours": tags.get("opening_hours"),
+        }
+
+    # --- gates inferred where roads cross a boundary -------------------------------------
+    def _inferred_gates(self, gates: list[tuple[ImportedFeature, BaseGeometry]]) -> None:
+        rules = self.rules["road_crossing"]
+        to_wgs = _metric_to_wgs(self.metric_crs)
+        known: dict[tuple[str, int], list[BaseGeometry]] = {}
+        for gate, metric in gates:
+            assert gate.parent is not None
+            known.setdefault(gate.parent[1:], []).append(metric)  # type: ignore[arg-type]
+        for row, tags, metric in self.rows:
+            highway = tags.get("highway")
+            if highway not in rules["highway"] or not isinstance(metric, LineString):
+                continue
+            for community, polygon, point in self._road_entries(metric):
+                taken = known.setdefault(community.key, [])
+                if any(point.distance(p) <= settings.INFERRED_GATE_MIN_SPACING_M for p in taken):
+                    continue
+                taken.append(point)
+                lon, lat = to_wgs(point.x, point.y)
+                self._add(ImportedFeature(
+                    "gate", "inferred",
+                    _stable_id(row["id"], community.osm_type, community.osm_id,
+                               round(lon, 6), round(lat, 6)),
+                    Point(lon, lat),
+                    {"name": f"推断出入口（{tags['name']}）" if "name" in tags else "推断出入口",
+                     "number": None, "kind": "inferred", "inferred": True,
+                     "foot": True, "ebike": highway not in rules["foot_only"],
+                     "rider_access": "open", "opening_hours": None},
+                    {"highway": highway, "osm_way": str(row["id"])},
+                    self._parent(community), source="inferred"))
+
+    def _road_entries(self, road: LineString) -> list[tuple[ImportedFeature, BaseGeometry, Point]]:
+        """Where ``road`` (metres) enters a compound: points where it crosses a boundary,
+        and the boundary point next to a road end that stops short of one."""
+        entries = []
+        for i in self.boundary_tree.query(road, predicate="intersects"):
+            community, polygon = self.communities[int(i)]
+            crossing = road.intersection(polygon.boundary)
+            entries += [(community, polygon, g) for g in getattr(crossing, "geoms", [crossing])
+                        if isinstance(g, Point)]
+        reach = settings.ROAD_END_GATE_DISTANCE_M
+        for end in (Point(road.coords[0]), Point(road.coords[-1])):
+            for i in self.boundary_tree.query(end, predicate="dwithin", distance=reach):
+                community, polygon = self.communities[int(i)]
+                if not road.intersects(polygon.boundary):
+                    boundary = polygon.boundary
+                    entries.append((community, polygon, boundary.interpolate(boundary.project(end))))
+        return entries
+
+    # --- internal paths and facilities -------------------------------------------------------
+    def _paths(self) -> None:
+        rules = self.rules["internal_path"]
+        for row, tags, metric in self.rows:
+            highway = tags.get("highway")
+            if highway not in rules["highway"] or not isinstance(metric, LineString):
+                continue
+            best: tuple[float, ImportedFeature] | None = None
+            for i in self.community_tree.query(metric, predicate="intersects"):
+                community, polygon = self.communities[int(i)]
+                share = metric.intersection(polygon).length / max(metric.length, 1e-9)
+                if share >= rules["min_share_inside"] and (best is None or share > best[0]):
+                    best = (share, community)
+            if best is None:
+                continue
+            self._add(ImportedFeature(
+                "path", row["element"], int(row["id"]), row.geometry,
+                {"name": tags.get("name"),
+                 "mode": "foot" if highway in rules["foot_only"] else "both"},
+                tags, self._parent(best[1])))
+
+    def _facilities(self) -> None:
+        for row, tags, metric in self.rows:
+            kind = next((rule["kind"] for rule in self.rules["facility"]
+                         if any(tags.get(k) in v for k, v in rule["match"].items())), None)
+            if kind is None:
+                continue
+            point = row.geometry if isinstance(row.geometry, Point) else row.geometry.representative_point()
+            metric_point = metric if isinstance(metric, Point) else metric.representative_point()
+            community = self._community_at(metric_point)
+            self._add(ImportedFeature(
+                "facility", row["element"], int(row["id"]), point,
+                {"kind": kind, "name": tags.get("name"),
+                 "capacity": _int_tag(tags, "capacity"),
+                 "opening_hours": tags.get("opening_hours"),
+                 "operator": tags.get("operator"),
+                 "shaded": True if tags.get("covered") == "yes" else None,
+                 "charging": True if kind == "charger" else None,
+                 "charger_type": "pile" if kind == "charger" else None},
+                tags, self._parent(community)))
+
+
+def _metric_to_wgs(metric_crs: str) -> Any:
+    from pyproj import Transformer
+    transformer = Transformer.from_crs(metric_crs, "EPSG:4326", always_xy=True)
+    return lambda x, y: transformer.transform(x, y)
+
+
+__all__ = ["KINDS", "ImportedFeature", "OsmExtract", "read_osm_extract", "tag_rules"]

@@ -1,0 +1,1 @@
+"""Checks and file exchange for an office's places."""

@@ -1,0 +1,1 @@
+"""Rider-friendliness scores for planners."""

@@ -1,0 +1,1 @@
+"""Rider passes, phone numbers and platforms."""

@@ -1,0 +1,1 @@
+"""Access routing: street graph, compound layer, network, search, routes, nearest, isochrones."""

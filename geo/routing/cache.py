@@ -1,0 +1,113 @@
+"""Compiled street graphs cached on disk, keyed by the source file and the settings.
+
+A cache entry is a folder of ``.npy`` arrays (memory-mapped on load: loading costs
+milliseconds, not an osmnx rebuild) and a ``meta.json``. Its name carries a digest of
+the OSM file's bytes and of everything that shapes the graph (data/routing/modes.json,
+the format version), so a changed file or rule set builds a new entry. A small index
+maps (path, size, mtime) to the file digest so that a load does not re-read the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+
+from geo import settings
+from geo.errors import InvalidImportFile
+from geo.routing.street_graph import StreetGraph, compile_network, read_osm_network
+
+FORMAT_VERSION = 2
+_SCALARS = ("source", "key", "bounds", "lon0", "lat0", "way_name", "way_highway")
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes, hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def rules_digest() -> str:
+    """Digest of what shapes a compiled graph besides the OSM file."""
+    rules = Path(settings.ROUTING_MODES_FILE).read_bytes()
+    return hashlib.sha256(rules + f"format={FORMAT_VERSION}".encode()).hexdigest()[:12]
+
+
+def cache_key(path: Path, cache_dir: Path) -> str:
+    """The cache entry name of ``path``: file stem, file digest, rules digest."""
+    stat = path.stat()
+    index_file = cache_dir / "index.json"
+    index = json.loads(index_file.read_text()) if index_file.exists() else {}
+    stamp = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    if stamp not in index:
+        index[stamp] = file_digest(path)[:16]
+        _atomic_write(index_file, json.dumps(index, indent=0).encode())
+    stem = path.name.split(".")[0]
+    return f"{stem}-{index[stamp]}-{rules_digest()}"
+
+
+def load_street_graph(path: str | Path, *, cache_dir: str | Path | None = None) -> StreetGraph:
+    """The compiled street graph of an OSM file, from the cache or built and cached.
+
+    Arrays come back memory-mapped read-only (as plain ndarray views).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidImportFile(f"找不到文件“{path}”", f"no such file: {path}")
+    cache_dir = Path(cache_dir or settings.ROUTING_CACHE_DIR)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    key = cache_key(path, cache_dir)
+    entry = cache_dir / key
+    if not (entry / "meta.json").exists():
+        graph = compile_network(read_osm_network(path), source=path.name, key=key)
+        save_street_graph(graph, entry)
+    return read_street_graph(entry)
+
+
+def save_street_graph(graph: StreetGraph, entry: Path) -> None:
+    """Write ``graph`` to the folder ``entry`` (written aside, then renamed into place)."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))
+    meta = {}
+    for f in fields(StreetGraph):
+        value = getattr(graph, f.name)
+        if f.name in _SCALARS:
+            meta[f.name] = list(value) if isinstance(value, tuple) else value
+        else:
+            np.save(tmp / f"{f.name}.npy", np.ascontiguousarray(value))
+    (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    try:
+        os.rename(tmp, entry)
+    except OSError:  # another process cached it first
+        for p in tmp.iterdir():
+            p.unlink()
+        tmp.rmdir()
+
+
+def read_street_graph(entry: Path) -> StreetGraph:
+    """Load a cache folder written by ``save_street_graph`` (arrays memory-mapped)."""
+    meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+    values = {}
+    for f in fields(StreetGraph):
+        if f.name in _SCALARS:
+            value = meta[f.name]
+            values[f.name] = tuple(value) if isinstance(value, list) else value
+        else:
+            # A plain ndarray view of the map: indexing a np.memmap runs Python code.
+            values[f.name] = np.load(entry / f"{f.name}.npy", mmap_mode="r").view(np.ndarray)
+    return StreetGraph(**values)
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, target)

@@ -1,0 +1,491 @@
+"""The layer one compound adds to the street graph: walls, gates, doors, paths.
+
+A compound's inside is reachable only through its gates. Street-graph nodes inside
+the polygon are the inside; a road segment between the inside and the outside passes
+through the gate nearest to it (within ``GATE_PASSAGE_SNAP_M``) or is cut as a wall.
+Each gate becomes two nodes, outside and inside, joined by a passage edge that the
+gate's rules open or close at query time. Unit doors, facilities and office-drawn
+paths are attached to the nearest segment by splitting it at the projection point.
+
+A layer depends only on its compound's own data and the street graph, so an office
+edit rebuilds one layer (milliseconds), never the street graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import numpy as np
+import shapely
+from shapely.geometry import LineString, Point
+from shapely.geometry.base import BaseGeometry
+
+from geo import settings
+from geo.routing.inputs import Compound, Door, Facility, OfficePath
+from geo.routing.street_graph import PRIVATE, PUBLIC, RIDE, WALK, StreetGraph
+from geo.geometry.spatial import GridIndex, point_segment
+
+# Kinds of layer edges (street-graph edges are STREET or INSIDE).
+STREET, INSIDE, GATE, LINK, PATH, COURTYARD = range(6)
+# Parking at a node: not allowed, on the street or at a door (penalised; the route's own
+# door is not, see geo.routing.route), or at a parking facility.
+NO_PARKING, STREET_PARKING, GOOD_PARKING = 0, 1, 2
+_PATH_MODES = {"foot": WALK, "ebike": RIDE, "both": RIDE | WALK}
+
+
+class StreetIndex:
+    """Spatial lookups on a street graph: its segments (undirected) and nodes."""
+
+    def __init__(self, street: StreetGraph) -> None:
+        self.street = street
+        tail, head = np.asarray(street.tail, dtype=np.int64), np.asarray(street.head, dtype=np.int64)
+        a, b = np.minimum(tail, head), np.maximum(tail, head)
+        n = street.n_nodes
+        pairs, inverse = np.unique(a * n + b, return_inverse=True)
+        self.seg_a, self.seg_b = pairs // n, pairs % n
+        forward = tail == a
+        self.seg_ab = np.zeros(len(pairs), dtype=np.uint8)
+        self.seg_ba = np.zeros(len(pairs), dtype=np.uint8)
+        np.bitwise_or.at(self.seg_ab, inverse[forward], street.modes[forward])
+        np.bitwise_or.at(self.seg_ba, inverse[~forward], street.modes[~forward])
+        self.seg_rideable = ((self.seg_ab | self.seg_ba) & RIDE) > 0
+        self.seg_way = np.zeros(len(pairs), dtype=np.int32)
+        self.seg_way[inverse] = street.way
+        x, y = np.asarray(street.x), np.asarray(street.y)
+        self.segments = GridIndex(x[self.seg_a], y[self.seg_a], x[self.seg_b], y[self.seg_b])
+        self.nodes = GridIndex(x, y, x, y)
+        self.node_public = np.zeros(n, dtype=bool)
+        public = (np.asarray(street.modes) & PUBLIC) > 0
+        self.node_public[tail[public]] = True
+        self.node_public[head[public]] = True
+
+    def nodes_in(self, polygon: BaseGeometry) -> np.ndarray:
+        """Street nodes inside ``polygon`` (plane metres), through roads excluded."""
+        candidates = self.nodes.query_box(*polygon.bounds)
+        x, y = np.asarray(self.street.x), np.asarray(self.street.y)
+        inside = candidates[shapely.contains_xy(polygon, x[candidates], y[candidates])]
+        return np.sort(inside[~self.node_public[inside]])
+
+
+def entrance_point(index: StreetIndex, outline: BaseGeometry, *,
+                   search_m: float = 150.0) -> tuple[float, float]:
+    """Where a building without a mapped unit door is entered: the point of its outline
+    (WGS-84) nearest to the nearest walkable segment; its centroid if none is near."""
+    street = index.street
+    shape = to_plane(street, outline)
+    c = shape.centroid
+    ids = index.segments.query_box(c.x - search_m, c.y - search_m, c.x + search_m, c.y + search_m)
+    ids = ids[((index.seg_ab[ids] | index.seg_ba[ids]) & WALK) > 0]
+    if len(ids) == 0:
+        return float(outline.centroid.x), float(outline.centroid.y)
+    x, y = np.asarray(street.x), np.asarray(street.y)
+    lines = shapely.linestrings(np.stack([
+        np.column_stack([x[index.seg_a[ids]], y[index.seg_a[ids]]]),
+        np.column_stack([x[index.seg_b[ids]], y[index.seg_b[ids]]])], axis=1))
+    nearest = lines[int(np.argmin(shapely.distance(lines, shape)))]
+    point = shapely.shortest_line(shape.boundary, nearest).coords[0]
+    lon, lat = street.to_lonlat(point[0], point[1])
+    return float(lon), float(lat)
+
+
+def to_plane(street: StreetGraph, geom: BaseGeometry) -> BaseGeometry:
+    """A WGS-84 geometry in the street graph's local metric plane."""
+    return shapely.transform(geom, lambda xy: np.column_stack(street.to_plane(xy[:, 0], xy[:, 1])))
+
+
+@dataclass
+class Layer:
+    """Nodes and edges a compound (or the street, ``compound=None``) adds.
+
+    Edge ends are encoded: a street node ``i`` as ``i``, a layer node ``j`` as ``-j-1``.
+    ``gate`` holds an index into ``gates`` for passage edges (else -1).
+    """
+
+    compound: Compound | None
+    inside_nodes: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    inside_edges: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    cut_edges: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    unblock_nodes: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    x: list[float] = field(default_factory=list)
+    y: list[float] = field(default_factory=list)
+    park: list[int] = field(default_factory=list)
+    tail: list[int] = field(default_factory=list)
+    head: list[int] = field(default_factory=list)
+    length: list[float] = field(default_factory=list)
+    modes: list[int] = field(default_factory=list)
+    kind: list[int] = field(default_factory=list)
+    inside: list[bool] = field(default_factory=list)
+    gate: list[int] = field(default_factory=list)
+    way: list[int] = field(default_factory=list)
+    label: list[str | None] = field(default_factory=list)
+    gate_nodes: list[tuple[int, int]] = field(default_factory=list)
+    gate_connected: list[bool] = field(default_factory=list)
+    doors: dict[tuple[str, int], int] = field(default_factory=dict)
+    facilities: dict[int, int] = field(default_factory=dict)
+    nav: int | None = None
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.x)
+
+    def add_node(self, x: float, y: float, park: int = NO_PARKING) -> int:
+        self.x.append(float(x))
+        self.y.append(float(y))
+        self.park.append(park)
+        return -len(self.x)
+
+    def add_edge(self, u: int, v: int, length: float, modes: int, kind: int, *, inside: bool,
+                 gate: int = -1, way: int = -1, label: str | None = None,
+                 both: bool = False) -> None:
+        for a, b in ((u, v), (v, u)) if both else ((u, v),):
+            if modes & (RIDE | WALK) == 0:
+                continue
+            self.tail.append(a)
+            self.head.append(b)
+            self.length.append(float(length))
+            self.modes.append(int(modes))
+            self.kind.append(kind)
+            self.inside.append(inside)
+            self.gate.append(gate)
+            self.way.append(way)
+            self.label.append(label)
+
+
+class _Builder:
+    """Builds one layer; see the module docstring."""
+
+    def __init__(self, index: StreetIndex, compound: Compound | None,
+                 outside_nodes: np.ndarray | None = None) -> None:
+        self.index = index
+        self.street = index.street
+        self.x, self.y = np.asarray(self.street.x), np.asarray(self.street.y)
+        self.compound = compound
+        self.layer = Layer(compound)
+        self.ride_inside = compound.ebikes_allowed if compound else True
+        self.excluded_outside = outside_nodes  # street layer: nodes inside any compound
+
+    # --- membership ------------------------------------------------------------------
+    def _is_inside(self, nodes: np.ndarray) -> np.ndarray:
+        inside = self.layer.inside_nodes
+        if len(inside) == 0:
+            return np.zeros(len(nodes), dtype=bool)
+        pos = np.searchsorted(inside, nodes)
+        pos[pos >= len(inside)] = 0
+        return inside[pos] == nodes
+
+    def _nearest_segment(self, x: float, y: float, *, side: str, max_m: float,
+                         need: int = RIDE | WALK) -> tuple[int, float, float]:
+        grid = self.index.segments
+        ids = grid.query_box(x - max_m, y - max_m, x + max_m, y + max_m)
+        if len(ids) == 0:
+            return -1, float("inf"), 0.0
+        a, b = self.index.seg_a[ids], self.index.seg_b[ids]
+        modes = self.index.seg_ab[ids] | self.index.seg_ba[ids]
+        ok = (modes & need) > 0
+        if side == "inside":
+            ok &= self._is_inside(a) & self._is_inside(b)
+        else:
+            ok &= ~self._is_inside(a) & ~self._is_inside(b) & ((modes & PRIVATE) == 0)
+            if self.excluded_outside is not None:
+                ok &= ~self.excluded_outside[a] & ~self.excluded_outside[b]
+        ids = ids[ok]
+        if len(ids) == 0:
+            return -1, float("inf"), 0.0
+        dist, frac = point_segment(x, y, grid.x0[ids], grid.y0[ids], grid.x1[ids], grid.y1[ids])
+        best = int(np.argmin(dist))
+        if dist[best] > max_m:
+            return -1, float("inf"), 0.0
+        return int(ids[best]), float(dist[best]), float(frac[best])
+
+    # --- attaching points ----------------------------------------------------------------
+    def _split(self, seg: int, frac: float, *, inside: bool, park: int) -> int:
+        """A layer node on segment ``seg`` at ``frac`` from its first end, joined to both
+        ends with the segment's own modes and directions."""
+        idx, layer = self.index, self.layer
+        a, b = int(idx.seg_a[seg]), int(idx.seg_b[seg])
+        qx = self.x[a] + frac * (self.x[b] - self.x[a])
+        qy = self.y[a] + frac * (self.y[b] - self.y[a])
+        q = layer.add_node(qx, qy, park)
+        la = float(np.hypot(qx - self.x[a], qy - self.y[a]))
+        lb = float(np.hypot(qx - self.x[b], qy - self.y[b]))
+        ab, ba, way = int(idx.seg_ab[seg]), int(idx.seg_ba[seg]), int(idx.seg_way[seg])
+        kind = INSIDE if inside else STREET
+        layer.add_edge(a, q, la, ab, kind, inside=inside, way=way)
+        layer.add_edge(q, b, lb, ab, kind, inside=inside, way=way)
+        layer.add_edge(b, q, lb, ba, kind, inside=inside, way=way)
+        layer.add_edge(q, a, la, ba, kind, inside=inside, way=way)
+        return q
+
+    def _attach(self, node: int, nx_: float, ny_: float, *, side: str, max_m: float,
+                ride: bool, park_split: int = NO_PARKING, kind: int = LINK) -> int | None:
+        """Join layer node ``node`` at (nx_, ny_) to the nearest segment on ``side``;
+        returns the split node or None when no segment is within ``max_m``."""
+        seg, dist, frac = self._nearest_segment(nx_, ny_, side=side, max_m=max_m)
+        if seg < 0:
+            return None
+        inside = side == "inside"
+        q = self._split(seg, frac, inside=inside, park=park_split)
+        modes = WALK | (RIDE if ride and (self.index.seg_ab[seg] | self.index.seg_ba[seg]) & RIDE
+                        else 0)
+        self.layer.add_edge(node, q, dist, modes, kind, inside=inside, both=True)
+        return q
+
+    def _node_xy(self, ref: int) -> tuple[float, float]:
+        if ref >= 0:
+            return float(self.x[ref]), float(self.y[ref])
+        return self.layer.x[-ref - 1], self.layer.y[-ref - 1]
+
+    # --- compound ----------------------------------------------------------------------------
+    def build(self, doors: list[Door], facilities: list[Facility],
+              paths: list[OfficePath]) -> Layer:
+        if self.compound is not None:
+            self._inside()
+            self._gates()
+            self._nav()
+        for door in doors:
+            self.layer.doors[door.key] = self._point(door.lon, door.lat, STREET_PARKING)
+        for facility in facilities:
+            park = GOOD_PARKING if facility.kind == "parking" else NO_PARKING
+            self.layer.facilities[facility.id] = self._point(facility.lon, facility.lat, park)
+        if self.compound is not None:
+            self._courtyard()
+            for path in paths:
+                self._office_path(path)
+        return self.layer
+
+    def _inside(self) -> None:
+        assert self.compound is not None
+        street, layer = self.street, self.layer
+        self.polygon = to_plane(street, self.compound.polygon)
+        inside = self.index.nodes_in(self.polygon)
+        layer.inside_nodes = inside
+        if len(inside) == 0:
+            return
+        out_edges = _ranges(np.asarray(street.indptr), inside)
+        in_edges = np.asarray(street.rev_edge)[_ranges(np.asarray(street.rev_indptr), inside)]
+        touched = np.unique(np.concatenate([out_edges, in_edges]))
+        t_in = self._is_inside(np.asarray(street.tail)[touched].astype(np.int64))
+        h_in = self._is_inside(np.asarray(street.head)[touched].astype(np.int64))
+        layer.inside_edges = touched[t_in & h_in]
+        self.crossing = touched[t_in ^ h_in]
+
+    def _gates(self) -> None:
+        assert self.compound is not None
+        street, layer = self.street, self.layer
+        gates = self.compound.gates
+        if not gates:
+            layer.cut_edges = getattr(self, "crossing", np.empty(0, np.int64))
+            return
+        gx, gy = street.to_plane([g.lon for g in gates], [g.lat for g in gates])
+        gx, gy = np.atleast_1d(gx), np.atleast_1d(gy)
+        crossing = getattr(self, "crossing", np.empty(0, np.int64))
+        layer.cut_edges = crossing
+        tail = np.asarray(street.tail)[crossing].astype(np.int64)
+        head = np.asarray(street.head)[crossing].astype(np.int64)
+        assigned = np.full(len(crossing), -1)
+        if len(crossing):
+            dist = np.stack([point_segment(gx[k], gy[k], self.x[tail], self.y[tail],
+                                           self.x[head], self.y[head])[0]
+                             for k in range(len(gates))])
+            nearest = dist.argmin(axis=0)
+            ok = dist[nearest, np.arange(len(crossing))] <= settings.GATE_PASSAGE_SNAP_M
+            assigned[ok] = nearest[ok]
+        for k, _gate in enumerate(gates):
+            out = layer.add_node(gx[k], gy[k], STREET_PARKING)
+            inn = layer.add_node(gx[k], gy[k], STREET_PARKING)
+            layer.gate_nodes.append((out, inn))
+            layer.add_edge(out, inn, 0.0, RIDE | WALK, GATE, inside=False, gate=k, both=True)
+            mine = np.flatnonzero(assigned == k)
+            for i in mine:
+                e, t, h = int(crossing[i]), int(tail[i]), int(head[i])
+                modes, way = int(street.modes[e]), int(street.way[e])
+                entering = not self._is_inside(np.array([t]))[0]
+                near_t = float(np.hypot(self.x[t] - gx[k], self.y[t] - gy[k]))
+                near_h = float(np.hypot(self.x[h] - gx[k], self.y[h] - gy[k]))
+                first, second = (out, inn) if entering else (inn, out)
+                layer.add_edge(t, first, near_t, modes, STREET, inside=not entering, way=way)
+                layer.add_edge(second, h, near_h, modes, STREET, inside=entering, way=way)
+            connected = len(mine) > 0
+            if not connected:
+                connected = self._attach(out, gx[k], gy[k], side="outside",
+                                         max_m=settings.GATE_CONNECT_MAX_M, ride=True,
+                                         park_split=STREET_PARKING) is not None
+                self._attach(inn, gx[k], gy[k], side="inside",
+                             max_m=settings.GATE_CONNECT_MAX_M, ride=self.ride_inside)
+            layer.gate_connected.append(connected)
+        near = [self.index.nodes.query_box(gx[k] - settings.GATE_PASSAGE_SNAP_M,
+                                           gy[k] - settings.GATE_PASSAGE_SNAP_M,
+                                           gx[k] + settings.GATE_PASSAGE_SNAP_M,
+                                           gy[k] + settings.GATE_PASSAGE_SNAP_M)
+                for k in range(len(gates))]
+        near_nodes = np.unique(np.concatenate(near)) if near else np.empty(0, np.int64)
+        layer.unblock_nodes = near_nodes[np.asarray(street.node_block)[near_nodes] > 0]
+
+    def _nav(self) -> None:
+        """The street point a navigation app would lead to: the rideable road nearest
+        the compound's centroid (for the detour a rider saves)."""
+        assert self.compound is not None
+        c = self.polygon.centroid
+        seg, _dist, frac = self._nearest_segment(c.x, c.y, side="outside", max_m=2000.0,
+                                                 need=RIDE)
+        if seg >= 0:
+            self.layer.nav = self._split(seg, frac, inside=False, park=STREET_PARKING)
+
+    def _point(self, lon: float, lat: float, park: int) -> int:
+        """A door or facility node joined to the network on its own side."""
+        x, y = (float(v) for v in self.street.to_plane(lon, lat))
+        node = self.layer.add_node(x, y, park)
+        if self.compound is None:
+            self._attach(node, x, y, side="outside", max_m=settings.GATE_CONNECT_MAX_M, ride=True)
+            return node
+        minx, miny, maxx, maxy = self.polygon.bounds
+        far = max(float(np.hypot(maxx - minx, maxy - miny)), 1.0)
+        q = self._attach(node, x, y, side="inside", max_m=far, ride=self.ride_inside)
+        link = float("inf")
+        if q is not None:
+            qx, qy = self._node_xy(q)
+            link = float(np.hypot(qx - x, qy - y))
+        for k, (_out, inn) in enumerate(self.layer.gate_nodes):
+            gx, gy = self._node_xy(inn)
+            d = float(np.hypot(gx - x, gy - y))
+            if d < link and self.layer.gate_connected[k]:
+                self.layer.add_edge(node, inn, d, WALK | (RIDE if self.ride_inside else 0),
+                                    COURTYARD, inside=True, both=True)
+        return node
+
+    def _courtyard(self) -> None:
+        """Join the pieces of the inside that hold gates, doors or facilities, so that any
+        door is reachable from any gate: the nearest piece to those already joined is
+        linked by a straight walk across the courtyard, until all are one (like Prim's
+        tree). Office paths come later and never change these links."""
+        layer = self.layer
+        street = self.street
+        inside_e = layer.inside_edges
+        walk = (np.asarray(street.modes)[inside_e] & WALK) > 0
+        ends = [(u, v) for u, v, m, k, i in zip(layer.tail, layer.head, layer.modes, layer.kind,
+                                                 layer.inside) if m & WALK and i and k != GATE]
+        ends += list(zip(np.asarray(street.tail)[inside_e][walk].tolist(),
+                         np.asarray(street.head)[inside_e][walk].tolist()))
+        parent: dict[int, int] = {}
+
+        def find(a: int) -> int:
+            parent.setdefault(a, a)
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        for u, v in ends:
+            ru, rv = find(u), find(v)
+            if ru != rv:
+                parent[ru] = rv
+        anchors = [inn for k, (_o, inn) in enumerate(layer.gate_nodes) if layer.gate_connected[k]]
+        if not anchors:
+            return
+        anchors += list(layer.doors.values()) + list(layer.facilities.values())
+        wanted = {find(a) for a in anchors}
+        members: dict[int, list[int]] = {}
+        for node in list(parent):
+            root = find(node)
+            if root in wanted:
+                members.setdefault(root, []).append(node)
+        for a in anchors:  # a door or gate with no edge yet is a piece of its own
+            members.setdefault(find(a), [a])
+        pieces = {root: np.array([self._node_xy(n) for n in nodes]) for root, nodes in members.items()}
+        joined_root = find(anchors[0])
+        joined_nodes, joined_xy = list(members[joined_root]), pieces.pop(joined_root)
+        ride = WALK | (RIDE if self.ride_inside else 0)
+        while pieces:
+            best = None
+            for root, xy in pieces.items():
+                d = np.hypot(xy[:, None, 0] - joined_xy[None, :, 0], xy[:, None, 1] - joined_xy[None, :, 1])
+                i, j = np.unravel_index(int(np.argmin(d)), d.shape)
+                if best is None or d[i, j] < best[0]:
+                    best = (float(d[i, j]), root, int(i), int(j))
+            dist, root, i, j = best  # type: ignore[misc]
+            layer.add_edge(members[root][i], joined_nodes[j], dist, ride, COURTYARD, inside=True,
+                           both=True)
+            joined_nodes += members[root]
+            joined_xy = np.vstack([joined_xy, pieces.pop(root)])
+
+    def _office_path(self, path: OfficePath) -> None:
+        """An office-drawn path: its inside part joins the network where it meets
+        a segment or comes within ``OFFICE_PATH_SNAP_M`` of one, and a gate it ends at."""
+        line = to_plane(self.street, path.line)
+        modes = _PATH_MODES.get(path.mode, RIDE | WALK)
+        if not self.ride_inside:
+            modes &= ~RIDE
+        part = line.intersection(self.polygon.buffer(settings.GATE_PASSAGE_SNAP_M))
+        for piece in getattr(part, "geoms", [part]):
+            if isinstance(piece, LineString) and not piece.is_empty and piece.length > 0:
+                self._path_piece(piece, modes, path.name)
+
+    def _path_piece(self, piece: LineString, modes: int, name: str | None) -> None:
+        layer, snap = self.layer, settings.OFFICE_PATH_SNAP_M
+        points = list(layer.doors.values()) + list(layer.facilities.values())
+        near = [(p, *self._node_xy(p)) for p in points
+                if piece.distance(Point(self._node_xy(p))) <= settings.GATE_CONNECT_MAX_M]
+        stops = [float(piece.project(Point(x, y))) for _p, x, y in near]
+        coords = _with_crossings(self, piece, stops)
+        nodes = [layer.add_node(x, y) for x, y in coords]
+        for (p, x, y), d in zip(near, stops):
+            px, py = piece.interpolate(d).coords[0]
+            k = coords.index((px, py))
+            layer.add_edge(p, nodes[k], float(np.hypot(px - x, py - y)), modes | WALK, LINK,
+                           inside=True, both=True)
+        for (x0, y0), (x1, y1), u, v in zip(coords, coords[1:], nodes, nodes[1:]):
+            layer.add_edge(u, v, float(np.hypot(x1 - x0, y1 - y0)), modes, PATH,
+                           inside=True, label=name, both=True)
+        for (x, y), node in zip(coords, nodes):
+            self._attach(node, x, y, side="inside", max_m=snap, ride=self.ride_inside)
+        for end in (0, len(coords) - 1):
+            x, y = coords[end]
+            for k, (_out, inn) in enumerate(layer.gate_nodes):
+                gx, gy = self._node_xy(inn)
+                d = float(np.hypot(gx - x, gy - y))
+                if d <= settings.GATE_PASSAGE_SNAP_M:
+                    layer.add_edge(nodes[end], inn, d, modes, PATH, inside=True,
+                                   label=name, both=True)
+
+
+def _with_crossings(builder: _Builder, piece: LineString,
+                    stops: list[float]) -> list[tuple[float, float]]:
+    """The vertices of ``piece``, the points where it crosses inside segments and the
+    points at distances ``stops`` along it, in order."""
+    idx = builder.index
+    ids = idx.segments.query_box(*piece.bounds)
+    a, b = idx.seg_a[ids], idx.seg_b[ids]
+    inside = builder._is_inside(a) & builder._is_inside(b)
+    ids, a, b = ids[inside], a[inside], b[inside]
+    segments = shapely.linestrings(np.stack([
+        np.column_stack([builder.x[a], builder.y[a]]),
+        np.column_stack([builder.x[b], builder.y[b]])], axis=1)) if len(ids) else []
+    points = []
+    for seg in segments:
+        hit = piece.intersection(seg)
+        points += [g for g in getattr(hit, "geoms", [hit]) if isinstance(g, Point)]
+    distances = sorted({float(piece.project(p)) for p in points} | set(stops) |
+                       {float(piece.project(Point(c))) for c in piece.coords})
+    return [tuple(piece.interpolate(d).coords[0]) for d in distances]  # type: ignore[misc]
+
+
+def _ranges(indptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(indptr[n], indptr[n+1])`` for each node."""
+    starts, ends = indptr[nodes], indptr[nodes + 1]
+    counts = ends - starts
+    if counts.sum() == 0:
+        return np.empty(0, dtype=np.int64)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(starts, counts) + offsets
+
+
+def build_layer(index: StreetIndex, compound: Compound | None, *, doors: list[Door],
+                facilities: list[Facility], paths: list[OfficePath],
+                inside_any: np.ndarray | None = None) -> Layer:
+    """The layer of ``compound`` (or, with ``compound=None``, of the doors and
+    facilities outside every compound; ``inside_any`` marks the street nodes inside
+    some compound, which they must not attach to)."""
+    return _Builder(index, compound, inside_any).build(doors, facilities, paths)
+
+
+__all__ = ["COURTYARD", "GATE", "INSIDE", "LINK", "PATH", "STREET", "Layer", "StreetIndex",
+           "build_layer", "entrance_point", "to_plane"]

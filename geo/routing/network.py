@@ -1,0 +1,393 @@
+"""The access network: a street graph plus one layer per compound, ready to search.
+
+``AccessNetwork.update(data)`` rebuilds only the layers whose compound, gates, doors,
+facilities or office paths changed, then assembles a new immutable ``Snapshot``
+(arrays for the compiled search) and swaps it in; queries running on the old
+snapshot finish undisturbed. The street graph itself is never rebuilt here.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely import STRtree
+
+from geo import settings
+from geo.routing._search import Workspace
+from geo.routing.inputs import AccessData, Compound, Door, Facility, Gate, OfficePath
+from geo.routing.compound_layer import (GATE, GOOD_PARKING, INSIDE, STREET, STREET_PARKING, Layer,
+                                StreetIndex, build_layer)
+from geo.routing.street_graph import PRIVATE, RIDE, WALK, StreetGraph
+from geo.hours.opening_hours import ScheduleCache, static_gate_state
+
+RIDE_LAYER, WALK_LAYER = 0, 1
+
+
+def ride_speed_ms() -> float:
+    return settings.EBIKE_SPEED_KMH / 3.6
+
+
+def inside_speed_ms() -> float:
+    return settings.EBIKE_INSIDE_SPEED_KMH / 3.6
+
+
+@dataclass
+class Snapshot:
+    """One assembled version of the network (read-only once built).
+
+    Nodes ``0..n_base-1`` are street-graph nodes, the rest layer nodes. Edges
+    ``0..E-1`` are street-graph edges (CSR of the street graph), the rest layer edges
+    (CSR ``o_indptr``/``o_head``). ``e_cost`` holds (edges, 2) seconds for riding and
+    walking (``inf``: not allowed); ``e_gate`` the gate of a passage edge (else -1).
+    """
+
+    version: int
+    street: StreetGraph
+    index: StreetIndex
+    n_base: int
+    x: np.ndarray
+    y: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    o_indptr: np.ndarray
+    o_head: np.ndarray
+    e_cost: np.ndarray
+    e_length: np.ndarray
+    e_kind: np.ndarray
+    e_gate: np.ndarray
+    e_way: np.ndarray
+    e_name: np.ndarray
+    names: list[str]
+    park: np.ndarray
+    node_compound: np.ndarray
+    compounds: list[Compound]
+    compound_index: dict[int, int]
+    gates: list[tuple[Gate, int]]
+    gate_nodes: np.ndarray
+    gate_connected: np.ndarray
+    gate_static: np.ndarray
+    gate_hours: np.ndarray
+    doors: dict[tuple[str, int], tuple[int, Door]]
+    facilities: dict[int, tuple[int, Facility]]
+    nav: dict[int, int]
+    compound_tree: STRtree | None
+
+    def __post_init__(self) -> None:
+        self._hours = ScheduleCache([self.gates[i][0].opening_hours or "" for i in self.gate_hours])
+        self.gate_hours = np.asarray(self.gate_hours, dtype=np.int64)
+        self._hours_lock = threading.Lock()
+        self._local = threading.local()
+        self.n_edges_base = self.street.n_edges
+        self.b_cost = self.e_cost[:self.n_edges_base]
+        self.o_cost = self.e_cost[self.n_edges_base:]
+        self.o_gate = self.e_gate[self.n_edges_base:]
+        top_factor = max(1.0, float(np.max(np.asarray(self.street.ride_factor), initial=1.0)))
+        top = max(ride_speed_ms() * top_factor, inside_speed_ms(), settings.WALK_SPEED_MS)
+        self.inv_top_speed = np.array([1.0 / top, 1.0 / settings.WALK_SPEED_MS])
+        self._roles: dict[int, tuple[str, Any]] | None = None
+        self._gates_of: tuple[np.ndarray, np.ndarray] | None = None
+        self._facilities_of: dict[str, tuple[np.ndarray, list[Facility]]] = {}
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.x)
+
+    def facilities_of(self, kind: str) -> tuple[np.ndarray, list[Facility]]:
+        """Nodes and facilities of ``kind`` (cached per snapshot)."""
+        if kind not in self._facilities_of:
+            pairs = [(node, fac) for node, fac in self.facilities.values() if fac.kind == kind]
+            self._facilities_of[kind] = (np.asarray([n for n, _f in pairs], dtype=np.int64),
+                                         [f for _n, f in pairs])
+        return self._facilities_of[kind]
+
+    def gates_of(self, compound: int) -> np.ndarray:
+        """Indices of the gates of compound index ``compound``."""
+        if self._gates_of is None:
+            owner = np.asarray([ci for _g, ci in self.gates], dtype=np.int64)
+            order = np.argsort(owner, kind="stable")
+            bounds = np.searchsorted(owner[order], np.arange(len(self.compounds) + 1))
+            self._gates_of = (order, bounds)
+        order, bounds = self._gates_of
+        return order[bounds[compound]:bounds[compound + 1]]
+
+    def lonlat(self, node: int) -> tuple[float, float]:
+        """(lon, lat) of a node."""
+        return float(self.lon[node]), float(self.lat[node])
+
+    def edge_name(self, edge: int) -> str | None:
+        """The road name of a search edge, None if unnamed."""
+        name = int(self.e_name[edge])
+        return self.names[name] if name >= 0 else None
+
+    def node_role(self, node: int) -> tuple[str, Any]:
+        """What a layer node stands for: ('gate_out'|'gate_in', gate index),
+        ('door', Door), ('facility', Facility) or ('node', None)."""
+        if self._roles is None:
+            roles: dict[int, tuple[str, Any]] = {}
+            for g, (out, inn) in enumerate(self.gate_nodes.tolist()):
+                roles[out], roles[inn] = ("gate_out", g), ("gate_in", g)
+            roles.update({node: ("door", door) for node, door in self.doors.values()})
+            roles.update({node: ("facility", fac) for node, fac in self.facilities.values()})
+            self._roles = roles
+        return self._roles.get(node, ("node", None))
+
+    def workspace(self) -> Workspace:
+        """This thread's reusable search arrays."""
+        ws = getattr(self._local, "ws", None)
+        if ws is None:
+            ws = Workspace(self.n_nodes, len(self.e_length))
+            self._local.ws = ws
+        return ws
+
+    def gate_ok(self, at: datetime, *, has_pass: bool) -> np.ndarray:
+        """Per gate: bit 0 set if riding through is allowed at ``at``, bit 1 walking."""
+        ok = self.gate_static[:, 1 if has_pass else 0].copy()
+        if len(self.gate_hours):
+            with self._hours_lock:
+                open_now = self._hours.states(at)
+            ok[self.gate_hours[~open_now]] = 0
+        return ok
+
+    def compound_at(self, lon: float, lat: float) -> int:
+        """Index of the compound containing (lon, lat), -1 if none (smallest wins)."""
+        if self.compound_tree is None:
+            return -1
+        hits = self.compound_tree.query(shapely.Point(lon, lat), predicate="within")
+        if len(hits) == 0:
+            return -1
+        return int(min(hits, key=lambda i: self.compounds[i].polygon.area))
+
+
+def _gate_bits(gate: Gate, compound: Compound, has_pass: bool) -> int:
+    state = static_gate_state(gate, ebikes_inside=compound.ebikes_allowed, has_pass=has_pass)
+    return (1 if state.ride else 0) | (2 if state.walk else 0)
+
+
+class AccessNetwork:
+    """A street graph joined with compounds; see the module docstring."""
+
+    def __init__(self, street: StreetGraph, data: AccessData | None = None) -> None:
+        self.street = street
+        self.index = StreetIndex(street)
+        self._layers: dict[int | None, tuple[Any, Layer]] = {}
+        self._lock = threading.Lock()
+        self._version = 0
+        self.snapshot: Snapshot
+        self.rebuilt: list[int | None] = []
+        self.update(data or AccessData())
+
+    def covers(self, lon: float, lat: float) -> bool:
+        """Whether (lon, lat) lies in the street graph's own box (its extract's bounds)."""
+        west, south, east, north = self.street.bounds
+        return west <= lon <= east and south <= lat <= north
+
+    def _reach(self, compound: Compound) -> bool:
+        west, south, east, north = self.street.bounds
+        minx, miny, maxx, maxy = compound.polygon.bounds
+        return minx <= east and maxx >= west and miny <= north and maxy >= south
+
+    def update(self, data: AccessData) -> list[int | None]:
+        """Bring the network up to ``data``; returns the layers rebuilt (compound ids,
+        None for the street layer)."""
+        with self._lock:
+            compounds = [c for c in data.compounds if self._reach(c)]
+            ids = {c.id for c in compounds}
+            doors: dict[int | None, list[Door]] = {}
+            facilities: dict[int | None, list[Facility]] = {}
+            paths: dict[int | None, list[OfficePath]] = {}
+            for door in data.doors:
+                doors.setdefault(door.compound_id if door.compound_id in ids else None, []).append(door)
+            for fac in data.facilities:
+                facilities.setdefault(fac.compound_id if fac.compound_id in ids else None, []).append(fac)
+            for path in data.paths:
+                if path.compound_id in ids:
+                    paths.setdefault(path.compound_id, []).append(path)
+            rebuilt: list[int | None] = []
+            layers: dict[int | None, tuple[Any, Layer]] = {}
+            for c in compounds:
+                inputs = (c, tuple(doors.get(c.id, ())), tuple(facilities.get(c.id, ())),
+                          tuple(paths.get(c.id, ())))
+                old = self._layers.get(c.id)
+                if old is not None and old[0] == inputs:
+                    layers[c.id] = old
+                    continue
+                layers[c.id] = (inputs, build_layer(self.index, c, doors=list(inputs[1]),
+                                                    facilities=list(inputs[2]),
+                                                    paths=list(inputs[3])))
+                rebuilt.append(c.id)
+            street_inputs = (tuple(doors.get(None, ())), tuple(facilities.get(None, ())),
+                             tuple((c.id, c.polygon) for c in compounds))
+            old = self._layers.get(None)
+            if old is not None and old[0] == street_inputs:
+                layers[None] = old
+            else:
+                inside_any = np.zeros(self.street.n_nodes, dtype=bool)
+                for _inputs, layer in layers.values():
+                    inside_any[layer.inside_nodes] = True
+                layers[None] = (street_inputs, build_layer(
+                    self.index, None, doors=list(street_inputs[0]),
+                    facilities=list(street_inputs[1]), paths=[], inside_any=inside_any))
+                rebuilt.append(None)
+            if rebuilt or set(layers) != set(self._layers) or not hasattr(self, "snapshot"):
+                self._layers = layers
+                self._version += 1
+                self.snapshot = self._assemble(list(layers.values()))
+            self.rebuilt = rebuilt
+            return rebuilt
+
+    def _assemble(self, entries: list[tuple[Any, Layer]]) -> Snapshot:
+        street = self.street
+        layers = [layer for _inputs, layer in entries]
+        n_base, n_edges = street.n_nodes, street.n_edges
+        length = np.asarray(street.length_m)
+        modes = np.asarray(street.modes)
+        tail, head = np.asarray(street.tail), np.asarray(street.head)
+        compounds = [layer.compound for layer in layers if layer.compound is not None]
+        compound_index = {c.id: i for i, c in enumerate(compounds)}
+
+        # --- street-graph edges: speeds, barriers, private roads, then compound rules.
+        block = np.asarray(street.node_block).copy()
+        for layer in layers:
+            block[layer.unblock_nodes] = 0
+        ride_ok = ((modes & RIDE) > 0) & ((modes & PRIVATE) == 0)
+        ride_ok &= ((block[tail] | block[head]) & RIDE) == 0
+        walk_ok = ((modes & WALK) > 0) & ((modes & PRIVATE) == 0)
+        walk_ok &= ((block[tail] | block[head]) & WALK) == 0
+        with np.errstate(divide="ignore"):
+            ride = length / (ride_speed_ms() * np.asarray(street.ride_factor))
+            walk = length / (settings.WALK_SPEED_MS * np.asarray(street.walk_factor))
+        b_cost = np.column_stack([np.where(ride_ok, ride, np.inf), np.where(walk_ok, walk, np.inf)])
+        b_inside = np.zeros(n_edges, dtype=bool)
+        node_compound = np.full(n_base, -1, dtype=np.int32)
+        for layer in layers:
+            if layer.compound is None:
+                continue
+            ci = compound_index[layer.compound.id]
+            node_compound[layer.inside_nodes] = ci
+            e = layer.inside_edges
+            b_inside[e] = True
+            m = modes[e]
+            inside_ride = ((m & RIDE) > 0) & layer.compound.ebikes_allowed
+            inside_ride &= ((block[tail[e]] | block[head[e]]) & RIDE) == 0
+            b_cost[e, 0] = np.where(inside_ride, length[e] / inside_speed_ms(), np.inf)
+            inside_walk = ((m & WALK) > 0) & (((block[tail[e]] | block[head[e]]) & WALK) == 0)
+            b_cost[e, 1] = np.where(inside_walk, walk[e], np.inf)
+            b_cost[layer.cut_edges] = np.inf
+
+        # --- layer nodes and edges, renumbered after the street nodes.
+        offsets = np.cumsum([0] + [layer.n_nodes for layer in layers]) + n_base
+        n = int(offsets[-1])
+
+        def glob(refs: list[int], off: int) -> np.ndarray:
+            r = np.asarray(refs, dtype=np.int64)
+            return np.where(r >= 0, r, off + (-r - 1))
+
+        parts = [(glob(layer.tail, off), glob(layer.head, off), layer)
+                 for layer, off in zip(layers, offsets[:-1])]
+        o_tail = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, np.int64)
+        o_head = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64)
+
+        def cat(name: str, dtype: Any) -> np.ndarray:
+            return np.asarray([v for layer in layers for v in getattr(layer, name)], dtype=dtype)
+
+        o_length = cat("length", np.float64)
+        o_modes = cat("modes", np.int64)
+        o_kind = cat("kind", np.int8)
+        o_inside = cat("inside", bool)
+        o_way = cat("way", np.int32)
+        o_label = [v for layer in layers for v in layer.label]
+        gate_offsets = np.cumsum([0] + [len(layer.gate_nodes) for layer in layers])
+        o_gate = np.concatenate([np.where(np.asarray(layer.gate, dtype=np.int64) >= 0,
+                                          np.asarray(layer.gate, dtype=np.int64) + g0, -1)
+                                 for layer, g0 in zip(layers, gate_offsets[:-1])]
+                                ) if layers else np.empty(0, np.int64)
+        speed = np.where(o_inside, inside_speed_ms(), ride_speed_ms())
+        o_ride = (o_modes & RIDE) > 0
+        o_ride &= ((o_modes & PRIVATE) == 0) | o_inside
+        o_walk = (o_modes & WALK) > 0
+        o_walk &= ((o_modes & PRIVATE) == 0) | o_inside
+        o_cost = np.column_stack([np.where(o_ride, o_length / speed, np.inf),
+                                  np.where(o_walk, o_length / settings.WALK_SPEED_MS, np.inf)])
+        is_gate = o_kind == GATE
+        o_cost[is_gate] = settings.GATE_DELAY_S
+        order = np.argsort(o_tail, kind="stable")
+        o_indptr = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(o_indptr, o_tail + 1, 1)
+        o_indptr = np.cumsum(o_indptr)
+
+        # --- nodes: coordinates, parking, compound of each node.
+        x = np.concatenate([np.asarray(street.x)] + [np.asarray(layer.x) for layer in layers])
+        y = np.concatenate([np.asarray(street.y)] + [np.asarray(layer.y) for layer in layers])
+        street_park = settings.PARKING_DELAY_S + settings.STREET_PARKING_PENALTY_S
+        park_of = {0: np.inf, STREET_PARKING: street_park, GOOD_PARKING: settings.PARKING_DELAY_S}
+        park = np.concatenate([np.where(node_compound < 0, street_park, np.inf)] + [
+            np.asarray([park_of[p] for p in layer.park], dtype=np.float64) for layer in layers])
+        node_comp = np.concatenate([node_compound] + [
+            np.full(layer.n_nodes, compound_index[layer.compound.id] if layer.compound else -1,
+                    dtype=np.int32) for layer in layers])
+
+        gates: list[tuple[Gate, int]] = []
+        gate_nodes, gate_connected, gate_static, gate_hours = [], [], [], []
+        doors: dict[tuple[str, int], tuple[int, Door]] = {}
+        facilities: dict[int, tuple[int, Facility]] = {}
+        nav: dict[int, int] = {}
+        for (inputs, layer), off in zip(entries, offsets[:-1]):
+            c = layer.compound
+            door_list, facility_list = (inputs[1], inputs[2]) if c is not None else inputs[:2]
+            if c is not None:
+                ci = compound_index[c.id]
+                for k, gate in enumerate(c.gates):
+                    out, inn = layer.gate_nodes[k]
+                    gates.append((gate, ci))
+                    gate_nodes.append((off - out - 1, off - inn - 1))
+                    gate_connected.append(layer.gate_connected[k])
+                    gate_static.append([_gate_bits(gate, c, has_pass) for has_pass in (False, True)])
+                    if gate.opening_hours:
+                        gate_hours.append(len(gates) - 1)
+                if layer.nav is not None:
+                    nav[ci] = off - layer.nav - 1
+            for door in door_list:
+                doors[door.key] = (int(off - layer.doors[door.key] - 1), door)
+            for fac in facility_list:
+                facilities[fac.id] = (int(off - layer.facilities[fac.id] - 1), fac)
+        # A gate counts as connected only if its outside joins the main street network.
+        main = np.asarray(street.node_main)
+        o_head_sorted = o_head[order]
+        for g, (out, _inn) in enumerate(gate_nodes):
+            near = o_head_sorted[o_indptr[out]:o_indptr[out + 1]]
+            near = np.concatenate([near] + [o_head_sorted[o_indptr[h]:o_indptr[h + 1]]
+                                            for h in near if h >= n_base])
+            base = near[near < n_base]
+            gate_connected[g] = bool(gate_connected[g] and main[base].any())
+        tree = STRtree([c.polygon for c in compounds]) if compounds else None
+        names = sorted({v for v in o_label if v} | {v for v in street.way_name if v})
+        name_id = {v: i for i, v in enumerate(names)}
+        way_name_id = np.asarray([name_id[v] if v else -1 for v in street.way_name] + [-1],
+                                 dtype=np.int32)  # index -1 (no way) maps to the last, -1
+        o_name = np.asarray([name_id[v] if v else -1 for v in o_label], dtype=np.int32)
+        o_name = np.where(o_name >= 0, o_name, way_name_id[o_way])
+        lon, lat = street.to_lonlat(x, y)
+        lon[:n_base], lat[:n_base] = street.lon, street.lat
+        snapshot = Snapshot(
+            version=self._version, street=street, index=self.index, n_base=n_base, x=x, y=y,
+            lon=lon, lat=lat, o_indptr=o_indptr, o_head=o_head[order],
+            e_cost=np.ascontiguousarray(np.concatenate([b_cost, o_cost[order]])),
+            e_length=np.concatenate([length, o_length[order]]),
+            e_kind=np.concatenate([np.where(b_inside, INSIDE, STREET).astype(np.int8),
+                                   o_kind[order]]),
+            e_gate=np.concatenate([np.full(n_edges, -1, dtype=np.int64), o_gate[order]]),
+            e_way=np.concatenate([np.asarray(street.way, dtype=np.int32), o_way[order]]),
+            e_name=np.concatenate([way_name_id[np.asarray(street.way)], o_name[order]]),
+            names=names, park=park, node_compound=node_comp,
+            compounds=compounds, compound_index=compound_index, gates=gates,
+            gate_nodes=np.asarray(gate_nodes, dtype=np.int64).reshape(-1, 2),
+            gate_connected=np.asarray(gate_connected, dtype=bool),
+            gate_static=np.asarray(gate_static, dtype=np.uint8).reshape(-1, 2),
+            gate_hours=gate_hours, doors=doors, facilities=facilities, nav=nav,
+            compound_tree=tree)
+        return snapshot

@@ -1,0 +1,508 @@
+"""Access routes: from where a rider is, at a time, to a unit's door.
+
+``route_to_door`` answers with legs (ride, park, walk), each with distance (m),
+duration (s), GeoJSON geometry and Chinese instructions; the gate used; the gates of
+the destination compound that were skipped and why; and the metres and seconds saved
+against navigating to the compound's centroid and finding the way from there. When no
+route exists it raises ``NoRoute`` with the reasons and, for gates closed at that hour,
+when the next one opens. Coordinates are ``(lon, lat)`` WGS-84.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from geo import settings
+from geo.routing._search import PARK_EDGE, nearest_segments, search, trace
+from geo.routing.inputs import Door
+from geo.routing.compound_layer import LINK
+from geo.errors import InvalidCoordinates, NotFound, NoRoute
+from geo.routing.instructions import (SHORT_LINK_M, STRAIGHT_DEG, Piece, Step, bearing, distance_text,
+                              steps)
+from geo.routing.network import RIDE_LAYER, WALK_LAYER, AccessNetwork, Snapshot, inside_speed_ms, ride_speed_ms
+from geo.hours.opening_hours import gate_state, local_time, reason_text
+
+# The heuristic is scaled down a little so that plane distances never overestimate.
+_HEURISTIC_SLACK = 0.99
+# ``saved`` looks for the centroid's road point only this many times as far as the door
+# (plus ten minutes); beyond that it is left out.
+_NAV_STRETCH = 2.0
+
+
+@dataclass
+class Start:
+    """A point snapped to the network: seed states with their costs, and the edge and
+    fraction each seed starts on."""
+
+    lon: float
+    lat: float
+    snapped: tuple[float, float]
+    snap_m: float
+    seeds: np.ndarray
+    seed_cost: np.ndarray
+    seed_edge: np.ndarray
+    seed_frac: np.ndarray
+    compound: int
+
+
+def _inv_speed(snap: Snapshot, heuristic: bool) -> np.ndarray:
+    """Seconds per metre at the top speed of each layer (zeros: plain Dijkstra)."""
+    if not heuristic:
+        return np.zeros(2)
+    return snap.inv_top_speed * _HEURISTIC_SLACK
+
+
+def snap_start(snap: Snapshot, lon: float, lat: float) -> Start:
+    """Snap (lon, lat) to the nearest street segment usable from where it lies.
+
+    A point inside a compound snaps to that compound's own roads, a point outside to
+    roads outside every compound. Raises ``InvalidCoordinates`` when no road is within
+    ``ROUTE_SNAP_MAX_M``.
+    """
+    street, index = snap.street, snap.index
+    x, y = (float(v) for v in street.to_plane(lon, lat))
+    where = snap.compound_at(lon, lat)
+    max_m = settings.ROUTE_SNAP_MAX_M
+    for radius in (min(60.0, max_m), max_m):  # most starts lie on a road: look near first
+        start = _snap_within(snap, x, y, lon, lat, where, radius)
+        if start is not None:
+            return start
+    raise InvalidCoordinates(
+        f"起点 ({lon}, {lat}) 附近 {max_m:.0f} 米内没有可通行的道路",
+        f"no usable road within {max_m:.0f} m of the start ({lon}, {lat})",
+        details={"lon": lon, "lat": lat})
+
+
+def _snap_within(snap: Snapshot, x: float, y: float, lon: float, lat: float, where: int,
+                 max_m: float) -> Start | None:
+    index, grid = snap.index, snap.index.segments
+    ids, dist, frac = nearest_segments(
+        x, y, max_m, grid.start, grid.items, grid.nx, grid.ny, grid.ox, grid.oy, grid.cell,
+        grid.x0, grid.y0, grid.x1, grid.y1, index.seg_a, index.seg_b, snap.node_compound,
+        snap.street.node_main, where, index.seg_rideable, settings.SNAP_PREFER_RIDE_M, 16)
+    for seg, d, f in zip(ids.tolist(), dist.tolist(), frac.tolist()):
+        start = _seeds(snap, seg, f, lon, lat, d, where)
+        if start is not None:
+            return start
+    return None
+
+
+def _seeds(snap: Snapshot, seg: int, frac: float, lon: float, lat: float, dist: float,
+           where: int) -> Start | None:
+    street, index = snap.street, snap.index
+    a, b = int(index.seg_a[seg]), int(index.seg_b[seg])
+    street_park = settings.PARKING_DELAY_S + settings.STREET_PARKING_PENALTY_S
+    park_here = street_park if where < 0 else settings.PARKING_DELAY_S
+    seeds, costs, edges, fracs = [], [], [], []
+    for tail, head, along in ((a, b, 1.0 - frac), (b, a, frac)):
+        for e in range(int(street.indptr[tail]), int(street.indptr[tail + 1])):
+            if int(street.head[e]) != head:
+                continue
+            for layer, extra in ((RIDE_LAYER, 0.0), (WALK_LAYER, park_here)):
+                cost = float(snap.b_cost[e, layer])
+                if np.isfinite(cost) and np.isfinite(extra):
+                    seeds.append(2 * head + layer)
+                    costs.append(cost * along + extra)
+                    edges.append(e)
+                    fracs.append(along)
+    if not seeds:
+        return None
+    ax, ay = street.x[a], street.y[a]
+    qx, qy = ax + frac * (street.x[b] - ax), ay + frac * (street.y[b] - ay)
+    qlon, qlat = street.to_lonlat(qx, qy)
+    return Start(lon, lat, (float(qlon), float(qlat)), dist, np.asarray(seeds, dtype=np.int64),
+                 np.asarray(costs), np.asarray(edges, dtype=np.int64), np.asarray(fracs), where)
+
+
+def run_search(snap: Snapshot, seeds: np.ndarray, seed_cost: np.ndarray, targets: np.ndarray,
+               *, n_need: int, gate_ok: np.ndarray, limit: float = np.inf,
+               heuristic_nodes: list[int] | None = None,
+               door: int = -1) -> tuple[np.ndarray, Any]:
+    """Run the compiled search; returns (settled targets, workspace). ``door`` is the
+    node where parking costs only ``PARKING_DELAY_S`` (the destination)."""
+    ws = snap.workspace()
+    gen = ws.next_gen()
+    street = snap.street
+    nodes = heuristic_nodes or []
+    tx = np.asarray([snap.x[n] for n in nodes], dtype=np.float64)
+    ty = np.asarray([snap.y[n] for n in nodes], dtype=np.float64)
+    found, _settled = search(
+        snap.n_base, street.indptr, street.head, snap.b_cost, snap.o_indptr, snap.o_head,
+        snap.o_cost, snap.o_gate, snap.park, door, settings.PARKING_DELAY_S, gate_ok,
+        snap.x, snap.y, seeds, seed_cost,
+        targets, n_need, tx, ty, _inv_speed(snap, bool(nodes)), limit, ws.dist, ws.pred,
+        ws.pred_edge, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
+    return found, ws
+
+
+@dataclass
+class Path:
+    """A traced search result: states, edges, cost (s) and its pieces."""
+
+    states: np.ndarray
+    edges: np.ndarray
+    cost: float
+
+
+def _trace(ws: Any, state: int) -> Path:
+    states, edges = trace(state, ws.pred, ws.pred_edge)
+    return Path(states, edges, float(ws.dist[state]))
+
+
+def _gate_label(snap: Snapshot, gate: int) -> str:
+    return snap.gates[gate][0].label
+
+
+def _pieces(snap: Snapshot, path: Path, start: Start | None) -> list[tuple[str, Any]]:
+    """The route as ('piece', Piece) and ('park', where) items in order.
+
+    Consecutive edges on the same road, in the same layer, that do not turn are joined
+    into one piece here (with numpy), so that Python handles runs, not edges.
+    """
+    street = snap.street
+    items: list[tuple[str, Any]] = []
+    if start is not None and len(path.states):
+        i = int(np.flatnonzero(start.seeds == path.states[0])[0])
+        e, frac = int(start.seed_edge[i]), float(start.seed_frac[i])
+        layer = int(path.states[0]) & 1
+        node = int(path.states[0]) >> 1
+        qx, qy = street.to_plane(*start.snapped)
+        if layer == WALK_LAYER:
+            items.append(("park", ("start", start.snapped)))
+        name = int(snap.e_name[e])
+        items.append(("piece", Piece(
+            layer, snap.names[name] if name >= 0 else None, street.way_highway[int(street.way[e])],
+            float(street.length_m[e]) * frac, float(snap.e_cost[e, layer]) * frac,
+            bearing((float(qx), float(qy)), (float(snap.x[node]), float(snap.y[node]))),
+            start.snapped, snap.lonlat(node), coords=[start.snapped, snap.lonlat(node)])))
+    states, edges = path.states, path.edges[1:]
+    n = len(edges)
+    if n == 0:
+        return items
+    u, v, layer = states[:-1] >> 1, states[1:] >> 1, states[1:] & 1
+    move = edges != PARK_EDGE
+    e = np.where(move, edges, 0)
+    length = np.where(move, snap.e_length[e], 0.0)
+    seconds = np.where(move, snap.e_cost[e, layer], 0.0)
+    kind, gate, name = snap.e_kind[e], np.where(move, snap.e_gate[e], -1), snap.e_name[e]
+    dx, dy = snap.x[v] - snap.x[u], snap.y[v] - snap.y[u]
+    bear = np.degrees(np.arctan2(dx, dy)) % 360
+    moving = np.flatnonzero(length > 0)
+    if len(moving):  # edges of no length take the bearing of the edge before them
+        fill = np.maximum.accumulate(np.where(length > 0, np.arange(n), -1))
+        bear = np.where(fill >= 0, bear[np.maximum(fill, 0)], bear[moving[0]])
+    delta = np.abs((bear[1:] - bear[:-1] + 540) % 360 - 180)
+    same = move[1:] & move[:-1] & (layer[1:] == layer[:-1]) & (gate[1:] < 0) & (gate[:-1] < 0)
+    short_link = (kind[1:] == LINK) & (length[1:] < SHORT_LINK_M)
+    joined = same & ((name[1:] == name[:-1]) & (delta < STRAIGHT_DEG) | short_link |
+                     (length[1:] == 0))
+    starts = np.flatnonzero(np.concatenate([[True], ~joined]))
+    ends = np.append(starts[1:], n)
+    nodes = states >> 1
+    lon, lat = snap.lon[nodes].tolist(), snap.lat[nodes].tolist()
+    lengths, secs = np.add.reduceat(length, starts), np.add.reduceat(seconds, starts)
+    gate_in = snap.gate_nodes[:, 1] if len(snap.gate_nodes) else np.empty(0, np.int64)
+    # Python lists from here: indexing them is cheaper than indexing numpy arrays.
+    move_l, gate_l, name_l, kind_l = move.tolist(), gate.tolist(), name.tolist(), kind.tolist()
+    way_l, layer_l, bear_l = snap.e_way[e].tolist(), layer.tolist(), bear.tolist()
+    u_l, v_l = u.tolist(), v.tolist()
+    names, highways = snap.names, street.way_highway
+    for s0, s1, run_len, run_s in zip(starts.tolist(), ends.tolist(), lengths.tolist(),
+                                      secs.tolist()):
+        if not move_l[s0]:
+            items.append(("park", ("node", u_l[s0])))
+            continue
+        g, nm, way = gate_l[s0], name_l[s0], way_l[s0]
+        coords = list(zip(lon[s0:s1 + 1], lat[s0:s1 + 1]))
+        items.append(("piece", Piece(
+            layer_l[s0], names[nm] if nm >= 0 else None, highways[way] if way >= 0 else None,
+            run_len, run_s, bear_l[s0], coords[0], coords[-1],
+            gate=snap.gates[g][0].label if g >= 0 else None,
+            entering=g >= 0 and v_l[s0] == int(gate_in[g]), link=kind_l[s0] == LINK,
+            gate_index=g, last_bearing=bear_l[s1 - 1], coords=coords)))
+    return items
+
+
+def _park_place(snap: Snapshot, where: tuple[str, Any], door: Door) -> tuple[str, tuple[float, float]]:
+    kind, ref = where
+    if kind == "start":
+        return "起点路边", ref
+    node = int(ref)
+    lonlat = snap.lonlat(node)
+    what, value = snap.node_role(node)
+    if what == "facility":
+        return value.name or "停车点", lonlat
+    if what == "gate_out":
+        return f"{snap.gates[value][0].label}外", lonlat
+    if what == "gate_in":
+        return f"{snap.gates[value][0].label}内", lonlat
+    if what == "door":
+        return f"{value.label}门口", lonlat
+    return "路边", lonlat
+
+
+def _legs(snap: Snapshot, items: list[tuple[str, Any]], door: Door
+          ) -> tuple[list[dict], list[tuple[int, int]]]:
+    """Legs (ride, park, walk) with instructions; and the gates passed, in order, with
+    the layer (riding 0, walking 1) they were passed in."""
+    legs: list[dict[str, Any]] = []
+    gates_used: list[tuple[int, int]] = []
+    heading: float | None = None
+    current: list[Piece] = []
+
+    def close() -> None:
+        nonlocal heading, current
+        if not current:
+            return
+        leg_steps = steps(current, heading=heading)
+        if leg_steps:
+            heading = next((s.last_bearing for s in reversed(leg_steps) if s.type != "gate"), heading)
+        coords = [c for p in current for c in (p.coords or [p.lonlat, p.end])]
+        legs.append(_leg("ride" if current[0].layer == RIDE_LAYER else "walk", current,
+                         leg_steps, coords))
+        current = []
+
+    for kind, value in items:
+        if kind == "park":
+            close()
+            place, lonlat = _park_place(snap, value, door)
+            legs.append({
+                "mode": "park", "distance_m": 0.0, "duration_s": settings.PARKING_DELAY_S,
+                "geometry": {"type": "Point", "coordinates": _round(lonlat)},
+                "place": place, "instructions": [f"在{place}停车"],
+                "steps": [{"instruction": f"在{place}停车", "distance_m": 0.0,
+                           "duration_s": settings.PARKING_DELAY_S, "type": "park",
+                           "modifier": None, "name": None, "location": _round(lonlat)}]})
+            continue
+        if current and current[-1].layer != value.layer:
+            close()
+        current.append(value)
+        if value.gate_index >= 0:
+            gates_used.append((value.gate_index, value.layer))
+    close()
+    if legs and legs[-1]["mode"] != "park":
+        arrive = f"到达{door.label}"
+        legs[-1]["instructions"].append(arrive)
+        legs[-1]["steps"].append({"instruction": arrive, "distance_m": 0.0, "duration_s": 0.0,
+                                  "type": "arrive", "modifier": None, "name": None,
+                                  "location": _round((door.lon, door.lat))})
+    elif legs:
+        legs[-1]["instructions"].append(f"到达{door.label}")
+    return legs, gates_used
+
+
+def _round(lonlat: tuple[float, float]) -> list[float]:
+    return [round(float(lonlat[0]), 7), round(float(lonlat[1]), 7)]
+
+
+def _line(coords: list[tuple[float, float]]) -> list[list[float]]:
+    """GeoJSON LineString coordinates, rounded to 7 decimals, repeats dropped."""
+    points = np.round(np.asarray(coords, dtype=np.float64), 7)
+    keep = np.ones(len(points), dtype=bool)
+    keep[1:] = np.any(points[1:] != points[:-1], axis=1)
+    clean = points[keep].tolist()
+    return clean if len(clean) > 1 else clean * 2
+
+
+def _leg(mode: str, pieces: list[Piece], leg_steps: list[Step], coords: list) -> dict[str, Any]:
+    clean = _line(coords)
+    return {
+        "mode": mode,
+        "distance_m": round(sum(p.length for p in pieces), 1),
+        "duration_s": round(sum(p.seconds for p in pieces), 1),
+        "geometry": {"type": "LineString", "coordinates": clean},
+        "instructions": [s.text for s in leg_steps],
+        "steps": [s.as_dict() for s in leg_steps],
+    }
+
+
+def _gate_dict(snap: Snapshot, gate: int) -> dict[str, Any]:
+    g = snap.gates[gate][0]
+    return {"id": g.id, "name": g.name, "number": g.number, "code": g.code, "label": g.label,
+            "location": _round((g.lon, g.lat))}
+
+
+def gate_report(snap: Snapshot, compound: int, at: datetime, *, has_pass: bool,
+                used: set[int]) -> list[dict[str, Any]]:
+    """The gates of ``compound`` not used, with their reasons (only gates with one)."""
+    c = snap.compounds[compound]
+    out = []
+    for gi in snap.gates_of(compound).tolist():
+        gate = snap.gates[gi][0]
+        if gi in used:
+            continue
+        state = gate_state(gate, at, ebikes_inside=c.ebikes_allowed, has_pass=has_pass)
+        reasons = list(state.reasons)
+        if not snap.gate_connected[gi]:
+            reasons.append("not_connected")
+        if not reasons:
+            continue
+        out.append({**_gate_dict(snap, gi), "reasons": [
+            {"code": r, "message": reason_text(r)[0], "message_en": reason_text(r)[1]}
+            for r in reasons],
+            "next_open": state.next_open.isoformat() if state.next_open else None})
+    return out
+
+
+def find_door(snap: Snapshot, key: tuple[str, int]) -> tuple[int, Door]:
+    """The node and ``Door`` of ``key`` (``("unit", 12)``); ``NotFound`` if not joined."""
+    try:
+        return snap.doors[key]
+    except KeyError:
+        raise NotFound(f"路网中没有这个目的地（{key[0]} {key[1]}）",
+                       f"destination {key[0]} {key[1]} is not on the routing network") from None
+
+
+def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tuple[str, int], *,
+                  at: datetime | str | None = None, has_pass: bool = False,
+                  compare: bool = True) -> dict[str, Any]:
+    """The access route from ``start`` (lon, lat) to ``door`` (kind, id) at ``at``.
+
+    ``compare`` adds ``saved`` (one or two more searches); without it ``saved`` is None.
+
+    Raises ``NoRoute`` (with reasons and the next opening time of closed gates),
+    ``NotFound`` for an unknown door, ``InvalidCoordinates`` for a start off the map.
+    """
+    snap = network.snapshot
+    when = local_time(at)
+    door_node, door_info = find_door(snap, door)
+    origin = snap_start(snap, *start)
+    gate_ok = snap.gate_ok(when, has_pass=has_pass)
+    target = 2 * door_node + WALK_LAYER
+    compound = int(snap.node_compound[door_node])
+    if compound >= 0 and not _any_gate_usable(snap, compound, gate_ok):
+        raise _no_route(snap, compound, when, has_pass, door_info)
+    found, ws = run_search(snap, origin.seeds, origin.seed_cost, np.asarray([target], np.int64),
+                           n_need=1, gate_ok=gate_ok, door=door_node, heuristic_nodes=[door_node])
+    if len(found) == 0:
+        raise _no_route(snap, compound, when, has_pass, door_info)
+    path = _trace(ws, target)
+    nav = snap.nav.get(compound) if compound >= 0 else None
+    # The main search often settled the centroid's road point on its way: reuse it.
+    nav_path = _trace(ws, 2 * nav) if nav is not None and ws.done[2 * nav] == ws.gen else None
+    items = _pieces(snap, path, origin)
+    legs, gates_used = _legs(snap, items, door_info)
+    distance = sum(leg["distance_m"] for leg in legs)
+    duration = sum(leg["duration_s"] for leg in legs)
+    used = {g for g, _layer in gates_used}
+    entry = next((g for g, _layer in gates_used if snap.gates[g][1] == compound), None)
+    saved = None
+    if nav is not None and compare:
+        saved = _saved(snap, origin, nav, gate_ok, door_node, path, distance, nav_path)
+    result: dict[str, Any] = {
+        "from": {"location": _round(start), "snapped": _round(origin.snapped),
+                 "snap_distance_m": round(origin.snap_m, 1)},
+        "to": {"kind": door_info.kind, "id": door_info.id, "label": door_info.label,
+               "code": door_info.code, "location": _round((door_info.lon, door_info.lat)),
+               "compound": _compound_dict(snap, compound)},
+        "at": when.isoformat(),
+        "pass": has_pass,
+        "distance_m": round(distance, 1),
+        "duration_s": round(duration, 1),
+        "cost_s": path.cost,
+        "legs": legs,
+        "instructions": "，".join(i for leg in legs for i in leg["instructions"]) + "。",
+        "gate": _gate_dict(snap, entry) if entry is not None else None,
+        "gates_passed": [{**_gate_dict(snap, g), "mode": "ride" if layer == RIDE_LAYER else "walk"}
+                         for g, layer in gates_used],
+        "gates_skipped": gate_report(snap, compound, when, has_pass=has_pass, used=used)
+        if compound >= 0 else [],
+        "saved": saved,
+    }
+    return result
+
+
+def _any_gate_usable(snap: Snapshot, compound: int, gate_ok: np.ndarray) -> bool:
+    """Whether some connected gate of ``compound`` lets riders or walkers through now."""
+    mine = snap.gates_of(compound)
+    return bool(np.any((gate_ok[mine] > 0) & snap.gate_connected[mine]))
+
+
+def _compound_dict(snap: Snapshot, compound: int) -> dict[str, Any] | None:
+    if compound < 0:
+        return None
+    c = snap.compounds[compound]
+    return {"id": c.id, "name": c.name, "code": c.code, "ebikes_allowed": c.ebikes_allowed}
+
+
+def _length_time(snap: Snapshot, path: Path) -> tuple[float, float]:
+    """Metres and seconds (real time: parking delays, no parking penalties) of a path."""
+    edges = path.edges[1:]
+    move = edges != PARK_EDGE
+    layer = path.states[1:][move] & 1
+    e = edges[move]
+    parks = int((~move).sum())
+    return (float(snap.e_length[e].sum()),
+            float(snap.e_cost[e, layer].sum()) + parks * settings.PARKING_DELAY_S)
+
+
+def _saved(snap: Snapshot, origin: Start, nav: int, gate_ok: np.ndarray, door_node: int,
+           route: Path, distance: float, nav_path: Path | None) -> dict[str, Any] | None:
+    """What the route saves against riding to the road point nearest the compound's
+    centroid (where a navigation app leads) and finding the way to the door from there.
+
+    ``seconds`` compares search costs (travel time plus the parking penalty), so it is
+    never negative; ``metres`` may be, when the quicker way is longer. Left out (None)
+    when that point is more than ``_NAV_STRETCH`` times as far as the door.
+    """
+    there = 2 * nav + RIDE_LAYER
+    if nav_path is None:
+        found, ws = run_search(snap, origin.seeds, origin.seed_cost,
+                               np.asarray([there], np.int64), n_need=1, gate_ok=gate_ok,
+                               heuristic_nodes=[nav], limit=route.cost * _NAV_STRETCH + 600.0)
+        if len(found) == 0:
+            return None
+        nav_path = _trace(ws, there)
+    target = 2 * door_node + WALK_LAYER
+    found, ws = run_search(snap, np.asarray([there], np.int64), np.zeros(1),
+                           np.asarray([target], np.int64), n_need=1, gate_ok=gate_ok,
+                           heuristic_nodes=[door_node], door=door_node)
+    if len(found) == 0:
+        return None
+    rest = _trace(ws, target)
+    base_len = _length_time(snap, nav_path)[0] + _length_time(snap, rest)[0]
+    base_cost = nav_path.cost + rest.cost
+    return {"against": "compound_centroid", "centroid_point": _round(snap.lonlat(nav)),
+            "baseline_distance_m": round(base_len, 1), "baseline_cost_s": round(base_cost, 1),
+            "metres": round(base_len - distance, 1), "seconds": round(base_cost - route.cost, 1)}
+
+
+def _no_route(snap: Snapshot, compound: int, when: datetime, has_pass: bool,
+              door: Door) -> NoRoute:
+    if compound < 0:
+        return NoRoute(f"从起点无法到达{door.label}", f"no way from the start to {door.label}")
+    c = snap.compounds[compound]
+    report = gate_report(snap, compound, when, has_pass=has_pass, used=set())
+    gates = snap.gates_of(compound)
+    blocked = {g["id"] for g in report if any(
+        r["code"] in ("closed_at_time", "closed_to_riders", "pass_required", "not_connected")
+        for r in g["reasons"])}
+    details: dict[str, Any] = {"compound": _compound_dict(snap, compound), "gates": report}
+    if len(gates) == 0:
+        return NoRoute(f"{c.name}没有登记任何出入口，无法规划进入路线",
+                       f"{c.name} has no gates on record", details=details)
+    if len(blocked) == len(gates):
+        opens = sorted((g["next_open"], g["label"]) for g in report if g["next_open"])
+        if opens:
+            details["next_open"] = opens[0][0]
+            t = datetime.fromisoformat(opens[0][0])
+            return NoRoute(
+                f"{c.name}的出入口此时都不能通行；最早{t:%m月%d日%H:%M}{opens[0][1]}开门",
+                f"no gate of {c.name} can be used now; {opens[0][1]} opens first, at "
+                f"{t:%Y-%m-%d %H:%M}", details=details)
+        codes = {r["code"] for g in report for r in g["reasons"]}
+        if codes & {"closed_to_riders", "pass_required"}:
+            return NoRoute(f"{c.name}的出入口都不对骑手开放",
+                           f"no gate of {c.name} is open to riders", details=details)
+        return NoRoute(f"{c.name}的出入口都没有与路网相连",
+                       f"no gate of {c.name} joins the street network", details=details)
+    return NoRoute(f"从起点无法经可用的出入口到达{door.label}",
+                   f"no way from the start through a usable gate to {door.label}", details=details)
+
+
+__all__ = ["Start", "distance_text", "find_door", "gate_report", "route_to_door", "run_search",
+           "snap_start"]

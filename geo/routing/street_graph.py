@@ -1,0 +1,321 @@
+"""Street networks from OSM: the e-bike and walking networks, compiled to arrays.
+
+``read_osm_network`` reads an OSM XML extract with osmnx (offline, every node kept,
+no topology simplification) and marks each directed edge with the modes allowed on
+it: ``ride`` (an e-bike, a non-motor vehicle in China: no motorways or expressways,
+one-way streets respected) and ``walk`` (both directions). ``compile_network`` turns
+that graph into a ``StreetGraph``: numpy arrays in CSR order, which the router
+searches and ``geo.routing.cache`` stores on disk.
+
+Coordinates are ``(lon, lat)`` in WGS-84 degrees; lengths are metres.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from geo import settings
+from geo.errors import InvalidImportFile
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import networkx as nx
+
+# Bits of ``StreetGraph.modes`` (per edge) and ``StreetGraph.node_block`` (per node).
+RIDE = 1
+WALK = 2
+PRIVATE = 4  # usable only inside a compound, where its gates decide
+PUBLIC = 8  # a through road: never part of a compound's inside
+
+_WAY_TAGS = ["highway", "name", "oneway", "junction", "access", "bicycle", "foot", "vehicle",
+             "motor_vehicle", "motorroad", "expressway", "oneway:bicycle", "cycleway", "area",
+             "service", "ref"]
+_NODE_TAGS = ["highway", "barrier", "entrance", "access", "locked", "foot", "bicycle", "name",
+              "opening_hours"]
+_BOUNDS_RE = re.compile(
+    r'<bounds\s+minlat="([-\d.]+)"\s+minlon="([-\d.]+)"\s+maxlat="([-\d.]+)"\s+maxlon="([-\d.]+)"')
+
+
+@cache
+def mode_rules() -> dict[str, Any]:
+    """The highway classes, speed factors and tag rules of data/routing/modes.json."""
+    return json.loads(Path(settings.ROUTING_MODES_FILE).read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class StreetGraph:
+    """A compiled street network: nodes, directed edges in CSR order, ways.
+
+    ``indptr``/``head`` give the out-edges of each node; ``rev_indptr``/``rev_edge``
+    the in-edges (edge ids). ``modes`` holds the ``RIDE | WALK | PRIVATE | PUBLIC`` bits
+    of each edge, ``ride_factor``/``walk_factor`` its speed relative to the mode's
+    speed setting, ``way`` the index of its OSM way in ``way_name``/``way_highway``.
+    ``node_block`` holds the modes a barrier node stops. ``x``/``y`` are metres in a
+    local plane around (``lon0``, ``lat0``); ``bounds`` is the extract's own box.
+    """
+
+    source: str
+    key: str
+    bounds: tuple[float, float, float, float]
+    lon0: float
+    lat0: float
+    lon: np.ndarray
+    lat: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    osmid: np.ndarray
+    node_block: np.ndarray
+    node_main: np.ndarray
+    indptr: np.ndarray
+    head: np.ndarray
+    tail: np.ndarray
+    length_m: np.ndarray
+    modes: np.ndarray
+    ride_factor: np.ndarray
+    walk_factor: np.ndarray
+    way: np.ndarray
+    rev_indptr: np.ndarray
+    rev_edge: np.ndarray
+    way_osmid: np.ndarray
+    way_name: tuple[str, ...]
+    way_highway: tuple[str, ...]
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.lon)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.head)
+
+    def to_plane(self, lon: Any, lat: Any) -> tuple[Any, Any]:
+        """(lon, lat) degrees → (x, y) metres in this graph's local plane."""
+        kx, ky = plane_scale(self.lat0)
+        return (np.asarray(lon) - self.lon0) * kx, (np.asarray(lat) - self.lat0) * ky
+
+    def to_lonlat(self, x: Any, y: Any) -> tuple[Any, Any]:
+        """(x, y) metres in the local plane → (lon, lat) degrees."""
+        kx, ky = plane_scale(self.lat0)
+        return np.asarray(x) / kx + self.lon0, np.asarray(y) / ky + self.lat0
+
+
+def plane_scale(lat0: float) -> tuple[float, float]:
+    """Metres per degree of longitude and latitude near latitude ``lat0``."""
+    phi = np.radians(lat0)
+    ky = 111132.954 - 559.822 * np.cos(2 * phi) + 1.175 * np.cos(4 * phi)
+    kx = 111412.84 * np.cos(phi) - 93.5 * np.cos(3 * phi) + 0.118 * np.cos(5 * phi)
+    return float(kx), float(ky)
+
+
+def read_bounds(path: str | Path) -> tuple[float, float, float, float] | None:
+    """The ``<bounds>`` of an OSM XML file as (west, south, east, north), or None."""
+    import bz2
+    import gzip
+    path = Path(path)
+    opener = {".bz2": bz2.open, ".gz": gzip.open}.get(path.suffix, open)
+    with opener(path, "rb") as f:
+        head = f.read(65536).decode("utf-8", errors="replace")
+    match = _BOUNDS_RE.search(head)
+    if not match:
+        return None
+    minlat, minlon, maxlat, maxlon = map(float, match.groups())
+    return (minlon, minlat, maxlon, maxlat)
+
+
+@contextmanager
+def _osmnx_tags() -> Iterator[Any]:
+    import osmnx as ox
+    saved = (ox.settings.useful_tags_way, ox.settings.useful_tags_node, ox.settings.log_console)
+    ox.settings.useful_tags_way = _WAY_TAGS
+    ox.settings.useful_tags_node = _NODE_TAGS
+    try:
+        yield ox
+    finally:
+        ox.settings.useful_tags_way, ox.settings.useful_tags_node, ox.settings.log_console = saved
+
+
+def _matches(tags: dict[str, Any], rule: dict[str, list[str]]) -> bool:
+    return any(str(tags.get(key)) in values for key, values in rule.items())
+
+
+def edge_modes(tags: dict[str, Any]) -> tuple[int, float, float]:
+    """Mode bits and (ride, walk) speed factors of a way with ``tags``, in its own
+    direction. One-way handling is left to the caller."""
+    rules = mode_rules()
+    highway = str(tags.get("highway"))
+    bits = 0
+    factors = [0.0, 0.0]
+    for bit, name, slot in ((RIDE, "ebike", 0), (WALK, "walk", 1)):
+        rule = rules[name]
+        allowed = highway in rule["highway"] or _matches(tags, rule["allow"])
+        if not allowed or _matches(tags, rule["deny"]):
+            continue
+        if _matches(tags, rule["expressway"]) and not _matches(tags, rule["allow"]):
+            continue
+        bits |= bit
+        factors[slot] = float(rule["highway"].get(highway, 1.0))
+    if bits and str(tags.get("access")) in rules["private_access"]:
+        bits |= PRIVATE
+    if highway in rules["never_inside_compound"]:
+        bits |= PUBLIC
+    return bits, factors[0], factors[1]
+
+
+def node_block(tags: dict[str, Any]) -> int:
+    """The modes a barrier node with ``tags`` stops (``RIDE``/``WALK`` bits)."""
+    rules = mode_rules()
+    barrier = tags.get("barrier")
+    if not barrier:
+        return 0
+    blocked = 0
+    locked = tags.get("locked") == "yes" or tags.get("access") in ("no", "private")
+    if locked and barrier in rules["locked_barriers"]:
+        blocked = RIDE | WALK
+    for bit, name, key in ((RIDE, "ebike", "bicycle"), (WALK, "walk", "foot")):
+        if barrier in rules[name]["blocking_barriers"]:
+            blocked |= bit
+        if tags.get(key) in ("yes", "designated", "permissive"):
+            blocked &= ~bit
+        elif tags.get(key) == "no":
+            blocked |= bit
+    return blocked
+
+
+def read_osm_network(path: str | Path) -> nx.MultiDiGraph:
+    """The street network of an OSM XML file (.osm, .osm.bz2, .osm.gz) as osmnx builds it,
+    unsimplified, every component kept, one-way streets one-way.
+
+    Each edge gets ``modes`` (``RIDE | WALK | PRIVATE | PUBLIC`` bits), ``ride_factor`` and
+    ``walk_factor``; edges no mode may use are dropped, and the reverse of a one-way
+    street is added for walking (and riding where bicycles are exempt).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidImportFile(f"找不到文件“{path}”", f"no such file: {path}")
+    with _osmnx_tags() as ox, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ox.settings.log_console = False
+        try:
+            raw = ox.graph_from_xml(path, simplify=False, retain_all=True, bidirectional=False)
+        except Exception as error:  # osmnx/sax/bz2 raise many kinds for a bad file
+            raise InvalidImportFile(f"文件“{path.name}”无法解析为路网：{error}",
+                                    f"cannot read a street network from {path.name}: {error}"
+                                    ) from error
+    import networkx as nx
+    graph = nx.MultiDiGraph(crs=raw.graph.get("crs"), source=path.name)
+    rules = mode_rules()
+    for u, v, data in raw.edges(data=True):
+        bits, ride, walk = edge_modes(data)
+        if not bits & (RIDE | WALK):
+            continue
+        attrs = {"osmid": data["osmid"], "length": float(data["length"]),
+                 "highway": str(data.get("highway")), "name": data.get("name"),
+                 "modes": bits, "ride_factor": ride, "walk_factor": walk}
+        graph.add_edge(u, v, **attrs)
+        if data.get("oneway") is True and u != v:
+            back = bits & ~RIDE
+            if bits & RIDE and _matches(data, rules["ebike"]["oneway_exempt"]):
+                back = bits
+            if back & (RIDE | WALK):
+                graph.add_edge(v, u, **{**attrs, "modes": back})
+    for n in graph.nodes:
+        data = raw.nodes[n]
+        graph.nodes[n].update(x=data["x"], y=data["y"], block=node_block(data),
+                              **{k: data[k] for k in ("barrier", "name") if k in data})
+    graph.graph["bounds"] = read_bounds(path)
+    return graph
+
+
+def _morton(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Z-order (Morton) codes of points on a 2^16 grid over their bounding box."""
+    def spread(v: np.ndarray) -> np.ndarray:
+        v = v.astype(np.uint64)
+        v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF)
+        v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F)
+        v = (v | (v << np.uint64(2))) & np.uint64(0x33333333)
+        return (v | (v << np.uint64(1))) & np.uint64(0x55555555)
+
+    def grid(v: np.ndarray) -> np.ndarray:
+        span = max(float(v.max() - v.min()), 1e-12)
+        return np.clip((v - v.min()) / span * 65535, 0, 65535)
+
+    return spread(grid(lon)) | (spread(grid(lat)) << np.uint64(1))
+
+
+def compile_network(graph: nx.MultiDiGraph, *, source: str, key: str) -> StreetGraph:
+    """Compile a network from ``read_osm_network`` into CSR arrays."""
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+
+    if graph.number_of_edges() == 0:
+        raise InvalidImportFile(f"文件“{source}”里没有可用的道路", f"{source} holds no usable roads")
+    nodes = list(graph.nodes)
+    lon = np.array([graph.nodes[n]["x"] for n in nodes], dtype=np.float64)
+    lat = np.array([graph.nodes[n]["y"] for n in nodes], dtype=np.float64)
+    # Number nodes along a Z-order curve: neighbours sit close in memory, which keeps a
+    # search's working set in the CPU caches.
+    order_z = np.argsort(_morton(lon, lat), kind="stable")
+    nodes = [nodes[i] for i in order_z]
+    lon, lat = lon[order_z], lat[order_z]
+    index = {n: i for i, n in enumerate(nodes)}
+    way_ids: dict[tuple[int, str, str], int] = {}
+    tail, head, length, modes, ride, walk, way = [], [], [], [], [], [], []
+    for u, v, data in graph.edges(data=True):
+        osmid = data["osmid"][0] if isinstance(data["osmid"], list) else data["osmid"]
+        name = data.get("name")
+        name = name[0] if isinstance(name, list) else name
+        wkey = (int(osmid), str(name or ""), data["highway"])
+        way.append(way_ids.setdefault(wkey, len(way_ids)))
+        tail.append(index[u])
+        head.append(index[v])
+        length.append(data["length"])
+        modes.append(data["modes"])
+        ride.append(data["ride_factor"])
+        walk.append(data["walk_factor"])
+    tail_a = np.asarray(tail, dtype=np.int32)
+    order = np.argsort(tail_a, kind="stable")
+    n = len(nodes)
+    tail_a = tail_a[order]
+    head_a = np.asarray(head, dtype=np.int32)[order]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, tail_a + 1, 1)
+    indptr = np.cumsum(indptr)
+    rev_edge = np.argsort(head_a, kind="stable").astype(np.int32)
+    rev_indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(rev_indptr, head_a + 1, 1)
+    rev_indptr = np.cumsum(rev_indptr)
+    adjacency = coo_array((np.ones(len(head_a)), (tail_a, head_a)), shape=(n, n)).tocsr()
+    _, labels = connected_components(adjacency, directed=True, connection="weak")
+    main = labels == np.bincount(labels).argmax()
+    bounds = graph.graph.get("bounds") or (float(lon.min()), float(lat.min()),
+                                           float(lon.max()), float(lat.max()))
+    lon0, lat0 = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
+    kx, ky = plane_scale(lat0)
+    ways = sorted(way_ids.items(), key=lambda item: item[1])
+    return StreetGraph(
+        source=source, key=key, bounds=tuple(bounds), lon0=lon0, lat0=lat0,
+        lon=lon, lat=lat, x=(lon - lon0) * kx, y=(lat - lat0) * ky,
+        osmid=np.array(nodes, dtype=np.int64),
+        node_block=np.array([graph.nodes[n]["block"] for n in nodes], dtype=np.uint8),
+        node_main=main,
+        indptr=indptr, head=head_a, tail=tail_a,
+        length_m=np.asarray(length, dtype=np.float64)[order],
+        modes=np.asarray(modes, dtype=np.uint8)[order],
+        ride_factor=np.asarray(ride, dtype=np.float64)[order],
+        walk_factor=np.asarray(walk, dtype=np.float64)[order],
+        way=np.asarray(way, dtype=np.int32)[order],
+        rev_indptr=rev_indptr, rev_edge=rev_edge,
+        way_osmid=np.array([k[0] for k, _ in ways], dtype=np.int64),
+        way_name=tuple(k[1] for k, _ in ways),
+        way_highway=tuple(k[2] for k, _ in ways),
+    )
