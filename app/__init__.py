@@ -12,13 +12,13 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from app import db, errors, extensions
-from app.config import load_config
 from app.accounts import auth
 from app.accounts import commands as account_commands
 from app.accounts import views as account_views
 from app.addresses import api as address_api
 from app.addresses import codes
 from app.addresses import commands as address_commands
+from app.config import load_config
 from app.demo import commands as demo_commands
 from app.imports import commands as import_commands
 from app.mapping import api as map_api

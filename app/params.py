@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import request
 
-from geo.geometry.coords import CRS_NAMES, check_lon_lat
 from geo.errors import InvalidInput
+from geo.geometry.coords import CRS_NAMES, check_lon_lat
 
 
 def int_arg(name: str, default: int | None = None, *, low: int = 0, high: int = 10**9) -> int | None:

@@ -52,12 +52,14 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.db import init_database  # noqa: E402
-from app.db import get_session  # noqa: E402
+from app.db import (
+    get_session,  # noqa: E402
+    init_database,  # noqa: E402
+)
 from app.imports.importer import import_osm  # noqa: E402
-from app.plates.keys import active_signer, init_keys, signed_url  # noqa: E402
 from app.models import Community, EntryEvent, Gate, Rider  # noqa: E402
 from app.models.base import utcnow  # noqa: E402
+from app.plates.keys import active_signer, init_keys, signed_url  # noqa: E402
 from app.riders.service import Registration, issue_device, register, request_pass  # noqa: E402
 from geo import settings  # noqa: E402
 

@@ -29,11 +29,13 @@ from sqlalchemy import func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.addresses.codes import community_of  # noqa: E402
-from app.db import init_database  # noqa: E402
-from app.db import get_session  # noqa: E402
+from app.db import (
+    get_session,  # noqa: E402
+    init_database,  # noqa: E402
+)
 from app.imports.importer import import_osm  # noqa: E402
-from app.plates.keys import active_signer, init_keys, keys_dir, signed_url  # noqa: E402
 from app.models import Unit  # noqa: E402
+from app.plates.keys import active_signer, init_keys, keys_dir, signed_url  # noqa: E402
 from app.plates.service import plate_spec  # noqa: E402
 from geo.address.qr_url import make_qr, qr_matrix  # noqa: E402
 from maps.plates import render_plate, specs_text  # noqa: E402

@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
 
+from app.addresses.resolve import get_index, load_records  # noqa: E402
 from app.db import get_session  # noqa: E402
 from app.models import Community  # noqa: E402
-from app.addresses.resolve import get_index, load_records  # noqa: E402
 from geo.address.numbering import parse_building_number, parse_unit_number  # noqa: E402
 from geo.address.resolver import PlaceRecord, ResolverIndex  # noqa: E402
 from tests.data.address_set import (  # noqa: E402

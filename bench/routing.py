@@ -42,14 +42,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.osm_tiles import read_template, tile_access, write_city  # noqa: E402
-from geo.routing.inputs import AccessData, access_data_from_extract  # noqa: E402
-from geo.routing.compound_layer import StreetIndex  # noqa: E402
-from geo.routing.street_graph import RIDE, read_osm_network  # noqa: E402
+from geo.osm.extract import read_osm_extract  # noqa: E402
 from geo.routing.cache import cache_key, load_street_graph, read_street_graph  # noqa: E402
+from geo.routing.compound_layer import StreetIndex  # noqa: E402
+from geo.routing.inputs import AccessData, access_data_from_extract  # noqa: E402
 from geo.routing.nearest import isochrones, nearest_facilities  # noqa: E402
 from geo.routing.network import AccessNetwork, ride_speed_ms  # noqa: E402
-from geo.osm.extract import read_osm_extract  # noqa: E402
 from geo.routing.route import route_to_door  # noqa: E402
+from geo.routing.street_graph import RIDE, read_osm_network  # noqa: E402
 
 TEMPLATE = ROOT / "data" / "osm" / "beijing_haidian_qinghuadonglu.osm.bz2"
 AT = "2025-05-01T23:00"

@@ -19,7 +19,6 @@ from fontTools.pens.boundsPen import ControlBoundsPen
 from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTCollection, TTFont, newTable
-
 from PIL import ImageFont
 
 from geo.errors import YouluError

@@ -56,4 +56,4 @@ def render_svg(page: Sequence[Primitive], *, page_size: tuple[float, float],
         f'src:url(data:font/otf;base64,{base64.b64encode(font).decode()}) '
         'format("opentype");}</style></defs>\n'
         f"<g font-family={family}>\n{body}\n</g>\n</svg>\n"
-    ).encode("utf-8")
+    ).encode()

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import ndef
 
-from geo.errors import InvalidInput
 from geo.address.qr_url import qr_matrix
+from geo.errors import InvalidInput
 from maps.fonts import text_width
 
 PLATE_W_MM = 100.0

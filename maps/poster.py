@@ -30,8 +30,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Circle, FancyBboxPatch, Polygon, Rectangle  # noqa: E402
 
 from geo import settings  # noqa: E402
-from geo.geometry.coords import metric_transformer  # noqa: E402
 from geo.errors import InvalidInput  # noqa: E402
+from geo.geometry.coords import metric_transformer  # noqa: E402
 from maps.fonts import font_source, subset_font  # noqa: E402
 from maps.symbols import symbols  # noqa: E402
 

@@ -26,8 +26,8 @@ from typing import Any
 import folium
 
 from geo import settings
-from geo.geometry.coords import wgs84_to_gcj02
 from geo.errors import InvalidInput
+from geo.geometry.coords import wgs84_to_gcj02
 
 TILES_FILE = settings.DATA_DIR / "maps" / "tiles.json"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"

@@ -22,8 +22,8 @@ from sqlalchemy import create_engine, delete, text
 
 from app import create_app
 from app.accounts.auth import hash_password, issue_token
-from app.db import get_session, make_engine, upgrade_schema
 from app.addresses.divisions import load_national_divisions
+from app.db import get_session, make_engine, upgrade_schema
 from app.imports.importer import import_osm
 from app.models import Base, Division, Office, User
 from geo.osm.extract import OsmExtract, read_osm_extract

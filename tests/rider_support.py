@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from app.db import get_session
 from app.imports.importer import import_osm
-from app.plates.keys import active_signer, init_keys, keys_dir, signed_url
 from app.models import Community, EntryEvent, Gate, Unit
+from app.plates.keys import active_signer, init_keys, keys_dir, signed_url
 from geo.osm.extract import OsmExtract
 from tests.conftest import EXTRACTS, OSM_DIR, Accounts, make_accounts, read_extract
 

@@ -10,11 +10,11 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from geo.routing.inputs import AccessData, access_data_from_extract
-from geo.routing.compound_layer import StreetIndex
-from geo.routing.street_graph import StreetGraph
 from geo.routing.cache import load_street_graph
+from geo.routing.compound_layer import StreetIndex
+from geo.routing.inputs import AccessData, access_data_from_extract
 from geo.routing.network import AccessNetwork, Snapshot
+from geo.routing.street_graph import StreetGraph
 from tests.conftest import EXTRACTS, OSM_DIR, read_extract
 
 # A time when no test rule closes anything, and one at night.

@@ -19,8 +19,8 @@ from app.addresses.codes import (
     place_label,
     require_code,
 )
-from app.db import get_session
 from app.addresses.divisions import register_committee
+from app.db import get_session
 from app.imports.importer import import_osm
 from app.models import Building, Community, Gate, RetiredCode, Unit
 from geo.address.codes import parse_code

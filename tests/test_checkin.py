@@ -5,15 +5,15 @@ and every refusal with its Chinese message and nothing written."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
-from app.riders.checkin import read_gate_plate, tap, visit
 from app.db import get_engine, get_session
-from app.plates.keys import active_signer, keys_dir, revoke_key, revoke_plate, signed_url
 from app.models import Building, Gate, Rider, RiderPass, Unit
+from app.plates.keys import active_signer, keys_dir, revoke_key, revoke_plate, signed_url
+from app.riders.checkin import read_gate_plate, tap, visit
 from app.riders.service import decide_pass
 from tests.dbdump import dump_database
 from tests.rider_support import (
@@ -25,7 +25,7 @@ from tests.rider_support import (
 
 pytest_plugins = ("tests.rider_fixtures",)  # the site and site_template fixtures
 
-NOON = datetime(2026, 5, 6, 4, 0, tzinfo=timezone.utc)  # 12:00 in Beijing
+NOON = datetime(2026, 5, 6, 4, 0, tzinfo=UTC)  # 12:00 in Beijing
 
 
 @pytest.fixture
@@ -153,7 +153,7 @@ def test_exit_is_logged_after_the_pass_ran_out(site: Site, rider_client) -> None
     rider_client.post(url, data=tap_form(rider_client, url))
     with site.app.app_context():
         db = get_session()
-        db.execute(update(RiderPass).values(valid_until=datetime.now(timezone.utc)
+        db.execute(update(RiderPass).values(valid_until=datetime.now(UTC)
                                             - timedelta(days=1)))
         db.commit()
     out = rider_client.post(url, data=tap_form(rider_client, url))
@@ -222,12 +222,12 @@ def _pass(action: str):
             db = get_session()
             rider_pass = db.scalars(select(RiderPass)).one()
             if action == "expire":
-                rider_pass.valid_until = datetime.now(timezone.utc) - timedelta(minutes=1)
+                rider_pass.valid_until = datetime.now(UTC) - timedelta(minutes=1)
                 db.commit()
                 return
             for step in ("suspend", "revoke") if action == "revoke" else (action,):
                 decide_pass(db, rider_pass, step, actor="test", user_id=None, note=None,
-                            now=datetime.now(timezone.utc))
+                            now=datetime.now(UTC))
     return change
 
 

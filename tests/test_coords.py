@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 import shapely
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from geo.geometry.coords import check_lon_lat, distance_m, gcj02_to_wgs84, wgs84_to_gcj02
 from geo.errors import InvalidCoordinates
+from geo.geometry.coords import check_lon_lat, distance_m, gcj02_to_wgs84, wgs84_to_gcj02
 
 
 @given(st.floats(116.0, 117.0), st.floats(39.5, 40.5))

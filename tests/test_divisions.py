@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from app.db import get_session
 from app.addresses.divisions import division_full_name, register_committee, validate_division
+from app.db import get_session
 from geo.address.divisions import ancestor_codes, committee_part, compose_full_name, division_level
 from geo.errors import UnknownDivision
 

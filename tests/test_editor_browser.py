@@ -21,12 +21,13 @@ from sqlalchemy import select
 
 from app.accounts.auth import Actor
 from app.db import get_engine, get_session
-from app.places.editing import create_feature
 from app.models import AuditEntry, Building, Community, Gate, Unit, User
+from app.places.editing import create_feature
 from geo.geometry.coords import distance_m
+from tests.browser_support import ARTIFACTS as SHARED_ARTIFACTS
+from tests.browser_support import serve
 from tests.conftest import PASSWORD, make_accounts
 from tests.dbdump import dump_database
-from tests.browser_support import ARTIFACTS as SHARED_ARTIFACTS, serve
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,8 @@ from shapely.geometry import shape
 from sqlalchemy import select
 
 from app.db import get_engine, get_session
-from app.places.exchange import gather
 from app.models import AuditEntry, Gate
+from app.places.exchange import gather
 from app.places.schemas import PROPS
 from tests.conftest import make_accounts
 from tests.dbdump import dump_database

@@ -13,8 +13,16 @@ import pytest
 
 from geo import settings
 from geo.errors import InvalidImportFile
-from geo.routing.street_graph import PRIVATE, PUBLIC, RIDE, WALK, edge_modes, node_block, read_osm_network
 from geo.routing.cache import cache_key, load_street_graph
+from geo.routing.street_graph import (
+    PRIVATE,
+    PUBLIC,
+    RIDE,
+    WALK,
+    edge_modes,
+    node_block,
+    read_osm_network,
+)
 from tests.conftest import EXTRACTS, OSM_DIR
 from tests.routing_support import routing_cache, streets  # noqa: F401  (fixtures)
 

@@ -8,11 +8,11 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import func, select
 
-from app.db import get_engine, get_session
-from app.places.editing import update_feature
 from app.accounts.auth import Actor
+from app.db import get_engine, get_session
 from app.imports.importer import MODEL_OF_KIND, import_osm
 from app.models import AuditEntry, Community, Gate, User
+from app.places.editing import update_feature
 from tests.conftest import EXTRACTS, OSM_DIR, read_extract
 from tests.dbdump import dump_database
 

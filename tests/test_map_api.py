@@ -10,8 +10,8 @@ from shapely.geometry import box, shape
 from sqlalchemy import select
 
 from app.db import get_engine, get_session
-from app.planner.friendliness import community_scores
 from app.models import Community, Facility, Gate
+from app.planner.friendliness import community_scores
 from geo import settings
 from tests.dbdump import dump_database
 from tests.map_support import busiest_compound

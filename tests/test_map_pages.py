@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.db import get_session
-from app.models import Building, Community, Gate, Unit
+from app.models import Building, Gate, Unit
 from tests.map_support import busiest_compound
 
 _EXTERNAL = re.compile(r'(?:src|href)="(?:https?:)?//', re.IGNORECASE)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from geo.geometry.coords import gcj02_to_wgs84, wgs84_to_gcj02
 from geo.errors import InvalidInput
+from geo.geometry.coords import gcj02_to_wgs84, wgs84_to_gcj02
 from maps.assets import new_map, render_parts
 from maps.tiles import add_base_layers, tile_names, tile_source, to_view
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app.riders.checkin import read_gate_plate, tap
 from app.db import get_engine, get_session
 from app.models import AuditEntry, Community, PassPolicy, RiderPass
+from app.riders.checkin import read_gate_plate, tap
 from app.riders.service import Registration, register, request_pass
 from tests.conftest import PASSWORD
 from tests.dbdump import dump_database
@@ -31,7 +31,7 @@ pytest_plugins = ("tests.rider_fixtures",)  # the site and site_template fixture
 DAY = "2026-05-06"
 # Beijing local times of the day's taps, as UTC
 AT = {hhmm: datetime(2026, 5, 6, int(hhmm[:2]), int(hhmm[3:]), tzinfo=timezone(timedelta(hours=8)))
-      .astimezone(timezone.utc) for hhmm in ("08:05", "08:40", "09:15", "20:00", "21:00",
+      .astimezone(UTC) for hhmm in ("08:05", "08:40", "09:15", "20:00", "21:00",
                                               "21:30", "22:30")}
 RIDERS = {  # phone: (name, platform)
     "13900000001": ("周一", "meituan"),

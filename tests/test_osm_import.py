@@ -10,8 +10,8 @@ import pytest
 import shapely
 
 from geo import settings
-from geo.geometry.coords import distance_m
 from geo.errors import InvalidImportFile
+from geo.geometry.coords import distance_m
 from geo.osm.extract import read_osm_extract
 from tests.conftest import EXTRACTS, OSM_DIR, read_extract
 from tests.osm_recount import gates_near, recount

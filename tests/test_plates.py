@@ -20,8 +20,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.db import get_session
-from app.plates.keys import init_keys, keys_dir, revoke_key
 from app.models import Unit
+from app.plates.keys import init_keys, keys_dir, revoke_key
 from app.plates.service import community_plate_specs
 from geo.address.qr_url import plate_url
 from geo.address.signing import generate_key, sign_plate

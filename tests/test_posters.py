@@ -15,6 +15,7 @@ import pytest
 import zxingcpp
 from flask import Flask
 from PIL import Image
+from shapely.geometry import Point
 from sqlalchemy import select
 
 from app.db import get_session
@@ -25,7 +26,6 @@ from geo import settings
 from geo.geometry.coords import distance_m
 from geo.hours.opening_hours import local_time
 from maps.poster import PosterSpec, render_poster
-from shapely.geometry import Point
 from tests.map_support import busiest_compound
 from tests.routing_support import routing_cache  # noqa: F401  (fixture)
 

@@ -9,10 +9,10 @@ import zxingcpp
 from qrcode.constants import ERROR_CORRECT_M
 from qrcode.util import MODE_8BIT_BYTE, MODE_ALPHA_NUM, MODE_NUMBER, QRData
 
-from geo.errors import InvalidInput
 from geo.address.qr_url import make_qr, plate_url, qr_base_url, qr_matrix, qr_segments
 from geo.address.signing import generate_key, sign_plate
 from geo.address.verify import SIGNATURE_DIGITS
+from geo.errors import InvalidInput
 
 UNIT = "110108010000-001-003-02"
 

@@ -18,8 +18,8 @@ from shapely.geometry import Point, box
 from sqlalchemy import func, select
 
 from app.db import get_engine, get_session
-from app.plates.keys import active_signer, init_keys, keys_dir, signed_url
 from app.models import AuditEntry, Community, Gate, Report
+from app.plates.keys import active_signer, init_keys, keys_dir, signed_url
 from geo import reports
 from tests.conftest import PASSWORD, Accounts
 from tests.dbdump import dump_database

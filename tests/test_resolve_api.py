@@ -12,9 +12,9 @@ from flask.testing import FlaskClient
 from shapely.geometry import Point
 from sqlalchemy import select
 
+from app.addresses.resolve import load_records
 from app.db import get_session
 from app.models import Building, Community, Unit
-from app.addresses.resolve import load_records
 from geo.geometry.coords import distance_m
 from tests.conftest import make_accounts
 from tests.data.address_set import (

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from geo.errors import InvalidInput
 from geo.address.resolver import PlaceRecord, ResolverIndex, canonical
+from geo.errors import InvalidInput
 
 HAIDIAN = ("北京市", "市辖区", "海淀区", "学院路街道")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -43,8 +43,8 @@ from app.riders.service import (
     set_policy,
 )
 from app.riders.sms import WebhookSender
-from geo.riders import passes
 from geo.errors import InvalidInput, ServiceUnavailable, YouluError
+from geo.riders import passes
 from geo.riders.phones import mask_phone, normalise_phone
 from tests.dbdump import dump_database
 from tests.rider_support import (
@@ -58,7 +58,7 @@ from tests.rider_support import (
 
 pytest_plugins = ("tests.rider_fixtures",)  # the site and site_template fixtures
 
-NOW = datetime(2026, 5, 6, 4, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 6, 4, 0, tzinfo=UTC)
 REDIS_TEST_URL = "redis://127.0.0.1:6379/11"
 
 
@@ -230,7 +230,7 @@ def test_registering_again_updates_the_same_rider(site: Site) -> None:
     register_rider(phone_one, site.app, name="张三")
     with site.app.app_context():
         get_session().execute(update(PhoneVerification).values(
-            created_at=datetime.now(timezone.utc) - timedelta(minutes=5)))
+            created_at=datetime.now(UTC) - timedelta(minutes=5)))
         get_session().commit()
     register_rider(phone_two, site.app, name="张三丰", platform="shansong")
     with site.app.app_context():
@@ -328,7 +328,7 @@ def test_renew_from_the_pages(site: Site) -> None:
     register_rider(client, site.app, next_url=site.gate_url(site.gate_ids[0]))
     with site.app.app_context():
         db = get_session()
-        soon = datetime.now(timezone.utc) + timedelta(days=2)
+        soon = datetime.now(UTC) + timedelta(days=2)
         db.execute(update(RiderPass).values(valid_until=soon))
         db.commit()
     page = client.get("/pass/").get_data(as_text=True)
@@ -389,7 +389,7 @@ def test_remove_another_phone(site: Site) -> None:
     register_rider(old_phone, site.app)
     with site.app.app_context():
         get_session().execute(update(PhoneVerification).values(
-            created_at=datetime.now(timezone.utc) - timedelta(minutes=5)))
+            created_at=datetime.now(UTC) - timedelta(minutes=5)))
         get_session().commit()
     register_rider(new_phone, site.app)
     page = new_phone.get("/pass/me").get_data(as_text=True)
@@ -413,7 +413,7 @@ def test_purge_deletes_entries_past_retention(site: Site) -> None:
     with site.app.app_context():
         db = get_session()
         first = db.scalars(select(EntryEvent).order_by(EntryEvent.id)).first()
-        first.at = datetime.now(timezone.utc) - timedelta(days=91)
+        first.at = datetime.now(UTC) - timedelta(days=91)
         db.commit()
     runner = site.app.test_cli_runner()
     dry = runner.invoke(args=["purge", "--dry-run", "--json"])

@@ -8,19 +8,19 @@ from dataclasses import replace
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from shapely.geometry import LineString, shape
 
 from geo import settings as geo_settings
-from geo.routing.inputs import AccessData, OfficePath
 from geo.errors import NoRoute
-from geo.routing.street_graph import PRIVATE, WALK, read_osm_network
-from geo.routing.network import AccessNetwork
 from geo.hours.opening_hours import gate_state, local_time
+from geo.routing.inputs import AccessData, OfficePath
+from geo.routing.network import AccessNetwork
 from geo.routing.route import route_to_door, run_search, snap_start
+from geo.routing.street_graph import PRIVATE, WALK, read_osm_network
 from tests.conftest import EXTRACTS, OSM_DIR
-from tests.routing_support import (access, networks, routing_cache, state_graph,  # noqa: F401
-                                   streets)
+from tests.routing_support import access, networks, routing_cache, state_graph, streets  # noqa: F401
 
 # Each example builds a network; shrinking a failure would rebuild hundreds, so a failure
 # is reported as found (hypothesis still prints it and its seed).

@@ -15,8 +15,16 @@ from flask.testing import FlaskClient
 from shapely.geometry import Point, box
 
 from app.db import get_session
-from app.plates.keys import active_signer, init_keys, keys_dir, revoke_key, revoke_plate, rotate_keys, signed_url
 from app.models import Building, Community, Gate, Unit
+from app.plates.keys import (
+    active_signer,
+    init_keys,
+    keys_dir,
+    revoke_key,
+    revoke_plate,
+    rotate_keys,
+    signed_url,
+)
 from geo.address.verify import verify_plate
 from tests.conftest import Accounts
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import stat
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from geo.errors import InvalidInput
 from geo.address.qr_url import plate_url
 from geo.address.signing import (
     KEY_ID_CHARS,
@@ -24,9 +23,10 @@ from geo.address.signing import (
     sign_plate,
 )
 from geo.address.verify import verify_plate
+from geo.errors import InvalidInput
 
 CODE = "110108010000-001-003-02"
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_key_id_is_short_base32_and_derived_from_the_key() -> None:

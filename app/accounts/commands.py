@@ -6,9 +6,9 @@ import click
 from flask.cli import with_appcontext
 
 from app.accounts.auth import hash_password, issue_token
+from app.addresses.divisions import register_committee, validate_division
 from app.cli_support import domain_errors
 from app.db import get_session
-from app.addresses.divisions import register_committee, validate_division
 from app.models import Office, User
 from geo.errors import InvalidInput
 

@@ -16,11 +16,11 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
+from app import page_errors
 from app.accounts.auth import current_actor, hash_password, verify_password
 from app.db import get_session
 from app.extensions import limiter
 from app.models import User
-from app import page_errors
 from app.params import safe_next
 from geo import settings
 from geo.errors import Unauthorized

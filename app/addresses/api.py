@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from app.addresses.resolve import resolve_address
 from app.openapi import document
 from app.params import int_arg
-from app.addresses.resolve import resolve_address
 from geo import settings
-from geo.geometry.place_points import CENTROID, DOOR, INSIDE, NEAREST_TO_GATE
 from geo.address.resolver import KINDS, STATUSES
+from geo.geometry.place_points import CENTROID, DOOR, INSIDE, NEAREST_TO_GATE
 
 bp = Blueprint("addresses", __name__)  # under /api/v1
 

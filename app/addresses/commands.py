@@ -7,8 +7,8 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from app.cli_support import domain_errors
 from app.addresses.resolve import resolve_address
+from app.cli_support import domain_errors
 from geo import settings
 
 STATUS_ZH = {"matched": "找到", "ambiguous": "不确定", "not_found": "没有找到"}

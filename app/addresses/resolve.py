@@ -25,8 +25,8 @@ from app.db import get_session
 from app.models import Building, Community, Division, Gate, RetiredCode, Unit
 from geo import settings
 from geo.address.divisions import ancestor_codes
-from geo.geometry.place_points import building_points, community_point, unit_point
 from geo.address.resolver import PlaceRecord, Resolution, ResolverIndex
+from geo.geometry.place_points import building_points, community_point, unit_point
 
 _PLACE_TABLES = (Community, Gate, Building, Unit)
 _EXTENSION = "resolver_index"

@@ -8,8 +8,7 @@ from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
 from app.cli_support import domain_errors
-from app.db import init_database
-from app.db import get_session
+from app.db import get_session, init_database
 from app.demo.service import build_demo
 
 

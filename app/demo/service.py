@@ -18,13 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.auth import Actor, hash_password
-from app.places.editing import create_feature, update_feature
 from app.imports.importer import import_osm
 from app.models import Community, Facility, Office, Unit, User
+from app.places.editing import create_feature, update_feature
 from app.places.serialize import feature_properties
-from geo.osm.extract import read_osm_extract
 from geo import settings
 from geo.geometry.coords import from_metres, to_metres
+from geo.osm.extract import read_osm_extract
 
 _SIDES = {"north": (1, 1), "south": (1, -1), "east": (0, 1), "west": (0, -1)}
 

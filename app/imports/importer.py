@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.addresses.divisions import validate_division
-from app.models import Building, Community, Facility, Gate, Path as PathModel, PlaceFeature, Unit
+from app.models import Building, Community, Facility, Gate, PlaceFeature, Unit
+from app.models import Path as PathModel
 from app.places.serialize import to_feature
 from geo.osm.extract import KINDS, ImportedFeature, OsmExtract, read_osm_extract
 

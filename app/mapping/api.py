@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from app.openapi import document
-from app.params import bbox_arg, int_arg
 from app.addresses.codes import lookup_by_code_or_id
 from app.db import get_session
 from app.models import Community
 from app.models.places import FACILITY_KINDS
+from app.openapi import document
+from app.params import bbox_arg, int_arg
 from app.planner.map_data import (
     community_collection,
     community_details,

@@ -10,8 +10,8 @@ shifts them for GCJ-02 tiles (maps/tiles.py).
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from app.models import Building, Community, Facility, Gate, Path, Unit
 from app.spatial import bbox_candidates, exact_in_bbox
 from geo import settings
-from geo.routing.inputs import Gate as AccessGate
 from geo.address.codes import building_label, gate_label, number_value, unit_label
 from geo.geometry.coords import metric_transformer
 from geo.hours.opening_hours import gate_state, is_open
+from geo.routing.inputs import Gate as AccessGate
 from maps.streets import street_index
 
 _DEGREE_M = 111_320.0  # metres per degree of latitude

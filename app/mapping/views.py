@@ -9,19 +9,19 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request, send_file, url_for
 from sqlalchemy import func, select
 
-from app.params import lon_lat_arg
 from app.addresses.codes import full_address, lookup_by_code_or_id
 from app.db import get_session
 from app.extensions import limiter
 from app.mapping.compound_data import compound_map_data
 from app.models import Building, Community, Gate, Unit
 from app.models.places import FACILITY_KINDS
+from app.params import lon_lat_arg
 from app.plates.posters import poster_for_gate
 from geo import settings
 from geo.address.codes import gate_label
 from geo.errors import InvalidInput
-from geo.planning.friendliness import rules
 from geo.hours.opening_hours import local_time
+from geo.planning.friendliness import rules
 from maps.assets import render_parts
 from maps.planner_map import build_planner_map
 from maps.poster import FORMATS, PAGE_SIZES_MM

@@ -7,7 +7,7 @@ Personal fields (name, phone, platform rider id, e-bike plate) are stored encryp
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -33,15 +33,15 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             msg = "naive datetime given for a UTC column"
             raise ValueError(msg)
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class PassPolicy(Base):

@@ -7,9 +7,9 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 from sqlalchemy import func, select
 
-from app.params import bbox_arg, crs_arg, if_match_version, int_arg
 from app.accounts.auth import require_writer
 from app.db import get_session
+from app.params import bbox_arg, crs_arg, if_match_version, int_arg
 from app.places.editing import (
     create_feature,
     delete_feature,
@@ -54,10 +54,10 @@ def list_features(resource: str) -> Response:
     query = select(model)
     community = int_arg("community")
     if community is not None:
-        column = model.id if resource == "communities" else getattr(model, "community_id")
+        column = model.id if resource == "communities" else model.community_id
         query = query.where(column == community)
     if (kind := request.args.get("kind")) and hasattr(model, "kind"):
-        query = query.where(getattr(model, "kind") == kind)
+        query = query.where(model.kind == kind)
     bbox = bbox_arg()
     if bbox is not None:
         query = bbox_candidates(db, model, query, bbox)

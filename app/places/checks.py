@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.places.editing import get_feature
 from app.models import Building, Community, Gate, Unit
+from app.places.editing import get_feature
 from geo.places.checks import Finding, check_compound
 
 

@@ -12,8 +12,8 @@ from app.accounts.auth import Actor
 from app.addresses.codes import lookup_by_code_or_id
 from app.cli_support import domain_errors, echo_import_counts
 from app.db import get_session
-from app.places.exchange import export_features, import_features
 from app.models import Community, User
+from app.places.exchange import export_features, import_features
 from geo.errors import InvalidInput
 from geo.places.exchange import FORMATS
 

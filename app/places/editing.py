@@ -20,9 +20,9 @@ from app.places.schemas import COLUMN_OF, GEOMETRY_TYPES, PROPS, READ_ONLY
 from app.places.serialize import feature_properties, to_feature
 from app.places.validation_messages import describe_validation_error
 from geo import settings
-from geo.geometry.coords import distance_m
 from geo.errors import InvalidGeometry, InvalidInput, NotFound, StaleWrite
 from geo.geometry.checks import parse_geometry
+from geo.geometry.coords import distance_m
 
 
 def resource_model(resource: str) -> type[PlaceFeature]:

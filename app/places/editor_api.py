@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from app.places.api import feature_response, json_body
-from app.openapi import document
 from app.accounts.auth import current_actor, require_writer
-from app.places.checks import compound_findings
 from app.db import get_session
+from app.openapi import document
+from app.places.api import feature_response, json_body
+from app.places.checks import compound_findings
 from app.places.history import deleted_features, entry_dict, feature_history, revert_to
 from geo.errors import InvalidInput, Unauthorized
 from geo.hours.text import describe_hours

@@ -14,19 +14,29 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from shapely.geometry import box
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.accounts.auth import Actor, current_actor, in_scope
-from app.db import get_session
+from app.accounts.views import login_required
 from app.addresses.divisions import division_full_name
-from app.places.editing import get_feature
-from app.places.exchange import export_features, import_features
+from app.db import get_session
 from app.mapping.compound_data import streets_near
 from app.models import Community
-from app.accounts.views import login_required
+from app.places.editing import get_feature
+from app.places.exchange import export_features, import_features
 from geo import settings
 from geo.errors import InvalidImportFile, NotFound
 from geo.places.exchange import FORMATS

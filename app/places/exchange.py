@@ -24,9 +24,9 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.accounts.auth import Actor
-from app.places.editing import create_feature, resource_model, update_feature
 from app.imports.importer import ImportCounts
 from app.models import Building, Community, PlaceFeature, RetiredCode, Unit
+from app.places.editing import create_feature, resource_model, update_feature
 from app.places.schemas import PROPS
 from app.places.serialize import feature_properties, to_feature
 from geo.errors import InvalidImportFile
@@ -55,7 +55,7 @@ def gather(session: Session, community: Community | None = None, *,
                 query = query.where(Unit.building_id.in_(
                     select(Building.id).where(Building.community_id == community.id)))
             else:
-                query = query.where(getattr(model, "community_id") == community.id)
+                query = query.where(model.community_id == community.id)
         for row in session.scalars(query):
             if for_osm and (row.demo or (row.source == "inferred" and not row.edited)):
                 continue

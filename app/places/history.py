@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.auth import Actor
-from app.places.editing import create_feature, resource_model, update_feature
 from app.models import AuditEntry, PlaceFeature
+from app.places.editing import create_feature, resource_model, update_feature
 from app.places.schemas import PROPS
 from geo.errors import InvalidInput, NotFound
 

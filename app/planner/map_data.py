@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.planner.friendliness import community_scores
 from app.mapping.compound_data import coords, hours_state
 from app.models import Building, Community, Facility, Gate, Unit
+from app.planner.friendliness import community_scores
 from app.spatial import bbox_candidates, exact_in_bbox
 from geo import settings
 from geo.planning.friendliness import rules

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from app.openapi import document
 from app.db import get_session
+from app.openapi import document
 from app.plates.verification import check_scanned_text
 from geo.errors import InvalidInput
 

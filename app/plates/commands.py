@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.addresses.codes import allocate_all, find_by_code
 from app.cli_support import domain_errors
 from app.db import get_session
+from app.models import SigningKey
 from app.plates.keys import (
     active_signer,
     init_keys,
@@ -24,7 +25,6 @@ from app.plates.keys import (
     rotate_keys,
     signed_url,
 )
-from app.models import SigningKey
 from app.plates.service import make_community_plates
 from geo.address.signing import private_key_path
 from maps.plates import FORMATS

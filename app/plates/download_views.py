@@ -12,8 +12,8 @@ from flask import Blueprint, Response, current_app, request, send_file
 from app.accounts.auth import check_scope, current_actor
 from app.addresses.codes import lookup_by_code_or_id
 from app.db import get_session
-from app.plates.keys import keys_dir
 from app.models import Community
+from app.plates.keys import keys_dir
 from app.plates.service import make_community_plates
 from geo.errors import Forbidden, InvalidInput, Unauthorized
 from maps.plates import FORMATS

@@ -19,7 +19,6 @@ from app.models import RevokedPlate, SigningKey
 from app.models.base import utcnow
 from geo import settings
 from geo.address.codes import parse_code
-from geo.errors import InvalidInput, NotFound
 from geo.address.qr_url import plate_url
 from geo.address.signing import (
     PublishedKey,
@@ -30,6 +29,7 @@ from geo.address.signing import (
     save_private_key,
     sign_plate,
 )
+from geo.errors import InvalidInput, NotFound
 
 
 def keys_dir() -> Path:

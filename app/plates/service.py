@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.addresses.codes import full_address, lookup_by_code_or_id, place_label, require_code
-from app.plates.keys import active_signer, signed_url
 from app.models import Building, Community, Gate, PlaceFeature, Unit
+from app.plates.keys import active_signer, signed_url
 from geo.errors import InvalidInput
 from maps.plates import PlateSpec, write_plates
 

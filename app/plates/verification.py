@@ -11,13 +11,13 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from app.addresses.codes import find_by_code, full_address, place_label
-from app.plates.keys import keyset
 from app.models import Division, PlaceFeature
+from app.plates.keys import keyset
 from geo.address.codes import KIND_ZH, is_code, parse_code
 from geo.address.divisions import compose_full_name
-from geo.errors import NotFound
 from geo.address.third_party import read_third_party
 from geo.address.verify import PATH_MARK, Verdict, verify_plate
+from geo.errors import NotFound
 
 MESSAGES = {
     "ok": ("真实门牌：由友路签发，签名有效", "genuine plate: issued by Youlu, signature valid"),

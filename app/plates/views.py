@@ -16,8 +16,8 @@ from sqlalchemy import select
 from app.addresses.codes import community_of
 from app.db import get_session
 from app.models import Building, Community, Gate, PlaceFeature, Unit
-from app.plates.verification import PlateCheck, check_plate_path
 from app.plates.keys import keyset
+from app.plates.verification import PlateCheck, check_plate_path
 from geo.address.codes import building_label
 from maps.mini_map import MapGate, compound_svg
 

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit import record
 from app.accounts.auth import Actor, in_scope
 from app.addresses.codes import community_of, find_by_code
-from app.riders.entry_log import scope_clause
+from app.audit import record
 from app.models import Community, Report
+from app.riders.entry_log import scope_clause
 from geo import reports
-from geo.geometry.coords import check_lon_lat
 from geo.errors import Forbidden, InvalidCode, InvalidInput, NotFound
+from geo.geometry.coords import check_lon_lat
 
 LIST_LIMIT = 500
 

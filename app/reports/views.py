@@ -9,7 +9,9 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_limiter import ExemptionScope
 
+from app import page_errors
 from app.accounts.auth import current_actor
+from app.accounts.views import login_required
 from app.db import get_session
 from app.extensions import limiter
 from app.models import Report
@@ -20,8 +22,6 @@ from app.reports.service import (
     reports_for,
     set_status,
 )
-from app import page_errors
-from app.accounts.views import login_required
 from geo import reports, settings
 from geo.errors import NotFound
 

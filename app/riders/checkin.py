@@ -31,7 +31,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.addresses.codes import find_by_code
-from app.plates.keys import keyset
 from app.models import (
     Building,
     Community,
@@ -43,16 +42,17 @@ from app.models import (
     SigningKey,
     Unit,
 )
-from app.riders.service import covering_pass
+from app.plates.keys import keyset
 from app.plates.verification import MESSAGES as PLATE_MESSAGES
+from app.riders.service import covering_pass
 from geo import settings
-from geo.riders import passes
 from geo.address.codes import building_label, parse_code, unit_label
-from geo.places.checks import gate_open_to_riders
+from geo.address.verify import Verdict, parse_plate_path, verify_plate
 from geo.errors import Forbidden, InvalidCode, InvalidInput, NotFound, YouluError
 from geo.hours.opening_hours import timezone
 from geo.hours.text import describe_hours
-from geo.address.verify import Verdict, parse_plate_path, verify_plate
+from geo.places.checks import gate_open_to_riders
+from geo.riders import passes
 
 _GATE_COLUMNS = (Gate.id, Gate.community_id, Community.division_code, Gate.rider_access,
                  Gate.foot, Gate.ebike, Gate.opening_hours)

@@ -17,11 +17,11 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tr
 from sqlalchemy.orm import Session
 
 from app.accounts.auth import Actor
-from app.riders.checkin import unit_labels
-from geo.hours.opening_hours import timezone
 from app.models import Community, EntryEvent, Gate, Rider, Unit
+from app.riders.checkin import unit_labels
 from app.riders.privacy import personal_data
 from geo.address.codes import gate_label
+from geo.hours.opening_hours import timezone
 from geo.riders.phones import mask_phone
 from geo.riders.platforms import platform
 

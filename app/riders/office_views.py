@@ -7,12 +7,23 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from sqlalchemy import select
 
 from app.accounts.auth import current_actor
-from geo.hours.opening_hours import local_text, timezone
+from app.accounts.views import login_required
 from app.db import get_session
+from app.models import Community, Office, PassPolicy, Rider, RiderPass
+from app.models.base import utcnow
+from app.params import safe_next
 from app.riders.entry_log import (
     DIRECTION_ZH,
     LogFilter,
@@ -23,14 +34,11 @@ from app.riders.entry_log import (
     riders_inside,
     scope_clause,
 )
-from app.models import Community, Office, PassPolicy, Rider, RiderPass
-from app.models.base import utcnow
 from app.riders.privacy import personal_data
 from app.riders.service import check_pass_scope, decide_pass, set_policy
-from app.accounts.views import login_required
-from app.params import safe_next
-from geo.riders import passes
 from geo.errors import Forbidden, InvalidInput, NotFound
+from geo.hours.opening_hours import timezone
+from geo.riders import passes
 from geo.riders.phones import mask_phone
 from geo.riders.platforms import platform, platforms
 

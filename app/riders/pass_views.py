@@ -34,6 +34,12 @@ from flask_limiter import ExemptionScope
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import generate_csrf
 
+from app import page_errors
+from app.db import get_session
+from app.extensions import limiter
+from app.models import Community, EntryEvent, Gate, RiderPass, Unit
+from app.models.base import utcnow
+from app.params import safe_next
 from app.riders.checkin import (
     GateVisit,
     compound_of_plate,
@@ -42,10 +48,6 @@ from app.riders.checkin import (
     unit_labels,
     visit,
 )
-from app.db import get_session
-from app.extensions import limiter
-from app.models import Community, EntryEvent, Gate, RiderPass, Unit
-from app.models.base import utcnow
 from app.riders.service import (
     Registration,
     check_registration,
@@ -62,12 +64,10 @@ from app.riders.service import (
     rider_profile,
     send_code,
 )
-from app import page_errors
-from app.params import safe_next
 from geo import settings
-from geo.riders import passes
 from geo.address.codes import gate_label
 from geo.errors import InvalidInput, NotFound, Unauthorized
+from geo.riders import passes
 from geo.riders.phones import mask_phone, normalise_phone
 from geo.riders.platforms import platforms
 

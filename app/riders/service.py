@@ -19,8 +19,8 @@ from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.audit import record
 from app.accounts.auth import Actor, in_scope
+from app.audit import record
 from app.models import (
     Community,
     Device,
@@ -34,8 +34,8 @@ from app.models import (
 from app.riders.privacy import personal_data
 from app.riders.sms import send_text
 from geo import settings
-from geo.riders import passes
 from geo.errors import Forbidden, InvalidInput, NotFound
+from geo.riders import passes
 from geo.riders.phones import mask_phone, normalise_phone
 from geo.riders.platforms import platform
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from app.routing import service as routing
 from app.openapi import document
 from app.params import crs_arg, int_arg, lon_lat_arg
+from app.routing import service as routing
 from geo import settings
-from geo.geometry.coords import gcj02_to_wgs84
 from geo.errors import InvalidInput
+from geo.geometry.coords import gcj02_to_wgs84
 from geo.routing.nearest import FACILITY_KINDS
 
 bp = Blueprint("routing", __name__)  # under /api/v1

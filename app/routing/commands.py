@@ -7,10 +7,10 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from app.routing import service as routing
 from app.cli_support import domain_errors
-from geo.geometry.coords import check_lon_lat
+from app.routing import service as routing
 from geo.errors import InvalidInput
+from geo.geometry.coords import check_lon_lat
 
 
 def _point(raw: str) -> tuple[float, float]:

@@ -19,16 +19,18 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import get_session
-from app.models import Building, Community, Facility, Gate, Path as PathModel, Unit
 from app.addresses.resolve import places_stamp, resolve_address
+from app.db import get_session
+from app.models import Building, Community, Facility, Gate, Unit
+from app.models import Path as PathModel
 from geo import settings
-from geo.routing.inputs import AccessData, Compound, Door, Facility as FacilityValue, Gate as GateValue
-from geo.routing.inputs import OfficePath
 from geo.address.codes import building_label, unit_label
-from geo.routing.compound_layer import entrance_point
 from geo.errors import InvalidInput, NotFound
 from geo.routing.cache import load_street_graph
+from geo.routing.compound_layer import entrance_point
+from geo.routing.inputs import AccessData, Compound, Door, OfficePath
+from geo.routing.inputs import Facility as FacilityValue
+from geo.routing.inputs import Gate as GateValue
 from geo.routing.nearest import isochrones, nearest_facilities
 from geo.routing.network import AccessNetwork
 from geo.routing.route import route_to_door

@@ -15,8 +15,8 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
 from qrcode.util import MODE_ALPHA_NUM, MODE_NUMBER, RE_ALPHA_NUM, QRData, optimal_data_chunks
 
-from geo.errors import InvalidInput
 from geo.address.verify import plate_path
+from geo.errors import InvalidInput
 
 ERROR_CORRECTION = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q,
                     "H": ERROR_CORRECT_H}

@@ -46,9 +46,14 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from geo import settings
-from geo.address.codes import building_label, format_address, is_code, normalize_code_text, unit_label
+from geo.address.codes import (
+    building_label,
+    format_address,
+    is_code,
+    normalize_code_text,
+    unit_label,
+)
 from geo.address.divisions import PLACEHOLDER_NAMES, compose_full_name
-from geo.errors import InvalidInput
 from geo.address.numbering import (
     building_stem,
     normalize_number,
@@ -56,6 +61,7 @@ from geo.address.numbering import (
     numerals_to_digits,
     split_address_tail,
 )
+from geo.errors import InvalidInput
 
 KINDS = ("community", "building", "unit")
 STATUSES = ("matched", "ambiguous", "not_found")

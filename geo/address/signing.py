@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from geo.errors import InvalidInput
 from geo.address.verify import MESSAGE_PREFIX, plate_message
+from geo.errors import InvalidInput
 
 KEY_ID_CHARS = 2
 KEY_STATUSES = ("active", "retired", "revoked")

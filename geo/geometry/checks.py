@@ -14,8 +14,8 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-from geo.geometry.coords import check_geometry_in_china, to_wgs84
 from geo.errors import InvalidGeometry
+from geo.geometry.coords import check_geometry_in_china, to_wgs84
 
 _REASON_ZH = {
     "Self-intersection": "多边形自相交",

@@ -16,8 +16,8 @@ import numpy as np
 from opening_hours import OpeningHours, ParserError, State
 
 from geo import settings
-from geo.routing.inputs import Gate
 from geo.errors import InvalidInput
+from geo.routing.inputs import Gate
 
 # Why a gate cannot be used (or not by e-bike), Chinese first.
 REASONS = {

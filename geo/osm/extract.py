@@ -25,16 +25,16 @@ from typing import Any
 
 import geopandas as gpd
 import osmnx as ox
-from osmnx._errors import InsufficientResponseError
 import pandas as pd
 import shapely
+from osmnx._errors import InsufficientResponseError
 from shapely import STRtree
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geo import settings
-from geo.errors import InvalidImportFile
 from geo.address.numbering import bare_number, parse_building_number, parse_unit_number
+from geo.errors import InvalidImportFile
 
 KINDS = ("community", "building", "gate", "unit", "path", "facility")
 _HEAD_BYTES = 65536

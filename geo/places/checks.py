@@ -21,8 +21,8 @@ from typing import Any, Protocol
 from geo import settings
 from geo.address import codes
 from geo.geometry.coords import distance_m
-from geo.hours.text import WEEKDAYS_ZH
 from geo.hours.opening_hours import is_open, local_time
+from geo.hours.text import WEEKDAYS_ZH
 
 
 class CompoundLike(Protocol):

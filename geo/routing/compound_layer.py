@@ -14,15 +14,16 @@ edit rebuilds one layer (milliseconds), never the street graph.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import numpy as np
 import shapely
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from geo import settings
+from geo.geometry.spatial import GridIndex, point_segment
 from geo.routing.inputs import Compound, Door, Facility, OfficePath
 from geo.routing.street_graph import PRIVATE, PUBLIC, RIDE, WALK, StreetGraph
-from geo.geometry.spatial import GridIndex, point_segment
 
 # Kinds of layer edges (street-graph edges are STREET or INSIDE).
 STREET, INSIDE, GATE, LINK, PATH, COURTYARD = range(6)

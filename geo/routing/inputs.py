@@ -12,13 +12,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from shapely.geometry import LineString
-
-from geo.address.codes import gate_label
 from shapely.geometry.base import BaseGeometry
 
+from geo.address.codes import gate_label
+
 if TYPE_CHECKING:
-    from geo.routing.compound_layer import StreetIndex
     from geo.osm.extract import OsmExtract
+    from geo.routing.compound_layer import StreetIndex
 
 RIDER_ACCESS = ("open", "pass", "closed")
 PATH_MODES = ("foot", "ebike", "both")

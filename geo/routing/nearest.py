@@ -15,10 +15,10 @@ import shapely
 from shapely.geometry import MultiPoint, mapping
 
 from geo import settings
-from geo.routing._search import settled_costs
 from geo.errors import InvalidInput
-from geo.routing.network import WALK_LAYER, AccessNetwork
 from geo.hours.opening_hours import is_open, local_time
+from geo.routing._search import settled_costs
+from geo.routing.network import WALK_LAYER, AccessNetwork
 from geo.routing.route import _length_time, _line, _trace, run_search, snap_start
 
 FACILITY_KINDS = ("station", "charger", "parking", "toilet", "water", "locker", "first_aid")

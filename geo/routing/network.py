@@ -18,12 +18,20 @@ import shapely
 from shapely import STRtree
 
 from geo import settings
-from geo.routing._search import Workspace
-from geo.routing.inputs import AccessData, Compound, Door, Facility, Gate, OfficePath
-from geo.routing.compound_layer import (GATE, GOOD_PARKING, INSIDE, STREET, STREET_PARKING, Layer,
-                                StreetIndex, build_layer)
-from geo.routing.street_graph import PRIVATE, RIDE, WALK, StreetGraph
 from geo.hours.opening_hours import ScheduleCache, static_gate_state
+from geo.routing._search import Workspace
+from geo.routing.compound_layer import (
+    GATE,
+    GOOD_PARKING,
+    INSIDE,
+    STREET,
+    STREET_PARKING,
+    Layer,
+    StreetIndex,
+    build_layer,
+)
+from geo.routing.inputs import AccessData, Compound, Door, Facility, Gate, OfficePath
+from geo.routing.street_graph import PRIVATE, RIDE, WALK, StreetGraph
 
 RIDE_LAYER, WALK_LAYER = 0, 1
 

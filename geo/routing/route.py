@@ -17,14 +17,26 @@ from typing import Any
 import numpy as np
 
 from geo import settings
-from geo.routing._search import PARK_EDGE, nearest_segments, search, trace
-from geo.routing.inputs import Door
-from geo.routing.compound_layer import LINK
-from geo.errors import InvalidCoordinates, NotFound, NoRoute
-from geo.routing.instructions import (SHORT_LINK_M, STRAIGHT_DEG, Piece, Step, bearing, distance_text,
-                              steps)
-from geo.routing.network import RIDE_LAYER, WALK_LAYER, AccessNetwork, Snapshot, inside_speed_ms, ride_speed_ms
+from geo.errors import InvalidCoordinates, NoRoute, NotFound
 from geo.hours.opening_hours import gate_state, local_time, reason_text
+from geo.routing._search import PARK_EDGE, nearest_segments, search, trace
+from geo.routing.compound_layer import LINK
+from geo.routing.inputs import Door
+from geo.routing.instructions import (
+    SHORT_LINK_M,
+    STRAIGHT_DEG,
+    Piece,
+    Step,
+    bearing,
+    distance_text,
+    steps,
+)
+from geo.routing.network import (
+    RIDE_LAYER,
+    WALK_LAYER,
+    AccessNetwork,
+    Snapshot,
+)
 
 # The heuristic is scaled down a little so that plane distances never overestimate.
 _HEURISTIC_SLACK = 0.99

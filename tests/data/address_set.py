@@ -157,8 +157,8 @@ def with_aliases(records: Iterable[PlaceRecord],
 def import_beijing(directory: Path) -> str:
     """Import the three bundled extracts into a new SQLite database in ``directory``, into
     the streets the test fixtures use; returns its URL."""
-    from app.db import get_session, upgrade_schema
     from app.addresses.divisions import load_national_divisions
+    from app.db import get_session, upgrade_schema
     from app.imports.importer import import_osm
     from tests.conftest import EXTRACTS, OSM_DIR
 
@@ -186,8 +186,8 @@ def app_for(url: str, directory: Path) -> Any:
 def imported_records(directory: Path) -> tuple[list[PlaceRecord], dict[str, tuple[str, int]]]:
     """The three bundled extracts imported into a database in ``directory`` and read as
     resolver records (``app.addresses.resolve.load_records``) with the retired codes."""
-    from app.db import get_session
     from app.addresses.resolve import load_records
+    from app.db import get_session
 
     app = app_for(import_beijing(directory), directory)
     with app.app_context():
