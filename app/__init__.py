@@ -31,7 +31,7 @@ from app.places import editor_api, editor_views
 from app.plates import api as plate_api
 from app.plates import commands as plate_commands
 from app.plates import download_views as plate_downloads
-from app.plates import poster_commands
+from app.plates import poster_commands, poster_views
 from app.plates import views as plate_views
 from app.reports import views as report_views
 from app.riders import commands as rider_commands
@@ -50,7 +50,8 @@ API_BLUEPRINTS = (openapi_bp, plate_api.bp, address_api.bp, routing_api.bp, plac
 OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
                      report_views.office_bp, plate_downloads.bp)
 # Pages for riders, planners and everyone.
-PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, map_views.bp, pass_views.bp, report_views.bp)
+PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, map_views.bp, poster_views.bp, pass_views.bp,
+                   report_views.bp)
 COMMANDS = (db.init_db_command, *account_commands.COMMANDS, *import_commands.COMMANDS,
             *demo_commands.COMMANDS, *plate_commands.COMMANDS, *place_commands.COMMANDS,
             *rider_commands.COMMANDS, *address_commands.COMMANDS, *poster_commands.COMMANDS,

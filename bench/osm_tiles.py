@@ -161,7 +161,7 @@ def tile_access(data: AccessData, bounds: tuple[float, float, float, float], n: 
     """``data`` copied onto the same ``n × n`` grid, ids offset by the tile."""
     west, south, east, north = bounds
     width, height = east - west, north - south
-    compounds, doors, facilities = [], [], []
+    compounds, doors, facilities, buildings = [], [], [], []
     for k in range(n * n):
         dx, dy = (k % n) * width, (k // n) * height
         off = (k + 1) * 10**19
@@ -175,7 +175,11 @@ def tile_access(data: AccessData, bounds: tuple[float, float, float, float], n: 
                 gates=tuple(replace(g, id=off + g.id, lon=g.lon + dx, lat=g.lat + dy)
                             for g in c.gates)))
         doors += [replace(d, id=off + d.id, lon=d.lon + dx, lat=d.lat + dy,
-                          compound_id=cid(d.compound_id)) for d in data.doors]
+                          compound_id=cid(d.compound_id), building_id=cid(d.building_id))
+                  for d in data.doors]
         facilities += [replace(f, id=off + f.id, lon=f.lon + dx, lat=f.lat + dy,
                                compound_id=cid(f.compound_id)) for f in data.facilities]
-    return AccessData(compounds=tuple(compounds), doors=tuple(doors), facilities=tuple(facilities))
+        buildings += [replace(b, id=off + b.id, outline=shapely.affinity.translate(b.outline, dx, dy),
+                              compound_id=cid(b.compound_id)) for b in data.buildings]
+    return AccessData(compounds=tuple(compounds), doors=tuple(doors), facilities=tuple(facilities),
+                      buildings=tuple(buildings))

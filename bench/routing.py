@@ -44,9 +44,10 @@ sys.path.insert(0, str(ROOT))
 from bench.osm_tiles import read_template, tile_access, write_city  # noqa: E402
 from geo.osm.extract import read_osm_extract  # noqa: E402
 from geo.routing.cache import cache_key, load_street_graph, read_street_graph  # noqa: E402
-from geo.routing.compound_layer import StreetIndex  # noqa: E402
-from geo.routing.inputs import AccessData, access_data_from_extract  # noqa: E402
-from geo.routing.nearest import isochrones, nearest_facilities  # noqa: E402
+from geo.routing.extract_inputs import access_data_from_extract  # noqa: E402
+from geo.routing.inputs import AccessData  # noqa: E402
+from geo.routing.isochrones import isochrones  # noqa: E402
+from geo.routing.nearest import nearest_facilities  # noqa: E402
 from geo.routing.network import AccessNetwork, ride_speed_ms  # noqa: E402
 from geo.routing.route import route_to_door  # noqa: E402
 from geo.routing.street_graph import RIDE, read_osm_network  # noqa: E402
@@ -357,9 +358,7 @@ def main() -> None:
     def log(msg: str) -> None:
         print(msg, file=sys.stderr if args.json else sys.stdout, flush=True)
 
-    template_street = load_street_graph(TEMPLATE, cache_dir=cache / "graphs")
-    bundled_data = with_night_gates(access_data_from_extract(
-        read_osm_extract(TEMPLATE), index=StreetIndex(template_street)))
+    bundled_data = with_night_gates(access_data_from_extract(read_osm_extract(TEMPLATE)))
     bundled = run_set("bundled", TEMPLATE, bundled_data, cache, args, log)
 
     city_osm = cache / f"city-{args.tiles}x{args.tiles}.osm"

@@ -12,8 +12,9 @@ import pytest
 
 from geo.routing.cache import load_street_graph
 from geo.routing.compound_layer import StreetIndex
-from geo.routing.inputs import AccessData, access_data_from_extract
-from geo.routing.network import AccessNetwork, Snapshot
+from geo.routing.extract_inputs import access_data_from_extract
+from geo.routing.inputs import AccessData
+from geo.routing.network import AccessNetwork, Snapshot, with_building_doors
 from geo.routing.street_graph import StreetGraph
 from tests.conftest import EXTRACTS, OSM_DIR, read_extract
 
@@ -37,7 +38,7 @@ def streets(routing_cache: Path) -> dict[str, StreetGraph]:
 @pytest.fixture(scope="session")
 def access(streets: dict[str, StreetGraph]) -> dict[str, AccessData]:
     """Compounds, gates, doors (units, and buildings without units) and facilities."""
-    return {name: access_data_from_extract(read_extract(name), index=StreetIndex(street))
+    return {name: with_building_doors(access_data_from_extract(read_extract(name)), StreetIndex(street))
             for name, street in streets.items()}
 
 

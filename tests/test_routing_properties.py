@@ -17,7 +17,8 @@ from geo.errors import NoRoute
 from geo.hours.opening_hours import gate_state, local_time
 from geo.routing.inputs import AccessData, OfficePath
 from geo.routing.network import AccessNetwork
-from geo.routing.route import route_to_door, run_search, snap_start
+from geo.routing.route import route_to_door
+from geo.routing.search import run_search, snap_start
 from geo.routing.street_graph import PRIVATE, WALK, read_osm_network
 from tests.conftest import EXTRACTS, OSM_DIR
 from tests.routing_support import access, networks, routing_cache, state_graph, streets  # noqa: F401

@@ -6,7 +6,6 @@ database exactly as it was.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from app import audit
 from app.addresses.divisions import validate_division
 from app.models import Building, Community, Facility, Gate, PlaceFeature, Unit
 from app.models import Path as PathModel
+from app.places.import_counts import ImportCounts
 from app.places.serialize import to_feature
 from geo.osm.extract import KINDS, ImportedFeature, OsmExtract, read_osm_extract
 
@@ -27,20 +27,6 @@ MODEL_OF_KIND: dict[str, type[PlaceFeature]] = {
 }
 RESOURCE_OF_KIND = {kind: model.__tablename__ for kind, model in MODEL_OF_KIND.items()}
 _PARENT_COLUMN = {"community": "community_id", "building": "building_id"}
-
-
-@dataclass
-class ImportCounts:
-    """Per kind or layer: how many features an import created, updated, left unchanged."""
-
-    file: str
-    created: Counter[str] = field(default_factory=Counter)
-    updated: Counter[str] = field(default_factory=Counter)
-    unchanged: Counter[str] = field(default_factory=Counter)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "created": dict(self.created), "updated": dict(self.updated),
-                "unchanged": dict(self.unchanged)}
 
 
 @dataclass

@@ -7,16 +7,16 @@ from flask import Blueprint, Response, jsonify, request
 
 from app.addresses.codes import lookup_by_code_or_id
 from app.db import get_session
-from app.models import Community
-from app.models.places import FACILITY_KINDS
-from app.openapi import document
-from app.params import bbox_arg, int_arg
-from app.planner.map_data import (
+from app.mapping.city_data import (
     community_collection,
     community_details,
     facility_collection,
     street_collection,
 )
+from app.models import Community
+from app.models.places import FACILITY_KINDS
+from app.openapi import document
+from app.params import bbox_arg, int_arg
 from geo import settings
 from geo.errors import InvalidInput
 from geo.hours.opening_hours import local_time

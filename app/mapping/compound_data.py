@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-import numpy as np
 import shapely
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -23,7 +21,7 @@ from app.models import Building, Community, Facility, Gate, Path, Unit
 from app.spatial import bbox_candidates, exact_in_bbox
 from geo import settings
 from geo.address.codes import building_label, gate_label, number_value, unit_label
-from geo.geometry.coords import metric_transformer
+from geo.geometry.coords import to_metres_all
 from geo.hours.opening_hours import gate_state, is_open
 from geo.routing.inputs import Gate as AccessGate
 from maps.streets import street_index
@@ -38,19 +36,6 @@ def padded_bbox(geom: Any, metres: float) -> tuple[float, float, float, float]:
     pad_lat = metres / _DEGREE_M
     pad_lon = pad_lat / max(0.1, math.cos(math.radians((south + north) / 2)))
     return west - pad_lon, south - pad_lat, east + pad_lon, north + pad_lat
-
-
-@lru_cache(maxsize=256)
-def _transformer(lon: float, lat: float) -> Any:
-    return metric_transformer(lon, lat)
-
-
-def to_metres_all(geoms: list[Any], origin: tuple[float, float]) -> Any:
-    """All ``geoms`` projected to metres around ``origin`` (rounded to 0.01°, a kilometre:
-    building a pyproj transformer costs ~0.1 s, so they are kept) in one pass."""
-    transformer = _transformer(round(origin[0], 2), round(origin[1], 2))
-    return shapely.transform(np.array(geoms, dtype=object), lambda xy: np.column_stack(
-        transformer.transform(xy[:, 0], xy[:, 1])))
 
 
 def coords(geom: Any) -> Any:

@@ -1,12 +1,10 @@
-"""Map pages: the rider map of a compound, the station finder, the planner's city map,
-and printable posters for offices."""
+"""Map pages: the rider map of a compound, the station finder and the planner's city map."""
 
 from __future__ import annotations
 
-from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from sqlalchemy import func, select
 
 from app.addresses.codes import full_address, lookup_by_code_or_id
@@ -16,15 +14,12 @@ from app.mapping.compound_data import compound_map_data
 from app.models import Building, Community, Gate, Unit
 from app.models.places import FACILITY_KINDS
 from app.params import lon_lat_arg
-from app.plates.posters import poster_for_gate
 from geo import settings
-from geo.address.codes import gate_label
 from geo.errors import InvalidInput
 from geo.hours.opening_hours import local_time
 from geo.planning.friendliness import rules
 from maps.assets import render_parts
 from maps.planner_map import build_planner_map
-from maps.poster import FORMATS, PAGE_SIZES_MM
 from maps.rider_map import build_rider_map, build_station_map
 from maps.symbols import symbols
 from maps.tiles import TileSource, tile_source
@@ -144,27 +139,3 @@ def planner_map() -> str:
                            symbols=symbols(),
                            reach="、".join(map(str, settings.PLANNER_REACH_MINUTES)),
                            reach_m=round(settings.FRIENDLINESS_REACH_M))
-
-
-@bp.get("/r/<ref>/posters")
-def posters(ref: str) -> str:
-    """Download page for offices: a poster per gate, A3 or A4, PDF or PNG."""
-    db = get_session()
-    community = lookup_by_code_or_id(db, Community, ref)
-    gates = list(db.scalars(select(Gate).where(Gate.community_id == community.id).order_by(Gate.id)))
-    gates = [(g, gate_label(g.number, g.name)) for g in gates]
-    return render_template("maps/posters.html", community=community, gates=gates,
-                           sizes=list(PAGE_SIZES_MM), formats=FORMATS)
-
-
-@bp.get("/posters/<gate_ref>.<fmt>")
-@limiter.limit(settings.RATELIMIT_RIDER_PAGES)
-def poster_file(gate_ref: str, fmt: str) -> Any:
-    """The poster of one gate (id or code) as PDF or PNG; ``?size=A3|A4``."""
-    db = get_session()
-    gate = lookup_by_code_or_id(db, Gate, gate_ref)
-    size = request.args.get("size", "A4").upper()
-    data = poster_for_gate(db, gate, size=size, fmt=fmt,
-                           base_url=current_app.config["PUBLIC_BASE_URL"])
-    name = f"poster-{gate.code or gate.id}-{size}.{fmt}"
-    return send_file(BytesIO(data), mimetype=FORMATS[fmt], as_attachment=True, download_name=name)

@@ -24,9 +24,9 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.accounts.auth import Actor
-from app.imports.importer import ImportCounts
 from app.models import Building, Community, PlaceFeature, RetiredCode, Unit
 from app.places.editing import create_feature, resource_model, update_feature
+from app.places.import_counts import ImportCounts
 from app.places.schemas import PROPS
 from app.places.serialize import feature_properties, to_feature
 from geo.errors import InvalidImportFile

@@ -1,1 +1,1 @@
-"""Planner: rider-friendliness scores and city map data."""
+"""Planner: rider-friendliness scores of every compound."""

@@ -17,9 +17,9 @@ from shapely.strtree import STRtree
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from app.mapping.compound_data import to_metres_all
 from app.models import Building, Community, Facility, Gate, Unit
 from geo import settings
+from geo.geometry.coords import to_metres_all
 from geo.planning.friendliness import CompoundFacts, GateFacts, Score, score
 
 _TABLES = (Community, Gate, Building, Unit, Facility)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +26,12 @@ from geo import settings
 from geo.address.codes import building_label, unit_label
 from geo.errors import InvalidInput, NotFound
 from geo.routing.cache import load_street_graph
-from geo.routing.compound_layer import entrance_point
 from geo.routing.inputs import AccessData, Compound, Door, OfficePath
+from geo.routing.inputs import Building as BuildingValue
 from geo.routing.inputs import Facility as FacilityValue
 from geo.routing.inputs import Gate as GateValue
-from geo.routing.nearest import isochrones, nearest_facilities
+from geo.routing.isochrones import isochrones
+from geo.routing.nearest import nearest_facilities
 from geo.routing.network import AccessNetwork
 from geo.routing.route import route_to_door
 
@@ -67,7 +67,7 @@ def _unit_label(unit: Unit, building: Building | None) -> str:
 
 
 def load_access_data(session: Session) -> AccessData:
-    """Compounds with their gates, unit doors, facilities and office-drawn paths."""
+    """Compounds with their gates, unit doors, buildings, facilities and office-drawn paths."""
     gates: dict[int, list[GateValue]] = {}
     for g in session.scalars(select(Gate)):
         if g.community_id is None:
@@ -100,23 +100,12 @@ def load_access_data(session: Session) -> AccessData:
         OfficePath(id=p.id, line=p.geom, mode=p.mode, compound_id=p.community_id, name=p.name,
                    version=p.version)
         for p in session.scalars(select(PathModel).where(PathModel.source == "office")))
-    with_units = {d.building_id for d in doors}
-    building_rows = tuple(b for b in buildings.values() if b.id not in with_units)
+    outlines = tuple(
+        BuildingValue(id=b.id, outline=b.geom, compound_id=b.community_id,
+                      label=building_label(b.number, b.name), code=b.code, version=b.version)
+        for b in buildings.values())
     return AccessData(compounds=compounds, doors=doors, facilities=facilities, paths=paths,
-                      extra={"buildings": building_rows})
-
-
-def _with_building_doors(data: AccessData, network: AccessNetwork) -> AccessData:
-    """``data`` plus a door for each building without unit doors, at the point of its
-    outline nearest the network's walkable segments (this graph's own)."""
-    west, south, east, north = network.street.bounds
-    doors = tuple(
-        Door(id=b.id, lon=lon, lat=lat, kind="building", compound_id=b.community_id,
-             label=building_label(b.number, b.name), code=b.code, building_id=b.id, version=b.version)
-        for b in data.extra["buildings"]
-        if west <= b.geom.centroid.x <= east and south <= b.geom.centroid.y <= north
-        for lon, lat in [entrance_point(network.index, b.geom)])
-    return replace(data, doors=data.doors + doors)
+                      buildings=outlines)
 
 
 def networks() -> list[AccessNetwork]:
@@ -131,7 +120,7 @@ def networks() -> list[AccessNetwork]:
         if stamp != state.stamp:
             data = load_access_data(session)
             for network in state.networks:
-                network.update(_with_building_doors(data, network))
+                network.update(data)
             state.stamp = stamp
         return state.networks
 

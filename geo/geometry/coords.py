@@ -5,9 +5,10 @@ Coordinates are ``(lon, lat)`` in degrees everywhere in Youlu.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
+import numpy as np
 import prcoords
 import shapely
 from pyproj import Transformer
@@ -122,6 +123,15 @@ def to_metres(geom: BaseGeometry, *, origin: tuple[float, float] | None = None) 
         c = geom.centroid
         origin = (c.x, c.y)
     return _project(geom, metric_transformer(*origin))
+
+
+def to_metres_all(geoms: Sequence[BaseGeometry], origin: tuple[float, float]) -> np.ndarray:
+    """All ``geoms`` (WGS-84) projected in one pass to metres around ``origin``
+    (lon, lat), rounded to 0.01° (about a kilometre) so that nearby calls share one
+    transformer; an array of geometries in the order given."""
+    transformer = metric_transformer(round(origin[0], 2), round(origin[1], 2))
+    return shapely.transform(np.array(geoms, dtype=object), lambda xy: np.column_stack(
+        transformer.transform(xy[:, 0], xy[:, 1])))
 
 
 def distance_m(a: BaseGeometry, b: BaseGeometry) -> float:

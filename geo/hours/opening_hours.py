@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -17,7 +18,6 @@ from opening_hours import OpeningHours, ParserError, State
 
 from geo import settings
 from geo.errors import InvalidInput
-from geo.routing.inputs import Gate
 
 # Why a gate cannot be used (or not by e-bike), Chinese first.
 REASONS = {
@@ -98,7 +98,20 @@ class GateState:
         return self.ride or self.walk
 
 
-def static_gate_state(gate: Gate, *, ebikes_inside: bool, has_pass: bool) -> GateState:
+class GateRules(Protocol):
+    """What the state of a gate depends on (``geo.routing.inputs.Gate`` has it)."""
+
+    @property
+    def foot(self) -> bool: ...
+    @property
+    def ebike(self) -> bool: ...
+    @property
+    def rider_access(self) -> str: ...
+    @property
+    def opening_hours(self) -> str | None: ...
+
+
+def static_gate_state(gate: GateRules, *, ebikes_inside: bool, has_pass: bool) -> GateState:
     """The part of a gate's state that does not depend on the time."""
     reasons: list[str] = []
     ride, walk = gate.ebike, gate.foot
@@ -118,7 +131,7 @@ def static_gate_state(gate: Gate, *, ebikes_inside: bool, has_pass: bool) -> Gat
     return GateState(ride, walk, tuple(reasons))
 
 
-def gate_state(gate: Gate, at: datetime, *, ebikes_inside: bool, has_pass: bool) -> GateState:
+def gate_state(gate: GateRules, at: datetime, *, ebikes_inside: bool, has_pass: bool) -> GateState:
     """The full state of ``gate`` at local time ``at``."""
     static = static_gate_state(gate, ebikes_inside=ebikes_inside, has_pass=has_pass)
     open_now, change, readable = is_open(gate.opening_hours, at)

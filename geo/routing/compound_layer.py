@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import settings
 from geo.geometry.spatial import GridIndex, point_segment
-from geo.routing.inputs import Compound, Door, Facility, OfficePath
+from geo.routing.inputs import Building, Compound, Door, Facility, OfficePath
 from geo.routing.street_graph import PRIVATE, PUBLIC, RIDE, WALK, StreetGraph
 
 # Kinds of layer edges (street-graph edges are STREET or INSIDE).
@@ -67,7 +67,7 @@ class StreetIndex:
         return np.sort(inside[~self.node_public[inside]])
 
 
-def entrance_point(index: StreetIndex, outline: BaseGeometry, *,
+def building_door(index: StreetIndex, outline: BaseGeometry, *,
                    search_m: float = 150.0) -> tuple[float, float]:
     """Where a building without a mapped unit door is entered: the point of its outline
     (WGS-84) nearest to the nearest walkable segment; its centroid if none is near."""
@@ -86,6 +86,14 @@ def entrance_point(index: StreetIndex, outline: BaseGeometry, *,
     point = shapely.shortest_line(shape.boundary, nearest).coords[0]
     lon, lat = street.to_lonlat(point[0], point[1])
     return float(lon), float(lat)
+
+
+def build_door_of_building(index: StreetIndex, building: Building) -> Door:
+    """The door of a building without unit doors, at ``building_door`` of its outline."""
+    lon, lat = building_door(index, building.outline)
+    return Door(id=building.id, lon=lon, lat=lat, kind="building", compound_id=building.compound_id,
+                label=building.label, code=building.code, building_id=building.id,
+                version=building.version)
 
 
 def to_plane(street: StreetGraph, geom: BaseGeometry) -> BaseGeometry:
@@ -489,4 +497,4 @@ def build_layer(index: StreetIndex, compound: Compound | None, *, doors: list[Do
 
 
 __all__ = ["COURTYARD", "GATE", "INSIDE", "LINK", "PATH", "STREET", "Layer", "StreetIndex",
-           "build_layer", "entrance_point", "to_plane"]
+           "build_door_of_building", "build_layer", "building_door", "to_plane"]

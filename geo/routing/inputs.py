@@ -1,24 +1,22 @@
 """What routing needs to know about compounds, as plain immutable values.
 
-The app builds these from its database rows (app/routing/service.py); tests and the benchmark
-build them from an OSM extract with ``access_data_from_extract``. Geometry is
-WGS-84 ``(lon, lat)``; ``version`` lets the network tell a changed feature from an
-unchanged one without comparing geometry.
+The app builds these from its database rows (``app.routing.service.load_access_data``);
+``geo.routing.extract_inputs`` builds the same values straight from an OSM extract.
+Either way ``AccessNetwork`` makes them routable, adding a door for every building
+without unit doors (``compound_layer.building_door``): the app, the tests and the
+benchmarks share that one builder. Geometry is WGS-84 ``(lon, lat)``; ``version`` lets
+the network tell a changed feature from an unchanged one without comparing geometry.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import Any
 
 from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 
 from geo.address.codes import gate_label
-
-if TYPE_CHECKING:
-    from geo.osm.extract import OsmExtract
-    from geo.routing.compound_layer import StreetIndex
 
 RIDER_ACCESS = ("open", "pass", "closed")
 PATH_MODES = ("foot", "ebike", "both")
@@ -80,6 +78,19 @@ class Door:
 
 
 @dataclass(frozen=True)
+class Building:
+    """A building (楼栋) outline. One without unit doors is entered where its outline comes
+    nearest the walkable network (``compound_layer.building_door``)."""
+
+    id: int
+    outline: BaseGeometry
+    compound_id: int | None = None
+    label: str = "楼栋入口"
+    code: str | None = None
+    version: int = 0
+
+
+@dataclass(frozen=True)
 class Facility:
     """A point riders need: station, charger, parking, toilet, water, locker, first aid."""
 
@@ -114,7 +125,7 @@ class AccessData:
     doors: tuple[Door, ...] = ()
     facilities: tuple[Facility, ...] = ()
     paths: tuple[OfficePath, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    buildings: tuple[Building, ...] = ()
 
     def compound(self, compound_id: int) -> Compound:
         """The compound with ``compound_id`` (KeyError if none)."""
@@ -127,47 +138,3 @@ class AccessData:
                                    for g in c.gates))
             for c in self.compounds)
         return replace(self, compounds=compounds)
-
-
-def access_data_from_extract(extract: OsmExtract, *, index: StreetIndex | None = None
-                             ) -> AccessData:
-    """Access data straight from an OSM extract read by ``geo.osm.extract`` (tests, the
-    benchmark). Ids are OSM ids. Every unit door becomes a ``Door``; with ``index``,
-    so does each building without one, at ``entrance_point`` of its outline.
-    """
-    from geo.routing.compound_layer import entrance_point
-    features = extract.features
-    gates_of: dict[int, list[Gate]] = {}
-    for g in features["gate"]:
-        if g.parent is None:
-            continue
-        a = g.attrs
-        gates_of.setdefault(g.parent[2], []).append(Gate(
-            id=g.osm_id, lon=g.geom.x, lat=g.geom.y, name=a.get("name"), number=a.get("number"),
-            foot=a.get("foot", True), ebike=a.get("ebike", True),
-            rider_access=a.get("rider_access", "open"), opening_hours=a.get("opening_hours")))
-    compounds = tuple(
-        Compound(id=c.osm_id, name=c.attrs["name"], polygon=c.geom,
-                 gates=tuple(gates_of.get(c.osm_id, ())))
-        for c in features["community"])
-    doors = tuple(
-        Door(id=u.osm_id, lon=u.geom.x, lat=u.geom.y,
-             compound_id=u.community[2] if u.community else None,
-             building_id=u.parent[2] if u.parent else None,
-             label=f"{u.attrs['number']}单元" if u.attrs.get("number") else "单元门")
-        for u in features["unit"])
-    if index is not None:
-        with_units = {u.parent[2] for u in features["unit"] if u.parent}
-        doors += tuple(
-            Door(id=b.osm_id, lon=lon, lat=lat, kind="building",
-                 compound_id=b.parent[2] if b.parent else None,
-                 label=b.attrs.get("name") or (f"{b.attrs['number']}号楼" if b.attrs.get("number")
-                                               else "楼栋入口"))
-            for b in features["building"] if b.osm_id not in with_units
-            for lon, lat in [entrance_point(index, b.geom)])
-    facilities = tuple(
-        Facility(id=f.osm_id, kind=f.attrs["kind"], lon=f.geom.x, lat=f.geom.y,
-                 compound_id=f.parent[2] if f.parent else None, name=f.attrs.get("name"),
-                 opening_hours=f.attrs.get("opening_hours"))
-        for f in features["facility"])
-    return AccessData(compounds=compounds, doors=doors, facilities=facilities)

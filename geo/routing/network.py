@@ -1,6 +1,8 @@
 """The access network: a street graph plus one layer per compound, ready to search.
 
-``AccessNetwork.update(data)`` rebuilds only the layers whose compound, gates, doors,
+``AccessNetwork.update(data)`` first gives every building of ``data`` that has no unit
+door a door of its own (``building_door``, kept per building version), then rebuilds
+only the layers whose compound, gates, doors,
 facilities or office paths changed, then assembles a new immutable ``Snapshot``
 (arrays for the compiled search) and swaps it in; queries running on the old
 snapshot finish undisturbed. The street graph itself is never rebuilt here.
@@ -9,7 +11,7 @@ snapshot finish undisturbed. The street graph itself is never rebuilt here.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +21,7 @@ from shapely import STRtree
 
 from geo import settings
 from geo.hours.opening_hours import ScheduleCache, static_gate_state
-from geo.routing._search import Workspace
+from geo.routing._kernels import Workspace
 from geo.routing.compound_layer import (
     GATE,
     GOOD_PARKING,
@@ -28,9 +30,10 @@ from geo.routing.compound_layer import (
     STREET_PARKING,
     Layer,
     StreetIndex,
+    build_door_of_building,
     build_layer,
 )
-from geo.routing.inputs import AccessData, Compound, Door, Facility, Gate, OfficePath
+from geo.routing.inputs import AccessData, Building, Compound, Door, Facility, Gate, OfficePath
 from geo.routing.street_graph import PRIVATE, RIDE, WALK, StreetGraph
 
 RIDE_LAYER, WALK_LAYER = 0, 1
@@ -176,6 +179,29 @@ def _gate_bits(gate: Gate, compound: Compound, has_pass: bool) -> int:
     return (1 if state.ride else 0) | (2 if state.walk else 0)
 
 
+def with_building_doors(data: AccessData, index: StreetIndex, *,
+                        known: dict[Building, Door] | None = None) -> AccessData:
+    """``data`` plus a door for each of its buildings that lies in ``index``'s street
+    graph box and has no door yet (no unit door, no door of its own), at
+    ``building_door`` of its outline. ``known`` keeps doors between calls: a building
+    whose value did not change keeps its door, and ``known`` ends holding this call's."""
+    with_doors = {d.building_id for d in data.doors if d.building_id is not None}
+    west, south, east, north = index.street.bounds
+    previous = dict(known or {})
+    if known is not None:
+        known.clear()
+    added = []
+    for building in data.buildings:
+        lon, lat = building.outline.centroid.coords[0]
+        if building.id in with_doors or not (west <= lon <= east and south <= lat <= north):
+            continue
+        door = previous.get(building) or build_door_of_building(index, building)
+        if known is not None:
+            known[building] = door
+        added.append(door)
+    return replace(data, doors=data.doors + tuple(added)) if added else data
+
+
 class AccessNetwork:
     """A street graph joined with compounds; see the module docstring."""
 
@@ -183,6 +209,7 @@ class AccessNetwork:
         self.street = street
         self.index = StreetIndex(street)
         self._layers: dict[int | None, tuple[Any, Layer]] = {}
+        self._building_doors: dict[Building, Door] = {}
         self._lock = threading.Lock()
         self._version = 0
         self.snapshot: Snapshot
@@ -208,6 +235,7 @@ class AccessNetwork:
             doors: dict[int | None, list[Door]] = {}
             facilities: dict[int | None, list[Facility]] = {}
             paths: dict[int | None, list[OfficePath]] = {}
+            data = with_building_doors(data, self.index, known=self._building_doors)
             for door in data.doors:
                 doors.setdefault(door.compound_id if door.compound_id in ids else None, []).append(door)
             for fac in data.facilities:

@@ -10,16 +10,15 @@ when the next one opens. Coordinates are ``(lon, lat)`` WGS-84.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from geo import settings
-from geo.errors import InvalidCoordinates, NoRoute, NotFound
+from geo.errors import NoRoute, NotFound
 from geo.hours.opening_hours import gate_state, local_time, reason_text
-from geo.routing._search import PARK_EDGE, nearest_segments, search, trace
+from geo.routing._kernels import PARK_EDGE
 from geo.routing.compound_layer import LINK
 from geo.routing.inputs import Door
 from geo.routing.instructions import (
@@ -37,132 +36,20 @@ from geo.routing.network import (
     AccessNetwork,
     Snapshot,
 )
+from geo.routing.search import (
+    Path,
+    Start,
+    length_time,
+    line_coordinates,
+    round_point,
+    run_search,
+    snap_start,
+    trace_path,
+)
 
-# The heuristic is scaled down a little so that plane distances never overestimate.
-_HEURISTIC_SLACK = 0.99
 # ``saved`` looks for the centroid's road point only this many times as far as the door
 # (plus ten minutes); beyond that it is left out.
 _NAV_STRETCH = 2.0
-
-
-@dataclass
-class Start:
-    """A point snapped to the network: seed states with their costs, and the edge and
-    fraction each seed starts on."""
-
-    lon: float
-    lat: float
-    snapped: tuple[float, float]
-    snap_m: float
-    seeds: np.ndarray
-    seed_cost: np.ndarray
-    seed_edge: np.ndarray
-    seed_frac: np.ndarray
-    compound: int
-
-
-def _inv_speed(snap: Snapshot, heuristic: bool) -> np.ndarray:
-    """Seconds per metre at the top speed of each layer (zeros: plain Dijkstra)."""
-    if not heuristic:
-        return np.zeros(2)
-    return snap.inv_top_speed * _HEURISTIC_SLACK
-
-
-def snap_start(snap: Snapshot, lon: float, lat: float) -> Start:
-    """Snap (lon, lat) to the nearest street segment usable from where it lies.
-
-    A point inside a compound snaps to that compound's own roads, a point outside to
-    roads outside every compound. Raises ``InvalidCoordinates`` when no road is within
-    ``ROUTE_SNAP_MAX_M``.
-    """
-    street, index = snap.street, snap.index
-    x, y = (float(v) for v in street.to_plane(lon, lat))
-    where = snap.compound_at(lon, lat)
-    max_m = settings.ROUTE_SNAP_MAX_M
-    for radius in (min(60.0, max_m), max_m):  # most starts lie on a road: look near first
-        start = _snap_within(snap, x, y, lon, lat, where, radius)
-        if start is not None:
-            return start
-    raise InvalidCoordinates(
-        f"起点 ({lon}, {lat}) 附近 {max_m:.0f} 米内没有可通行的道路",
-        f"no usable road within {max_m:.0f} m of the start ({lon}, {lat})",
-        details={"lon": lon, "lat": lat})
-
-
-def _snap_within(snap: Snapshot, x: float, y: float, lon: float, lat: float, where: int,
-                 max_m: float) -> Start | None:
-    index, grid = snap.index, snap.index.segments
-    ids, dist, frac = nearest_segments(
-        x, y, max_m, grid.start, grid.items, grid.nx, grid.ny, grid.ox, grid.oy, grid.cell,
-        grid.x0, grid.y0, grid.x1, grid.y1, index.seg_a, index.seg_b, snap.node_compound,
-        snap.street.node_main, where, index.seg_rideable, settings.SNAP_PREFER_RIDE_M, 16)
-    for seg, d, f in zip(ids.tolist(), dist.tolist(), frac.tolist()):
-        start = _seeds(snap, seg, f, lon, lat, d, where)
-        if start is not None:
-            return start
-    return None
-
-
-def _seeds(snap: Snapshot, seg: int, frac: float, lon: float, lat: float, dist: float,
-           where: int) -> Start | None:
-    street, index = snap.street, snap.index
-    a, b = int(index.seg_a[seg]), int(index.seg_b[seg])
-    street_park = settings.PARKING_DELAY_S + settings.STREET_PARKING_PENALTY_S
-    park_here = street_park if where < 0 else settings.PARKING_DELAY_S
-    seeds, costs, edges, fracs = [], [], [], []
-    for tail, head, along in ((a, b, 1.0 - frac), (b, a, frac)):
-        for e in range(int(street.indptr[tail]), int(street.indptr[tail + 1])):
-            if int(street.head[e]) != head:
-                continue
-            for layer, extra in ((RIDE_LAYER, 0.0), (WALK_LAYER, park_here)):
-                cost = float(snap.b_cost[e, layer])
-                if np.isfinite(cost) and np.isfinite(extra):
-                    seeds.append(2 * head + layer)
-                    costs.append(cost * along + extra)
-                    edges.append(e)
-                    fracs.append(along)
-    if not seeds:
-        return None
-    ax, ay = street.x[a], street.y[a]
-    qx, qy = ax + frac * (street.x[b] - ax), ay + frac * (street.y[b] - ay)
-    qlon, qlat = street.to_lonlat(qx, qy)
-    return Start(lon, lat, (float(qlon), float(qlat)), dist, np.asarray(seeds, dtype=np.int64),
-                 np.asarray(costs), np.asarray(edges, dtype=np.int64), np.asarray(fracs), where)
-
-
-def run_search(snap: Snapshot, seeds: np.ndarray, seed_cost: np.ndarray, targets: np.ndarray,
-               *, n_need: int, gate_ok: np.ndarray, limit: float = np.inf,
-               heuristic_nodes: list[int] | None = None,
-               door: int = -1) -> tuple[np.ndarray, Any]:
-    """Run the compiled search; returns (settled targets, workspace). ``door`` is the
-    node where parking costs only ``PARKING_DELAY_S`` (the destination)."""
-    ws = snap.workspace()
-    gen = ws.next_gen()
-    street = snap.street
-    nodes = heuristic_nodes or []
-    tx = np.asarray([snap.x[n] for n in nodes], dtype=np.float64)
-    ty = np.asarray([snap.y[n] for n in nodes], dtype=np.float64)
-    found, _settled = search(
-        snap.n_base, street.indptr, street.head, snap.b_cost, snap.o_indptr, snap.o_head,
-        snap.o_cost, snap.o_gate, snap.park, door, settings.PARKING_DELAY_S, gate_ok,
-        snap.x, snap.y, seeds, seed_cost,
-        targets, n_need, tx, ty, _inv_speed(snap, bool(nodes)), limit, ws.dist, ws.pred,
-        ws.pred_edge, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
-    return found, ws
-
-
-@dataclass
-class Path:
-    """A traced search result: states, edges, cost (s) and its pieces."""
-
-    states: np.ndarray
-    edges: np.ndarray
-    cost: float
-
-
-def _trace(ws: Any, state: int) -> Path:
-    states, edges = trace(state, ws.pred, ws.pred_edge)
-    return Path(states, edges, float(ws.dist[state]))
 
 
 def _gate_label(snap: Snapshot, gate: int) -> str:
@@ -284,11 +171,11 @@ def _legs(snap: Snapshot, items: list[tuple[str, Any]], door: Door
             place, lonlat = _park_place(snap, value, door)
             legs.append({
                 "mode": "park", "distance_m": 0.0, "duration_s": settings.PARKING_DELAY_S,
-                "geometry": {"type": "Point", "coordinates": _round(lonlat)},
+                "geometry": {"type": "Point", "coordinates": round_point(lonlat)},
                 "place": place, "instructions": [f"在{place}停车"],
                 "steps": [{"instruction": f"在{place}停车", "distance_m": 0.0,
                            "duration_s": settings.PARKING_DELAY_S, "type": "park",
-                           "modifier": None, "name": None, "location": _round(lonlat)}]})
+                           "modifier": None, "name": None, "location": round_point(lonlat)}]})
             continue
         if current and current[-1].layer != value.layer:
             close()
@@ -301,27 +188,14 @@ def _legs(snap: Snapshot, items: list[tuple[str, Any]], door: Door
         legs[-1]["instructions"].append(arrive)
         legs[-1]["steps"].append({"instruction": arrive, "distance_m": 0.0, "duration_s": 0.0,
                                   "type": "arrive", "modifier": None, "name": None,
-                                  "location": _round((door.lon, door.lat))})
+                                  "location": round_point((door.lon, door.lat))})
     elif legs:
         legs[-1]["instructions"].append(f"到达{door.label}")
     return legs, gates_used
 
 
-def _round(lonlat: tuple[float, float]) -> list[float]:
-    return [round(float(lonlat[0]), 7), round(float(lonlat[1]), 7)]
-
-
-def _line(coords: list[tuple[float, float]]) -> list[list[float]]:
-    """GeoJSON LineString coordinates, rounded to 7 decimals, repeats dropped."""
-    points = np.round(np.asarray(coords, dtype=np.float64), 7)
-    keep = np.ones(len(points), dtype=bool)
-    keep[1:] = np.any(points[1:] != points[:-1], axis=1)
-    clean = points[keep].tolist()
-    return clean if len(clean) > 1 else clean * 2
-
-
 def _leg(mode: str, pieces: list[Piece], leg_steps: list[Step], coords: list) -> dict[str, Any]:
-    clean = _line(coords)
+    clean = line_coordinates(coords)
     return {
         "mode": mode,
         "distance_m": round(sum(p.length for p in pieces), 1),
@@ -335,7 +209,7 @@ def _leg(mode: str, pieces: list[Piece], leg_steps: list[Step], coords: list) ->
 def _gate_dict(snap: Snapshot, gate: int) -> dict[str, Any]:
     g = snap.gates[gate][0]
     return {"id": g.id, "name": g.name, "number": g.number, "code": g.code, "label": g.label,
-            "location": _round((g.lon, g.lat))}
+            "location": round_point((g.lon, g.lat))}
 
 
 def gate_report(snap: Snapshot, compound: int, at: datetime, *, has_pass: bool,
@@ -392,10 +266,10 @@ def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tupl
                            n_need=1, gate_ok=gate_ok, door=door_node, heuristic_nodes=[door_node])
     if len(found) == 0:
         raise _no_route(snap, compound, when, has_pass, door_info)
-    path = _trace(ws, target)
+    path = trace_path(ws, target)
     nav = snap.nav.get(compound) if compound >= 0 else None
     # The main search often settled the centroid's road point on its way: reuse it.
-    nav_path = _trace(ws, 2 * nav) if nav is not None and ws.done[2 * nav] == ws.gen else None
+    nav_path = trace_path(ws, 2 * nav) if nav is not None and ws.done[2 * nav] == ws.gen else None
     items = _pieces(snap, path, origin)
     legs, gates_used = _legs(snap, items, door_info)
     distance = sum(leg["distance_m"] for leg in legs)
@@ -406,10 +280,10 @@ def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tupl
     if nav is not None and compare:
         saved = _saved(snap, origin, nav, gate_ok, door_node, path, distance, nav_path)
     result: dict[str, Any] = {
-        "from": {"location": _round(start), "snapped": _round(origin.snapped),
+        "from": {"location": round_point(start), "snapped": round_point(origin.snapped),
                  "snap_distance_m": round(origin.snap_m, 1)},
         "to": {"kind": door_info.kind, "id": door_info.id, "label": door_info.label,
-               "code": door_info.code, "location": _round((door_info.lon, door_info.lat)),
+               "code": door_info.code, "location": round_point((door_info.lon, door_info.lat)),
                "compound": _compound_dict(snap, compound)},
         "at": when.isoformat(),
         "pass": has_pass,
@@ -441,17 +315,6 @@ def _compound_dict(snap: Snapshot, compound: int) -> dict[str, Any] | None:
     return {"id": c.id, "name": c.name, "code": c.code, "ebikes_allowed": c.ebikes_allowed}
 
 
-def _length_time(snap: Snapshot, path: Path) -> tuple[float, float]:
-    """Metres and seconds (real time: parking delays, no parking penalties) of a path."""
-    edges = path.edges[1:]
-    move = edges != PARK_EDGE
-    layer = path.states[1:][move] & 1
-    e = edges[move]
-    parks = int((~move).sum())
-    return (float(snap.e_length[e].sum()),
-            float(snap.e_cost[e, layer].sum()) + parks * settings.PARKING_DELAY_S)
-
-
 def _saved(snap: Snapshot, origin: Start, nav: int, gate_ok: np.ndarray, door_node: int,
            route: Path, distance: float, nav_path: Path | None) -> dict[str, Any] | None:
     """What the route saves against riding to the road point nearest the compound's
@@ -468,17 +331,17 @@ def _saved(snap: Snapshot, origin: Start, nav: int, gate_ok: np.ndarray, door_no
                                heuristic_nodes=[nav], limit=route.cost * _NAV_STRETCH + 600.0)
         if len(found) == 0:
             return None
-        nav_path = _trace(ws, there)
+        nav_path = trace_path(ws, there)
     target = 2 * door_node + WALK_LAYER
     found, ws = run_search(snap, np.asarray([there], np.int64), np.zeros(1),
                            np.asarray([target], np.int64), n_need=1, gate_ok=gate_ok,
                            heuristic_nodes=[door_node], door=door_node)
     if len(found) == 0:
         return None
-    rest = _trace(ws, target)
-    base_len = _length_time(snap, nav_path)[0] + _length_time(snap, rest)[0]
+    rest = trace_path(ws, target)
+    base_len = length_time(snap, nav_path)[0] + length_time(snap, rest)[0]
     base_cost = nav_path.cost + rest.cost
-    return {"against": "compound_centroid", "centroid_point": _round(snap.lonlat(nav)),
+    return {"against": "compound_centroid", "centroid_point": round_point(snap.lonlat(nav)),
             "baseline_distance_m": round(base_len, 1), "baseline_cost_s": round(base_cost, 1),
             "metres": round(base_len - distance, 1), "seconds": round(base_cost - route.cost, 1)}
 

@@ -1,4 +1,4 @@
-"""GeoJSON for the planner and station maps: compounds with their score, facilities,
+"""GeoJSON for the planner and station maps (the city): compounds with their score, facilities,
 streets, for a bounding box and a zoom.
 
 Outlines are simplified to about ``settings.MAP_SIMPLIFY_PX`` screen pixels at the

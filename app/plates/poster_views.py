@@ -1,0 +1,45 @@
+"""Printable posters for offices: a download page per compound and the poster of one
+gate (PDF or PNG, A3 or A4) with "你在这里" at that gate."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request, send_file
+from sqlalchemy import select
+
+from app.addresses.codes import lookup_by_code_or_id
+from app.db import get_session
+from app.extensions import limiter
+from app.models import Community, Gate
+from app.plates.posters import poster_for_gate
+from geo import settings
+from geo.address.codes import gate_label
+from maps.poster import FORMATS, PAGE_SIZES_MM
+
+bp = Blueprint("posters", __name__)
+
+
+@bp.get("/r/<ref>/posters")
+def posters(ref: str) -> str:
+    """Download page for offices: a poster per gate, A3 or A4, PDF or PNG."""
+    db = get_session()
+    community = lookup_by_code_or_id(db, Community, ref)
+    gates = list(db.scalars(select(Gate).where(Gate.community_id == community.id).order_by(Gate.id)))
+    gates = [(g, gate_label(g.number, g.name)) for g in gates]
+    return render_template("maps/posters.html", community=community, gates=gates,
+                           sizes=list(PAGE_SIZES_MM), formats=FORMATS)
+
+
+@bp.get("/posters/<gate_ref>.<fmt>")
+@limiter.limit(settings.RATELIMIT_RIDER_PAGES)
+def poster_file(gate_ref: str, fmt: str) -> Any:
+    """The poster of one gate (id or code) as PDF or PNG; ``?size=A3|A4``."""
+    db = get_session()
+    gate = lookup_by_code_or_id(db, Gate, gate_ref)
+    size = request.args.get("size", "A4").upper()
+    data = poster_for_gate(db, gate, size=size, fmt=fmt,
+                           base_url=current_app.config["PUBLIC_BASE_URL"])
+    name = f"poster-{gate.code or gate.id}-{size}.{fmt}"
+    return send_file(BytesIO(data), mimetype=FORMATS[fmt], as_attachment=True, download_name=name)
