@@ -48,10 +48,10 @@ API_BLUEPRINTS = (openapi_bp, plate_api.bp, address_api.bp, routing_api.bp, plac
                   editor_api.bp, map_api.bp)
 # /office: pages for community offices, each feature's own.
 OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
-                     report_views.office_bp, plate_downloads.bp)
+                     report_views.office_bp)
 # Pages for riders, planners and everyone.
-PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, map_views.bp, poster_views.bp, pass_views.bp,
-                   report_views.bp)
+PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, plate_downloads.bp, map_views.bp, poster_views.bp,
+                   pass_views.bp, report_views.bp)
 COMMANDS = (db.init_db_command, *account_commands.COMMANDS, *import_commands.COMMANDS,
             *demo_commands.COMMANDS, *plate_commands.COMMANDS, *place_commands.COMMANDS,
             *rider_commands.COMMANDS, *address_commands.COMMANDS, *poster_commands.COMMANDS,

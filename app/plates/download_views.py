@@ -18,7 +18,9 @@ from app.plates.service import make_community_plates
 from geo.errors import Forbidden, InvalidInput, Unauthorized
 from maps.plates import FORMATS
 
-bp = Blueprint("plates", __name__)  # under /office
+# Its own /office blueprint, outside the office pages: a plate download also serves
+# token-holding machines, and its errors stay JSON (app/errors.py) as for the API.
+bp = Blueprint("office_plates", __name__, url_prefix="/office")
 
 
 @bp.get("/communities/<value>/plates.zip")
