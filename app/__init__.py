@@ -18,12 +18,12 @@ from app.accounts import views as account_views
 from app.addresses import api as address_api
 from app.addresses import codes
 from app.addresses import commands as address_commands
+from app.apidocs.views import bp as openapi_bp
 from app.config import load_config
 from app.demo import commands as demo_commands
 from app.imports import commands as import_commands
 from app.mapping import api as map_api
 from app.mapping import views as map_views
-from app.openapi import bp as openapi_bp
 from app.page_errors import register as register_page_errors
 from app.places import api as place_api
 from app.places import commands as place_commands
@@ -52,7 +52,7 @@ OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
 # Pages for riders, planners and everyone.
 PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, plate_downloads.bp, map_views.bp, poster_views.bp,
                    pass_views.bp, report_views.bp)
-COMMANDS = (db.init_db_command, *account_commands.COMMANDS, *import_commands.COMMANDS,
+COMMANDS = (*account_commands.COMMANDS, *import_commands.COMMANDS,
             *demo_commands.COMMANDS, *plate_commands.COMMANDS, *place_commands.COMMANDS,
             *rider_commands.COMMANDS, *address_commands.COMMANDS, *poster_commands.COMMANDS,
             *routing_commands.COMMANDS)

@@ -1,20 +1,16 @@
 """Database engine and sessions: one engine per app, one session per request on ``g``;
-the ``init-db`` command (schema migrations and the national division codes)."""
+schema migrations (``upgrade_schema``; the ``init-db`` command is in ``app.addresses``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
-from flask.cli import with_appcontext
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
-
-from app.addresses.divisions import load_national_divisions
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -72,20 +68,3 @@ def upgrade_schema(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
-
-
-def init_database() -> int:
-    """Migrate the schema to head and load the national divisions; rows loaded."""
-    upgrade_schema(get_engine())
-    db = get_session()
-    loaded = load_national_divisions(db)
-    db.commit()
-    return loaded
-
-
-@click.command("init-db")
-@with_appcontext
-def init_db_command() -> None:
-    """Create or upgrade the database and load the national division codes."""
-    loaded = init_database()
-    click.echo(f"数据库已就绪（载入区划 {loaded} 条）/ database ready ({loaded} divisions loaded)")

@@ -52,10 +52,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.db import (
-    get_session,  # noqa: E402
-    init_database,  # noqa: E402
-)
+from app.addresses.commands import init_database  # noqa: E402
+from app.db import get_session  # noqa: E402
 from app.imports.importer import import_osm  # noqa: E402
 from app.models import Community, EntryEvent, Gate, Rider  # noqa: E402
 from app.models.base import utcnow  # noqa: E402

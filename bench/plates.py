@@ -29,10 +29,8 @@ from sqlalchemy import func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.addresses.codes import community_of  # noqa: E402
-from app.db import (
-    get_session,  # noqa: E402
-    init_database,  # noqa: E402
-)
+from app.addresses.commands import init_database  # noqa: E402
+from app.db import get_session  # noqa: E402
 from app.imports.importer import import_osm  # noqa: E402
 from app.models import Unit  # noqa: E402
 from app.plates.keys import active_signer, init_keys, keys_dir, signed_url  # noqa: E402

@@ -1,4 +1,5 @@
-"""``resolve``: a free-text address to ranked places, from the command line."""
+"""``init-db`` (the schema and the national division codes) and ``resolve`` (a free-text
+address to ranked places), from the command line."""
 
 from __future__ import annotations
 
@@ -7,13 +8,32 @@ import json
 import click
 from flask.cli import with_appcontext
 
+from app.addresses.divisions import load_national_divisions
 from app.addresses.resolve import resolve_address
 from app.cli_support import domain_errors
+from app.db import get_engine, get_session, upgrade_schema
 from geo import settings
 
 STATUS_ZH = {"matched": "找到", "ambiguous": "不确定", "not_found": "没有找到"}
 MISSING = {"building": "没有此楼/no such building", "unit": "没有此单元/no such unit"}
 UNMAPPED = {"unit": "单元门未标注/unit doors not mapped"}
+
+
+def init_database() -> int:
+    """Migrate the schema to head and load the national divisions; rows loaded."""
+    upgrade_schema(get_engine())
+    db = get_session()
+    loaded = load_national_divisions(db)
+    db.commit()
+    return loaded
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database and load the national division codes."""
+    loaded = init_database()
+    click.echo(f"数据库已就绪（载入区划 {loaded} 条）/ database ready ({loaded} divisions loaded)")
 
 
 @click.command("resolve")
@@ -50,4 +70,4 @@ def resolve_command(text: str, limit: int, as_json: bool) -> None:
         click.echo(f"… 另有 {len(result.candidates) - limit} 个 / {len(result.candidates) - limit} more")
 
 
-COMMANDS = [resolve_command]
+COMMANDS = [init_db_command, resolve_command]

@@ -7,8 +7,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
+from app.addresses.commands import init_database
 from app.cli_support import domain_errors
-from app.db import get_session, init_database
+from app.db import get_session
 from app.demo.service import build_demo
 
 
