@@ -44,7 +44,8 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 
 def _resource_paths(resource: str) -> dict[str, Any]:
-    ref = {"content": {"application/geo+json": {"schema": {"$ref": f"#/components/schemas/{resource}Feature"}}}}
+    schema = {"$ref": f"#/components/schemas/{resource}Feature"}
+    ref = {"content": {"application/geo+json": {"schema": schema}}}
     tag = [f"{_RESOURCE_ZH[resource]} {resource}"]
     list_params = [{"name": n, "in": "query", "schema": {"type": t}, "description": d} for n, t, d in (
         ("bbox", "string", "W,S,E,N in WGS-84 degrees"), ("community", "integer", "compound id"),

@@ -212,7 +212,7 @@ def write_plates(specs: Sequence[PlateSpec], out_dir: Path, fmt: str = "pdf", *,
         names = ["sheets-A4.pdf"]
     else:
         names = [f"sheet-A4-{n:02d}.{fmt}" for n in range(1, len(sheets) + 1)]
-    for name, data in zip(names, sheets):
+    for name, data in zip(names, sheets, strict=True):
         (out_dir / name).write_bytes(data)
         written.append(out_dir / name)
     return written

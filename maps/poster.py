@@ -248,7 +248,8 @@ def _draw_points(sheet: _Sheet, ax: Any, metres_per_mm: float) -> tuple[float, f
     return here
 
 
-def _map_extent(sheet: _Sheet, box_mm: tuple[float, float, float, float]) -> tuple[float, float, float, float, float]:
+def _map_extent(sheet: _Sheet, box_mm: tuple[float, float, float, float]
+                ) -> tuple[float, float, float, float, float]:
     """(x0, x1, y0, y1, metres per mm) fitting the compound into the map box, north up."""
     rings = sheet.rings(sheet.spec.data["community"]["outline"])
     allxy = np.vstack(rings)

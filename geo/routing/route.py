@@ -75,7 +75,7 @@ def snap_start(snap: Snapshot, lon: float, lat: float) -> Start:
     roads outside every compound. Raises ``InvalidCoordinates`` when no road is within
     ``ROUTE_SNAP_MAX_M``.
     """
-    street, index = snap.street, snap.index
+    street = snap.street
     x, y = (float(v) for v in street.to_plane(lon, lat))
     where = snap.compound_at(lon, lat)
     max_m = settings.ROUTE_SNAP_MAX_M
@@ -96,7 +96,7 @@ def _snap_within(snap: Snapshot, x: float, y: float, lon: float, lat: float, whe
         x, y, max_m, grid.start, grid.items, grid.nx, grid.ny, grid.ox, grid.oy, grid.cell,
         grid.x0, grid.y0, grid.x1, grid.y1, index.seg_a, index.seg_b, snap.node_compound,
         snap.street.node_main, where, index.seg_rideable, settings.SNAP_PREFER_RIDE_M, 16)
-    for seg, d, f in zip(ids.tolist(), dist.tolist(), frac.tolist()):
+    for seg, d, f in zip(ids.tolist(), dist.tolist(), frac.tolist(), strict=True):
         start = _seeds(snap, seg, f, lon, lat, d, where)
         if start is not None:
             return start
@@ -224,12 +224,12 @@ def _pieces(snap: Snapshot, path: Path, start: Start | None) -> list[tuple[str, 
     u_l, v_l = u.tolist(), v.tolist()
     names, highways = snap.names, street.way_highway
     for s0, s1, run_len, run_s in zip(starts.tolist(), ends.tolist(), lengths.tolist(),
-                                      secs.tolist()):
+                                      secs.tolist(), strict=True):
         if not move_l[s0]:
             items.append(("park", ("node", u_l[s0])))
             continue
         g, nm, way = gate_l[s0], name_l[s0], way_l[s0]
-        coords = list(zip(lon[s0:s1 + 1], lat[s0:s1 + 1]))
+        coords = list(zip(lon[s0:s1 + 1], lat[s0:s1 + 1], strict=True))
         items.append(("piece", Piece(
             layer_l[s0], names[nm] if nm >= 0 else None, highways[way] if way >= 0 else None,
             run_len, run_s, bear_l[s0], coords[0], coords[-1],
