@@ -22,18 +22,18 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-import qrcode  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.collections import PatchCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Circle, FancyBboxPatch, Polygon, Rectangle  # noqa: E402
+import numpy as np
+import qrcode
+from matplotlib import font_manager
+from matplotlib.collections import PatchCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyBboxPatch, Polygon, Rectangle
 
-from geo import settings  # noqa: E402
-from geo.errors import InvalidInput  # noqa: E402
-from geo.geometry.coords import metric_transformer  # noqa: E402
-from maps.fonts import font_source, subset_font  # noqa: E402
-from maps.symbols import symbols  # noqa: E402
+from geo import settings
+from geo.errors import InvalidInput
+from geo.geometry.coords import metric_transformer
+from maps.fonts import font_source, subset_font
+from maps.symbols import symbols
 
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 FORMATS = {"pdf": "application/pdf", "png": "image/png"}
