@@ -81,4 +81,4 @@ def gates_near_boundary(session: Session, community: Community, metres: float) -
         .order_by(Gate.id))
     candidates = list(candidates)
     offsets = distances_m(boundary, [g.geom for g in candidates])
-    return [g for g, offset in zip(candidates, offsets) if offset <= metres]
+    return [g for g, offset in zip(candidates, offsets, strict=True) if offset <= metres]

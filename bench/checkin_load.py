@@ -46,20 +46,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from sqlalchemy import create_engine, func, select, text
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-
-from app import create_app  # noqa: E402
-from app.addresses.commands import init_database  # noqa: E402
-from app.db import get_session  # noqa: E402
-from app.imports.importer import import_osm  # noqa: E402
-from app.models import Community, EntryEvent, Gate, Rider  # noqa: E402
-from app.models.base import utcnow  # noqa: E402
-from app.plates.keys import active_signer, init_keys, signed_url  # noqa: E402
-from app.riders.service import Registration, issue_device, register, request_pass  # noqa: E402
-from geo import settings  # noqa: E402
+from _common import ROOT
+from app import create_app
+from app.addresses.commands import init_database
+from app.db import get_session
+from app.imports.importer import import_osm
+from app.models import Community, EntryEvent, Gate, Rider
+from app.models.base import utcnow
+from app.plates.keys import active_signer, init_keys, signed_url
+from app.riders.service import Registration, issue_device, register, request_pass
+from geo import settings
 
 HOST = "127.0.0.1"
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1"
@@ -140,7 +138,7 @@ def start_server(url: str, keys: Path, port: int, workers: int, log: Path) -> su
            "YOULU_SMS_SENDER": "console", "YOULU_CHECKIN_REPEAT_WINDOW_S": "0",
            "YOULU_RATELIMIT_DEFAULT": HUGE_LIMIT, "YOULU_RATELIMIT_RIDER_PAGES": HUGE_LIMIT,
            "YOULU_RATELIMIT_CHECKIN": HUGE_LIMIT}
-    gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
+    gunicorn = Path(sys.executable).parent / "gunicorn"  # of the venv running the bench
     return subprocess.Popen(
         [str(gunicorn), "--workers", str(workers), "--bind", f"{HOST}:{port}",
          "--worker-class", "sync", "--timeout", "30", "--graceful-timeout", "5",

@@ -2,9 +2,10 @@
 
 The extract is clipped to its own ``<bounds>`` (ways cut where they leave the box),
 then copied onto a grid of ``n × n`` tiles, each shifted by the box's size with new ids
-(numbered densely from 1: OSRM packs node ids into 40 bits). Neighbouring tiles are joined at their edges by short
-residential ways between road nodes near the shared edge. The access data (compounds,
-gates, doors, facilities) of the extract is shifted the same way.
+(numbered densely from 1: OSRM packs node ids into 40 bits). Neighbouring tiles are
+joined at their edges by short residential ways between road nodes near the shared edge.
+The access data (compounds, gates, doors, facilities) of the extract is shifted the same
+way.
 """
 
 from __future__ import annotations
@@ -166,7 +167,7 @@ def tile_access(data: AccessData, bounds: tuple[float, float, float, float], n: 
         dx, dy = (k % n) * width, (k // n) * height
         off = (k + 1) * 10**19
 
-        def cid(v: int | None) -> int | None:
+        def cid(v: int | None, off: int = off) -> int | None:
             return None if v is None else off + v
 
         for c in data.compounds:

@@ -16,7 +16,8 @@ import osrm
 
 def main() -> None:
     engine = osrm.OSRM(storage_config=sys.argv[1], algorithm="CH", use_shared_memory=False)
-    queries = json.loads(open(sys.argv[2]).read())
+    with open(sys.argv[2]) as f:
+        queries = json.load(f)
     times, distances, ok = [], [], 0
     for _ in range(2):  # first pass warms caches; the second is timed
         times, distances, ok = [], [], 0

@@ -10,10 +10,11 @@ Playwright) loads pages with a cold cache, every request outside 127.0.0.1 abort
 - the planner map of the bundled data and of 2,000 compounds (copies of the real ones).
 
 Each page is loaded once to warm the server, then ``--runs`` times with a cold
-browser cache (median). Weight is the bytes of every response (HTML, scripts, styles) and the same gzipped (what
-a server with compression sends). Time to first render is from navigation start to the
-``youlu-map-drawn`` performance mark that the page's script sets once the map is drawn
-(every feature on it), on loopback and with emulated slow 3G (400 ms RTT, 400 kbit/s).
+browser cache (median). Weight is the bytes of every response (HTML, scripts, styles)
+and the same gzipped (what a server with compression sends). Time to first render is
+from navigation start to the ``youlu-map-drawn`` performance mark that the page's script
+sets once the map is drawn (every feature on it), on loopback and with emulated slow 3G
+(400 ms RTT, 400 kbit/s).
 
     .venv/bin/python bench/pages.py [--runs N] [--json]
 
@@ -26,21 +27,16 @@ import argparse
 import gzip
 import json
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from sqlalchemy import select
 
-from sqlalchemy import select  # noqa: E402
-
-from app.db import get_session  # noqa: E402
-from app.models import Community, Gate  # noqa: E402
-from tests.browser_support import DESKTOP, PHONE, chromium, serve  # noqa: E402
-from tests.data.address_set import app_for, import_beijing  # noqa: E402
-from tests.map_support import add_synthetic_compounds  # noqa: E402
+from _common import DESKTOP, PHONE, app_for, chromium, import_bundled, serve
+from app.db import get_session
+from app.demo.service import add_synthetic_compounds
+from app.models import Community, Gate
 
 SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8,
            "uploadThroughput": 400_000 / 8}
@@ -122,7 +118,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        app = app_for(import_beijing(folder), folder)
+        app = app_for(import_bundled(folder), folder)
         app.add_url_rule("/bench/baseline", "bench_baseline", lambda: BASELINE)
         pages = rider_pages(app)
         rows: list[dict[str, Any]] = []

@@ -16,31 +16,25 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import qrcode
+from sqlalchemy import func, select
 
-import qrcode  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from _common import EXTRACTS
+from app import create_app
+from app.addresses.codes import community_of
+from app.addresses.commands import init_database
+from app.db import get_session
+from app.imports.importer import import_osm
+from app.models import Unit
+from app.plates.keys import active_signer, init_keys, keys_dir, signed_url
+from app.plates.service import plate_spec
+from geo import settings
+from geo.address.qr_url import make_qr, qr_matrix
+from maps.plates import render_plate, specs_text
 
-from app import create_app  # noqa: E402
-from app.addresses.codes import community_of  # noqa: E402
-from app.addresses.commands import init_database  # noqa: E402
-from app.db import get_session  # noqa: E402
-from app.imports.importer import import_osm  # noqa: E402
-from app.models import Unit  # noqa: E402
-from app.plates.keys import active_signer, init_keys, keys_dir, signed_url  # noqa: E402
-from app.plates.service import plate_spec  # noqa: E402
-from geo.address.qr_url import make_qr, qr_matrix  # noqa: E402
-from maps.plates import render_plate, specs_text  # noqa: E402
-
-EXTRACTS = {"beijing_haidian_qinghuadonglu.osm.bz2": "110108010",
-            "beijing_haidian_bupt.osm.bz2": "110108008",
-            "beijing_haidian_wudaokou_2017.osm.bz2": "110108014"}
 BASE_URL = "https://youlu.example.cn"
 
 
@@ -81,7 +75,7 @@ def main() -> None:
             init_database()
             db = get_session()
             for name, division in EXTRACTS.items():
-                import_osm(db, ROOT / "data" / "osm" / name, division=division)
+                import_osm(db, settings.OSM_DIR / name, division=division)
             init_keys(db, keys_dir())
             signer = active_signer(db, keys_dir())
             all_units = db.scalar(select(func.count()).select_from(Unit))
@@ -108,7 +102,8 @@ def main() -> None:
         print(f"{'plate ' + fmt:<16}{row['seconds']:>10.3f}{row['plates_per_s']:>12.1f}"
               f"{row['ratio_to_bare_qr']:>8.3f}")
     if args.json:
-        print(json.dumps({"units": n, "units_imported": all_units, "qr_version": version, "error_correction": "M",
+        print(json.dumps({"units": n, "units_imported": all_units, "qr_version": version,
+                          "error_correction": "M",
                           "bare_qr_per_s": round(qr_per_s, 2),
                           "bare_qr_seconds": round(baseline_s, 3), "plates": rows}))
 

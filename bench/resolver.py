@@ -20,32 +20,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from sqlalchemy import select
 
-from sqlalchemy import select  # noqa: E402
-
-from app.addresses.resolve import get_index, load_records  # noqa: E402
-from app.db import get_session  # noqa: E402
-from app.models import Community  # noqa: E402
-from geo.address.numbering import parse_building_number, parse_unit_number  # noqa: E402
-from geo.address.resolver import PlaceRecord, ResolverIndex  # noqa: E402
-from tests.data.address_set import (  # noqa: E402
-    GOAL_TOP1,
-    Score,
-    app_for,
-    import_beijing,
-    read_aliases,
-    read_cases,
-    score,
-    variant_table,
-)
+from _common import LABELLED_ALIASES, LABELLED_CASES, app_for, import_bundled
+from app.addresses.resolve import get_index, load_records
+from app.db import get_session
+from app.models import Community
+from geo.address.labelled_set import GOAL_TOP1, Score, read_aliases, read_cases, score, variant_table
+from geo.address.numbering import parse_building_number, parse_unit_number
+from geo.address.resolver import PlaceRecord, ResolverIndex
 
 
 class SubstringScan:
@@ -82,7 +70,7 @@ def _set_aliases(app: Any) -> None:
     """The aliases of address_aliases.tsv, written as an office edit would."""
     with app.app_context():
         session = get_session()
-        for ref, aliases in read_aliases().items():
+        for ref, aliases in read_aliases(LABELLED_ALIASES).items():
             osm_type, osm_id = ref.split("/")
             community = session.scalar(select(Community).where(
                 Community.osm_type == osm_type, Community.osm_id == int(osm_id)))
@@ -99,11 +87,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Address resolver accuracy and latency.")
     parser.add_argument("--json", action="store_true", help="print a JSON object last")
     args = parser.parse_args()
-    cases = read_cases()
+    cases = read_cases(LABELLED_CASES)
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         started = time.perf_counter()
-        app = app_for(import_beijing(directory), directory)
+        app = app_for(import_bundled(directory), directory)
         import_s = time.perf_counter() - started
         _set_aliases(app)
         with app.app_context():

@@ -25,6 +25,7 @@ With ``--json`` the last line printed is one JSON object. Not part of the test s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -38,21 +39,20 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import ROOT
+from geo import settings
+from geo.osm.extract import read_osm_extract
+from geo.routing.cache import cache_key, load_street_graph, read_street_graph
+from geo.routing.extract_inputs import access_data_from_extract
+from geo.routing.inputs import AccessData
+from geo.routing.isochrones import isochrones
+from geo.routing.nearest import nearest_facilities
+from geo.routing.network import AccessNetwork, ride_speed_ms
+from geo.routing.route import route_to_door
+from geo.routing.street_graph import RIDE, read_osm_network
+from osm_tiles import read_template, tile_access, write_city
 
-from bench.osm_tiles import read_template, tile_access, write_city  # noqa: E402
-from geo.osm.extract import read_osm_extract  # noqa: E402
-from geo.routing.cache import cache_key, load_street_graph, read_street_graph  # noqa: E402
-from geo.routing.extract_inputs import access_data_from_extract  # noqa: E402
-from geo.routing.inputs import AccessData  # noqa: E402
-from geo.routing.isochrones import isochrones  # noqa: E402
-from geo.routing.nearest import nearest_facilities  # noqa: E402
-from geo.routing.network import AccessNetwork, ride_speed_ms  # noqa: E402
-from geo.routing.route import route_to_door  # noqa: E402
-from geo.routing.street_graph import RIDE, read_osm_network  # noqa: E402
-
-TEMPLATE = ROOT / "data" / "osm" / "beijing_haidian_qinghuadonglu.osm.bz2"
+TEMPLATE = settings.OSM_DIR / "beijing_haidian_qinghuadonglu.osm.bz2"
 AT = "2025-05-01T23:00"
 NIGHT_HOURS = "Mo-Su 06:00-22:00"
 GOALS = {"route_vs_osrm": 5.0, "route_speedup": 10.0, "cache_load_speedup": 20.0}
@@ -78,7 +78,8 @@ def with_night_gates(data: AccessData) -> AccessData:
     return replace(data, compounds=tuple(compounds))
 
 
-def pick_queries(net: AccessNetwork, count: int, seed: int) -> list[tuple[tuple[float, float], tuple[str, int]]]:
+def pick_queries(net: AccessNetwork, count: int, seed: int
+                 ) -> list[tuple[tuple[float, float], tuple[str, int]]]:
     """Random (start, door): doors in compounds that have gates, starts on streets
     outside compounds in the main component, 300-3000 m from the door in a straight line."""
     rng = np.random.default_rng(seed)
@@ -104,25 +105,21 @@ def pick_queries(net: AccessNetwork, count: int, seed: int) -> list[tuple[tuple[
 def time_ours(net: AccessNetwork, queries: list, starts: list) -> dict[str, Any]:
     routes, route_ms, full_ms = [], [], []
     for start, key in queries[:5]:  # compile and warm up
-        try:
+        with contextlib.suppress(Exception):  # a warm-up may hit a door with no open gate
             route_to_door(net, start, key, at=AT)
-        except Exception:  # noqa: BLE001  (a warm-up may hit a door with no open gate)
-            pass
     for start, key in queries:
         # The access route as the issue defines it (gate choice, legs, instructions) …
         t = time.perf_counter()
         try:
             result = route_to_door(net, start, key, at=AT, compare=False)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # any failure is counted as that query's result
             result = {"error": type(error).__name__}
         route_ms.append((time.perf_counter() - t) * 1000)
         routes.append(result)
         # … and as the API answers it, with the saved-time comparison.
         t = time.perf_counter()
-        try:
+        with contextlib.suppress(Exception):  # failures were counted above
             route_to_door(net, start, key, at=AT)
-        except Exception:  # noqa: BLE001
-            pass
         full_ms.append((time.perf_counter() - t) * 1000)
     nearest_ms, iso_ms = [], []
     for start in starts:
@@ -302,7 +299,7 @@ def run_set(name: str, osm: Path, data: AccessData, cache: Path, args: argparse.
     queries = pick_queries(net, args.queries, seed=7)
     starts = [s for s, _k in queries[: max(20, args.queries // 2)]]
     ours = time_ours(net, queries, starts)
-    ok = [(q, r) for q, r in zip(queries, ours["routes"]) if "error" not in r and r["gate"]]
+    ok = [(q, r) for q, r in zip(queries, ours["routes"], strict=True) if "error" not in r and r["gate"]]
     log(f"[{name}] ours: {len(ok)}/{len(queries)} routes through a gate")
     route_p50, route_p95 = percentiles(ours["route_ms"])
     log(f"[{name}] ours: route p50 {route_p50:.2f} ms, p95 {route_p95:.2f} ms; nearest p50 "

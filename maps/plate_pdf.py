@@ -14,9 +14,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from maps.fonts import subset_font
-from maps.plates import Primitive, QRCode, Rect, Text, page_text
-
-BOLD_STROKE = 0.035  # of the font size: the big number is drawn filled and stroked
+from maps.plate_primitives import BOLD_STROKE, Primitive, Rect, Text, page_text, qr_runs
 
 
 def _register(font_bytes: bytes) -> str:
@@ -38,22 +36,6 @@ def _register(font_bytes: bytes) -> str:
         renamed.seek(0)
         pdfmetrics.registerFont(TTFont(name, renamed))
     return name
-
-
-def _qr_runs(qr: QRCode) -> list[tuple[int, int, int]]:
-    """(row, first column, length) of each horizontal run of dark modules."""
-    runs = []
-    for r, row in enumerate(qr.modules):
-        c = 0
-        while c < len(row):
-            if row[c]:
-                start = c
-                while c < len(row) and row[c]:
-                    c += 1
-                runs.append((r, start, c - start))
-            else:
-                c += 1
-    return runs
 
 
 def _draw(canvas: Canvas, item: Primitive, height: float, font: str) -> None:
@@ -88,7 +70,7 @@ def _draw(canvas: Canvas, item: Primitive, height: float, font: str) -> None:
         canvas.rect(item.x, height - item.y - item.size, item.size, item.size, stroke=0, fill=1)
         canvas.setFillColor(HexColor("#000000"))
         path = canvas.beginPath()
-        for r, c, n in _qr_runs(item):
+        for r, c, n in qr_runs(item):
             path.rect(left + c * m, height - (top + (r + 1) * m), n * m, m)
         canvas.drawPath(path, stroke=0, fill=1)
 

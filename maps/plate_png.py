@@ -9,8 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from maps.fonts import pil_font
-from maps.plate_pdf import BOLD_STROKE
-from maps.plates import Primitive, QRCode, Rect, Text
+from maps.plate_primitives import BOLD_STROKE, Primitive, QRCode, Rect, Text
 
 MM_PER_INCH = 25.4
 # zlib level 1: half the encoding time of the default for ~25 % larger files (about 100 kB

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from maps.fonts import FONT_FAMILY, subset_font
-from maps.plate_pdf import BOLD_STROKE, _qr_runs
-from maps.plates import Primitive, Rect, Text, page_text
+from maps.plate_primitives import BOLD_STROKE, Primitive, Rect, Text, page_text, qr_runs
 
 EMBEDDED_FAMILY = "YouluCJK"
 
@@ -34,7 +33,7 @@ def _element(item: Primitive) -> str:
     m = item.module_mm
     left, top = item.x + 4 * m, item.y + 4 * m
     d = "".join(f"M{_num(left + c * m)} {_num(top + r * m)}h{_num(n * m)}v{_num(m)}"
-                f"h{_num(-n * m)}z" for r, c, n in _qr_runs(item))
+                f"h{_num(-n * m)}z" for r, c, n in qr_runs(item))
     return (f'<rect x="{_num(item.x)}" y="{_num(item.y)}" width="{_num(item.size)}" '
             f'height="{_num(item.size)}" fill="#ffffff"/><path d="{d}" fill="#000000" '
             'shape-rendering="crispEdges"/>')

@@ -4,8 +4,8 @@ A plate is 100 × 140 mm, four to an A4 sheet. From the top: a blue band with th
 compound's name and the big number ("3号楼 2单元"), the QR code (70 mm, quiet zone
 included), the code in text, the full address, and a line telling what the code does.
 Everything is laid out once, in millimetres from the top-left corner, as a list of
-drawing primitives; ``maps.plate_pdf``, ``maps.plate_svg`` and ``maps.plate_png`` each
-draw that list.
+drawing primitives (``maps.plate_primitives``); ``maps.plate_pdf``, ``maps.plate_svg``
+and ``maps.plate_png`` each draw that list and import nothing from this module.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import ndef
 from geo.address.qr_url import qr_matrix
 from geo.errors import InvalidInput
 from maps.fonts import text_width
+from maps.plate_primitives import INK, Primitive, QRCode, Rect, Text
 
 PLATE_W_MM = 100.0
 PLATE_H_MM = 140.0
@@ -33,7 +34,6 @@ QR_SIZE_MM = 70.0
 QR_TOP_MM = 37.0
 MARGIN_MM = 4.0
 BLUE = "#0b4f9c"
-INK = "#111111"
 GREY = "#555555"
 WHITE = "#ffffff"
 FOOTER = "扫码核验真伪 · 查看路线 · 碰一下(NFC)打开"
@@ -49,47 +49,6 @@ class PlateSpec:
     community_name: str
     address: str
     url: str
-
-
-@dataclass(frozen=True)
-class Rect:
-    x: float
-    y: float
-    w: float
-    h: float
-    fill: str | None = None
-    stroke: str | None = None
-    stroke_width: float = 0.0
-    radius: float = 0.0
-
-
-@dataclass(frozen=True)
-class Text:
-    """Text centred on ``x`` with its baseline at ``y``; ``size`` is the em in mm."""
-
-    x: float
-    y: float
-    text: str
-    size: float
-    fill: str = INK
-    bold: bool = False
-
-
-@dataclass(frozen=True)
-class QRCode:
-    """A QR symbol in a ``size`` mm square that includes its 4-module quiet zone."""
-
-    x: float
-    y: float
-    size: float
-    modules: tuple[tuple[bool, ...], ...]
-
-    @property
-    def module_mm(self) -> float:
-        return self.size / (len(self.modules) + 8)
-
-
-Primitive = Rect | Text | QRCode
 
 
 def _fitted(text: str, x: float, y: float, size: float, max_width: float, **style) -> Text:
@@ -138,11 +97,6 @@ def sheet_layouts(specs: Sequence[PlateSpec]) -> list[list[Primitive]]:
 def specs_text(specs: Iterable[PlateSpec]) -> str:
     """Every character the plates of ``specs`` draw (to subset the font once)."""
     return FOOTER + "".join(s.title + s.community_name + s.address + s.code for s in specs)
-
-
-def page_text(pages: Iterable[Sequence[Primitive]]) -> str:
-    """Every character drawn on ``pages`` (to subset the font once)."""
-    return "".join(p.text for page in pages for p in page if isinstance(p, Text))
 
 
 def nfc_url(url: str) -> str:
@@ -212,7 +166,7 @@ def write_plates(specs: Sequence[PlateSpec], out_dir: Path, fmt: str = "pdf", *,
         names = ["sheets-A4.pdf"]
     else:
         names = [f"sheet-A4-{n:02d}.{fmt}" for n in range(1, len(sheets) + 1)]
-    for name, data in zip(names, sheets):
+    for name, data in zip(names, sheets, strict=True):
         (out_dir / name).write_bytes(data)
         written.append(out_dir / name)
     return written

@@ -22,18 +22,18 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-import qrcode  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.collections import PatchCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Circle, FancyBboxPatch, Polygon, Rectangle  # noqa: E402
+import numpy as np
+import qrcode
+from matplotlib import font_manager
+from matplotlib.collections import PatchCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyBboxPatch, Polygon, Rectangle
 
-from geo import settings  # noqa: E402
-from geo.errors import InvalidInput  # noqa: E402
-from geo.geometry.coords import metric_transformer  # noqa: E402
-from maps.fonts import font_source, subset_font  # noqa: E402
-from maps.symbols import symbols  # noqa: E402
+from geo import settings
+from geo.errors import InvalidInput
+from geo.geometry.coords import metric_transformer
+from maps.fonts import font_source, subset_font
+from maps.symbols import symbols
 
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 FORMATS = {"pdf": "application/pdf", "png": "image/png"}
@@ -248,7 +248,8 @@ def _draw_points(sheet: _Sheet, ax: Any, metres_per_mm: float) -> tuple[float, f
     return here
 
 
-def _map_extent(sheet: _Sheet, box_mm: tuple[float, float, float, float]) -> tuple[float, float, float, float, float]:
+def _map_extent(sheet: _Sheet, box_mm: tuple[float, float, float, float]
+                ) -> tuple[float, float, float, float, float]:
     """(x0, x1, y0, y1, metres per mm) fitting the compound into the map box, north up."""
     rings = sheet.rings(sheet.spec.data["community"]["outline"])
     allxy = np.vstack(rings)

@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs on a fresh Debian machine, then run it.
+# Install everything the test suite needs on a fresh Debian machine, then lint and run it.
 #   Debian: PostgreSQL 15 + PostGIS, Chromium (browser tests), poppler-utils (PDF checks),
 #           fonts-noto-cjk (CJK fallback font).
-#   Python: a virtualenv in .venv with requirements-dev.txt.
-# Extra arguments go to pytest (e.g. scripts/test.sh -k routing).
+#   Python: a virtualenv in .venv with requirements-dev.txt and the project itself
+#           (editable, so bench/ scripts import it).
+#   Lints, before the suite; any finding fails the run: ruff, mypy, lint-imports
+#           (import contracts), all configured in pyproject.toml.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k routing). As the first argument,
+# --lint runs the set-up and the lints only, --no-lint the set-up and the suite only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+mode=all
+case "${1:-}" in
+  --lint) mode=lint; shift ;;
+  --no-lint) mode=tests; shift ;;
+esac
 
 DEBIAN_PACKAGES=(postgresql postgresql-15-postgis-3 chromium poppler-utils fonts-noto-cjk)
 missing=()
@@ -28,4 +38,12 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+
+if [ "$mode" != tests ]; then
+  echo "ruff"; .venv/bin/ruff check .
+  echo "mypy"; .venv/bin/mypy
+  echo "lint-imports"; .venv/bin/lint-imports --no-cache
+fi
+[ "$mode" = lint ] && exit 0
 exec .venv/bin/python -m pytest "$@"

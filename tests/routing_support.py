@@ -64,7 +64,7 @@ def state_graph(snap: Snapshot, gate_ok: np.ndarray, door_node: int) -> nx.DiGra
         ok = np.isfinite(cost)
         gate = snap.e_gate
         ok &= (gate < 0) | ((gate_ok[np.maximum(gate, 0)] >> layer) & 1 == 1)
-        for u, v, w in zip(tails[ok].tolist(), heads[ok].tolist(), cost[ok].tolist()):
+        for u, v, w in zip(tails[ok].tolist(), heads[ok].tolist(), cost[ok].tolist(), strict=True):
             if graph.has_edge((u, layer), (v, layer)) and graph[(u, layer)][(v, layer)]["weight"] <= w:
                 continue
             graph.add_edge((u, layer), (v, layer), weight=w)

@@ -108,7 +108,7 @@ def test_concurrent_taps_store_one_event(site: Site, rider_client) -> None:
     """Eight requests with the same page state at once: one event, the same answer."""
     url = site.gate_url(site.gate_ids[0])
     form = tap_form(rider_client, url)
-    cookies = {c.key: c.value for c in rider_client._cookies.values()}  # noqa: SLF001
+    cookies = {c.key: c.value for c in rider_client._cookies.values()}
     answers: list[dict] = []
     barrier = threading.Barrier(8)
 

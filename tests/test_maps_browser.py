@@ -15,10 +15,11 @@ from shapely.geometry import box
 from sqlalchemy import select
 
 from app.db import get_session
+from app.demo.service import add_synthetic_compounds
 from app.models import Building, Community, Facility, Gate, Unit
 from geo.geometry.coords import gcj02_to_wgs84, wgs84_to_gcj02
 from tests.browser_support import PHONE, Visit, serve, visit
-from tests.map_support import add_synthetic_compounds, busiest_compound, recount
+from tests.map_support import busiest_compound, recount
 from tests.routing_support import routing_cache  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
@@ -171,7 +172,7 @@ def test_gcj02_tiles_shift_every_marker(browser: Browser, routed_app: Flask) -> 
     # Page data carries degrees to 7 places (about a centimetre); the shift is exact on those.
     expected = sorted(wgs84_to_gcj02(round(x, 7), round(y, 7)) for x, y in gates.values())
     assert len(drawn) == len(expected) > 0
-    for got, want in zip(sorted(map(tuple, drawn)), expected):
+    for got, want in zip(sorted(map(tuple, drawn)), expected, strict=True):
         assert got == pytest.approx(want, abs=1e-9)
         assert got != pytest.approx(gcj02_to_wgs84(*want), abs=1e-4)  # shifted, not raw WGS-84
     # The only requests outside the app are Gaode's tiles, and they were stopped.

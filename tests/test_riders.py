@@ -1,7 +1,7 @@
-"""Riders (app.riders.service, app.riders.privacy, app.riders.sms, geo.riders.passes, geo.riders.phones and the /pass pages)
-on SQLite and PostGIS: registration once with a texted code, the device credential,
-personal data a database dump does not reveal, passes under each office policy, renewal,
-a rider's own data, purge, SMS senders and rate limits."""
+"""Riders (app.riders.service, app.riders.privacy, app.riders.sms, geo.riders.passes,
+geo.riders.phones and the /pass pages) on SQLite and PostGIS: registration once with a
+texted code, the device credential, personal data a database dump does not reveal, passes
+under each office policy, renewal, a rider's own data, purge, SMS senders and rate limits."""
 
 from __future__ import annotations
 
@@ -137,7 +137,7 @@ def test_a_database_dump_reveals_no_personal_data(site: Site) -> None:
 
 
 def test_plate_revoked_during_registration_still_registers(site: Site) -> None:
-    from app.plates.keys import revoke_plate  # noqa: PLC0415
+    from app.plates.keys import revoke_plate
     client = site.app.test_client()
     gate = site.gate_url(site.gate_ids[0])
     token = csrf_token(client, "/pass/register")
@@ -432,7 +432,7 @@ class _Gateway(BaseHTTPRequestHandler):
     received: list[tuple[dict, str]] = []
     status = 200
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         _Gateway.received.append((body, self.headers.get("Authorization", "")))
         self.send_response(_Gateway.status)
@@ -513,7 +513,7 @@ def _send_codes(app: Flask, times: int) -> list:
 
 
 def test_verification_texts_are_limited_in_memory_by_default(site: Site, tmp_path: Path) -> None:
-    from app.extensions import limiter  # noqa: PLC0415
+    from app.extensions import limiter
     app = _limited_app(site, tmp_path, None)
     try:
         assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
@@ -527,7 +527,7 @@ def test_verification_texts_are_limited_in_memory_by_default(site: Site, tmp_pat
 
 
 def test_limits_live_in_redis_when_redis_url_is_set(site: Site, tmp_path: Path) -> None:
-    from app.extensions import limiter  # noqa: PLC0415
+    from app.extensions import limiter
     store = redis.Redis.from_url(REDIS_TEST_URL)
     store.flushdb()
     app = _limited_app(site, tmp_path, REDIS_TEST_URL)

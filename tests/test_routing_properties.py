@@ -48,9 +48,9 @@ def _start_points(net: AccessNetwork, count: int = 200) -> list[tuple[float, flo
 
 def _with_rules(data: AccessData, rules: list[tuple[int, str, str | None]]) -> AccessData:
     gates = [g for c in data.compounds for g in c.gates]
-    for index, access, hours in rules:
+    for index, rider_access, hours in rules:
         gate = gates[index % len(gates)]
-        data = data.with_gate(gate.id, rider_access=access, opening_hours=hours)
+        data = data.with_gate(gate.id, rider_access=rider_access, opening_hours=hours)
     return data
 
 
@@ -73,7 +73,7 @@ def test_route_cost_equals_networkx_dijkstra(streets, access, start, door, at, r
     door_node = snap.doors[key][0]
     graph = state_graph(snap, gate_ok, door_node)
     origin = snap_start(snap, *point)
-    for s, c in zip(origin.seeds.tolist(), origin.seed_cost.tolist()):
+    for s, c in zip(origin.seeds.tolist(), origin.seed_cost.tolist(), strict=True):
         graph.add_edge("start", (s >> 1, s & 1), weight=c)
     try:
         expected = nx.shortest_path_length(graph, "start", (door_node, 1), weight="weight")

@@ -61,7 +61,7 @@ def test_gates_near_boundary_matches_brute_force(imported_app: Flask) -> None:
         gates = list(db.scalars(select(Gate)))
         for community in db.scalars(select(Community).limit(8)):
             offsets = dict(zip((g.id for g in gates),
-                               distances_m(community.geom.boundary, [g.geom for g in gates])))
+                               distances_m(community.geom.boundary, [g.geom for g in gates]), strict=True))
             for metres in (5.0, 30.0, 120.0):
                 found = {g.id for g in gates_near_boundary(db, community, metres)}
                 expected = {gid for gid, offset in offsets.items() if offset <= metres}

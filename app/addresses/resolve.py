@@ -78,7 +78,7 @@ def load_records(session: Session) -> tuple[list[PlaceRecord], dict[str, tuple[s
     for community_id, rows in buildings.items():
         points = building_points([b.geom for b in rows],
                                  gates.get(community_id, []) if community_id else [])
-        for b, point in zip(rows, points):
+        for b, point in zip(rows, points, strict=True):
             records.append(PlaceRecord(
                 "building", b.id, name=b.name, number=b.number, parent_id=b.community_id,
                 code=b.code, lon=point.lon, lat=point.lat, point_source=point.source,

@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
+import shapely.affinity
 from shapely.geometry import LineString, Point, mapping
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.auth import Actor, hash_password
 from app.imports.importer import import_osm
-from app.models import Community, Facility, Office, Unit, User
+from app.models import Community, Facility, Gate, Office, Unit, User
 from app.places.editing import create_feature, update_feature
 from app.places.serialize import feature_properties
 from geo import settings
@@ -189,3 +190,31 @@ def _door_points(polygon: BaseGeometry, numbering: dict[str, Any]) -> list[Point
         doors.append(outline.interpolate(outline.project(on_face)))
     doors.sort(key=lambda d: d.x)
     return [from_metres(d, origin=origin) for d in doors]
+
+
+def add_synthetic_compounds(db: Session, *, total: int) -> int:
+    """Copies of the imported compounds and their gates, shifted on a grid beside the real
+    data, until there are ``total`` compounds (a city-sized planner map). Commits; returns
+    the number of compounds."""
+    originals = list(db.scalars(select(Community).order_by(Community.id)))
+    gates = {c.id: list(db.scalars(select(Gate).where(Gate.community_id == c.id)))
+             for c in originals}
+    west, south = min(c.min_lon for c in originals), min(c.min_lat for c in originals)
+    east, north = max(c.max_lon for c in originals), max(c.max_lat for c in originals)
+    step_lon, step_lat = (east - west) * 1.05, (north - south) * 1.05
+    count, tile = len(originals), 1
+    while count < total:
+        dx, dy = step_lon * (tile % 11), step_lat * (tile // 11)
+        for c in originals[: total - count]:
+            copy = Community(name=f"{c.name}·{tile}", source="demo", demo=True,
+                             ebikes_allowed=c.ebikes_allowed,
+                             geom=shapely.affinity.translate(c.geom, dx, dy))
+            copy.gates = [Gate(source="demo", demo=True, rider_access=g.rider_access,
+                               opening_hours=g.opening_hours, foot=g.foot, ebike=g.ebike,
+                               geom=shapely.affinity.translate(g.geom, dx, dy))
+                          for g in gates[c.id]]
+            db.add(copy)
+            count += 1
+        tile += 1
+    db.commit()
+    return db.scalar(select(func.count()).select_from(Community))

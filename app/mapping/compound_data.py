@@ -135,7 +135,7 @@ def nearby_facilities(session: Session, community: Community) -> list[Facility]:
         centre = community.geom.centroid
         area, *points = to_metres_all([community.geom] + [r.geom for r in rows],
                                       (centre.x, centre.y))
-        found.update({row.id: row for row, point in zip(rows, points)
+        found.update({row.id: row for row, point in zip(rows, points, strict=True)
                       if point.distance(area) <= radius})
     return sorted(found.values(), key=lambda f: f.id)
 

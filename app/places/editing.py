@@ -42,8 +42,8 @@ def get_feature(session: Session, resource: str, feature_id: int) -> PlaceFeatur
     return row
 
 
-def parse_feature(resource: str, body: Any, *, crs: str = "wgs84",
-                  current: PlaceFeature | None = None) -> tuple[BaseGeometry | None, dict[str, Any], int | None]:
+def parse_feature(resource: str, body: Any, *, crs: str = "wgs84", current: PlaceFeature | None = None
+                  ) -> tuple[BaseGeometry | None, dict[str, Any], int | None]:
     """Check a GeoJSON Feature body; return (geometry, properties, version sent).
 
     With ``current`` (an update) the body may leave out the geometry or properties it

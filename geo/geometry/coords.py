@@ -113,7 +113,7 @@ def _metric_transformer(lon: float, lat: float) -> Transformer:
 
 def _project(geom: BaseGeometry, transformer: Transformer) -> BaseGeometry:
     return shapely.transform(
-        geom, lambda xy: list(zip(*transformer.transform(xy[:, 0], xy[:, 1])))
+        geom, lambda xy: list(zip(*transformer.transform(xy[:, 0], xy[:, 1]), strict=True))
     )
 
 

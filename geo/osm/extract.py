@@ -387,7 +387,7 @@ class _Reader:
             highway = tags.get("highway")
             if highway not in rules["highway"] or not isinstance(metric, LineString):
                 continue
-            for community, polygon, point in self._road_entries(metric):
+            for community, _polygon, point in self._road_entries(metric):
                 taken = known.setdefault(community.key, [])
                 if any(point.distance(p) <= settings.INFERRED_GATE_MIN_SPACING_M for p in taken):
                     continue

@@ -371,9 +371,9 @@ class _Builder:
         inside_e = layer.inside_edges
         walk = (np.asarray(street.modes)[inside_e] & WALK) > 0
         ends = [(u, v) for u, v, m, k, i in zip(layer.tail, layer.head, layer.modes, layer.kind,
-                                                 layer.inside) if m & WALK and i and k != GATE]
+                                                 layer.inside, strict=True) if m & WALK and i and k != GATE]
         ends += list(zip(np.asarray(street.tail)[inside_e][walk].tolist(),
-                         np.asarray(street.head)[inside_e][walk].tolist()))
+                         np.asarray(street.head)[inside_e][walk].tolist(), strict=True))
         parent: dict[int, int] = {}
 
         def find(a: int) -> int:
@@ -436,19 +436,19 @@ class _Builder:
         stops = [float(piece.project(Point(x, y))) for _p, x, y in near]
         coords = _with_crossings(self, piece, stops)
         nodes = [layer.add_node(x, y) for x, y in coords]
-        for (p, x, y), d in zip(near, stops):
+        for (p, x, y), d in zip(near, stops, strict=True):
             px, py = piece.interpolate(d).coords[0]
             k = coords.index((px, py))
             layer.add_edge(p, nodes[k], float(np.hypot(px - x, py - y)), modes | WALK, LINK,
                            inside=True, both=True)
-        for (x0, y0), (x1, y1), u, v in zip(coords, coords[1:], nodes, nodes[1:]):
+        for (x0, y0), (x1, y1), u, v in zip(coords, coords[1:], nodes, nodes[1:], strict=False):
             layer.add_edge(u, v, float(np.hypot(x1 - x0, y1 - y0)), modes, PATH,
                            inside=True, label=name, both=True)
-        for (x, y), node in zip(coords, nodes):
+        for (x, y), node in zip(coords, nodes, strict=True):
             self._attach(node, x, y, side="inside", max_m=snap, ride=self.ride_inside)
         for end in (0, len(coords) - 1):
             x, y = coords[end]
-            for k, (_out, inn) in enumerate(layer.gate_nodes):
+            for _out, inn in layer.gate_nodes:
                 gx, gy = self._node_xy(inn)
                 d = float(np.hypot(gx - x, gy - y))
                 if d <= settings.GATE_PASSAGE_SNAP_M:

@@ -40,7 +40,7 @@ def nearest_facilities(network: AccessNetwork, start: tuple[float, float], kind:
     if not facs:
         return []
     states = 2 * nodes + WALK_LAYER
-    candidates = dict(zip(states.tolist(), facs))
+    candidates = dict(zip(states.tolist(), facs, strict=True))
     found, ws = run_search(snap, origin.seeds, origin.seed_cost, states, n_need=k,
                            gate_ok=snap.gate_ok(when, has_pass=has_pass),
                            limit=settings.NEAREST_MAX_S)

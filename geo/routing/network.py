@@ -324,7 +324,7 @@ class AccessNetwork:
             return np.where(r >= 0, r, off + (-r - 1))
 
         parts = [(glob(layer.tail, off), glob(layer.head, off), layer)
-                 for layer, off in zip(layers, offsets[:-1])]
+                 for layer, off in zip(layers, offsets[:-1], strict=True)]
         o_tail = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, np.int64)
         o_head = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64)
 
@@ -340,7 +340,7 @@ class AccessNetwork:
         gate_offsets = np.cumsum([0] + [len(layer.gate_nodes) for layer in layers])
         o_gate = np.concatenate([np.where(np.asarray(layer.gate, dtype=np.int64) >= 0,
                                           np.asarray(layer.gate, dtype=np.int64) + g0, -1)
-                                 for layer, g0 in zip(layers, gate_offsets[:-1])]
+                                 for layer, g0 in zip(layers, gate_offsets[:-1], strict=True)]
                                 ) if layers else np.empty(0, np.int64)
         speed = np.where(o_inside, inside_speed_ms(), ride_speed_ms())
         o_ride = (o_modes & RIDE) > 0
@@ -372,7 +372,7 @@ class AccessNetwork:
         doors: dict[tuple[str, int], tuple[int, Door]] = {}
         facilities: dict[int, tuple[int, Facility]] = {}
         nav: dict[int, int] = {}
-        for (inputs, layer), off in zip(entries, offsets[:-1]):
+        for (inputs, layer), off in zip(entries, offsets[:-1], strict=True):
             c = layer.compound
             door_list, facility_list = (inputs[1], inputs[2]) if c is not None else inputs[:2]
             if c is not None:

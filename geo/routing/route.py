@@ -111,12 +111,12 @@ def _pieces(snap: Snapshot, path: Path, start: Start | None) -> list[tuple[str, 
     u_l, v_l = u.tolist(), v.tolist()
     names, highways = snap.names, street.way_highway
     for s0, s1, run_len, run_s in zip(starts.tolist(), ends.tolist(), lengths.tolist(),
-                                      secs.tolist()):
+                                      secs.tolist(), strict=True):
         if not move_l[s0]:
             items.append(("park", ("node", u_l[s0])))
             continue
         g, nm, way = gate_l[s0], name_l[s0], way_l[s0]
-        coords = list(zip(lon[s0:s1 + 1], lat[s0:s1 + 1]))
+        coords = list(zip(lon[s0:s1 + 1], lat[s0:s1 + 1], strict=True))
         items.append(("piece", Piece(
             layer_l[s0], names[nm] if nm >= 0 else None, highways[way] if way >= 0 else None,
             run_len, run_s, bear_l[s0], coords[0], coords[-1],

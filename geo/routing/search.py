@@ -71,7 +71,7 @@ def _snap_within(snap: Snapshot, x: float, y: float, lon: float, lat: float, whe
         x, y, max_m, grid.start, grid.items, grid.nx, grid.ny, grid.ox, grid.oy, grid.cell,
         grid.x0, grid.y0, grid.x1, grid.y1, index.seg_a, index.seg_b, snap.node_compound,
         snap.street.node_main, where, index.seg_rideable, settings.SNAP_PREFER_RIDE_M, 16)
-    for seg, d, f in zip(ids.tolist(), dist.tolist(), frac.tolist()):
+    for seg, d, f in zip(ids.tolist(), dist.tolist(), frac.tolist(), strict=True):
         start = _seeds(snap, seg, f, lon, lat, d, where)
         if start is not None:
             return start
