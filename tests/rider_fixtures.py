@@ -12,14 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import (
-    POSTGRES_ADMIN_URL,
-    _drop_postgis_database,
-    _make_app,
-    _new_database,
-    _prepare,
-)
-from tests.rider_support import ISSUER, Site, SiteTemplate, build_site
+from tests.support.databases import POSTGRES_ADMIN_URL, drop_postgis_database, make_app, new_database, prepare
+from tests.support.riders import ISSUER, Site, SiteTemplate, build_site
 
 
 @pytest.fixture(scope="session")
@@ -27,27 +21,27 @@ def site_template(backend: str, tmp_path_factory: pytest.TempPathFactory
                   ) -> Iterator[SiteTemplate]:
     """Build the rider site once per backend."""
     tmp = tmp_path_factory.mktemp(f"rider-site-{backend}")
-    url = _new_database(backend, "riders", tmp)
-    _prepare(url)
-    app = _make_app(url, tmp)
+    url = new_database(backend, "riders", tmp)
+    prepare(url)
+    app = make_app(url, tmp)
     ids = build_site(app)
     app.extensions["db_engine"].dispose()
     yield SiteTemplate(backend, url, tmp / "keys", ids)
     if backend == "postgis":
-        _drop_postgis_database(url.rsplit("/", 1)[1])
+        drop_postgis_database(url.rsplit("/", 1)[1])
 
 
 @pytest.fixture
 def site(site_template: SiteTemplate, tmp_path: Path) -> Iterator[Site]:
     """A private copy of the rider site for one test (SMS to the outbox)."""
     url, drop = _copy_database(site_template, tmp_path)
-    app = _make_app(url, tmp_path)
+    app = make_app(url, tmp_path)
     app.config.update(PUBLIC_BASE_URL=ISSUER, SMS_SENDER="outbox",
                       KEYS_DIR=str(site_template.keys_dir))
     yield Site(app, site_template.ids)
     app.extensions["db_engine"].dispose()
     if drop:
-        _drop_postgis_database(drop)
+        drop_postgis_database(drop)
 
 
 def _copy_database(template: SiteTemplate, tmp_path: Path) -> tuple[str, str | None]:

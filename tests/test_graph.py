@@ -23,8 +23,8 @@ from geo.routing.street_graph import (
     node_block,
     read_osm_network,
 )
-from tests.conftest import EXTRACTS, OSM_DIR
-from tests.routing_support import routing_cache, streets  # noqa: F401  (fixtures)
+from tests.support.extracts import EXTRACTS, OSM_DIR
+from tests.support.routing import routing_cache, streets  # noqa: F401  (fixtures)
 
 
 @pytest.mark.parametrize("tags, ride, walk", [

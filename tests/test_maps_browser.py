@@ -17,9 +17,9 @@ from sqlalchemy import select
 from app.db import get_session
 from app.models import Building, Community, Facility, Gate, Unit
 from geo.geometry.coords import gcj02_to_wgs84, wgs84_to_gcj02
-from tests.browser_support import PHONE, Visit, serve, visit
-from tests.map_support import add_synthetic_compounds, busiest_compound, recount
-from tests.routing_support import routing_cache  # noqa: F401  (fixture)
+from tests.support.browser import PHONE, Visit, serve, visit
+from tests.support.maps import add_synthetic_compounds, busiest_compound, recount
+from tests.support.routing import routing_cache  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 

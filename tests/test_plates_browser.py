@@ -14,8 +14,8 @@ from flask import Flask
 from playwright.sync_api import Browser
 
 from maps.plates import PlateSpec, render_plate
-from tests.browser_support import ARTIFACTS as SHARED_ARTIFACTS
-from tests.browser_support import serve
+from tests.support.browser import ARTIFACTS as SHARED_ARTIFACTS
+from tests.support.browser import serve
 from tests.test_plates import decode, spec  # noqa: F401  (fixture)
 from tests.test_scan import HOST, ISSUER, Plated, plated  # noqa: F401  (fixture)
 

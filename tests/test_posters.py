@@ -26,8 +26,8 @@ from geo import settings
 from geo.geometry.coords import distance_m
 from geo.hours.opening_hours import local_time
 from maps.poster import PosterSpec, render_poster
-from tests.map_support import busiest_compound
-from tests.routing_support import routing_cache  # noqa: F401  (fixture)
+from tests.support.maps import busiest_compound
+from tests.support.routing import routing_cache  # noqa: F401  (fixture)
 
 BASE = "https://youlu.example.cn"
 

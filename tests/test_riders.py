@@ -46,8 +46,8 @@ from app.riders.sms import WebhookSender
 from geo.errors import InvalidInput, ServiceUnavailable, YouluError
 from geo.riders import passes
 from geo.riders.phones import mask_phone, normalise_phone
-from tests.dbdump import dump_database
-from tests.rider_support import (
+from tests.support.dbdump import dump_database
+from tests.support.riders import (
     PHONE,
     Site,
     csrf_token,

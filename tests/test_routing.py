@@ -17,7 +17,7 @@ from geo.errors import InvalidCoordinates, InvalidInput, NoRoute, NotFound
 from geo.routing.inputs import AccessData, Door, Gate, OfficePath
 from geo.routing.network import AccessNetwork
 from geo.routing.route import route_to_door
-from tests.routing_support import NIGHT, NOON, access, networks, routing_cache, streets  # noqa: F401
+from tests.support.routing import NIGHT, NOON, access, networks, routing_cache, streets  # noqa: F401
 
 # bupt: the compound south of the campus (未命名小区（西土城路旁）, way 1376112785), 15 gates.
 BUPT_SOUTH = 1376112785

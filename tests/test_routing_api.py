@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.db import get_session
 from app.models import Building, Gate, Unit
-from tests.routing_support import NIGHT, NOON, routing_cache  # noqa: F401
+from tests.support.routing import NIGHT, NOON, routing_cache  # noqa: F401
 
 BUPT_START = "116.3512,39.9600"
 NORTH_GATE_OSM_IDS = (5184435996, 12753716512)

@@ -19,8 +19,8 @@ from geo.routing.inputs import AccessData, OfficePath
 from geo.routing.network import AccessNetwork
 from geo.routing.route import route_to_door, run_search, snap_start
 from geo.routing.street_graph import PRIVATE, WALK, read_osm_network
-from tests.conftest import EXTRACTS, OSM_DIR
-from tests.routing_support import access, networks, routing_cache, state_graph, streets  # noqa: F401
+from tests.support.extracts import EXTRACTS, OSM_DIR
+from tests.support.routing import access, networks, routing_cache, state_graph, streets  # noqa: F401
 
 # Each example builds a network; shrinking a failure would rebuild hundreds, so a failure
 # is reported as found (hypothesis still prints it and its seed).

@@ -26,7 +26,7 @@ from app.plates.keys import (
     signed_url,
 )
 from geo.address.verify import verify_plate
-from tests.conftest import Accounts
+from tests.support.accounts import Accounts
 
 ISSUER = "https://youlu.example.cn"
 HOST = ISSUER.upper()

@@ -15,7 +15,7 @@ from geo.routing.compound_layer import StreetIndex
 from geo.routing.inputs import AccessData, access_data_from_extract
 from geo.routing.network import AccessNetwork, Snapshot
 from geo.routing.street_graph import StreetGraph
-from tests.conftest import EXTRACTS, OSM_DIR, read_extract
+from tests.support.extracts import EXTRACTS, OSM_DIR, read_extract
 
 # A time when no test rule closes anything, and one at night.
 NOON = "2025-05-01T12:00"
@@ -63,7 +63,7 @@ def state_graph(snap: Snapshot, gate_ok: np.ndarray, door_node: int) -> nx.DiGra
         ok = np.isfinite(cost)
         gate = snap.e_gate
         ok &= (gate < 0) | ((gate_ok[np.maximum(gate, 0)] >> layer) & 1 == 1)
-        for u, v, w in zip(tails[ok].tolist(), heads[ok].tolist(), cost[ok].tolist()):
+        for u, v, w in zip(tails[ok].tolist(), heads[ok].tolist(), cost[ok].tolist(), strict=True):
             if graph.has_edge((u, layer), (v, layer)) and graph[(u, layer)][(v, layer)]["weight"] <= w:
                 continue
             graph.add_edge((u, layer), (v, layer), weight=w)

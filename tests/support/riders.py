@@ -17,7 +17,8 @@ from app.imports.importer import import_osm
 from app.models import Community, EntryEvent, Gate, Unit
 from app.plates.keys import active_signer, init_keys, keys_dir, signed_url
 from geo.osm.extract import OsmExtract
-from tests.conftest import EXTRACTS, OSM_DIR, Accounts, make_accounts, read_extract
+from tests.support.accounts import Accounts, make_accounts
+from tests.support.extracts import EXTRACTS, OSM_DIR, read_extract
 
 STREET = EXTRACTS["bupt"][1]  # 110108008 学院路街道
 ISSUER = "https://youlu.example.cn"
