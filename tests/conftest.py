@@ -1,6 +1,7 @@
 """Fixtures: the app on SQLite and on PostGIS, a CLI runner, logged-in actors, and the
-three real Beijing extracts imported once per backend. The helpers are imported from
-``tests.support``.
+three real Beijing extracts imported once per backend. The fixtures of the support
+modules (plates, the rider site, routing) are loaded below as plugins; the helpers are
+imported from ``tests.support``.
 
 Every storage test runs on both backends. PostGIS is mandatory: when it cannot be
 reached the PostGIS tests fail, unless YOULU_SKIP_POSTGIS=1 says to skip them.
@@ -32,6 +33,12 @@ from tests.support.databases import (
     wipe,
 )
 from tests.support.extracts import EXTRACTS, OSM_DIR, read_extract
+
+pytest_plugins = [
+    "tests.support.plates",
+    "tests.support.riders",
+    "tests.support.routing",
+]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

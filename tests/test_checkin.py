@@ -23,8 +23,6 @@ from tests.support.riders import (
     tap_form,
 )
 
-pytest_plugins = ("tests.rider_fixtures",)  # the site and site_template fixtures
-
 NOON = datetime(2026, 5, 6, 4, 0, tzinfo=UTC)  # 12:00 in Beijing
 
 

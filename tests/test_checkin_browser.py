@@ -25,8 +25,6 @@ from tests.support.riders import (
     texted_code,
 )
 
-pytest_plugins = ("tests.rider_fixtures",)  # the site and site_template fixtures
-
 pytestmark = pytest.mark.browser
 
 MIN_TOUCH_PX = 44

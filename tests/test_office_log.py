@@ -26,8 +26,6 @@ from tests.support.riders import (
     register_rider,
 )
 
-pytest_plugins = ("tests.rider_fixtures",)  # the site and site_template fixtures
-
 DAY = "2026-05-06"
 # Beijing local times of the day's taps, as UTC
 AT = {hhmm: datetime(2026, 5, 6, int(hhmm[:2]), int(hhmm[3:]), tzinfo=timezone(timedelta(hours=8)))

@@ -56,8 +56,6 @@ from tests.support.riders import (
     texted_code,
 )
 
-pytest_plugins = ("tests.rider_fixtures",)  # the site and site_template fixtures
-
 NOW = datetime(2026, 5, 6, 4, 0, tzinfo=UTC)
 REDIS_TEST_URL = "redis://127.0.0.1:6379/11"
 
