@@ -101,13 +101,13 @@ def test_list_bbox_and_paging(imported_app: Flask) -> None:
     client = imported_app.test_client()
     everything = client.get("/api/v1/buildings?limit=1000").json
     bbox = (116.3480, 40.0050, 116.3540, 40.0110)
-    inside = client.get("/api/v1/buildings?bbox=%s,%s,%s,%s&limit=1000" % bbox).json
+    inside = client.get("/api/v1/buildings?bbox={},{},{},{}&limit=1000".format(*bbox)).json
     box = shapely.box(*bbox)
     expected = {f["id"] for f in everything["features"]
                 if shapely.geometry.shape(f["geometry"]).intersects(box)}
     assert {f["id"] for f in inside["features"]} == expected
     assert inside["numberMatched"] == len(expected) > 5
-    page = client.get("/api/v1/buildings?bbox=%s,%s,%s,%s&limit=5" % bbox).json
+    page = client.get("/api/v1/buildings?bbox={},{},{},{}&limit=5".format(*bbox)).json
     assert page["numberReturned"] == 5 and page["links"][0]["rel"] == "next"
     follow = client.get(page["links"][0]["href"]).json
     assert {f["id"] for f in follow["features"]}.isdisjoint({f["id"] for f in page["features"]})

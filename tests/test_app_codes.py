@@ -132,7 +132,7 @@ def test_committee_set_recodes_and_old_codes_still_resolve(app: Flask) -> None:
         assert community.code == "110108010012-001"
         assert unit.code == "110108010012-001-003-02"
         assert gate.code == "110108010012-001-G01"
-        for row, code in zip((community, building, unit, gate), old):
+        for row, code in zip((community, building, unit, gate), old, strict=True):
             assert lookup_by_code_or_id(db, type(row), code) is row
             assert find_by_code(db, code) is row
         assert db.scalar(select(func.count()).select_from(RetiredCode)) == 4
@@ -181,7 +181,8 @@ def test_lookup_by_id_or_code(app: Flask) -> None:
         db = get_session()
         building = _building(db, _compound(db), "3")
         db.commit()
-        for value in (building.id, str(building.id), building.code, "１１０１０８０１００００－００１－００３"):
+        for value in (building.id, str(building.id), building.code,
+                      "１１０１０８０１００００－００１－００３"):
             assert lookup_by_code_or_id(db, Building, value) is building
         assert place_label(db, building) == "3号楼"
         assert full_address(db, building) == "北京市海淀区学院路街道 双泉嘉苑 3号楼"

@@ -80,7 +80,7 @@ def test_one_way_streets_are_one_way_for_ebikes_only(streets) -> None:
     tail, head, modes = (np.asarray(a) for a in (street.tail, street.head, street.modes))
     mine = names == "西土城路"
     assert mine.sum() > 0
-    pairs = {(t, h): m for t, h, m in zip(tail[mine], head[mine], modes[mine])}
+    pairs = {(t, h): m for t, h, m in zip(tail[mine], head[mine], modes[mine], strict=True)}
     one_way = [(t, h) for (t, h), m in pairs.items() if m & RIDE and not pairs.get((h, t), 0) & RIDE]
     assert one_way, "some 西土城路 edges are rideable in one direction only"
     for t, h in one_way:

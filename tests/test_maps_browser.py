@@ -164,7 +164,7 @@ def test_gcj02_tiles_shift_every_marker(browser: Browser, routed_app: Flask) -> 
     # Page data carries degrees to 7 places (about a centimetre); the shift is exact on those.
     expected = sorted(wgs84_to_gcj02(round(x, 7), round(y, 7)) for x, y in gates.values())
     assert len(drawn) == len(expected) > 0
-    for got, want in zip(sorted(map(tuple, drawn)), expected):
+    for got, want in zip(sorted(map(tuple, drawn)), expected, strict=True):
         assert got == pytest.approx(want, abs=1e-9)
         assert got != pytest.approx(gcj02_to_wgs84(*want), abs=1e-4)  # shifted, not raw WGS-84
     # The only requests outside the app are Gaode's tiles, and they were stopped.

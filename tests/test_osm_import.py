@@ -42,7 +42,8 @@ def test_compounds_match_recount(name: str) -> None:
     # …and every raw one left out is a sliver below the minimum area or not a polygon.
     for way_id in set(raw.residential) - set(imported):
         polygon = raw.residential[way_id][1]
-        assert shapely.area(_metres(polygon)) < settings.MIN_COMMUNITY_AREA_M2 or polygon.geom_type not in ("Polygon", "MultiPolygon")
+        assert (shapely.area(_metres(polygon)) < settings.MIN_COMMUNITY_AREA_M2
+                or polygon.geom_type not in ("Polygon", "MultiPolygon"))
     for way_id, community in imported.items():
         assert raw.residential[way_id][0] == (None if community.attrs["name_is_placeholder"]
                                               else community.attrs["name"])

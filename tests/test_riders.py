@@ -1,7 +1,7 @@
-"""Riders (app.riders.service, app.riders.privacy, app.riders.sms, geo.riders.passes, geo.riders.phones and the /pass pages)
-on SQLite and PostGIS: registration once with a texted code, the device credential,
-personal data a database dump does not reveal, passes under each office policy, renewal,
-a rider's own data, purge, SMS senders and rate limits."""
+"""Riders (app.riders.service, app.riders.privacy, app.riders.sms, geo.riders.passes,
+geo.riders.phones and the /pass pages) on SQLite and PostGIS: registration once with a
+texted code, the device credential, personal data a database dump does not reveal, passes
+under each office policy, renewal, a rider's own data, purge, SMS senders and rate limits."""
 
 from __future__ import annotations
 

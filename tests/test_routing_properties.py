@@ -72,7 +72,7 @@ def test_route_cost_equals_networkx_dijkstra(streets, access, start, door, at, r
     door_node = snap.doors[key][0]
     graph = state_graph(snap, gate_ok, door_node)
     origin = snap_start(snap, *point)
-    for s, c in zip(origin.seeds.tolist(), origin.seed_cost.tolist()):
+    for s, c in zip(origin.seeds.tolist(), origin.seed_cost.tolist(), strict=True):
         graph.add_edge("start", (s >> 1, s & 1), weight=c)
     try:
         expected = nx.shortest_path_length(graph, "start", (door_node, 1), weight="weight")
