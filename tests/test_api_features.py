@@ -12,8 +12,8 @@ from sqlalchemy import select
 from app.db import get_engine, get_session
 from app.models import AuditEntry
 from geo.geometry.coords import wgs84_to_gcj02
-from tests.conftest import Accounts, make_accounts
-from tests.dbdump import dump_database
+from tests.support.accounts import Accounts, make_accounts
+from tests.support.dbdump import dump_database
 
 # A compound near 清华东路 in 学院路街道 (the editor's office serves 110108010).
 SQUARE = [[116.3500, 40.0000], [116.3520, 40.0000], [116.3520, 40.0015],

@@ -25,7 +25,8 @@ from app.imports.importer import import_osm
 from app.models import Building, Community, Gate, RetiredCode, Unit
 from geo.address.codes import parse_code
 from geo.errors import InvalidCode, NotFound
-from tests.conftest import EXTRACTS, OSM_DIR, Accounts, read_extract
+from tests.support.accounts import Accounts
+from tests.support.extracts import EXTRACTS, OSM_DIR, read_extract
 
 SQUARE = box(116.3500, 40.0000, 116.3520, 40.0015)
 

@@ -15,15 +15,13 @@ from app.models import Building, Gate, Rider, RiderPass, Unit
 from app.plates.keys import active_signer, keys_dir, revoke_key, revoke_plate, signed_url
 from app.riders.checkin import read_gate_plate, tap, visit
 from app.riders.service import decide_pass
-from tests.dbdump import dump_database
-from tests.rider_support import (
+from tests.support.dbdump import dump_database
+from tests.support.riders import (
     Site,
     csrf_token,
     register_rider,
     tap_form,
 )
-
-pytest_plugins = ("tests.rider_fixtures",)  # the site and site_template fixtures
 
 NOON = datetime(2026, 5, 6, 4, 0, tzinfo=UTC)  # 12:00 in Beijing
 

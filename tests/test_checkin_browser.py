@@ -15,17 +15,15 @@ from sqlalchemy import select
 from app.db import get_session
 from app.models import EntryEvent, Office
 from app.riders.service import set_policy
-from tests.browser_support import ARTIFACTS, DESKTOP, PHONE, serve, visit
-from tests.conftest import PASSWORD
-from tests.rider_support import (
+from tests.support.accounts import PASSWORD
+from tests.support.browser import ARTIFACTS, DESKTOP, PHONE, serve, visit
+from tests.support.riders import (
     PHONE as PHONE_NUMBER,
 )
-from tests.rider_support import (
+from tests.support.riders import (
     Site,
     texted_code,
 )
-
-pytest_plugins = ("tests.rider_fixtures",)  # the site and site_template fixtures
 
 pytestmark = pytest.mark.browser
 

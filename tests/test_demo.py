@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from app.db import get_session
 from app.models import Community, Facility, Gate, Unit
-from tests.conftest import EXTRACTS, OSM_DIR, ROOT, read_extract
+from tests.support.extracts import EXTRACTS, OSM_DIR, ROOT, read_extract
 
 
 def _cached_reads(monkeypatch) -> None:

@@ -20,7 +20,7 @@ from geo.places.checks import (
     no_gate_at_night,
     units_outside_buildings,
 )
-from tests.conftest import read_extract
+from tests.support.extracts import read_extract
 
 COMPOUND = ("community", "way", 1376112785)  # the BUPT residential compound
 

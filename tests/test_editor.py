@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from app.db import get_engine, get_session
 from app.models import AuditEntry, Building, Community, Gate, Unit, User
-from tests.conftest import OSM_DIR, Accounts, make_accounts
-from tests.dbdump import dump_database
+from tests.support.accounts import Accounts, make_accounts
+from tests.support.dbdump import dump_database
+from tests.support.extracts import OSM_DIR
 
 CENTRE = (116.3306, 39.9946)
 

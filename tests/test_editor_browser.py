@@ -24,10 +24,10 @@ from app.db import get_engine, get_session
 from app.models import AuditEntry, Building, Community, Gate, Unit, User
 from app.places.editing import create_feature
 from geo.geometry.coords import distance_m
-from tests.browser_support import ARTIFACTS as SHARED_ARTIFACTS
-from tests.browser_support import serve
-from tests.conftest import PASSWORD, make_accounts
-from tests.dbdump import dump_database
+from tests.support.accounts import PASSWORD, make_accounts
+from tests.support.browser import ARTIFACTS as SHARED_ARTIFACTS
+from tests.support.browser import serve
+from tests.support.dbdump import dump_database
 
 pytestmark = pytest.mark.browser
 

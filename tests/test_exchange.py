@@ -19,8 +19,8 @@ from app.db import get_engine, get_session
 from app.models import AuditEntry, Gate
 from app.places.exchange import gather
 from app.places.schemas import PROPS
-from tests.conftest import make_accounts
-from tests.dbdump import dump_database
+from tests.support.accounts import make_accounts
+from tests.support.dbdump import dump_database
 
 REFERENCES = {"community": "communities", "building": "buildings"}
 

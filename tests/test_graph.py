@@ -23,8 +23,7 @@ from geo.routing.street_graph import (
     node_block,
     read_osm_network,
 )
-from tests.conftest import EXTRACTS, OSM_DIR
-from tests.routing_support import routing_cache, streets  # noqa: F401  (fixtures)
+from tests.support.extracts import EXTRACTS, OSM_DIR
 
 
 @pytest.mark.parametrize("tags, ride, walk", [
@@ -66,7 +65,7 @@ def test_barrier_nodes(tags: dict, blocked: int) -> None:
     assert node_block(tags) == blocked
 
 
-def test_no_motorway_for_ebikes_on_real_data(streets) -> None:  # noqa: F811
+def test_no_motorway_for_ebikes_on_real_data(streets) -> None:
     # qinghuadonglu holds 京藏高速 (motorway G6) and its links.
     street = streets["qinghuadonglu"]
     highway = np.asarray(street.way_highway)[np.asarray(street.way)]
@@ -74,7 +73,7 @@ def test_no_motorway_for_ebikes_on_real_data(streets) -> None:  # noqa: F811
     assert ((np.asarray(street.modes) & RIDE) > 0).sum() > 1000
 
 
-def test_one_way_streets_are_one_way_for_ebikes_only(streets) -> None:  # noqa: F811
+def test_one_way_streets_are_one_way_for_ebikes_only(streets) -> None:
     # 西土城路 in bupt is a one-way trunk carriageway: e-bikes ride it one way, people walk both.
     street = streets["bupt"]
     names = np.asarray(street.way_name)[np.asarray(street.way)]
@@ -88,13 +87,13 @@ def test_one_way_streets_are_one_way_for_ebikes_only(streets) -> None:  # noqa: 
         assert pairs.get((h, t), 0) & WALK, "walkers use the reverse direction"
 
 
-def test_locked_gates_in_bupt_block_their_node(streets) -> None:  # noqa: F811
+def test_locked_gates_in_bupt_block_their_node(streets) -> None:
     # bupt has 6 gates tagged locked=yes (PROVENANCE.md); without a compound layer they stop.
     street = streets["bupt"]
     assert int((np.asarray(street.node_block) > 0).sum()) >= 6
 
 
-def test_compiled_graph_matches_osmnx(streets) -> None:  # noqa: F811
+def test_compiled_graph_matches_osmnx(streets) -> None:
     path = OSM_DIR / EXTRACTS["bupt"][0]
     graph = read_osm_network(path)
     street = streets["bupt"]

@@ -13,8 +13,8 @@ from app.db import get_engine, get_session
 from app.imports.importer import MODEL_OF_KIND, import_osm
 from app.models import AuditEntry, Community, Gate, User
 from app.places.editing import update_feature
-from tests.conftest import EXTRACTS, OSM_DIR, read_extract
-from tests.dbdump import dump_database
+from tests.support.dbdump import dump_database
+from tests.support.extracts import EXTRACTS, OSM_DIR, read_extract
 
 
 def _counts(app: Flask) -> dict[str, int]:

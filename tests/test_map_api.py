@@ -13,8 +13,8 @@ from app.db import get_engine, get_session
 from app.models import Community, Facility, Gate
 from app.planner.friendliness import community_scores
 from geo import settings
-from tests.dbdump import dump_database
-from tests.map_support import busiest_compound
+from tests.support.dbdump import dump_database
+from tests.support.maps import busiest_compound
 
 BBOX = (116.340, 39.955, 116.365, 39.975)  # around 北京邮电大学
 OUTLINES = settings.PLANNER_POLYGON_MIN_ZOOM

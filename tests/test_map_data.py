@@ -13,7 +13,7 @@ from app.db import get_session
 from app.mapping.compound_data import compound_map_data, hours_state
 from app.models import Gate
 from geo.hours.opening_hours import local_time
-from tests.map_support import busiest_compound, recount
+from tests.support.maps import busiest_compound, recount
 
 NOON = local_time("2025-05-06T12:00")
 

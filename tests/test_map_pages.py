@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.db import get_session
 from app.models import Building, Gate, Unit
-from tests.map_support import busiest_compound
+from tests.support.maps import busiest_compound
 
 _EXTERNAL = re.compile(r'(?:src|href)="(?:https?:)?//', re.IGNORECASE)
 

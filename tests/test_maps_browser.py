@@ -18,9 +18,8 @@ from app.db import get_session
 from app.demo.service import add_synthetic_compounds
 from app.models import Building, Community, Facility, Gate, Unit
 from geo.geometry.coords import gcj02_to_wgs84, wgs84_to_gcj02
-from tests.browser_support import PHONE, Visit, serve, visit
-from tests.map_support import busiest_compound, recount
-from tests.routing_support import routing_cache  # noqa: F401  (fixture)
+from tests.support.browser import PHONE, Visit, serve, visit
+from tests.support.maps import busiest_compound, recount
 
 pytestmark = pytest.mark.browser
 
@@ -38,12 +37,6 @@ TAP_TARGETS = """() => {
   }
   return {checked, small};
 }"""
-
-
-@pytest.fixture
-def routed_app(imported_app: Flask, routing_cache: Path) -> Flask:  # noqa: F811
-    imported_app.config["ROUTING_CACHE_DIR"] = str(routing_cache)
-    return imported_app
 
 
 @pytest.fixture
@@ -180,7 +173,7 @@ def test_gcj02_tiles_shift_every_marker(browser: Browser, routed_app: Flask) -> 
 
 
 def test_user_text_shows_as_text(browser: Browser, writable_imported_app: Flask,
-                                 routing_cache: Path) -> None:  # noqa: F811
+                                 routing_cache: Path) -> None:
     app = writable_imported_app
     app.config["ROUTING_CACHE_DIR"] = str(routing_cache)
     nasty = "<script>alert('x')</script>"

@@ -18,15 +18,13 @@ from app.db import get_engine, get_session
 from app.models import AuditEntry, Community, PassPolicy, RiderPass
 from app.riders.checkin import read_gate_plate, tap
 from app.riders.service import Registration, register, request_pass
-from tests.conftest import PASSWORD
-from tests.dbdump import dump_database
-from tests.rider_support import (
+from tests.support.accounts import PASSWORD
+from tests.support.dbdump import dump_database
+from tests.support.riders import (
     Site,
     csrf_token,
     register_rider,
 )
-
-pytest_plugins = ("tests.rider_fixtures",)  # the site and site_template fixtures
 
 DAY = "2026-05-06"
 # Beijing local times of the day's taps, as UTC

@@ -13,8 +13,8 @@ from geo import settings
 from geo.errors import InvalidImportFile
 from geo.geometry.coords import distance_m
 from geo.osm.extract import read_osm_extract
-from tests.conftest import EXTRACTS, OSM_DIR, read_extract
-from tests.osm_recount import gates_near, recount
+from tests.support.extracts import EXTRACTS, OSM_DIR, read_extract
+from tests.support.osm_recount import gates_near, recount
 
 EXPECTED_NAMED = {
     "qinghuadonglu": {"双泉嘉苑", "富润家园", "静淑苑", "学士居", "清华东路27号院", "农大小区-北区",

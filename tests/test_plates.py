@@ -14,7 +14,6 @@ import cv2
 import ndef
 import numpy as np
 import pytest
-import zxingcpp
 from flask import Flask
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -23,25 +22,8 @@ from app.db import get_session
 from app.models import Unit
 from app.plates.keys import init_keys, keys_dir, revoke_key
 from app.plates.service import community_plate_specs
-from geo.address.qr_url import plate_url
-from geo.address.signing import generate_key, sign_plate
 from maps.plates import PlateSpec, ndef_message, render_plate, write_plates
-
-ISSUER = "https://youlu.example.cn"
-
-
-@pytest.fixture(scope="module")
-def spec() -> PlateSpec:
-    kid, key = generate_key()
-    code = "110108010000-008-003-02"
-    return PlateSpec(code=code, kind="unit", title="3号楼 2单元", community_name="双泉嘉苑",
-                     address="北京市海淀区学院路街道 双泉嘉苑 3号楼 2单元",
-                     url=plate_url(ISSUER, code, kid, 1, sign_plate(key, kid, code)))
-
-
-def decode(image: np.ndarray) -> list[str]:
-    """Every QR text zxing-cpp finds in ``image``."""
-    return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+from tests.support.plates import ISSUER, decode
 
 
 def png_image(data: bytes) -> np.ndarray:

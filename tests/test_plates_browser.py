@@ -14,10 +14,9 @@ from flask import Flask
 from playwright.sync_api import Browser
 
 from maps.plates import PlateSpec, render_plate
-from tests.browser_support import ARTIFACTS as SHARED_ARTIFACTS
-from tests.browser_support import serve
-from tests.test_plates import decode, spec  # noqa: F401  (fixture)
-from tests.test_scan import HOST, ISSUER, Plated, plated  # noqa: F401  (fixture)
+from tests.support.browser import ARTIFACTS as SHARED_ARTIFACTS
+from tests.support.browser import serve
+from tests.support.plates import HOST, Plated, decode
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +35,7 @@ def _screenshot(page) -> np.ndarray:
                         cv2.IMREAD_COLOR)
 
 
-def test_svg_plate_in_chromium(browser: Browser, spec: PlateSpec) -> None:  # noqa: F811
+def test_svg_plate_in_chromium(browser: Browser, spec: PlateSpec) -> None:
     svg = render_plate(spec, "svg").decode()
     page = browser.new_page(viewport={"width": 500, "height": 700}, device_scale_factor=2)
     page.set_content(f"<html><body style='margin:0'>{svg.split('?>', 1)[1]}</body></html>")
@@ -51,7 +50,7 @@ def test_svg_plate_in_chromium(browser: Browser, spec: PlateSpec) -> None:  # no
     page.close()
 
 
-def test_scan_page_on_a_phone(browser: Browser, plated: Plated, server: str) -> None:  # noqa: F811
+def test_scan_page_on_a_phone(browser: Browser, plated: Plated, server: str) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
                                   device_scale_factor=2, is_mobile=True, has_touch=True)
     outside, errors = [], []

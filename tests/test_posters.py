@@ -26,14 +26,13 @@ from geo import settings
 from geo.geometry.coords import distance_m
 from geo.hours.opening_hours import local_time
 from maps.poster import PosterSpec, render_poster
-from tests.map_support import busiest_compound
-from tests.routing_support import routing_cache  # noqa: F401  (fixture)
+from tests.support.maps import busiest_compound
 
 BASE = "https://youlu.example.cn"
 
 
 @pytest.fixture
-def poster_app(imported_app: Flask, routing_cache: Path) -> Flask:  # noqa: F811
+def poster_app(imported_app: Flask, routing_cache: Path) -> Flask:
     imported_app.config.update(ROUTING_CACHE_DIR=str(routing_cache), PUBLIC_BASE_URL=BASE)
     return imported_app
 

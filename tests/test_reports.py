@@ -21,9 +21,9 @@ from app.db import get_engine, get_session
 from app.models import AuditEntry, Community, Gate, Report
 from app.plates.keys import active_signer, init_keys, keys_dir, signed_url
 from geo import reports
-from tests.conftest import PASSWORD, Accounts
-from tests.dbdump import dump_database
-from tests.rider_support import csrf_token
+from tests.support.accounts import PASSWORD, Accounts
+from tests.support.dbdump import dump_database
+from tests.support.riders import csrf_token
 
 ISSUER = "https://youlu.example.cn"
 GPS_IFD = 0x8825

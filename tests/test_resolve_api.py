@@ -16,15 +16,15 @@ from app.addresses.resolve import load_records
 from app.db import get_session
 from app.models import Building, Community, Unit
 from geo.geometry.coords import distance_m
-from tests.conftest import make_accounts
-from tests.data.address_set import (
+from tests.support.accounts import make_accounts
+from tests.support.address_set import (
     GOAL_TOP1,
     read_aliases,
     read_cases,
     score,
     variant_table,
 )
-from tests.data.make_address_set import make_cases
+from tests.support.make_address_set import make_cases
 
 
 def _resolve(client: FlaskClient, q: str, **params: Any) -> dict[str, Any]:
@@ -153,7 +153,7 @@ def test_index_follows_office_edits(writable_imported_app: Flask) -> None:
 
 def test_labelled_set_matches_the_data(imported_app: Flask) -> None:
     """tests/data/address_set.tsv is what the generator makes from the imported data;
-    if this fails, the data changed: run `python -m tests.data.make_address_set`."""
+    if this fails, the data changed: run `python -m tests.support.make_address_set`."""
     with imported_app.app_context():
         records, _ = load_records(get_session())
     assert make_cases(records, read_aliases()) == read_cases()

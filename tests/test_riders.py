@@ -46,8 +46,8 @@ from app.riders.sms import WebhookSender
 from geo.errors import InvalidInput, ServiceUnavailable, YouluError
 from geo.riders import passes
 from geo.riders.phones import mask_phone, normalise_phone
-from tests.dbdump import dump_database
-from tests.rider_support import (
+from tests.support.dbdump import dump_database
+from tests.support.riders import (
     PHONE,
     Site,
     csrf_token,
@@ -55,8 +55,6 @@ from tests.rider_support import (
     tap_form,
     texted_code,
 )
-
-pytest_plugins = ("tests.rider_fixtures",)  # the site and site_template fixtures
 
 NOW = datetime(2026, 5, 6, 4, 0, tzinfo=UTC)
 REDIS_TEST_URL = "redis://127.0.0.1:6379/11"

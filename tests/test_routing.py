@@ -17,7 +17,7 @@ from geo.errors import InvalidCoordinates, InvalidInput, NoRoute, NotFound
 from geo.routing.inputs import AccessData, Door, Gate, OfficePath
 from geo.routing.network import AccessNetwork
 from geo.routing.route import route_to_door
-from tests.routing_support import NIGHT, NOON, access, networks, routing_cache, streets  # noqa: F401
+from tests.support.routing import NIGHT, NOON
 
 # bupt: the compound south of the campus (未命名小区（西土城路旁）, way 1376112785), 15 gates.
 BUPT_SOUTH = 1376112785
@@ -45,7 +45,7 @@ def _ends_at_door(route) -> bool:
 
 # --- hand-checked cases -----------------------------------------------------------------------
 
-def test_case1_bupt_north_gate_at_noon(networks) -> None:  # noqa: F811
+def test_case1_bupt_north_gate_at_noon(networks) -> None:
     # From the campus road north of the compound, the road runs straight south onto the
     # pair of north gates; door 1单元 of building 344376663 is 70 m east-south-east of
     # them. Map: ride 160 m south, through the lift gate, 70 m + 20 m inside, park at the door.
@@ -59,7 +59,7 @@ def test_case1_bupt_north_gate_at_noon(networks) -> None:  # noqa: F811
     assert _ends_at_door(route)
 
 
-def test_case2_bupt_north_gates_closed_at_night_go_round(access, streets) -> None:  # noqa: F811
+def test_case2_bupt_north_gates_closed_at_night_go_round(access, streets) -> None:
     # The office closes both north gates 22:00-06:00. At 23:30 the nearest way in is shut,
     # so the route continues south 60 m further on the campus road and enters by the gate
     # in the notch of the boundary at (116.35131, 39.95802), then rides back north-east to
@@ -82,7 +82,7 @@ def test_case2_bupt_north_gates_closed_at_night_go_round(access, streets) -> Non
     assert _ends_at_door(night)
 
 
-def test_case3_xueqing_east_gate(networks) -> None:  # noqa: F811
+def test_case3_xueqing_east_gate(networks) -> None:
     # From the lane south of the compound, the road along its east edge runs north to the
     # east gate; building 167303925 stands just inside it (entrance 10 m from the gate).
     route = _route(networks["qinghuadonglu"], (116.3500, 40.0010), ("building", 167303925), at=NOON)
@@ -94,7 +94,7 @@ def test_case3_xueqing_east_gate(networks) -> None:  # noqa: F811
     assert route["saved"]["seconds"] > 0 and route["saved"]["metres"] > 100
 
 
-def test_case4_no_ebikes_inside_park_at_gate_and_walk(access, streets) -> None:  # noqa: F811
+def test_case4_no_ebikes_inside_park_at_gate_and_walk(access, streets) -> None:
     # Same trip, but the compound forbids e-bikes inside: ride to the east gate, leave the
     # e-bike outside it, walk in. No riding inside the polygon.
     data = replace(access["qinghuadonglu"], compounds=tuple(
@@ -114,7 +114,7 @@ def test_case4_no_ebikes_inside_park_at_gate_and_walk(access, streets) -> None: 
     assert _ends_at_door(route)
 
 
-def test_case5_bupt_north_gate_real_tags(access, streets) -> None:  # noqa: F811
+def test_case5_bupt_north_gate_real_tags(access, streets) -> None:
     # bupt's 北门 (node 12735976948) is tagged access=private, locked=yes, bicycle=no,
     # opening_hours=Mo-Su 06:00-24:00; it is the only gate of 未命名小区（师大北路旁）
     # (way 1377379914). As imported it is closed to riders: no route, and why.
@@ -140,7 +140,7 @@ def test_case5_bupt_north_gate_real_tags(access, streets) -> None:  # noqa: F811
     assert "从北门进入" in day["legs"][2]["instructions"]
 
 
-def test_case6_pass_required(access, streets) -> None:  # noqa: F811
+def test_case6_pass_required(access, streets) -> None:
     # The east gate of case 3 now needs a rider pass: without one the route goes to another
     # gate and says why; with one it uses the east gate again.
     data = access["qinghuadonglu"].with_gate(XUEQING_EAST_GATE, rider_access="pass")
@@ -156,7 +156,7 @@ def test_case6_pass_required(access, streets) -> None:  # noqa: F811
 
 # --- office edits -------------------------------------------------------------------------------
 
-def test_office_path_shortens_and_rebuilds_one_layer(access, streets) -> None:  # noqa: F811
+def test_office_path_shortens_and_rebuilds_one_layer(access, streets) -> None:
     data = access["bupt"]
     net = AccessNetwork(streets["bupt"], data)
     start, door = (116.3512, 39.9600), ("unit", 12754262374)
@@ -174,7 +174,7 @@ def test_office_path_shortens_and_rebuilds_one_layer(access, streets) -> None:  
     assert net.update(replace(data, paths=(path,))) == []  # nothing changed: nothing rebuilt
 
 
-def test_gate_moved_by_office_is_used_where_it_now_stands(access, streets) -> None:  # noqa: F811
+def test_gate_moved_by_office_is_used_where_it_now_stands(access, streets) -> None:
     # Closing every gate but one makes that one the way in; its passage follows the data.
     data = access["qinghuadonglu"]
     for g in data.compound(XUEQING).gates:
@@ -188,25 +188,25 @@ def test_gate_moved_by_office_is_used_where_it_now_stands(access, streets) -> No
 
 # --- bad input ------------------------------------------------------------------------------------
 
-def test_start_far_from_any_road_is_refused(networks) -> None:  # noqa: F811
+def test_start_far_from_any_road_is_refused(networks) -> None:
     with pytest.raises(InvalidCoordinates) as error:
         _route(networks["bupt"], (116.40, 39.90), ("unit", 12754262374))
     assert "没有可通行的道路" in error.value.zh
 
 
-def test_unknown_door(networks) -> None:  # noqa: F811
+def test_unknown_door(networks) -> None:
     with pytest.raises(NotFound):
         _route(networks["bupt"], (116.3512, 39.9600), ("unit", 1))
 
 
 @pytest.mark.parametrize("at", ["tomorrow", "2025-13-01T00:00", "25:00"])
-def test_bad_time(networks, at: str) -> None:  # noqa: F811
+def test_bad_time(networks, at: str) -> None:
     with pytest.raises(InvalidInput) as error:
         _route(networks["bupt"], (116.3512, 39.9600), ("unit", 12754262374), at=at)
     assert "ISO 8601" in error.value.zh
 
 
-def test_compound_without_gates_has_no_route(access, streets) -> None:  # noqa: F811
+def test_compound_without_gates_has_no_route(access, streets) -> None:
     data = access["qinghuadonglu"]
     gateless = next(c for c in data.compounds if not c.gates)
     inside = gateless.polygon.representative_point()

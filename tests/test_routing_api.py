@@ -13,20 +13,14 @@ from sqlalchemy import select
 
 from app.db import get_session
 from app.models import Building, Gate, Unit
-from tests.routing_support import NIGHT, NOON, routing_cache  # noqa: F401
+from tests.support.routing import NIGHT, NOON
 
 BUPT_START = "116.3512,39.9600"
 NORTH_GATE_OSM_IDS = (5184435996, 12753716512)
 
 
 @pytest.fixture
-def routed_app(imported_app: Flask, routing_cache: Path) -> Flask:  # noqa: F811
-    imported_app.config["ROUTING_CACHE_DIR"] = str(routing_cache)
-    return imported_app
-
-
-@pytest.fixture
-def writable_routed_app(writable_imported_app: Flask, routing_cache: Path) -> Flask:  # noqa: F811
+def writable_routed_app(writable_imported_app: Flask, routing_cache: Path) -> Flask:
     writable_imported_app.config["ROUTING_CACHE_DIR"] = str(routing_cache)
     return writable_imported_app
 

@@ -20,8 +20,8 @@ from geo.routing.network import AccessNetwork
 from geo.routing.route import route_to_door
 from geo.routing.search import run_search, snap_start
 from geo.routing.street_graph import PRIVATE, WALK, read_osm_network
-from tests.conftest import EXTRACTS, OSM_DIR
-from tests.routing_support import access, networks, routing_cache, state_graph, streets  # noqa: F401
+from tests.support.extracts import EXTRACTS, OSM_DIR
+from tests.support.routing import state_graph
 
 # Each example builds a network; shrinking a failure would rebuild hundreds, so a failure
 # is reported as found (hypothesis still prints it and its seed).
@@ -61,7 +61,7 @@ RULES = st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(["open", "clo
 @CASES
 @given(start=st.integers(0, 199), door=st.integers(0, 10_000), at=TIMES, rules=RULES,
        has_pass=st.booleans())
-def test_route_cost_equals_networkx_dijkstra(streets, access, start, door, at, rules,  # noqa: F811
+def test_route_cost_equals_networkx_dijkstra(streets, access, start, door, at, rules,
                                              has_pass) -> None:
     data = _with_rules(access["bupt"], rules)
     net = AccessNetwork(streets["bupt"], data)
@@ -91,7 +91,7 @@ def test_route_cost_equals_networkx_dijkstra(streets, access, start, door, at, r
 @CASES
 @given(pairs=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)), min_size=5,
                       max_size=5))
-def test_walking_lengths_equal_networkx_on_the_osmnx_graph(streets, pairs) -> None:  # noqa: F811
+def test_walking_lengths_equal_networkx_on_the_osmnx_graph(streets, pairs) -> None:
     # No compounds: walking costs are length / walking speed / factor on the osmnx graph.
     street = streets["bupt"]
     net = AccessNetwork(street, AccessData())
@@ -135,7 +135,7 @@ def _osmnx_walk_graph() -> nx.DiGraph:
 @given(start=st.integers(0, 199), door=st.integers(0, 10_000), at=TIMES, rules=RULES,
        has_pass=st.booleans())
 def test_no_route_passes_a_closed_gate_and_every_route_ends_at_its_door(
-        streets, access, start, door, at, rules, has_pass) -> None:  # noqa: F811
+        streets, access, start, door, at, rules, has_pass) -> None:
     data = _with_rules(access["bupt"], rules)
     net = AccessNetwork(streets["bupt"], data)
     keys = sorted(net.snapshot.doors)
@@ -159,7 +159,7 @@ def test_no_route_passes_a_closed_gate_and_every_route_ends_at_its_door(
 
 @CASES
 @given(compound=st.integers(0, 100), start=st.integers(0, 199), door=st.integers(0, 10_000))
-def test_no_riding_inside_a_compound_that_forbids_ebikes(streets, access, compound, start,  # noqa: F811
+def test_no_riding_inside_a_compound_that_forbids_ebikes(streets, access, compound, start,
                                                          door) -> None:
     base = access["qinghuadonglu"]
     with_doors = [c for c in base.compounds if any(d.compound_id == c.id for d in base.doors)
@@ -184,7 +184,7 @@ def test_no_riding_inside_a_compound_that_forbids_ebikes(streets, access, compou
 @given(start=st.integers(0, 199), door=st.integers(0, 10_000), a=st.floats(0, 1),
        b=st.floats(0, 1), c=st.floats(0, 1), d=st.floats(0, 1),
        mode=st.sampled_from(["foot", "ebike", "both"]))
-def test_an_office_path_can_only_shorten_a_route(streets, access, start, door, a, b, c, d,  # noqa: F811
+def test_an_office_path_can_only_shorten_a_route(streets, access, start, door, a, b, c, d,
                                                  mode) -> None:
     data = access["bupt"]
     net = AccessNetwork(streets["bupt"], data)

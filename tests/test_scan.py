@@ -7,71 +7,16 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from shapely.geometry import Point, box
 
 from app.db import get_session
-from app.models import Building, Community, Gate, Unit
-from app.plates.keys import (
-    active_signer,
-    init_keys,
-    keys_dir,
-    revoke_key,
-    revoke_plate,
-    rotate_keys,
-    signed_url,
-)
+from app.models import Building, Community
+from app.plates.keys import keys_dir, revoke_key, revoke_plate, rotate_keys
 from geo.address.verify import verify_plate
-from tests.conftest import Accounts
-
-ISSUER = "https://youlu.example.cn"
-HOST = ISSUER.upper()
-
-
-@dataclass
-class Plated:
-    app: Flask
-    client: FlaskClient
-    codes: dict[str, str]
-
-    def url(self, what: str) -> str:
-        with self.app.app_context():
-            db = get_session()
-            return signed_url(db, self.codes[what], active_signer(db, keys_dir()),
-                              base_url=ISSUER)
-
-    def page(self, url: str):
-        return self.client.get(url.removeprefix(HOST))
-
-
-@pytest.fixture
-def plated(app: Flask, client: FlaskClient) -> Plated:
-    """A compound 双泉嘉苑 in 学院路街道 with 3号楼 2单元 and 北门, and a signing key."""
-    app.config["PUBLIC_BASE_URL"] = ISSUER
-    with app.app_context():
-        db = get_session()
-        community = Community(name="双泉嘉苑", division_code="110108010",
-                              geom=box(116.3500, 40.0000, 116.3520, 40.0015))
-        db.add(community)
-        db.flush()
-        building = Building(community_id=community.id, number="3", name="3号楼",
-                            geom=box(116.3505, 40.0005, 116.3508, 40.0008))
-        gate = Gate(community_id=community.id, number="1", name="北门",
-                    geom=Point(116.3510, 40.0015))
-        db.add_all([building, gate])
-        db.flush()
-        unit = Unit(building_id=building.id, community_id=community.id, number="2",
-                    geom=Point(116.3506, 40.0005))
-        db.add(unit)
-        db.commit()
-        init_keys(db, keys_dir())
-        codes = {"community": community.code, "building": building.code, "unit": unit.code,
-                 "gate": gate.code}
-    return Plated(app, client, codes)
+from tests.support.accounts import Accounts
+from tests.support.plates import HOST, ISSUER, Plated
 
 
 def verdict_of(html: str) -> str:

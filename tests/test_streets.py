@@ -7,7 +7,7 @@ from pathlib import Path
 from shapely.geometry import box
 
 from maps.streets import street_index
-from tests.conftest import EXTRACTS, OSM_DIR
+from tests.support.extracts import EXTRACTS, OSM_DIR
 
 QINGHUA = OSM_DIR / EXTRACTS["qinghuadonglu"][0]
 

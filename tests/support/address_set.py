@@ -1,4 +1,4 @@
-"""The labelled address set (address_set.tsv) and how a resolver is scored on it.
+"""The labelled address set (tests/data/address_set.tsv) and how a resolver is scored on it.
 
 Each case is a query as a rider or platform writes it, the expected status and the
 place(s) it means, named by kind and OSM reference (``building:way/123``) because ids
@@ -9,9 +9,10 @@ and codes depend on import order and allocation, OSM references do not:
   (``targets`` lists every place that fits; all must be among the candidates);
 - ``not_found``: the place, building or unit does not exist.
 
-The aliases offices would add are in address_aliases.tsv (compound OSM reference, alias).
-The file format and the scoring are ``geo.address.labelled_set`` (bench/resolver.py
-scores on it too); this module names the files and imports the bundled extracts.
+The aliases offices would add are in tests/data/address_aliases.tsv (compound OSM
+reference, alias). The file format and the scoring are ``geo.address.labelled_set``
+(bench/resolver.py scores on it too); this module names the files and imports the
+bundled extracts.
 """
 
 from __future__ import annotations
@@ -36,9 +37,9 @@ __all__ = ["ALIASES_FILE", "CASES_FILE", "GOAL_TOP1", "Case", "Score", "app_for"
            "import_beijing", "imported_records", "read_aliases", "read_cases", "score",
            "variant_table", "with_aliases", "write_cases"]
 
-HERE = Path(__file__).resolve().parent
-CASES_FILE = HERE / "address_set.tsv"
-ALIASES_FILE = HERE / "address_aliases.tsv"
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+CASES_FILE = DATA_DIR / "address_set.tsv"
+ALIASES_FILE = DATA_DIR / "address_aliases.tsv"
 
 
 def read_cases(path: Path = CASES_FILE) -> list[Case]:
@@ -60,7 +61,7 @@ def import_beijing(directory: Path) -> str:
     from app.addresses.divisions import load_national_divisions
     from app.db import get_session, upgrade_schema
     from app.imports.importer import import_osm
-    from tests.conftest import EXTRACTS, OSM_DIR
+    from tests.support.extracts import EXTRACTS, OSM_DIR
 
     url = f"sqlite:///{directory / 'imported.sqlite3'}"
     app = app_for(url, directory)

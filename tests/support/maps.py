@@ -29,8 +29,8 @@ def busiest_compound(db: Session) -> Community:
     """The imported compound with the most unit doors (a bupt compound)."""
     community_id = db.scalar(
         select(Building.community_id).join(Unit, Unit.building_id == Building.id)
-        .where(Building.community_id.is_not(None)).group_by(Building.community_id).order_by(func.count(Unit.id).desc(),
-                                                  Building.community_id).limit(1))
+        .where(Building.community_id.is_not(None)).group_by(Building.community_id)
+        .order_by(func.count(Unit.id).desc(), Building.community_id).limit(1))
     return db.get(Community, community_id)
 
 

@@ -1,6 +1,7 @@
-"""Fixtures and helpers shared by the routing tests: street graphs of the three real
-Beijing extracts compiled once per session (cached under a temporary folder), their
-access data read with the OSM importer, and networks joining the two."""
+"""Fixtures and helpers shared by the routing tests (the fixtures are loaded for every test
+by the root conftest): street graphs of the three real Beijing extracts compiled once per
+session (cached under a temporary folder), their access data read with the OSM importer,
+networks joining the two, and the imported app routing on that cache."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
+from flask import Flask
 
 from geo.routing.cache import load_street_graph
 from geo.routing.compound_layer import StreetIndex
@@ -16,7 +18,7 @@ from geo.routing.extract_inputs import access_data_from_extract
 from geo.routing.inputs import AccessData
 from geo.routing.network import AccessNetwork, Snapshot, with_building_doors
 from geo.routing.street_graph import StreetGraph
-from tests.conftest import EXTRACTS, OSM_DIR, read_extract
+from tests.support.extracts import EXTRACTS, OSM_DIR, read_extract
 
 # A time when no test rule closes anything, and one at night.
 NOON = "2025-05-01T12:00"
@@ -47,6 +49,13 @@ def networks(streets: dict[str, StreetGraph], access: dict[str, AccessData]
              ) -> dict[str, AccessNetwork]:
     """Access networks of the three extracts as imported (tests must not update them)."""
     return {name: AccessNetwork(streets[name], access[name]) for name in streets}
+
+
+@pytest.fixture
+def routed_app(imported_app: Flask, routing_cache: Path) -> Flask:
+    """The app on the shared imported database, routing with the session's graph cache."""
+    imported_app.config["ROUTING_CACHE_DIR"] = str(routing_cache)
+    return imported_app
 
 
 def state_graph(snap: Snapshot, gate_ok: np.ndarray, door_node: int) -> nx.DiGraph:

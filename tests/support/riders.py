@@ -1,23 +1,30 @@
 """What the rider pass tests share: real compounds from the bupt extract with signed gate
 plates, an office, and riders registered through the real HTTP flow (the SMS outbox
-sender hands the test the texted code)."""
+sender hands the test the texted code). The fixtures (loaded for every test by the root
+conftest): the site built once per backend, and a private copy of it for each test."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from app.db import get_session
 from app.imports.importer import import_osm
 from app.models import Community, EntryEvent, Gate, Unit
 from app.plates.keys import active_signer, init_keys, keys_dir, signed_url
 from geo.osm.extract import OsmExtract
-from tests.conftest import EXTRACTS, OSM_DIR, Accounts, make_accounts, read_extract
+from tests.support.accounts import Accounts, make_accounts
+from tests.support.databases import POSTGRES_ADMIN_URL, drop_postgis_database, make_app, new_database, prepare
+from tests.support.extracts import EXTRACTS, OSM_DIR, read_extract
 
 STREET = EXTRACTS["bupt"][1]  # 110108008 学院路街道
 ISSUER = "https://youlu.example.cn"
@@ -133,6 +140,49 @@ class SiteTemplate:
     ids: SiteIds
 
 
+@pytest.fixture(scope="session")
+def site_template(backend: str, tmp_path_factory: pytest.TempPathFactory
+                  ) -> Iterator[SiteTemplate]:
+    """Build the rider site once per backend."""
+    tmp = tmp_path_factory.mktemp(f"rider-site-{backend}")
+    url = new_database(backend, "riders", tmp)
+    prepare(url)
+    app = make_app(url, tmp)
+    ids = build_site(app)
+    app.extensions["db_engine"].dispose()
+    yield SiteTemplate(backend, url, tmp / "keys", ids)
+    if backend == "postgis":
+        drop_postgis_database(url.rsplit("/", 1)[1])
+
+
+@pytest.fixture
+def site(site_template: SiteTemplate, tmp_path: Path) -> Iterator[Site]:
+    """A private copy of the rider site for one test (SMS to the outbox)."""
+    url, drop = _copy_database(site_template, tmp_path)
+    app = make_app(url, tmp_path)
+    app.config.update(PUBLIC_BASE_URL=ISSUER, SMS_SENDER="outbox",
+                      KEYS_DIR=str(site_template.keys_dir))
+    yield Site(app, site_template.ids)
+    app.extensions["db_engine"].dispose()
+    if drop:
+        drop_postgis_database(drop)
+
+
+def _copy_database(template: SiteTemplate, tmp_path: Path) -> tuple[str, str | None]:
+    """(url of a copy of the template database, PostGIS database to drop after)."""
+    if template.backend == "sqlite":
+        target = tmp_path / "riders.sqlite3"
+        shutil.copy(template.url.removeprefix("sqlite:///"), target)
+        return f"sqlite:///{target}", None
+    name = f"youlu_test_riders_copy_{os.getpid()}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template.url.rsplit("/", 1)[1]}"'))
+    admin.dispose()
+    return template.url.rsplit("/", 1)[0] + f"/{name}", name
+
+
 def csrf_token(client: FlaskClient, url: str) -> str:
     """The CSRF token of the form on the page at ``url``."""
     page = client.get(url)
@@ -143,7 +193,7 @@ def csrf_token(client: FlaskClient, url: str) -> str:
 
 def texted_code(app: Flask, phone: str) -> str:
     """The last verification code the outbox holds for ``phone``."""
-    texts = [text for to, text in app.extensions["sms_outbox"] if to == phone]
+    texts = [message for to, message in app.extensions["sms_outbox"] if to == phone]
     return re.search(r"验证码是 (\d+)", texts[-1]).group(1)
 
 
@@ -167,5 +217,3 @@ def tap_form(client: FlaskClient, gate_url: str) -> dict[str, str]:
     seq = re.search(r'name="seq" value="(\d+)"', html)
     assert seq, html
     return {"csrf_token": _CSRF.search(html).group(1), "seq": seq.group(1)}
-
-
