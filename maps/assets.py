@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import folium
 
 from geo.errors import YouluError
+
+if TYPE_CHECKING:
+    from branca.element import Figure
 
 LEAFLET_DIR = "vendor/leaflet-1.9.4"
 MARKERCLUSTER_DIR = "vendor/leaflet.markercluster-1.5.3"
@@ -65,7 +68,7 @@ class MapParts:
 
 def render_parts(fmap: folium.Map) -> MapParts:
     """Render ``fmap`` for a Jinja page; raises if it links any file outside the app."""
-    root = fmap.get_root()
+    root = cast("Figure", fmap.get_root())  # a folium Map lives in a branca Figure
     root.render()
     parts = MapParts(header=root.header.render(), html=root.html.render(),
                      script=root.script.render(), name=fmap.get_name())

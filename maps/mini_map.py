@@ -20,7 +20,7 @@ PADDING_PX = 24.0  # room for the pin above a gate on the top edge
 class MapGate:
     """A gate: its point and whether riders may use it."""
 
-    geom: BaseGeometry
+    geom: Point
     open_to_riders: bool
 
 
@@ -70,8 +70,8 @@ def compound_svg(outline: BaseGeometry, *, buildings: Sequence[tuple[BaseGeometr
         parts.append(f'<circle cx="{x}" cy="{y}" r="5" fill="{colour}" stroke="#fff"/>')
     if target is not None:
         point = target if isinstance(target, Point) else target.representative_point()
-        x, y = (float(v) for v in xy(point.x, point.y).split(","))
-        parts.append(f'<path d="M{x:.1f},{y:.1f} l-7,-14 a8,8 0 1,1 14,0 z" fill="#c62828" '
+        px, py = (float(v) for v in xy(point.x, point.y).split(","))
+        parts.append(f'<path d="M{px:.1f},{py:.1f} l-7,-14 a8,8 0 1,1 14,0 z" fill="#c62828" '
                      'stroke="#fff" stroke-width="1.5"/>')
     parts.append("</svg>")
     return "".join(parts)

@@ -265,7 +265,7 @@ def _map_extent(sheet: _Sheet, box_mm: tuple[float, float, float, float]
 def _north_arrow(sheet: _Sheet, box_mm: tuple[float, float, float, float]) -> None:
     left, bottom, width, height = box_mm
     x, y = left + width - 12 * sheet.k, bottom + height - 22 * sheet.k
-    ax = sheet.fig.add_axes([*sheet.mm(x - 6 * sheet.k, y), *sheet.mm(12 * sheet.k, 18 * sheet.k)])
+    ax = sheet.fig.add_axes((*sheet.mm(x - 6 * sheet.k, y), *sheet.mm(12 * sheet.k, 18 * sheet.k)))
     ax.set_axis_off()
     ax.set_xlim(-1, 1)
     ax.set_ylim(-1, 1.6)
@@ -278,7 +278,7 @@ def _scale_bar(sheet: _Sheet, box_mm: tuple[float, float, float, float], metres_
     left, bottom, _, _ = box_mm
     metres = max((m for m in _NICE_SCALES_M if m / metres_per_mm <= 40 * sheet.k), default=10)
     length_mm = metres / metres_per_mm
-    ax = sheet.fig.add_axes([*sheet.mm(left + 5, bottom + 4), *sheet.mm(length_mm + 20, 11 * sheet.k)])
+    ax = sheet.fig.add_axes((*sheet.mm(left + 5, bottom + 4), *sheet.mm(length_mm + 20, 11 * sheet.k)))
     ax.set_axis_off()
     ax.set_xlim(0, length_mm + 20)
     ax.set_ylim(0, 11 * sheet.k)
@@ -297,7 +297,7 @@ def _qr(sheet: _Sheet, x_mm: float, y_mm: float, size_mm: float) -> None:
     matrix = np.array(code.get_matrix(), dtype=bool)
     n = matrix.shape[0]
     quiet = 4
-    ax = sheet.fig.add_axes([*sheet.mm(x_mm, y_mm), *sheet.mm(size_mm, size_mm)])
+    ax = sheet.fig.add_axes((*sheet.mm(x_mm, y_mm), *sheet.mm(size_mm, size_mm)))
     ax.set_axis_off()
     ax.set_xlim(-quiet, n + quiet)
     ax.set_ylim(n + quiet, -quiet)
@@ -318,7 +318,7 @@ def _qr(sheet: _Sheet, x_mm: float, y_mm: float, size_mm: float) -> None:
 
 def _legend(sheet: _Sheet, box_mm: tuple[float, float, float, float]) -> None:
     left, bottom, width, height = box_mm
-    ax = sheet.fig.add_axes([*sheet.mm(left, bottom), *sheet.mm(width, height)])
+    ax = sheet.fig.add_axes((*sheet.mm(left, bottom), *sheet.mm(width, height)))
     ax.set_axis_off()
     ax.set_xlim(0, width)
     ax.set_ylim(0, height)
@@ -359,7 +359,7 @@ def render_poster(spec: PosterSpec, *, size: str = "A4", fmt: str = "pdf") -> by
     data = spec.data
     gate = next(g for g in data["gates"] if g["id"] == spec.gate_id)
 
-    band = sheet.fig.add_axes([0, 1 - header / h, 1, header / h])
+    band = sheet.fig.add_axes((0, 1 - header / h, 1, header / h))
     band.set_axis_off()
     band.add_patch(Rectangle((0, 0), 1, 1, facecolor="#0a7d4f", transform=band.transAxes))
     sheet.text(band, _MARGIN_MM / w, 0.62, data["community"]["name"], 26, color="white",
@@ -369,7 +369,7 @@ def render_poster(spec: PosterSpec, *, size: str = "A4", fmt: str = "pdf") -> by
 
     box = (_MARGIN_MM, footer, w - 2 * _MARGIN_MM, h - header - footer - 4 * k)
     x0, x1, y0, y1, metres_per_mm = _map_extent(sheet, box)
-    ax = sheet.fig.add_axes([*sheet.mm(box[0], box[1]), *sheet.mm(box[2], box[3])])
+    ax = sheet.fig.add_axes((*sheet.mm(box[0], box[1]), *sheet.mm(box[2], box[3])))
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal")

@@ -58,14 +58,14 @@ def _read_streets(path: Path) -> list[Street]:
     processor = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
                  .with_locations().with_filter(osmium.filter.KeyFilter("highway")))
     for way in processor:
-        if not way.is_way() or way.tags.get("area") == "yes":
+        if not isinstance(way, osmium.osm.Way) or way.tags.get("area") == "yes":
             continue
-        rank = street_rank(way.tags.get("highway", ""))
+        rank = street_rank(way.tags.get("highway") or "")
         if rank is None:
             continue
         points = [(node.lon, node.lat) for node in way.nodes if node.location.valid()]
         if len(points) >= 2:
-            streets.append(Street(way.id, way.tags.get("name", ""), rank, LineString(points)))
+            streets.append(Street(way.id, way.tags.get("name") or "", rank, LineString(points)))
     return streets
 
 

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from functools import cache, wraps
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
 from app import page_errors
 from app.accounts.auth import current_actor, hash_password, verify_password
@@ -52,7 +53,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(settings.RATELIMIT_LOGIN, methods=["POST"])
-def login() -> Response | str | tuple[str, int]:
+def login() -> BaseResponse | str | tuple[str, int]:
     """The log-in form; on success, to ``next`` or the pass approvals."""
     next_url = safe_next(request.values.get("next"), url_for("office.riders.passes_page"))
     if request.method == "GET":
@@ -71,7 +72,7 @@ def login() -> Response | str | tuple[str, int]:
 
 
 @bp.post("/logout")
-def logout() -> Response:
+def logout() -> BaseResponse:
     """End the office session."""
     session.clear()
     return redirect(url_for("office.accounts.login"))

@@ -33,7 +33,9 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         return
     url = f"http://{host}:{port}/"
     click.echo(f"友路演示已启动，请用浏览器打开 / Youlu demo running at: {url}")
-    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+    # flask types current_app as the Flask app itself; it is a LocalProxy to it
+    flask_app = current_app._get_current_object()  # type: ignore[attr-defined]
+    run_simple(host, port, flask_app, threaded=True, use_reloader=False)
 
 
 COMMANDS = [demo_command]

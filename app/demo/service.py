@@ -8,12 +8,13 @@ are validated and audited. Running the demo twice changes nothing the second tim
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import shapely
 import shapely.affinity
-from shapely.geometry import LineString, Point, mapping
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -52,7 +53,7 @@ def build_demo(session: Session) -> DemoReport:
     """
     notes = load_annotations()
     report = DemoReport()
-    divisions: dict[tuple[str, int], str] = {}
+    divisions: dict[tuple[str | None, int | None], str] = {}  # (osm_type, osm_id) → division
     for filename, division in notes["divisions"].items():
         extract = read_osm_extract(settings.OSM_DIR / filename)
         report.imported.append(import_osm(session, extract.path, extract=extract,
@@ -98,7 +99,7 @@ def _accounts(session: Session, notes: dict[str, Any], report: DemoReport) -> Us
     return admin
 
 
-def _extreme(points: list[BaseGeometry], side: str) -> int:
+def _extreme(points: Sequence[Point], side: str) -> int:
     axis, sign = _SIDES[side]
     return max(range(len(points)), key=lambda i: sign * (points[i].y if axis else points[i].x))
 
@@ -165,7 +166,7 @@ class _DemoBuilder:
                 self.create("units", door, {"building": building.id, "number": str(n)})
 
 
-def _inset(point: BaseGeometry, polygon: BaseGeometry, metres: float) -> Point:
+def _inset(point: Point, polygon: BaseGeometry, metres: float) -> Point:
     """``point`` moved ``metres`` towards the inside of ``polygon``."""
     origin = (point.x, point.y)
     p, poly = to_metres(point, origin=origin), to_metres(polygon, origin=origin)
@@ -174,11 +175,12 @@ def _inset(point: BaseGeometry, polygon: BaseGeometry, metres: float) -> Point:
     return from_metres(line.interpolate(min(metres, line.length)), origin=origin)
 
 
-def _door_points(polygon: BaseGeometry, numbering: dict[str, Any]) -> list[Point]:
+def _door_points(polygon: Polygon | MultiPolygon, numbering: dict[str, Any]) -> list[Point]:
     """Doors along the building's south face, west to east, on its outline."""
     origin = (polygon.centroid.x, polygon.centroid.y)
     shape = to_metres(polygon, origin=origin)
-    corners = list(shapely.minimum_rotated_rectangle(shape).exterior.coords)[:4]
+    rectangle = cast(Polygon, shapely.minimum_rotated_rectangle(shape))  # a building has an area
+    corners = list(rectangle.exterior.coords)[:4]
     edges = [LineString([corners[i], corners[(i + 1) % 4]]) for i in range(4)]
     long_edges = sorted(edges, key=lambda e: e.length, reverse=True)[:2]
     south = min(long_edges, key=lambda e: e.centroid.y)
@@ -217,4 +219,4 @@ def add_synthetic_compounds(db: Session, *, total: int) -> int:
             count += 1
         tile += 1
     db.commit()
-    return db.scalar(select(func.count()).select_from(Community))
+    return int(db.scalar(select(func.count()).select_from(Community)) or 0)

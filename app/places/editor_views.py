@@ -28,6 +28,7 @@ from flask import (
 from shapely.geometry import box
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.accounts.auth import Actor, current_actor, in_scope
 from app.accounts.views import login_required
@@ -161,7 +162,7 @@ def editor_export(community_id: int, fmt: str) -> Response:
 
 @bp.post("/editor/import")
 @login_required
-def editor_import() -> Response:
+def editor_import() -> BaseResponse:
     """A GeoJSON or GeoPackage upload applied as this user (all or nothing)."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:

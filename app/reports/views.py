@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_limiter import ExemptionScope
+from werkzeug.wrappers import Response as BaseResponse
 
 from app import page_errors
 from app.accounts.auth import current_actor
@@ -44,7 +45,7 @@ def _office_helpers() -> dict[str, Any]:
 
 
 @bp.route("/report", methods=["GET", "POST"])
-def report_page() -> Response | str:
+def report_page() -> BaseResponse | str:
     """The form (GET, ``?code=`` prefilled) and filing a report (POST, then the thanks)."""
     if request.method == "GET":
         return render_template("reports/form.html", form=request.args, error=None)
@@ -84,7 +85,7 @@ def reports_page() -> str:
 
 @office_bp.post("/reports/<int:report_id>/status")
 @login_required
-def report_status(report_id: int) -> Response:
+def report_status(report_id: int) -> BaseResponse:
     """Set a report's status and office note (audited)."""
     db = get_session()
     actor = current_actor()

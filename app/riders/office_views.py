@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.accounts.auth import current_actor
 from app.accounts.views import login_required
@@ -128,7 +129,7 @@ def passes_page() -> str:
 
 @bp.post("/passes/<int:pass_id>/<action>")
 @login_required
-def decide(pass_id: int, action: str) -> Response:
+def decide(pass_id: int, action: str) -> BaseResponse:
     """Approve, reject, suspend or revoke one pass (with an optional note)."""
     db = get_session()
     actor = current_actor()
@@ -144,7 +145,7 @@ def decide(pass_id: int, action: str) -> Response:
 
 @bp.post("/policy")
 @login_required
-def policy() -> Response:
+def policy() -> BaseResponse:
     """Set this office's pass policy: approval, validity days, scope."""
     actor = current_actor()
     office: Office | None = actor.user.office

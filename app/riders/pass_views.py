@@ -33,6 +33,7 @@ from flask import (
 from flask_limiter import ExemptionScope
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response as BaseResponse
 
 from app import page_errors
 from app.db import get_session
@@ -166,7 +167,7 @@ def home() -> str:
 @limiter.limit(settings.RATELIMIT_SMS_PER_ADDRESS, methods=["POST"], override_defaults=False)
 @limiter.limit(settings.RATELIMIT_SMS_PER_PHONE, key_func=_phone_key, methods=["POST"],
                override_defaults=False)
-def register_page() -> Response | str:
+def register_page() -> BaseResponse | str:
     """Registration, once: name, phone, platform, platform rider id, e-bike plate."""
     next_url = safe_next(request.values.get("next"), url_for(".home"))
     if request.method == "GET":
@@ -181,7 +182,7 @@ def register_page() -> Response | str:
 
 
 @bp.route("/verify", methods=["GET", "POST"])
-def verify_page() -> Response | str:
+def verify_page() -> BaseResponse | str:
     """The code texted to the phone; on success this phone gets its device credential."""
     pending = session.get("registration")
     if not pending:
@@ -210,7 +211,7 @@ def verify_page() -> Response | str:
 @limiter.limit(settings.RATELIMIT_SMS_PER_ADDRESS, override_defaults=False)
 @limiter.limit(settings.RATELIMIT_SMS_PER_PHONE, key_func=_pending_phone_key,
                override_defaults=False)
-def resend() -> Response:
+def resend() -> BaseResponse:
     """Text a new code to the phone being registered."""
     pending = session.get("registration")
     if not pending:
@@ -294,7 +295,7 @@ def _way_links(gate: Gate, community: Community, unit: Unit | None) -> dict[str,
 @bp.post("/gate/<path:plate>")
 @limiter.limit(settings.RATELIMIT_CHECKIN, key_func=_device_key, override_defaults=False)
 @rider_required
-def gate_tap(plate: str) -> Response:
+def gate_tap(plate: str) -> BaseResponse:
     """One tap: entry or exit at this gate (a repeated tap gives back the same event)."""
     db = get_session()
     gate = read_gate_plate(db, plate)
@@ -315,7 +316,7 @@ def gate_tap(plate: str) -> Response:
 
 @bp.post("/gate/<path:plate>/apply")
 @rider_required
-def apply(plate: str) -> Response:
+def apply(plate: str) -> BaseResponse:
     """Ask for a pass for the compound of this gate."""
     db = get_session()
     community = db.get(Community, read_gate_plate(db, plate).community_id)
@@ -325,7 +326,7 @@ def apply(plate: str) -> Response:
 
 @bp.post("/passes/<int:pass_id>/renew")
 @rider_required
-def renew(pass_id: int) -> Response:
+def renew(pass_id: int) -> BaseResponse:
     """Renew one of my passes before (or after) it runs out."""
     db = get_session()
     rider_pass = db.get(RiderPass, pass_id)
@@ -360,7 +361,7 @@ def my_data_json() -> Response:
 
 @bp.post("/me/delete")
 @rider_required
-def delete_me() -> Response:
+def delete_me() -> BaseResponse:
     """Delete me: registration, passes, devices and my entry log rows."""
     if request.form.get("confirm") != "yes":
         raise InvalidInput("请勾选确认后再删除", "tick the confirmation box first",
@@ -373,7 +374,7 @@ def delete_me() -> Response:
 
 @bp.post("/devices/<int:device_id>/remove")
 @rider_required
-def forget_device(device_id: int) -> Response:
+def forget_device(device_id: int) -> BaseResponse:
     """Remove one of my phones; removing this one signs it out."""
     remove_device(get_session(), g.rider, device_id)
     response = redirect(url_for(".my_data") if device_id != g.device_id else url_for(".home"))

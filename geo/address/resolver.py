@@ -409,7 +409,8 @@ class ResolverIndex:
         tail = split_address_tail(text)
         head = tail.head.replace(" ", "")
         if tail.building:
-            readings = [(head, tail.building, tail.unit, True)]
+            readings: list[tuple[str, str | None, str | None, bool]] = [
+                (head, tail.building, tail.unit, True)]
             # the building part may belong to a name (学院路20号): exact names only
             whole = split_address_tail(text, with_building=False)
             readings.append((whole.head.replace(" ", ""), None, whole.unit, False))
@@ -466,12 +467,16 @@ class ResolverIndex:
         return self._decide(query, parsed, [self._candidate(hit)], named_place=True)
 
     # -- answers --------------------------------------------------------------------------
+    def _parent(self, kind: str, parent_id: int | None) -> PlaceRecord | None:
+        """The record ``(kind, parent_id)``; None for no parent or one not loaded."""
+        return self.records.get((kind, parent_id)) if parent_id is not None else None
+
     def _candidate(self, hit: _Hit) -> Candidate:
         record = self.records[(hit.kind, hit.id)]
         unit = record if record.kind == "unit" else None
-        building = (self.records.get(("building", record.parent_id)) if unit
+        building = (self._parent("building", record.parent_id) if unit
                     else record if record.kind == "building" else None)
-        community = (self.records.get(("community", building.parent_id)) if building
+        community = (self._parent("community", building.parent_id) if building
                      else record if record.kind == "community" else None)
         parts = [p for p in (
             community.name if community else None,

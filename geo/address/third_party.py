@@ -43,7 +43,7 @@ class ThirdPartyReading:
 @cache
 def _rules() -> dict[str, Any]:
     with open(settings.DATA_DIR / "third_party_plates.json", encoding="utf-8") as f:
-        rules = json.load(f)
+        rules: dict[str, Any] = json.load(f)
     rules["address_keys"] = {k.lower() for k in rules["address_keys"]}
     rules["code_keys"] = {k.lower() for k in rules["code_keys"]}
     return rules

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 import prcoords
 import shapely
+from numpy.typing import NDArray
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import InvalidCoordinates
+
+_G = TypeVar("_G", bound=BaseGeometry)
 
 # A generous box around China's territory (lon 73.4–135.1 E, lat 3.8–53.6 N).
 CHINA_BOUNDS = (73.4, 3.8, 135.1, 53.6)
@@ -111,13 +115,14 @@ def _metric_transformer(lon: float, lat: float) -> Transformer:
     )
 
 
-def _project(geom: BaseGeometry, transformer: Transformer) -> BaseGeometry:
+def _project(geom: _G, transformer: Transformer) -> _G:
     return shapely.transform(
-        geom, lambda xy: list(zip(*transformer.transform(xy[:, 0], xy[:, 1]), strict=True))
+        geom, lambda xy: np.asarray(list(zip(*transformer.transform(xy[:, 0], xy[:, 1]), strict=True)),
+                                    dtype=np.float64)
     )
 
 
-def to_metres(geom: BaseGeometry, *, origin: tuple[float, float] | None = None) -> BaseGeometry:
+def to_metres(geom: _G, *, origin: tuple[float, float] | None = None) -> _G:
     """``geom`` projected to metres around ``origin`` (default: its centroid)."""
     if origin is None:
         c = geom.centroid
@@ -125,7 +130,7 @@ def to_metres(geom: BaseGeometry, *, origin: tuple[float, float] | None = None) 
     return _project(geom, metric_transformer(*origin))
 
 
-def to_metres_all(geoms: Sequence[BaseGeometry], origin: tuple[float, float]) -> np.ndarray:
+def to_metres_all(geoms: Sequence[BaseGeometry], origin: tuple[float, float]) -> NDArray[np.object_]:
     """All ``geoms`` (WGS-84) projected in one pass to metres around ``origin``
     (lon, lat), rounded to 0.01° (about a kilometre) so that nearby calls share one
     transformer; an array of geometries in the order given."""
@@ -149,7 +154,7 @@ def distances_m(reference: BaseGeometry, geoms: list[BaseGeometry]) -> list[floa
 
 
 
-def from_metres(geom: BaseGeometry, *, origin: tuple[float, float]) -> BaseGeometry:
+def from_metres(geom: _G, *, origin: tuple[float, float]) -> _G:
     """Inverse of ``to_metres``: local metres around ``origin`` back to WGS-84 (lon, lat)."""
     forward = metric_transformer(*origin)
     return _project(geom, Transformer.from_crs(forward.target_crs, "EPSG:4326", always_xy=True))

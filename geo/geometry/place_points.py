@@ -58,10 +58,13 @@ def building_points(buildings: Sequence[BaseGeometry],
     origin = shapely.MultiPoint([g.centroid for g in gates]).centroid
     transformer = metric_transformer(origin.x, origin.y)
 
-    gates_m = [shapely.transform(g, transformer.transform, interleaved=False) for g in gates]
+    # types-shapely types the transformation as interleaved only: (n, 2) array → array.
+    gates_m = [shapely.transform(g, transformer.transform,  # type: ignore[arg-type]
+                                 interleaved=False) for g in gates]
     points = []
     for building in buildings:
-        building_m = shapely.transform(building, transformer.transform, interleaved=False)
+        building_m = shapely.transform(building, transformer.transform,  # type: ignore[arg-type]
+                                       interleaved=False)
         gate_m = min(gates_m, key=building_m.distance)
         near = nearest_points(building_m, gate_m)[0]
         lon, lat = transformer.transform(near.x, near.y, direction="INVERSE")

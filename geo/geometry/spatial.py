@@ -7,12 +7,13 @@ is three numpy arrays (cell → items in CSR order), cheap to build and to query
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 
 class GridIndex:
     """Items (segments or points) bucketed into square cells of ``cell_m`` metres."""
 
-    def __init__(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
+    def __init__(self, x0: ArrayLike, y0: ArrayLike, x1: ArrayLike, y1: ArrayLike,
                  *, cell_m: float = 100.0) -> None:
         self.x0, self.y0 = np.asarray(x0, dtype=np.float64), np.asarray(y0, dtype=np.float64)
         self.x1, self.y1 = np.asarray(x1, dtype=np.float64), np.asarray(y1, dtype=np.float64)
@@ -36,13 +37,13 @@ class GridIndex:
         self.items = item[order].astype(np.int64)
         self.start = np.searchsorted(cells[order], np.arange(self.nx * self.ny + 1))
 
-    def _gx(self, x: np.ndarray) -> np.ndarray:
+    def _gx(self, x: ArrayLike) -> NDArray[np.int64]:
         return np.floor((np.asarray(x) - self.ox) / self.cell).astype(np.int64)
 
-    def _gy(self, y: np.ndarray) -> np.ndarray:
+    def _gy(self, y: ArrayLike) -> NDArray[np.int64]:
         return np.floor((np.asarray(y) - self.oy) / self.cell).astype(np.int64)
 
-    def query_box(self, minx: float, miny: float, maxx: float, maxy: float) -> np.ndarray:
+    def query_box(self, minx: float, miny: float, maxx: float, maxy: float) -> NDArray[np.int64]:
         """Ids of items whose cells meet the box (a superset of the items in it; an item
         spanning several cells may appear more than once)."""
         gx0 = max(int(self._gx(minx)), 0)
@@ -56,8 +57,9 @@ class GridIndex:
         return np.concatenate(parts)
 
 
-def point_segment(px: float, py: float, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray,
-                  y1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def point_segment(px: float, py: float, x0: NDArray[np.float64], y0: NDArray[np.float64],
+                  x1: NDArray[np.float64],
+                  y1: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Distance (m) from (px, py) to each segment and the fraction (0..1) of the
     nearest point along it."""
     dx, dy = x1 - x0, y1 - y0

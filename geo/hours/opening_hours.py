@@ -14,7 +14,8 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from opening_hours import OpeningHours, ParserError, State
+from numpy.typing import NDArray
+from opening_hours import OpeningHours, ParserError, State  # type: ignore[attr-defined]  # not in its .pyi
 
 from geo import settings
 from geo.errors import InvalidInput
@@ -156,7 +157,7 @@ class ScheduleCache:
         self.valid_until = np.full(len(expressions), -np.inf)
         self.open = np.ones(len(expressions), dtype=bool)
 
-    def states(self, at: datetime) -> np.ndarray:
+    def states(self, at: datetime) -> NDArray[np.bool_]:
         """Bool per expression: open at ``at``."""
         t = at.timestamp()
         for i in np.flatnonzero((t < self.valid_from) | (t >= self.valid_until)):

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import osmnx as ox
@@ -46,7 +46,8 @@ _NON_TAG_COLUMNS = {"element", "id", "geometry", "nodes", "ways", "visible"}
 @cache
 def tag_rules() -> dict[str, Any]:
     """The OSM tag mapping from data/osm_tags.json."""
-    return json.loads((settings.DATA_DIR / "osm_tags.json").read_text(encoding="utf-8"))
+    rules: dict[str, Any] = json.loads((settings.DATA_DIR / "osm_tags.json").read_text(encoding="utf-8"))
+    return rules
 
 
 @dataclass
@@ -71,6 +72,11 @@ class ImportedFeature:
     @property
     def key(self) -> tuple[str, int]:
         return (self.osm_type, self.osm_id)
+
+    @property
+    def point(self) -> Point:
+        """``geom`` of a point feature (a gate, unit door or facility: an OSM node)."""
+        return cast(Point, self.geom)
 
     def content_hash(self) -> str:
         """A digest of everything imported, to tell changed OSM data from unchanged."""
@@ -158,7 +164,7 @@ def _read_frame(path: Path) -> gpd.GeoDataFrame:
 
 
 def _tags(row: pd.Series) -> dict[str, str]:
-    return {k: str(v) for k, v in row.items()
+    return {str(k): str(v) for k, v in row.items()
             if k not in _NON_TAG_COLUMNS and isinstance(v, str) and v != ""}
 
 
@@ -258,7 +264,7 @@ class _Reader:
         if len(hits) == 0:
             return None
         # The smallest compound containing the point (nested compounds happen).
-        best = min(hits, key=lambda i: self.communities[i][1].area)
+        best = int(min(hits, key=lambda i: self.communities[i][1].area))
         return self.communities[best][0]
 
     @staticmethod
@@ -328,7 +334,7 @@ class _Reader:
         for units in by_building.values():
             if any(u.attrs["number"] for u in units):
                 continue
-            for n, unit in enumerate(sorted(units, key=lambda u: u.geom.x), start=1):
+            for n, unit in enumerate(sorted(units, key=lambda u: u.point.x), start=1):
                 unit.attrs["number"] = str(n)
                 unit.tags["youlu:number"] = "inferred"
 
@@ -382,10 +388,10 @@ class _Reader:
         known: dict[tuple[str, int], list[BaseGeometry]] = {}
         for gate, metric in gates:
             assert gate.parent is not None
-            known.setdefault(gate.parent[1:], []).append(metric)  # type: ignore[arg-type]
+            known.setdefault(gate.parent[1:], []).append(metric)
         for row, tags, metric in self.rows:
             highway = tags.get("highway")
-            if highway not in rules["highway"] or not isinstance(metric, LineString):
+            if highway is None or highway not in rules["highway"] or not isinstance(metric, LineString):
                 continue
             for community, _polygon, point in self._road_entries(metric):
                 taken = known.setdefault(community.key, [])

@@ -20,12 +20,12 @@ import math
 import xml.etree.ElementTree as ET
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-from shapely.geometry import LineString, MultiPolygon, Polygon, mapping, shape
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from geo import settings
@@ -43,7 +43,9 @@ Layers = dict[str, list[dict[str, Any]]]
 @cache
 def export_tag_rules() -> dict[str, Any]:
     """The attribute → OSM tag mapping from data/osm_export_tags.json."""
-    return json.loads((settings.DATA_DIR / "osm_export_tags.json").read_text(encoding="utf-8"))
+    rules: dict[str, Any] = json.loads(
+        (settings.DATA_DIR / "osm_export_tags.json").read_text(encoding="utf-8"))
+    return rules
 
 
 def empty_layers() -> Layers:
@@ -138,8 +140,8 @@ def _column_type(values: list[Any]) -> str:
     return "str"
 
 
-_PANDAS_DTYPE = {"bool": "boolean", "int": "Int64", "float": "Float64", "str": "string",
-                 "json": "string"}
+_PANDAS_DTYPE: dict[str, Literal["boolean", "Int64", "Float64", "string"]] = {
+    "bool": "boolean", "int": "Int64", "float": "Float64", "str": "string", "json": "string"}
 
 
 def write_gpkg(layers: Layers, path: Path) -> int:
@@ -302,7 +304,7 @@ class _OsmWriter:
         self.ways.append(element)
         return way_id
 
-    def area(self, geom: BaseGeometry, tags: dict[str, str]) -> None:
+    def area(self, geom: Polygon | MultiPolygon, tags: dict[str, str]) -> None:
         polygons = list(geom.geoms) if isinstance(geom, MultiPolygon) else [geom]
         if len(polygons) == 1 and not polygons[0].interiors:
             self.way(polygons[0].exterior.coords, tags)
@@ -323,7 +325,8 @@ class _OsmWriter:
         elif isinstance(geom, LineString):
             self.way(geom.coords, tags)
         else:
-            self.node(geom.x, geom.y, tags)
+            point = cast(Point, geom)  # gates, units and facilities are points
+            self.node(point.x, point.y, tags)
 
     @staticmethod
     def _tag(element: ET.Element, tags: dict[str, str]) -> None:
@@ -349,18 +352,17 @@ def write_osm(layers: Layers, path: Path) -> int:
     """
     writer = _OsmWriter()
     count = 0
-    bounds: list[float] | None = None
+    bounds: tuple[float, float, float, float] | None = None
     for name in LAYERS:
         for feature in layers.get(name, []):
             geom = shape(feature["geometry"])
             writer.add(geom, osm_tags(name, feature["properties"], feature.get("osm_tags")))
             west, south, east, north = geom.bounds
-            bounds = [west, south, east, north] if bounds is None else [
+            bounds = (west, south, east, north) if bounds is None else (
                 min(bounds[0], west), min(bounds[1], south),
-                max(bounds[2], east), max(bounds[3], north)]
+                max(bounds[2], east), max(bounds[3], north))
             count += 1
-    writer.tree(tuple(bounds) if bounds else None).write(  # type: ignore[arg-type]
-        path, encoding="UTF-8", xml_declaration=True)
+    writer.tree(bounds).write(path, encoding="UTF-8", xml_declaration=True)
     return count
 
 

@@ -77,7 +77,8 @@ class Score:
 @cache
 def rules() -> dict[str, Any]:
     """The parts, their points, the facility kinds, the grades."""
-    return json.loads(SCORE_FILE.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads(SCORE_FILE.read_text(encoding="utf-8"))
+    return loaded
 
 
 @cache

@@ -21,13 +21,19 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numpy.typing import NDArray
+
+_Float = NDArray[np.float64]
+_Int = NDArray[np.int64]
+_Index = NDArray[np.integer]  # node, edge and gate numbers: int32 or int64 arrays
+_Bool = NDArray[np.bool_]
 
 PARK_EDGE = -2
 SEED_EDGE = -1
 
 
 @njit(cache=True, inline="always")
-def _push(heap_key, heap_val, size, key, val):
+def _push(heap_key: _Float, heap_val: _Int, size: int, key: float, val: int) -> int:
     i = size
     heap_key[i] = key
     heap_val[i] = val
@@ -44,7 +50,7 @@ def _push(heap_key, heap_val, size, key, val):
 
 
 @njit(cache=True, inline="always")
-def _pop(heap_key, heap_val, size):
+def _pop(heap_key: _Float, heap_val: _Int, size: int) -> tuple[float, int, int]:
     key = heap_key[0]
     val = heap_val[0]
     size -= 1
@@ -69,7 +75,8 @@ def _pop(heap_key, heap_val, size):
 
 
 @njit(cache=True, inline="always")
-def _heuristic(node, layer, x, y, tx, ty, inv_speed):
+def _heuristic(node: int, layer: int, x: _Float, y: _Float, tx: _Float, ty: _Float,
+               inv_speed: _Float) -> float:
     if tx.shape[0] == 0:
         return 0.0
     best = np.inf
@@ -79,14 +86,18 @@ def _heuristic(node, layer, x, y, tx, ty, inv_speed):
         d = np.sqrt(dx * dx + dy * dy)
         if d < best:
             best = d
-    return best * inv_speed[layer]
+    h: float = best * inv_speed[layer]
+    return h
 
 
 @njit(cache=True)
-def search(n_base, b_indptr, b_head, b_cost, o_indptr, o_head, o_cost, o_gate,
-           park, park_node, park_node_cost, gate_ok, x, y, seeds, seed_cost, targets, n_need,
-           tx, ty, inv_speed, limit, dist, pred, pred_edge, stamp, done, gen, heap_key,
-           heap_val):
+def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indptr: _Index,
+           o_head: _Index, o_cost: _Float, o_gate: _Index, park: _Float, park_node: int,
+           park_node_cost: float, gate_ok: _Index, x: _Float, y: _Float, seeds: _Index,
+           seed_cost: _Float, targets: _Index, n_need: int, tx: _Float, ty: _Float,
+           inv_speed: _Float, limit: float, dist: _Float, pred: _Int, pred_edge: _Int,
+           stamp: _Int, done: _Int, gen: int, heap_key: _Float,
+           heap_val: _Int) -> tuple[_Int, int]:
     """Search from ``seeds`` (states) at ``seed_cost``; returns the settled targets in
     order (states) and the number of states settled. ``b_cost``/``o_cost`` have shape
     (edges, 2). ``park_node`` parks at ``park_node_cost`` instead of its ``park`` cost
@@ -175,7 +186,7 @@ def search(n_base, b_indptr, b_head, b_cost, o_indptr, o_head, o_cost, o_gate,
 
 
 @njit(cache=True)
-def trace(state, pred, pred_edge):
+def trace(state: int, pred: _Int, pred_edge: _Int) -> tuple[_Int, _Int]:
     """States and edges (``PARK_EDGE`` for a switch to walking) from a seed to ``state``."""
     n = 0
     s = state
@@ -193,7 +204,8 @@ def trace(state, pred, pred_edge):
 
 
 @njit(cache=True)
-def settled_costs(nodes_n, stamp, done, dist, gen, limit):
+def settled_costs(nodes_n: int, stamp: _Int, done: _Int, dist: _Float, gen: int,
+                  limit: float) -> _Float:
     """Cheapest settled cost per node over both layers (``inf`` if not reached)."""
     best = np.full(nodes_n, np.inf)
     for s in range(2 * nodes_n):
@@ -225,9 +237,12 @@ class Workspace:
 
 
 @njit(cache=True)
-def nearest_segments(px, py, radius, cell_start, cell_items, gnx, gny, ox, oy, cell,
-                     x0, y0, x1, y1, seg_a, seg_b, node_label, node_main, where, rideable,
-                     prefer_ride_m, max_out):
+def nearest_segments(px: float, py: float, radius: float, cell_start: _Index,
+                     cell_items: _Index, gnx: int, gny: int, ox: float, oy: float, cell: float,
+                     x0: _Float, y0: _Float, x1: _Float, y1: _Float, seg_a: _Index,
+                     seg_b: _Index, node_label: _Index, node_main: _Bool, where: int,
+                     rideable: _Bool, prefer_ride_m: float,
+                     max_out: int) -> tuple[_Int, _Float, _Float]:
     """Segments within ``radius`` of (px, py) whose two ends have compound label
     ``where`` (and, outside compounds, one end in the main component), ranked by
     distance plus ``prefer_ride_m`` for segments closed to e-bikes. Returns (ids,

@@ -15,6 +15,7 @@ import os
 import tempfile
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -95,7 +96,7 @@ def save_street_graph(graph: StreetGraph, entry: Path) -> None:
 def read_street_graph(entry: Path) -> StreetGraph:
     """Load a cache folder written by ``save_street_graph`` (arrays memory-mapped)."""
     meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
-    values = {}
+    values: dict[str, Any] = {}  # field values: JSON scalars and arrays
     for f in fields(StreetGraph):
         if f.name in _SCALARS:
             value = meta[f.name]

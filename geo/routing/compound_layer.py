@@ -14,9 +14,11 @@ edit rebuilds one layer (milliseconds), never the street graph.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
@@ -31,6 +33,7 @@ STREET, INSIDE, GATE, LINK, PATH, COURTYARD = range(6)
 # door is not, see geo.routing.route), or at a parking facility.
 NO_PARKING, STREET_PARKING, GOOD_PARKING = 0, 1, 2
 _PATH_MODES = {"foot": WALK, "ebike": RIDE, "both": RIDE | WALK}
+_G = TypeVar("_G", bound=BaseGeometry)
 
 
 class StreetIndex:
@@ -59,7 +62,7 @@ class StreetIndex:
         self.node_public[tail[public]] = True
         self.node_public[head[public]] = True
 
-    def nodes_in(self, polygon: BaseGeometry) -> np.ndarray:
+    def nodes_in(self, polygon: BaseGeometry) -> NDArray[np.int64]:
         """Street nodes inside ``polygon`` (plane metres), through roads excluded."""
         candidates = self.nodes.query_box(*polygon.bounds)
         x, y = np.asarray(self.street.x), np.asarray(self.street.y)
@@ -79,9 +82,9 @@ def building_door(index: StreetIndex, outline: BaseGeometry, *,
     if len(ids) == 0:
         return float(outline.centroid.x), float(outline.centroid.y)
     x, y = np.asarray(street.x), np.asarray(street.y)
-    lines = shapely.linestrings(np.stack([
+    lines = cast("NDArray[np.object_]", shapely.linestrings(np.stack([  # (n, 2, 2): n lines
         np.column_stack([x[index.seg_a[ids]], y[index.seg_a[ids]]]),
-        np.column_stack([x[index.seg_b[ids]], y[index.seg_b[ids]]])], axis=1))
+        np.column_stack([x[index.seg_b[ids]], y[index.seg_b[ids]]])], axis=1)))
     nearest = lines[int(np.argmin(shapely.distance(lines, shape)))]
     point = shapely.shortest_line(shape.boundary, nearest).coords[0]
     lon, lat = street.to_lonlat(point[0], point[1])
@@ -96,7 +99,7 @@ def build_door_of_building(index: StreetIndex, building: Building) -> Door:
                 version=building.version)
 
 
-def to_plane(street: StreetGraph, geom: BaseGeometry) -> BaseGeometry:
+def to_plane(street: StreetGraph, geom: _G) -> _G:
     """A WGS-84 geometry in the street graph's local metric plane."""
     return shapely.transform(geom, lambda xy: np.column_stack(street.to_plane(xy[:, 0], xy[:, 1])))
 
@@ -110,10 +113,10 @@ class Layer:
     """
 
     compound: Compound | None
-    inside_nodes: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    inside_edges: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    cut_edges: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    unblock_nodes: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    inside_nodes: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
+    inside_edges: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
+    cut_edges: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
+    unblock_nodes: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     x: list[float] = field(default_factory=list)
     y: list[float] = field(default_factory=list)
     park: list[int] = field(default_factory=list)
@@ -163,7 +166,7 @@ class _Builder:
     """Builds one layer; see the module docstring."""
 
     def __init__(self, index: StreetIndex, compound: Compound | None,
-                 outside_nodes: np.ndarray | None = None) -> None:
+                 outside_nodes: NDArray[np.bool_] | None = None) -> None:
         self.index = index
         self.street = index.street
         self.x, self.y = np.asarray(self.street.x), np.asarray(self.street.y)
@@ -173,13 +176,14 @@ class _Builder:
         self.excluded_outside = outside_nodes  # street layer: nodes inside any compound
 
     # --- membership ------------------------------------------------------------------
-    def _is_inside(self, nodes: np.ndarray) -> np.ndarray:
+    def _is_inside(self, nodes: NDArray[np.int64]) -> NDArray[np.bool_]:
         inside = self.layer.inside_nodes
         if len(inside) == 0:
             return np.zeros(len(nodes), dtype=bool)
         pos = np.searchsorted(inside, nodes)
         pos[pos >= len(inside)] = 0
-        return inside[pos] == nodes
+        found: NDArray[np.bool_] = inside[pos] == nodes
+        return found
 
     def _nearest_segment(self, x: float, y: float, *, side: str, max_m: float,
                          need: int = RIDE | WALK) -> tuple[int, float, float]:
@@ -404,13 +408,14 @@ class _Builder:
         joined_nodes, joined_xy = list(members[joined_root]), pieces.pop(joined_root)
         ride = WALK | (RIDE if self.ride_inside else 0)
         while pieces:
-            best = None
+            best: tuple[float, int, int, int] | None = None
             for root, xy in pieces.items():
                 d = np.hypot(xy[:, None, 0] - joined_xy[None, :, 0], xy[:, None, 1] - joined_xy[None, :, 1])
-                i, j = np.unravel_index(int(np.argmin(d)), d.shape)
-                if best is None or d[i, j] < best[0]:
-                    best = (float(d[i, j]), root, int(i), int(j))
-            dist, root, i, j = best  # type: ignore[misc]
+                di, dj = np.unravel_index(int(np.argmin(d)), d.shape)
+                if best is None or d[di, dj] < best[0]:
+                    best = (float(d[di, dj]), root, int(di), int(dj))
+            assert best is not None  # pieces is not empty
+            dist, root, i, j = best
             layer.add_edge(members[root][i], joined_nodes[j], dist, ride, COURTYARD, inside=True,
                            both=True)
             joined_nodes += members[root]
@@ -457,7 +462,7 @@ class _Builder:
 
 
 def _with_crossings(builder: _Builder, piece: LineString,
-                    stops: list[float]) -> list[tuple[float, float]]:
+                    stops: list[float]) -> list[tuple[float, ...]]:
     """The vertices of ``piece``, the points where it crosses inside segments and the
     points at distances ``stops`` along it, in order."""
     idx = builder.index
@@ -465,31 +470,33 @@ def _with_crossings(builder: _Builder, piece: LineString,
     a, b = idx.seg_a[ids], idx.seg_b[ids]
     inside = builder._is_inside(a) & builder._is_inside(b)
     ids, a, b = ids[inside], a[inside], b[inside]
-    segments = shapely.linestrings(np.stack([
-        np.column_stack([builder.x[a], builder.y[a]]),
-        np.column_stack([builder.x[b], builder.y[b]])], axis=1)) if len(ids) else []
-    points = []
+    segments: NDArray[np.object_] | list[LineString] = cast(
+        "NDArray[np.object_]", shapely.linestrings(np.stack([
+            np.column_stack([builder.x[a], builder.y[a]]),
+            np.column_stack([builder.x[b], builder.y[b]])], axis=1))) if len(ids) else []
+    points: list[Point] = []
     for seg in segments:
         hit = piece.intersection(seg)
         points += [g for g in getattr(hit, "geoms", [hit]) if isinstance(g, Point)]
     distances = sorted({float(piece.project(p)) for p in points} | set(stops) |
                        {float(piece.project(Point(c))) for c in piece.coords})
-    return [tuple(piece.interpolate(d).coords[0]) for d in distances]  # type: ignore[misc]
+    return [tuple(piece.interpolate(d).coords[0]) for d in distances]
 
 
-def _ranges(indptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+def _ranges(indptr: NDArray[np.int64], nodes: NDArray[np.int64]) -> NDArray[np.int64]:
     """Concatenated ``arange(indptr[n], indptr[n+1])`` for each node."""
     starts, ends = indptr[nodes], indptr[nodes + 1]
     counts = ends - starts
     if counts.sum() == 0:
         return np.empty(0, dtype=np.int64)
     offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    return np.repeat(starts, counts) + offsets
+    ranges: NDArray[np.int64] = np.repeat(starts, counts) + offsets
+    return ranges
 
 
 def build_layer(index: StreetIndex, compound: Compound | None, *, doors: list[Door],
                 facilities: list[Facility], paths: list[OfficePath],
-                inside_any: np.ndarray | None = None) -> Layer:
+                inside_any: NDArray[np.bool_] | None = None) -> Layer:
     """The layer of ``compound`` (or, with ``compound=None``, of the doors and
     facilities outside every compound; ``inside_any`` marks the street nodes inside
     some compound, which they must not attach to)."""

@@ -18,7 +18,7 @@ def access_data_from_extract(extract: OsmExtract) -> AccessData:
             continue
         a = g.attrs
         gates_of.setdefault(g.parent[2], []).append(Gate(
-            id=g.osm_id, lon=g.geom.x, lat=g.geom.y, name=a.get("name"), number=a.get("number"),
+            id=g.osm_id, lon=g.point.x, lat=g.point.y, name=a.get("name"), number=a.get("number"),
             foot=a.get("foot", True), ebike=a.get("ebike", True),
             rider_access=a.get("rider_access", "open"), opening_hours=a.get("opening_hours")))
     compounds = tuple(
@@ -26,7 +26,7 @@ def access_data_from_extract(extract: OsmExtract) -> AccessData:
                  gates=tuple(gates_of.get(c.osm_id, ())))
         for c in features["community"])
     doors = tuple(
-        Door(id=u.osm_id, lon=u.geom.x, lat=u.geom.y,
+        Door(id=u.osm_id, lon=u.point.x, lat=u.point.y,
              compound_id=u.community[2] if u.community else None,
              building_id=u.parent[2] if u.parent else None,
              label=unit_label(u.attrs.get("number"), None))
@@ -36,7 +36,7 @@ def access_data_from_extract(extract: OsmExtract) -> AccessData:
                  label=building_label(b.attrs.get("number"), b.attrs.get("name")))
         for b in features["building"])
     facilities = tuple(
-        Facility(id=f.osm_id, kind=f.attrs["kind"], lon=f.geom.x, lat=f.geom.y,
+        Facility(id=f.osm_id, kind=f.attrs["kind"], lon=f.point.x, lat=f.point.y,
                  compound_id=f.parent[2] if f.parent else None, name=f.attrs.get("name"),
                  opening_hours=f.attrs.get("opening_hours"))
         for f in features["facility"])

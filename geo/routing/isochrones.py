@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 from shapely.geometry import MultiPoint, mapping
+from shapely.geometry.base import BaseGeometry
 
 from geo import settings
 from geo.errors import InvalidInput
@@ -56,7 +58,7 @@ def isochrones(network: AccessNetwork, start: tuple[float, float], minutes: list
                            "at": when.isoformat()}}
 
 
-def _area(xs: np.ndarray, ys: np.ndarray) -> Any:
+def _area(xs: NDArray[np.float64], ys: NDArray[np.float64]) -> BaseGeometry:
     """A polygon around the reached points (plane metres): their concave hull, grown by
     half ``ISOCHRONE_DETAIL_M`` so that streets on its edge lie inside."""
     detail = settings.ISOCHRONE_DETAIL_M

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from numpy.typing import DTypeLike, NDArray
 from shapely import STRtree
 
 from geo import settings
@@ -61,28 +62,28 @@ class Snapshot:
     street: StreetGraph
     index: StreetIndex
     n_base: int
-    x: np.ndarray
-    y: np.ndarray
-    lon: np.ndarray
-    lat: np.ndarray
-    o_indptr: np.ndarray
-    o_head: np.ndarray
-    e_cost: np.ndarray
-    e_length: np.ndarray
-    e_kind: np.ndarray
-    e_gate: np.ndarray
-    e_way: np.ndarray
-    e_name: np.ndarray
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    o_indptr: NDArray[np.int64]
+    o_head: NDArray[np.int64]
+    e_cost: NDArray[np.float64]
+    e_length: NDArray[np.float64]
+    e_kind: NDArray[np.int8]
+    e_gate: NDArray[np.int64]
+    e_way: NDArray[np.int32]
+    e_name: NDArray[np.int32]
     names: list[str]
-    park: np.ndarray
-    node_compound: np.ndarray
+    park: NDArray[np.float64]
+    node_compound: NDArray[np.int32]
     compounds: list[Compound]
     compound_index: dict[int, int]
     gates: list[tuple[Gate, int]]
-    gate_nodes: np.ndarray
-    gate_connected: np.ndarray
-    gate_static: np.ndarray
-    gate_hours: np.ndarray
+    gate_nodes: NDArray[np.int64]
+    gate_connected: NDArray[np.bool_]
+    gate_static: NDArray[np.uint8]
+    gate_hours: NDArray[np.int64]
     doors: dict[tuple[str, int], tuple[int, Door]]
     facilities: dict[int, tuple[int, Facility]]
     nav: dict[int, int]
@@ -90,7 +91,6 @@ class Snapshot:
 
     def __post_init__(self) -> None:
         self._hours = ScheduleCache([self.gates[i][0].opening_hours or "" for i in self.gate_hours])
-        self.gate_hours = np.asarray(self.gate_hours, dtype=np.int64)
         self._hours_lock = threading.Lock()
         self._local = threading.local()
         self.n_edges_base = self.street.n_edges
@@ -101,14 +101,14 @@ class Snapshot:
         top = max(ride_speed_ms() * top_factor, inside_speed_ms(), settings.WALK_SPEED_MS)
         self.inv_top_speed = np.array([1.0 / top, 1.0 / settings.WALK_SPEED_MS])
         self._roles: dict[int, tuple[str, Any]] | None = None
-        self._gates_of: tuple[np.ndarray, np.ndarray] | None = None
-        self._facilities_of: dict[str, tuple[np.ndarray, list[Facility]]] = {}
+        self._gates_of: tuple[NDArray[np.intp], NDArray[np.intp]] | None = None
+        self._facilities_of: dict[str, tuple[NDArray[np.int64], list[Facility]]] = {}
 
     @property
     def n_nodes(self) -> int:
         return len(self.x)
 
-    def facilities_of(self, kind: str) -> tuple[np.ndarray, list[Facility]]:
+    def facilities_of(self, kind: str) -> tuple[NDArray[np.int64], list[Facility]]:
         """Nodes and facilities of ``kind`` (cached per snapshot)."""
         if kind not in self._facilities_of:
             pairs = [(node, fac) for node, fac in self.facilities.values() if fac.kind == kind]
@@ -116,7 +116,7 @@ class Snapshot:
                                          [f for _n, f in pairs])
         return self._facilities_of[kind]
 
-    def gates_of(self, compound: int) -> np.ndarray:
+    def gates_of(self, compound: int) -> NDArray[np.intp]:
         """Indices of the gates of compound index ``compound``."""
         if self._gates_of is None:
             owner = np.asarray([ci for _g, ci in self.gates], dtype=np.int64)
@@ -155,7 +155,7 @@ class Snapshot:
             self._local.ws = ws
         return ws
 
-    def gate_ok(self, at: datetime, *, has_pass: bool) -> np.ndarray:
+    def gate_ok(self, at: datetime, *, has_pass: bool) -> NDArray[np.uint8]:
         """Per gate: bit 0 set if riding through is allowed at ``at``, bit 1 walking."""
         ok = self.gate_static[:, 1 if has_pass else 0].copy()
         if len(self.gate_hours):
@@ -319,7 +319,7 @@ class AccessNetwork:
         offsets = np.cumsum([0] + [layer.n_nodes for layer in layers]) + n_base
         n = int(offsets[-1])
 
-        def glob(refs: list[int], off: int) -> np.ndarray:
+        def glob(refs: list[int], off: int) -> NDArray[np.int64]:
             r = np.asarray(refs, dtype=np.int64)
             return np.where(r >= 0, r, off + (-r - 1))
 
@@ -328,7 +328,7 @@ class AccessNetwork:
         o_tail = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, np.int64)
         o_head = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64)
 
-        def cat(name: str, dtype: Any) -> np.ndarray:
+        def cat(name: str, dtype: DTypeLike) -> NDArray[Any]:
             return np.asarray([v for layer in layers for v in getattr(layer, name)], dtype=dtype)
 
         o_length = cat("length", np.float64)
@@ -424,6 +424,6 @@ class AccessNetwork:
             gate_nodes=np.asarray(gate_nodes, dtype=np.int64).reshape(-1, 2),
             gate_connected=np.asarray(gate_connected, dtype=bool),
             gate_static=np.asarray(gate_static, dtype=np.uint8).reshape(-1, 2),
-            gate_hours=gate_hours, doors=doors, facilities=facilities, nav=nav,
+            gate_hours=np.asarray(gate_hours, dtype=np.int64), doors=doors, facilities=facilities, nav=nav,
             compound_tree=tree)
         return snapshot

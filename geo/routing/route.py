@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from geo import settings
 from geo.errors import NoRoute, NotFound
@@ -66,16 +67,17 @@ def _pieces(snap: Snapshot, path: Path, start: Start | None) -> list[tuple[str, 
     items: list[tuple[str, Any]] = []
     if start is not None and len(path.states):
         i = int(np.flatnonzero(start.seeds == path.states[0])[0])
-        e, frac = int(start.seed_edge[i]), float(start.seed_frac[i])
-        layer = int(path.states[0]) & 1
+        e0, frac = int(start.seed_edge[i]), float(start.seed_frac[i])
+        layer0 = int(path.states[0]) & 1
         node = int(path.states[0]) >> 1
         qx, qy = street.to_plane(*start.snapped)
-        if layer == WALK_LAYER:
+        if layer0 == WALK_LAYER:
             items.append(("park", ("start", start.snapped)))
-        name = int(snap.e_name[e])
+        name0 = int(snap.e_name[e0])
         items.append(("piece", Piece(
-            layer, snap.names[name] if name >= 0 else None, street.way_highway[int(street.way[e])],
-            float(street.length_m[e]) * frac, float(snap.e_cost[e, layer]) * frac,
+            layer0, snap.names[name0] if name0 >= 0 else None,
+            street.way_highway[int(street.way[e0])],
+            float(street.length_m[e0]) * frac, float(snap.e_cost[e0, layer0]) * frac,
             bearing((float(qx), float(qy)), (float(snap.x[node]), float(snap.y[node]))),
             start.snapped, snap.lonlat(node), coords=[start.snapped, snap.lonlat(node)])))
     states, edges = path.states, path.edges[1:]
@@ -145,7 +147,7 @@ def _park_place(snap: Snapshot, where: tuple[str, Any], door: Door) -> tuple[str
 
 
 def _legs(snap: Snapshot, items: list[tuple[str, Any]], door: Door
-          ) -> tuple[list[dict], list[tuple[int, int]]]:
+          ) -> tuple[list[dict[str, Any]], list[tuple[int, int]]]:
     """Legs (ride, park, walk) with instructions; and the gates passed, in order, with
     the layer (riding 0, walking 1) they were passed in."""
     legs: list[dict[str, Any]] = []
@@ -194,7 +196,8 @@ def _legs(snap: Snapshot, items: list[tuple[str, Any]], door: Door
     return legs, gates_used
 
 
-def _leg(mode: str, pieces: list[Piece], leg_steps: list[Step], coords: list) -> dict[str, Any]:
+def _leg(mode: str, pieces: list[Piece], leg_steps: list[Step],
+         coords: list[tuple[float, float]]) -> dict[str, Any]:
     clean = line_coordinates(coords)
     return {
         "mode": mode,
@@ -302,7 +305,7 @@ def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tupl
     return result
 
 
-def _any_gate_usable(snap: Snapshot, compound: int, gate_ok: np.ndarray) -> bool:
+def _any_gate_usable(snap: Snapshot, compound: int, gate_ok: NDArray[np.uint8]) -> bool:
     """Whether some connected gate of ``compound`` lets riders or walkers through now."""
     mine = snap.gates_of(compound)
     return bool(np.any((gate_ok[mine] > 0) & snap.gate_connected[mine]))
@@ -315,7 +318,7 @@ def _compound_dict(snap: Snapshot, compound: int) -> dict[str, Any] | None:
     return {"id": c.id, "name": c.name, "code": c.code, "ebikes_allowed": c.ebikes_allowed}
 
 
-def _saved(snap: Snapshot, origin: Start, nav: int, gate_ok: np.ndarray, door_node: int,
+def _saved(snap: Snapshot, origin: Start, nav: int, gate_ok: NDArray[np.uint8], door_node: int,
            route: Path, distance: float, nav_path: Path | None) -> dict[str, Any] | None:
     """What the route saves against riding to the road point nearest the compound's
     centroid (where a navigation app leads) and finding the way to the door from there.

@@ -7,13 +7,13 @@ isochrones are built on these. Coordinates are ``(lon, lat)`` WGS-84, costs seco
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from geo import settings
 from geo.errors import InvalidCoordinates
-from geo.routing._kernels import PARK_EDGE, nearest_segments, search, trace
+from geo.routing._kernels import PARK_EDGE, Workspace, nearest_segments, search, trace
 from geo.routing.network import RIDE_LAYER, WALK_LAYER, Snapshot
 
 # The heuristic is scaled down a little so that plane distances never overestimate.
@@ -29,14 +29,14 @@ class Start:
     lat: float
     snapped: tuple[float, float]
     snap_m: float
-    seeds: np.ndarray
-    seed_cost: np.ndarray
-    seed_edge: np.ndarray
-    seed_frac: np.ndarray
+    seeds: NDArray[np.int64]
+    seed_cost: NDArray[np.float64]
+    seed_edge: NDArray[np.int64]
+    seed_frac: NDArray[np.float64]
     compound: int
 
 
-def _inv_speed(snap: Snapshot, heuristic: bool) -> np.ndarray:
+def _inv_speed(snap: Snapshot, heuristic: bool) -> NDArray[np.float64]:
     """Seconds per metre at the top speed of each layer (zeros: plain Dijkstra)."""
     if not heuristic:
         return np.zeros(2)
@@ -105,10 +105,10 @@ def _seeds(snap: Snapshot, seg: int, frac: float, lon: float, lat: float, dist: 
                  np.asarray(costs), np.asarray(edges, dtype=np.int64), np.asarray(fracs), where)
 
 
-def run_search(snap: Snapshot, seeds: np.ndarray, seed_cost: np.ndarray, targets: np.ndarray,
-               *, n_need: int, gate_ok: np.ndarray, limit: float = np.inf,
-               heuristic_nodes: list[int] | None = None,
-               door: int = -1) -> tuple[np.ndarray, Any]:
+def run_search(snap: Snapshot, seeds: NDArray[np.int64], seed_cost: NDArray[np.float64],
+               targets: NDArray[np.int64], *, n_need: int, gate_ok: NDArray[np.integer],
+               limit: float = np.inf, heuristic_nodes: list[int] | None = None,
+               door: int = -1) -> tuple[NDArray[np.int64], Workspace]:
     """Run the compiled search; returns (settled targets, workspace). ``door`` is the
     node where parking costs only ``PARKING_DELAY_S`` (the destination)."""
     ws = snap.workspace()
@@ -130,12 +130,12 @@ def run_search(snap: Snapshot, seeds: np.ndarray, seed_cost: np.ndarray, targets
 class Path:
     """A traced search result: states, edges, cost (s) and its pieces."""
 
-    states: np.ndarray
-    edges: np.ndarray
+    states: NDArray[np.int64]
+    edges: NDArray[np.int64]
     cost: float
 
 
-def trace_path(ws: Any, state: int) -> Path:
+def trace_path(ws: Workspace, state: int) -> Path:
     states, edges = trace(state, ws.pred, ws.pred_edge)
     return Path(states, edges, float(ws.dist[state]))
 
@@ -149,7 +149,7 @@ def line_coordinates(coords: list[tuple[float, float]]) -> list[list[float]]:
     points = np.round(np.asarray(coords, dtype=np.float64), 7)
     keep = np.ones(len(points), dtype=bool)
     keep[1:] = np.any(points[1:] != points[:-1], axis=1)
-    clean = points[keep].tolist()
+    clean: list[list[float]] = points[keep].tolist()
     return clean if len(clean) > 1 else clean * 2
 
 

@@ -19,15 +19,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from geo import settings
 from geo.errors import InvalidImportFile
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from io import BufferedIOBase
 
     import networkx as nx
 
@@ -49,7 +51,8 @@ _BOUNDS_RE = re.compile(
 @cache
 def mode_rules() -> dict[str, Any]:
     """The highway classes, speed factors and tag rules of data/routing/modes.json."""
-    return json.loads(Path(settings.ROUTING_MODES_FILE).read_text(encoding="utf-8"))
+    rules: dict[str, Any] = json.loads(Path(settings.ROUTING_MODES_FILE).read_text(encoding="utf-8"))
+    return rules
 
 
 @dataclass(frozen=True)
@@ -69,24 +72,24 @@ class StreetGraph:
     bounds: tuple[float, float, float, float]
     lon0: float
     lat0: float
-    lon: np.ndarray
-    lat: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    osmid: np.ndarray
-    node_block: np.ndarray
-    node_main: np.ndarray
-    indptr: np.ndarray
-    head: np.ndarray
-    tail: np.ndarray
-    length_m: np.ndarray
-    modes: np.ndarray
-    ride_factor: np.ndarray
-    walk_factor: np.ndarray
-    way: np.ndarray
-    rev_indptr: np.ndarray
-    rev_edge: np.ndarray
-    way_osmid: np.ndarray
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    osmid: NDArray[np.int64]
+    node_block: NDArray[np.uint8]
+    node_main: NDArray[np.bool_]
+    indptr: NDArray[np.int64]
+    head: NDArray[np.int32]
+    tail: NDArray[np.int32]
+    length_m: NDArray[np.float64]
+    modes: NDArray[np.uint8]
+    ride_factor: NDArray[np.float64]
+    walk_factor: NDArray[np.float64]
+    way: NDArray[np.int32]
+    rev_indptr: NDArray[np.int64]
+    rev_edge: NDArray[np.int32]
+    way_osmid: NDArray[np.int64]
     way_name: tuple[str, ...]
     way_highway: tuple[str, ...]
 
@@ -122,7 +125,9 @@ def read_bounds(path: str | Path) -> tuple[float, float, float, float] | None:
     import bz2
     import gzip
     path = Path(path)
-    opener = {".bz2": bz2.open, ".gz": gzip.open}.get(path.suffix, open)
+    openers: dict[str, Callable[[Path, Literal["rb"]], BufferedIOBase]] = {
+        ".bz2": bz2.open, ".gz": gzip.open}
+    opener = openers.get(path.suffix, open)
     with opener(path, "rb") as f:
         head = f.read(65536).decode("utf-8", errors="replace")
     match = _BOUNDS_RE.search(head)
@@ -236,18 +241,19 @@ def read_osm_network(path: str | Path) -> nx.MultiDiGraph:
     return graph
 
 
-def _morton(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+def _morton(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.uint64]:
     """Z-order (Morton) codes of points on a 2^16 grid over their bounding box."""
-    def spread(v: np.ndarray) -> np.ndarray:
-        v = v.astype(np.uint64)
+    def spread(g: NDArray[np.float64]) -> NDArray[np.uint64]:
+        v = g.astype(np.uint64)
         v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF)
         v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F)
         v = (v | (v << np.uint64(2))) & np.uint64(0x33333333)
         return (v | (v << np.uint64(1))) & np.uint64(0x55555555)
 
-    def grid(v: np.ndarray) -> np.ndarray:
+    def grid(v: NDArray[np.float64]) -> NDArray[np.float64]:
         span = max(float(v.max() - v.min()), 1e-12)
-        return np.clip((v - v.min()) / span * 65535, 0, 65535)
+        cells: NDArray[np.float64] = np.clip((v - v.min()) / span * 65535, 0, 65535)
+        return cells
 
     return spread(grid(lon)) | (spread(grid(lat)) << np.uint64(1))
 
