@@ -26,7 +26,7 @@ from geo import settings
 from geo.address.codes import building_label, unit_label
 from geo.errors import InvalidInput, NotFound
 from geo.routing.cache import load_street_graph
-from geo.routing.inputs import AccessData, Compound, Door, OfficePath
+from geo.routing.inputs import GATE_ORIGINS, AccessData, Compound, Door, OfficePath
 from geo.routing.inputs import Building as BuildingValue
 from geo.routing.inputs import Facility as FacilityValue
 from geo.routing.inputs import Gate as GateValue
@@ -75,7 +75,8 @@ def load_access_data(session: Session) -> AccessData:
         gates.setdefault(g.community_id, []).append(GateValue(
             id=g.id, lon=g.geom.x, lat=g.geom.y, name=g.name, number=g.number, code=g.code,
             foot=g.foot, ebike=g.ebike, rider_access=g.rider_access,
-            opening_hours=g.opening_hours, version=g.version))
+            opening_hours=g.opening_hours, version=g.version,
+            origin=g.source if g.source in GATE_ORIGINS else "mapped"))
     compounds = tuple(
         Compound(id=c.id, name=c.name, polygon=c.geom, gates=tuple(gates.get(c.id, ())),
                  ebikes_allowed=c.ebikes_allowed, code=c.code, version=c.version)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from geo.address.codes import building_label, unit_label
 from geo.osm.extract import OsmExtract
-from geo.routing.inputs import AccessData, Building, Compound, Door, Facility, Gate
+from geo.routing.inputs import GATE_ORIGINS, AccessData, Building, Compound, Door, Facility, Gate
 
 
 def access_data_from_extract(extract: OsmExtract) -> AccessData:
@@ -20,7 +20,8 @@ def access_data_from_extract(extract: OsmExtract) -> AccessData:
         gates_of.setdefault(g.parent[2], []).append(Gate(
             id=g.osm_id, lon=g.point.x, lat=g.point.y, name=a.get("name"), number=a.get("number"),
             foot=a.get("foot", True), ebike=a.get("ebike", True),
-            rider_access=a.get("rider_access", "open"), opening_hours=a.get("opening_hours")))
+            rider_access=a.get("rider_access", "open"), opening_hours=a.get("opening_hours"),
+            origin=g.source if g.source in GATE_ORIGINS else "mapped"))
     compounds = tuple(
         Compound(id=c.osm_id, name=c.attrs["name"], polygon=c.geom,
                  gates=tuple(gates_of.get(c.osm_id, ())))

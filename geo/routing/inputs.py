@@ -19,6 +19,10 @@ from shapely.geometry.base import BaseGeometry
 from geo.address.codes import gate_label
 
 RIDER_ACCESS = ("open", "pass", "closed")
+# How a gate became known: drawn on the map (OSM or an office, or confirmed by one),
+# inferred where a road crosses the boundary, or proposed where the boundary comes
+# nearest the street network (待核实 until an office confirms it).
+GATE_ORIGINS = ("mapped", "inferred", "proposed")
 PATH_MODES = ("foot", "ebike", "both")
 
 
@@ -37,6 +41,7 @@ class Gate:
     rider_access: str = "open"
     opening_hours: str | None = None
     version: int = 0
+    origin: str = "mapped"
 
     @property
     def label(self) -> str:
