@@ -103,7 +103,24 @@ def test_import_divisions_codes_every_compound_by_its_street(app: Flask, tmp_pat
     again = invoke(app, "import-divisions", str(path), "--json")
     assert again.exit_code == 0, again.output
     assert json.loads(again.output)["unchanged"] == {"division": 3}
+    text = invoke(app, "import-divisions", str(path)).output
+    assert "0 created, 0 updated, 3 unchanged" in text and f"0 assigned, {len(rows)} kept" in text
     assert dump_database(get_engine_of(app)) == before
+
+
+def test_compounds_outside_every_boundary_stay_uncoded(app: Flask, tmp_path: Path) -> None:
+    west = {"110108010": STREETS["110108010"]}
+    with app.app_context():
+        import_osm(get_session(), QINGHUADONGLU, extract=read_extract("qinghuadonglu"))
+    result = invoke(app, "import-divisions", str(write_divisions(tmp_path / "w.geojson", west)),
+                    "--json")
+    assert result.exit_code == 0, result.output
+    rows = compounds(app).values()
+    outside = [geom for _, _, geom in rows if west["110108010"].intersection(geom).area == 0]
+    assert outside and json.loads(result.output)["compounds"]["uncovered"] == len(outside)
+    for division, code, geom in rows:
+        held = west["110108010"].intersection(geom).area > 0
+        assert (division, code is not None) == (("110108010", True) if held else (None, False))
 
 
 def test_coded_compounds_keep_their_codes_and_new_ones_follow_the_boundaries(
