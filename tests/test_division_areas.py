@@ -228,6 +228,8 @@ BAD_FILES = {
     "committee not under a known street": ({"110108010": STREETS["110108010"],
                                              "110108999001": STREETS["110108014"]}, {},
                                             "110108999001"),
+    "committee outside its street": ({**STREETS, "110108014001": affinity.translate(
+        STREETS["110108014"], yoff=0.02)}, {}, "大部分不在街道 110108014"),
     "committee 000": ({"110108010000": STREETS["110108010"]}, {}, "000"),
     "not a street or committee code": ({"110108": STREETS["110108010"]}, {}, "9位街道"),
     "no code column": ({"110108010": STREETS["110108010"]}, {"code_field": "bianhao"},

@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session
 
 from app.addresses.divisions import register_committee, validate_division
 from app.models import Community, Division, DivisionArea
-from geo.address.division_areas import DivisionBoundary, DivisionIndex
+from geo.address.division_areas import (
+    MIN_SHARE_IN_STREET,
+    DivisionBoundary,
+    DivisionIndex,
+    share_within,
+)
 from geo.errors import UnknownDivision
 
 _LISTED = 10  # unknown codes named in one error message
@@ -44,13 +49,25 @@ class DivisionImport:
 
 def check_boundaries(session: Session, boundaries: Sequence[DivisionBoundary]) -> None:
     """Raise one ``UnknownDivision`` listing every code that is not a known street or a
-    committee under a known street."""
+    committee under a known street, or a committee lying mostly outside its street's
+    boundary (the one given with it, else the stored one)."""
     unknown: list[tuple[str, UnknownDivision]] = []
     for boundary in boundaries:
         try:
             validate_division(session, boundary.code)
         except UnknownDivision as error:
             unknown.append((boundary.code, error))
+    streets = {b.code: b.geom for b in boundaries if b.level == 4}
+    for boundary in boundaries:
+        if boundary.level != 5 or any(code == boundary.code for code, _ in unknown):
+            continue
+        street = streets.get(boundary.code[:9])
+        if street is None and (stored := session.get(DivisionArea, boundary.code[:9])):
+            street = stored.geom
+        if street is not None and share_within(boundary.geom, street) < MIN_SHARE_IN_STREET:
+            unknown.append((boundary.code, UnknownDivision(
+                f"社区大部分不在街道 {boundary.code[:9]} 的边界内",
+                f"the committee lies mostly outside the boundary of street {boundary.code[:9]}")))
     if unknown:
         more = "…" if len(unknown) > _LISTED else ""
         raise UnknownDivision(

@@ -30,6 +30,8 @@ from geo.geometry.coords import to_metres
 # Column names tried, in order, when the code or name column is not given.
 CODE_FIELDS = ("code", "区划代码", "ref")
 NAME_FIELDS = ("name", "名称", "name:zh")
+# The least share of a committee's area that must lie in its street's boundary.
+MIN_SHARE_IN_STREET = 0.5
 # OSM admin_level of streets and committees in China.
 OSM_ADMIN_LEVELS = frozenset({"8", "9", "10"})
 _LISTED = 5  # rows named in one error message
@@ -157,6 +159,14 @@ def read_osm_boundaries(path: str | Path) -> list[DivisionBoundary]:
         if geom.is_valid and not geom.is_empty:
             found.append(DivisionBoundary(ref, tags.get("name"), geom))
     return found
+
+
+def share_within(inner: BaseGeometry, outer: BaseGeometry) -> float:
+    """The fraction (0–1) of ``inner``'s area (square metres) that lies in ``outer``."""
+    centre = inner.centroid
+    origin = (centre.x, centre.y)
+    total = to_metres(inner, origin=origin).area
+    return to_metres(inner.intersection(outer), origin=origin).area / total if total else 0.0
 
 
 class DivisionIndex:
