@@ -256,10 +256,12 @@ def require_code(session: Session, row: PlaceFeature) -> str:
     which_en = "it" if row is community else label
     raise InvalidCode(
         f"小区“{community.name}”还没有设置区划（9位街道或12位社区代码），{which_zh}还不能编码；"
-        "请先设置区划：导入时用 --division，或在编辑器里填写小区的区划代码",
+        "请先设置区划：用 import-divisions 导入街道或社区边界，导入时用 --division，"
+        "或在编辑器里填写小区的区划代码",
         f"compound {community.name!r} has no division (9-digit street or 12-digit committee) "
-        f"yet, so {which_en} has no code; set it first (import-osm --division, or edit the "
-        "compound's division_code)", details={"reason": "no_division"})
+        f"yet, so {which_en} has no code; set it first (import-divisions with street or "
+        "committee boundaries, import-osm --division, or edit the compound's division_code)",
+        details={"reason": "no_division"})
 
 
 # -- addresses ---------------------------------------------------------------------------

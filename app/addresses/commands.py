@@ -1,18 +1,22 @@
-"""``init-db`` (the schema and the national division codes) and ``resolve`` (a free-text
-address to ranked places), from the command line."""
+"""``init-db`` (the schema and the national division codes), ``import-divisions`` (street
+and committee boundaries, and the compounds they hold) and ``resolve`` (a free-text address
+to ranked places), from the command line."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
+from app.addresses.division_areas import import_division_boundaries
 from app.addresses.divisions import load_national_divisions
 from app.addresses.resolve import resolve_address
 from app.cli_support import domain_errors
 from app.db import get_engine, get_session, upgrade_schema
 from geo import settings
+from geo.address.division_areas import read_division_file
 
 STATUS_ZH = {"matched": "找到", "ambiguous": "不确定", "not_found": "没有找到"}
 MISSING = {"building": "没有此楼/no such building", "unit": "没有此单元/no such unit"}
@@ -34,6 +38,37 @@ def init_db_command() -> None:
     """Create or upgrade the database and load the national division codes."""
     loaded = init_database()
     click.echo(f"数据库已就绪（载入区划 {loaded} 条）/ database ready ({loaded} divisions loaded)")
+
+
+@click.command("import-divisions")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--code-field", help="Column of the 9- or 12-digit codes (default: code, 区划代码 or ref).")
+@click.option("--name-field", help="Column of the names (default: name, 名称 or name:zh).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@with_appcontext
+@domain_errors
+def import_divisions_command(path: str, code_field: str | None, name_field: str | None,
+                             as_json: bool) -> None:
+    """Import street (街道) or committee (社区) boundaries from a GeoJSON, GeoPackage or
+    Shapefile and give every compound without a code the division holding most of it.
+
+    Codes must be in the national list (a committee under a known street); compounds
+    already coded keep their codes. Re-running with the same file changes nothing.
+    """
+    boundaries = read_division_file(path, code_field=code_field, name_field=name_field)
+    db = get_session()
+    report = import_division_boundaries(db, boundaries, source=Path(path).name)
+    db.commit()
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    counts = report.boundaries
+    click.echo(f"导入 {report.file} / imported {report.file}")
+    click.echo(f"边界 boundaries: {counts['created']} created, {counts['updated']} updated, "
+               f"{counts['unchanged']} unchanged")
+    click.echo(f"小区：新分配区划 {report.assigned}，已有编码保留 {report.kept}，不在任何边界内 "
+               f"{report.uncovered} / compounds: {report.assigned} assigned, {report.kept} kept "
+               f"(already coded), {report.uncovered} outside every boundary")
 
 
 @click.command("resolve")
@@ -70,4 +105,4 @@ def resolve_command(text: str, limit: int, as_json: bool) -> None:
         click.echo(f"… 另有 {len(result.candidates) - limit} 个 / {len(result.candidates) - limit} more")
 
 
-COMMANDS = [init_db_command, resolve_command]
+COMMANDS = [init_db_command, import_divisions_command, resolve_command]

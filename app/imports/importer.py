@@ -6,6 +6,7 @@ database exactly as it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,13 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.addresses.division_areas import division_index, known_boundaries, store_boundaries
 from app.addresses.divisions import validate_division
 from app.models import Building, Community, Facility, Gate, PlaceFeature, Unit
 from app.models import Path as PathModel
 from app.places.import_counts import ImportCounts
 from app.places.serialize import to_feature
+from geo.address.division_areas import read_osm_boundaries
 from geo.osm.extract import KINDS, ImportedFeature, OsmExtract, read_osm_extract
 
 MODEL_OF_KIND: dict[str, type[PlaceFeature]] = {
@@ -42,8 +45,12 @@ class ImportReport(ImportCounts):
 
 def import_osm(session: Session, path: str | Path, *, division: str | None = None,
                actor: str = "import-osm", extract: OsmExtract | None = None) -> ImportReport:
-    """Import ``path`` into ``session`` and commit; compounds go to ``division`` if given.
+    """Import ``path`` into ``session`` and commit.
 
+    A new compound (or one still without a code) goes to the street or committee whose
+    boundary holds most of it: the extract's ``boundary=administrative`` relations with
+    a valid ``ref`` (stored with the others) and the boundaries stored before
+    (``import-divisions``); ``division`` is the fallback where no boundary covers it.
     ``extract`` may pass ``path`` already read. Raises a ``YouluError`` (nothing
     written) for a bad file or division code.
     """
@@ -53,9 +60,10 @@ def import_osm(session: Session, path: str | Path, *, division: str | None = Non
         extract = read_osm_extract(path)
     report = ImportReport(file=Path(path).name, skipped=dict(extract.skipped))
     try:
+        division_of = _divisions(session, path, report, division)
         ids: dict[tuple[str, str, int], int] = {}
         for kind in KINDS:
-            _upsert_kind(session, kind, extract.features[kind], ids, report, division, actor)
+            _upsert_kind(session, kind, extract.features[kind], ids, report, division_of, actor)
         session.commit()
     except BaseException:
         session.rollback()
@@ -63,9 +71,23 @@ def import_osm(session: Session, path: str | Path, *, division: str | None = Non
     return report
 
 
+def _divisions(session: Session, path: str | Path, report: ImportReport,
+               fallback: str | None) -> Callable[[Any], str | None]:
+    """Store the extract's division boundaries; return the division of a compound polygon."""
+    found = read_osm_boundaries(path)
+    boundaries = known_boundaries(session, found)
+    if len(found) > len(boundaries):
+        report.skipped["boundary"] = len(found) - len(boundaries)
+    for outcome, count in store_boundaries(session, boundaries,
+                                           source=f"osm:{Path(path).name}").items():
+        getattr(report, outcome)["division"] += count
+    index = division_index(session)
+    return lambda geom: index.division_of(geom) or fallback
+
+
 def _upsert_kind(session: Session, kind: str, features: list[ImportedFeature],
                  ids: dict[tuple[str, str, int], int], report: ImportReport,
-                 division: str | None, actor: str) -> None:
+                 division_of: Callable[[Any], str | None], actor: str) -> None:
     model = MODEL_OF_KIND[kind]
     resource = RESOURCE_OF_KIND[kind]
     existing = _existing(session, model, [f.key for f in features])
@@ -76,8 +98,8 @@ def _upsert_kind(session: Session, kind: str, features: list[ImportedFeature],
         if row is None:
             row = model(source=feature.source, osm_type=feature.osm_type, osm_id=feature.osm_id,
                         osm_hash=digest, geom=feature.geom, tags=feature.tags, **values)
-            if kind == "community" and division:
-                row.division_code = division
+            if kind == "community":
+                row.division_code = division_of(feature.geom)
             session.add(row)
             session.flush()
             report.created[kind] += 1
@@ -85,8 +107,8 @@ def _upsert_kind(session: Session, kind: str, features: list[ImportedFeature],
                          feature_id=row.id, after=to_feature(resource, row))
         elif row.osm_hash == digest:
             report.unchanged[kind] += 1
-            if kind == "community" and division and row.division_code is None:
-                row.division_code = division
+            if kind == "community" and row.code is None:
+                row.division_code = division_of(feature.geom) or row.division_code
         elif row.edited:
             report.conflicts.append({"kind": kind, "id": row.id, "osm": row.osm_ref,
                                      "reason": "edited by office; OSM changed"})

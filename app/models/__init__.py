@@ -3,7 +3,7 @@
 from app.models.accounts import ApiToken, Office, User
 from app.models.audit import AuditEntry
 from app.models.base import Base, Feature
-from app.models.divisions import Division
+from app.models.divisions import Division, DivisionArea
 from app.models.places import (
     PLACE_MODELS,
     Building,
@@ -34,6 +34,7 @@ __all__ = [
     "Community",
     "Device",
     "Division",
+    "DivisionArea",
     "EntryEvent",
     "Facility",
     "Feature",
