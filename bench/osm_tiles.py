@@ -18,8 +18,8 @@ from xml.sax.saxutils import quoteattr
 import osmium
 import shapely
 
-from geo.routing.inputs import AccessData
 from geo.osm.reader import read_osm_file
+from geo.routing.inputs import AccessData
 from geo.routing.street_graph import mode_rules
 
 EDGE_BAND_M = 60.0

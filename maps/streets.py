@@ -3,7 +3,8 @@
 With the base map setting ``none`` the maps draw the streets around a compound from the
 same OSM files the data was imported from (``settings.MAP_STREET_FILES``, default every
 extract in ``data/osm/``). They are read once per process by ``geo.osm.reader`` (any
-format; a way of a clipped file is one street per run of present nodes) and queried by bounding box through an STRtree.
+format; a way of a clipped file is one street per run of present nodes) and queried by
+bounding box through an STRtree.
 Coordinates are (lon, lat) WGS-84.
 """
 

@@ -4,10 +4,10 @@ internal paths and facilities. Pure: no database, no Flask.
 The file is read by ``geo.osm.reader`` (any format; clipped files cut) and its elements
 shaped by ``geo.osm.shapes``. OSM data has three quirks this module handles (see
 data/osm/PROVENANCE.md): an extract reaches beyond its bounds (features are kept where
-they touch the bounds, or touch a compound that does); gates are not vertices of compound polygons (they are matched by distance to
-the boundary); and many compounds have no gate mapped where a road enters them (a gate
-is inferred where a road crosses the boundary, or ends just short of it, and marked
-``source="inferred"``).
+they touch the bounds, or touch a compound that does); gates are not vertices of
+compound polygons (they are matched by distance to the boundary); and many compounds
+have no gate mapped where a road enters them (a gate is inferred where a road crosses
+the boundary, or ends just short of it, and marked ``source="inferred"``).
 """
 
 from __future__ import annotations

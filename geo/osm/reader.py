@@ -22,6 +22,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import hashlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,9 +164,8 @@ def _content_format(path: Path, magic: bytes) -> str:
     """What the bytes are: a PBF, or OSM XML (plain, bzip2, gzip)."""
     if b"OSMHeader" in magic:
         return "pbf"
-    compressed = {b"BZh": ("osm.bz2", bz2.open), b"\x1f\x8b": ("osm.gz", gzip.open)}
-    fmt, opener = next(((fmt, op) for m, (fmt, op) in compressed.items() if magic.startswith(m)),
-                       ("osm", open))
+    fmt = "osm.bz2" if magic.startswith(b"BZh") else "osm.gz" if magic.startswith(b"\x1f\x8b") else "osm"
+    opener = {"osm.bz2": bz2.BZ2File, "osm.gz": gzip.GzipFile}.get(fmt, io.FileIO)
     try:
         with opener(path, "rb") as f:
             head = f.read(_HEAD_BYTES).decode("utf-8", errors="replace")
@@ -205,7 +205,7 @@ def read_osm(path: str | Path) -> OsmData:
             elif isinstance(obj, osmium.osm.Relation):
                 relations.append(OsmRelation(
                     obj.id, _tags(obj), tuple((m.type, m.ref, m.role) for m in obj.members)))
-    except RuntimeError as error:  # libosmium: XML/PBF/compression errors
+    except (RuntimeError, ValueError, osmium.InvalidLocationError) as error:  # bad XML/PBF/id/lat/lon
         raise _refuse(path, f"无法解析（可能不完整或已损坏，读到 {last} 之后）：{error}；请重新导出",
                       f"cannot parse after {last} (truncated or corrupt?): {error}") from error
     if header_box.valid():
@@ -227,7 +227,7 @@ def read_osm_file(path: str | Path) -> OsmFile:
     return read_osm(path).file
 
 
-def _tags(obj: osmium.osm.OSMObject) -> dict[str, str]:
+def _tags(obj: osmium.osm.Node | osmium.osm.Way | osmium.osm.Relation) -> dict[str, str]:
     return {tag.k: tag.v for tag in obj.tags}
 
 

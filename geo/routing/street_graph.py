@@ -2,11 +2,11 @@
 
 ``read_osm_network`` reads an OSM file of any format through ``geo.osm.reader`` (ways
 of a clipped file cut at missing nodes) into a networkx graph built as osmnx's
-``graph_from_xml`` builds it (every node kept, no topology simplification), and marks each directed edge with the modes allowed on
-it: ``ride`` (an e-bike, a non-motor vehicle in China: no motorways or expressways,
-one-way streets respected) and ``walk`` (both directions). ``compile_network`` turns
-that graph into a ``StreetGraph``: numpy arrays in CSR order, which the router
-searches and ``geo.routing.cache`` stores on disk.
+``graph_from_xml`` builds it (every node kept, no topology simplification), and marks
+each directed edge with the modes allowed on it: ``ride`` (an e-bike, a non-motor
+vehicle in China: no motorways or expressways, one-way streets respected) and ``walk``
+(both directions). ``compile_network`` turns that graph into a ``StreetGraph``: numpy
+arrays in CSR order, which the router searches and ``geo.routing.cache`` stores on disk.
 
 Coordinates are ``(lon, lat)`` in WGS-84 degrees; lengths are metres.
 """
@@ -167,14 +167,16 @@ def node_block(tags: dict[str, Any]) -> int:
 
 def _raw_network(data: OsmData) -> nx.MultiDiGraph:
     """Every way as osmnx's ``graph_from_xml`` makes it (same edges in the same order, so
-    the compiled arrays are the same): an edge per pair of consecutive nodes with the way's useful tags, ``oneway`` (bool) and
-    ``reversed``, ways against their direction reversed, great-circle ``length`` (m)."""
+    the compiled arrays are the same): an edge per pair of consecutive nodes with the
+    way's useful tags, ``oneway`` (bool) and ``reversed``, ways against their direction
+    reversed, great-circle ``length`` (m)."""
     import networkx as nx
     import osmnx as ox
 
     raw = nx.MultiDiGraph(crs="epsg:4326")
     node_tags = {n.id: n.tags for n in data.nodes}
-    paths, coords = [], {}
+    paths: list[tuple[list[tuple[int, int]], dict[str, Any], bool]] = []
+    coords: dict[int, tuple[float, float]] = {}
     for way in data.ways:
         attrs: dict[str, Any] = {"osmid": way.id, **{k: way.tags[k] for k in _WAY_TAGS if k in way.tags}}
         one_way = attrs.get("oneway") in _ONEWAY or attrs.get("junction") == "roundabout"
@@ -187,7 +189,8 @@ def _raw_network(data: OsmData) -> nx.MultiDiGraph:
             paths.append((list(pairwise(nodes)), attrs, one_way))
     for ref in sorted(coords):  # file order in a sorted extract, as osmnx adds them
         lon, lat = coords[ref]
-        raw.add_node(ref, x=lon, y=lat, **{k: v for k, v in node_tags.get(ref, {}).items() if k in _NODE_TAGS})
+        tags = node_tags.get(ref, {})
+        raw.add_node(ref, x=lon, y=lat, **{k: tags[k] for k in _NODE_TAGS if k in tags})
     for edges, attrs, one_way in paths:
         raw.add_edges_from(edges, **attrs, reversed=False)
         if not one_way:
