@@ -244,13 +244,15 @@ def _read_node(node: osmium.osm.Node, nodes: list[OsmNode], box: list[float], pa
 
 
 def _read_way(way: osmium.osm.Way, counts: dict[str, int]) -> OsmWay:
-    refs = tuple(n.ref for n in way.nodes)
+    refs: list[int] = []
     runs: list[tuple[tuple[int, float, float], ...]] = []
     run: list[tuple[int, float, float]] = []
     missing = 0
-    for n in way.nodes:
-        if n.location.valid():
-            run.append((n.ref, n.lon, n.lat))
+    for n in way.nodes:  # one pass, each location read once: pyosmium objects are slow to touch
+        ref, location = n.ref, n.location
+        refs.append(ref)
+        if location.valid():
+            run.append((ref, location.lon, location.lat))
             continue
         missing += 1
         if len(run) >= 2:
@@ -266,7 +268,7 @@ def _read_way(way: osmium.osm.Way, counts: dict[str, int]) -> OsmWay:
             counts["ways_dropped"] += 1
         else:
             counts["ways_cut"] += 1
-    return OsmWay(way.id, _tags(way), refs, tuple(runs))
+    return OsmWay(way.id, _tags(way), tuple(refs), tuple(runs))
 
 
 __all__ = ["FORMATS", "Bounds", "OsmData", "OsmFile", "OsmNode", "OsmRelation", "OsmWay",
