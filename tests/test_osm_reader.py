@@ -28,9 +28,10 @@ from tests.support.osm_files import header_box, missing_refs, node_box, rewrite
 from tests.support.routing import NOON
 
 BUPT = OSM_DIR / EXTRACTS["bupt"][0]
-# A box inside the bupt extract holding the compound south of the campus (way 1376112785)
+# A box inside the bupt extract holding the compound south of the campus (BUPT_SOUTH)
 # and the campus road north of it, cutting the ways that run east or north out of it.
 CLIP = (116.3470, 39.9560, 116.3540, 39.9610)
+BUPT_SOUTH = 1376112785  # the compound south of the campus
 START = (116.3512, 39.9600)  # on the campus road, 160 m north of the compound's north gates
 DOOR = ("unit", 12754262374)  # 1单元 of building 344376663
 
@@ -89,6 +90,23 @@ def test_without_bounds_and_metadata_the_node_box_bounds(tmp_path: Path, name: s
     assert not any(shapely.from_wkb(after[k][0]).intersects(box) for k in extra)
 
 
+def test_features_of_a_compound_inside_are_kept_outside_the_bounds(tmp_path: Path) -> None:
+    # The header box ends halfway across the compound south of the campus: its buildings
+    # east of the edge lie wholly outside the bounds, yet belong to a compound inside.
+    west, south, _east, north = header_box(BUPT)
+    edge = 116.3515
+    cut = read_osm_extract(rewrite(BUPT, tmp_path / "half.osm.pbf", bounds=(west, south, edge, north)))
+    def of_compound(extract: OsmExtract) -> dict[int, bytes]:
+        return {b.osm_id: shapely.to_wkb(b.geom) for b in extract.features["building"]
+                if b.parent == ("community", "way", BUPT_SOUTH)}
+    assert of_compound(cut) == of_compound(read_extract("bupt"))
+    box = shapely.box(west, south, edge, north)
+    assert any(not shapely.from_wkb(g).intersects(box) for g in of_compound(cut).values())
+    units = {u.osm_id for u in cut.features["unit"] if u.community == ("community", "way", BUPT_SOUTH)}
+    assert units == {u.osm_id for u in read_extract("bupt").features["unit"]
+                     if u.community == ("community", "way", BUPT_SOUTH)}
+
+
 @pytest.fixture(scope="module")
 def clipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
     west, south, east, north = CLIP
@@ -111,7 +129,7 @@ def test_clipped_file_is_read_with_ways_cut(clipped: Path) -> None:
     extract = read_osm_extract(clipped)
     assert extract.skipped["missing_node_refs"] == refs
     assert extract.skipped["way_cut_at_missing_nodes"] == facts.ways_cut
-    assert 1376112785 in {c.osm_id for c in extract.features["community"]}
+    assert BUPT_SOUTH in {c.osm_id for c in extract.features["community"]}
 
 
 def test_clipped_file_routes(clipped: Path, tmp_path: Path, networks) -> None:

@@ -19,14 +19,14 @@ def header_box(src: Path) -> Bounds:
     return (box.bottom_left.lon, box.bottom_left.lat, box.top_right.lon, box.top_right.lat)
 
 
-def rewrite(src: Path, dst: Path, *, bounds: bool = True, metadata: bool = True,
+def rewrite(src: Path, dst: Path, *, bounds: bool | Bounds = True, metadata: bool = True,
             keep_node: Callable[[float, float], bool] | None = None) -> Path:
     """Write ``src`` to ``dst`` in the format its name says; ``bounds=False`` leaves the
-    header box out, ``metadata=False`` version/timestamp/user/changeset, ``keep_node``
+    header box out, a (W, S, E, N) box writes that one instead, ``metadata=False`` version/timestamp/user/changeset, ``keep_node``
     (lon, lat) → bool drops the other nodes (the ways still reference them)."""
     header = osmium.io.Header()
     if bounds:
-        west, south, east, north = header_box(src)
+        west, south, east, north = header_box(src) if bounds is True else bounds
         header.add_box(osmium.osm.Box(osmium.osm.Location(west, south), osmium.osm.Location(east, north)))
     fmt = next(f for e, f in sorted(FORMATS.items(), key=lambda item: -len(item[0])) if dst.name.endswith(e))
     target = osmium.io.File(str(dst), fmt if metadata else f"{fmt},add_metadata=false")
