@@ -22,8 +22,9 @@ def header_box(src: Path) -> Bounds:
 def rewrite(src: Path, dst: Path, *, bounds: bool | Bounds = True, metadata: bool = True,
             keep_node: Callable[[float, float], bool] | None = None) -> Path:
     """Write ``src`` to ``dst`` in the format its name says; ``bounds=False`` leaves the
-    header box out, a (W, S, E, N) box writes that one instead, ``metadata=False`` version/timestamp/user/changeset, ``keep_node``
-    (lon, lat) → bool drops the other nodes (the ways still reference them)."""
+    header box out, a (W, S, E, N) box writes that one instead; ``metadata=False`` leaves
+    out version/timestamp/user/changeset; ``keep_node`` (lon, lat) → bool drops the other
+    nodes (the ways still reference them)."""
     header = osmium.io.Header()
     if bounds:
         west, south, east, north = header_box(src) if bounds is True else bounds
