@@ -168,6 +168,8 @@ def _write(path: Path, data: bytes) -> Path:
      "rename it to end in .osm"),
     (lambda d: _write(d / "map.xml", bz2.decompress(BUPT.read_bytes())), ".osm.bz2", "unsupported format"),
     (_node_without_coordinates, "node 728260129", "node 728260129 has no valid coordinates"),
+    (lambda d: _write(d / "badid.osm", bz2.decompress(BUPT.read_bytes()).replace(
+        b'<node id="728260129"', b'<node id="7282x0129"', 1)), "无法解析", "illegal id"),
     (lambda d: d / "missing.osm.pbf", "找不到", "no such file"),
 ])
 def test_bad_files_are_refused(tmp_path: Path, make, zh: str, en: str) -> None:
