@@ -18,8 +18,9 @@ from xml.sax.saxutils import quoteattr
 import osmium
 import shapely
 
+from geo.osm.reader import read_osm_file
 from geo.routing.inputs import AccessData
-from geo.routing.street_graph import mode_rules, read_bounds
+from geo.routing.street_graph import mode_rules
 
 EDGE_BAND_M = 60.0
 JOINS_PER_EDGE = 10
@@ -36,8 +37,8 @@ class Template:
 
 def read_template(path: Path) -> Template:
     """Nodes inside the bounds, and the runs of ways inside them."""
-    bounds = read_bounds(path)
-    assert bounds is not None, f"{path} has no <bounds>"
+    bounds = read_osm_file(path).bounds
+    assert bounds is not None, f"{path} has no nodes"
     west, south, east, north = bounds
     nodes: dict[int, tuple[float, float, dict[str, str]]] = {}
     ways: list[tuple[int, list[int], dict[str, str]]] = []

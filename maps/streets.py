@@ -2,8 +2,9 @@
 
 With the base map setting ``none`` the maps draw the streets around a compound from the
 same OSM files the data was imported from (``settings.MAP_STREET_FILES``, default every
-extract in ``data/osm/``). They are read once per process with pyosmium (well under a
-second for the bundled extracts) and queried by bounding box through an STRtree.
+extract in ``data/osm/``). They are read once per process by ``geo.osm.reader`` (any
+format; a way of a clipped file is one street per run of present nodes) and queried by
+bounding box through an STRtree.
 Coordinates are (lon, lat) WGS-84.
 """
 
@@ -13,12 +14,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import osmium
 import shapely
 from shapely.geometry import LineString, box
 from shapely.strtree import STRtree
 
 from geo import settings
+from geo.osm.reader import read_osm
 from maps.symbols import street_rank
 
 
@@ -55,27 +56,27 @@ class StreetIndex:
 
 def _read_streets(path: Path) -> list[Street]:
     streets = []
-    processor = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-                 .with_locations().with_filter(osmium.filter.KeyFilter("highway")))
-    for way in processor:
-        if not isinstance(way, osmium.osm.Way) or way.tags.get("area") == "yes":
+    for way in read_osm(path).ways:
+        if way.tags.get("area") == "yes":
             continue
         rank = street_rank(way.tags.get("highway") or "")
         if rank is None:
             continue
-        points = [(node.lon, node.lat) for node in way.nodes if node.location.valid()]
-        if len(points) >= 2:
-            streets.append(Street(way.id, way.tags.get("name") or "", rank, LineString(points)))
+        for run in way.runs:
+            line = LineString([(lon, lat) for _, lon, lat in run])
+            streets.append(Street(way.id, way.tags.get("name") or "", rank, line))
     return streets
 
 
 @cache
 def _index_of(files: tuple[tuple[str, float], ...]) -> StreetIndex:
-    by_id: dict[int, Street] = {}
+    found: list[Street] = []
+    seen: set[int] = set()  # a way in two extracts is drawn from the first
     for name, _mtime in files:
-        for street in _read_streets(Path(name)):
-            by_id.setdefault(street.osm_id, street)
-    streets = tuple(by_id.values())
+        read = _read_streets(Path(name))
+        found += [s for s in read if s.osm_id not in seen]
+        seen |= {s.osm_id for s in read}
+    streets = tuple(found)
     return StreetIndex(streets, STRtree([s.line for s in streets]))
 
 

@@ -203,6 +203,7 @@ BAD_FILES = [
     ("fake.gpkg", b"this is not a geopackage", "GeoPackage"),
     ("data.csv", b"a,b\n1,2\n", "不支持的文件类型"),
     ("extract.osm", b"<osm version='0.6'></osm>", "import-osm"),
+    ("extract.osm.pbf", b"\x00\x00\x00\x0d\x0a\x09OSMHeader", "import-osm"),
 ]
 
 

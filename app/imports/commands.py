@@ -20,7 +20,7 @@ from geo.osm.extract import KINDS
 @with_appcontext
 @domain_errors
 def import_osm_command(path: str, division: str | None, as_json: bool) -> None:
-    """Import an OSM XML extract (.osm, .osm.bz2, .osm.gz); re-import is idempotent."""
+    """Import an OSM extract (.osm, .osm.bz2, .osm.gz, .osm.pbf); re-import is idempotent."""
     report = import_osm(get_session(), path, division=division)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))

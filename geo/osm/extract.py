@@ -1,22 +1,19 @@
 """Read a real OSM extract into Youlu features: compounds, gates, buildings, units,
 internal paths and facilities. Pure: no database, no Flask.
 
-OSM data has three quirks this module handles (see data/osm/PROVENANCE.md):
-an extract reaches beyond its ``<bounds>`` (features are kept only where they touch the
-bounds); gates are not vertices of compound polygons (they are matched by distance to
-the boundary); and many compounds have no gate mapped where a road enters them (a gate
-is inferred where a road crosses the boundary, or ends just short of it, and marked
-``source="inferred"``).
+The file is read by ``geo.osm.reader`` (any format; clipped files cut) and its elements
+shaped by ``geo.osm.shapes``. OSM data has three quirks this module handles (see
+data/osm/PROVENANCE.md): an extract reaches beyond its bounds (features are kept where
+they touch the bounds, or touch a compound that does); gates are not vertices of
+compound polygons (they are matched by distance to the boundary); and many compounds
+have no gate mapped where a road enters them (a gate is inferred where a road crosses
+the boundary, or ends just short of it, and marked ``source="inferred"``).
 """
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import hashlib
 import json
-import re
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -24,10 +21,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import geopandas as gpd
-import osmnx as ox
-import pandas as pd
 import shapely
-from osmnx._errors import InsufficientResponseError
 from shapely import STRtree
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -35,12 +29,10 @@ from shapely.geometry.base import BaseGeometry
 from geo import settings
 from geo.address.numbering import bare_number, parse_building_number, parse_unit_number
 from geo.errors import InvalidImportFile
+from geo.osm.reader import OsmFile, read_osm
+from geo.osm.shapes import Element, elements
 
 KINDS = ("community", "building", "gate", "unit", "path", "facility")
-_HEAD_BYTES = 65536
-_BOUNDS_RE = re.compile(
-    r'<bounds\s+minlat="([-\d.]+)"\s+minlon="([-\d.]+)"\s+maxlat="([-\d.]+)"\s+maxlon="([-\d.]+)"')
-_NON_TAG_COLUMNS = {"element", "id", "geometry", "nodes", "ways", "visible"}
 
 
 @cache
@@ -88,10 +80,15 @@ class ImportedFeature:
 
 @dataclass
 class OsmExtract:
-    """Everything read from one file, by kind, plus what was skipped and why."""
+    """Everything read from one file, by kind, plus what was skipped and why (with the
+    ways cut or dropped at missing nodes of a clipped file: ``way_cut_at_missing_nodes``,
+    ``way_dropped_missing_nodes``, ``missing_node_refs``, ``relation_missing_ways``).
+    ``source`` holds the file's facts (hash, format, counts); ``bounds`` is its bounds
+    rule's box (W, S, E, N)."""
 
     path: Path
     bounds: tuple[float, float, float, float] | None
+    source: OsmFile
     features: dict[str, list[ImportedFeature]] = field(
         default_factory=lambda: {kind: [] for kind in KINDS})
     skipped: Counter[str] = field(default_factory=Counter)
@@ -101,71 +98,24 @@ class OsmExtract:
 
 
 def read_osm_extract(path: str | Path) -> OsmExtract:
-    """Read an OSM XML file (plain, .bz2 or .gz) into features.
+    """Read an OSM file (.osm, .osm.bz2, .osm.gz, .osm.pbf) into features.
 
-    Raises ``InvalidImportFile`` for a missing, empty, truncated, corrupt or non-OSM file;
-    nothing is returned half-read.
+    Raises ``InvalidImportFile`` for a missing, empty, truncated, corrupt or non-OSM file
+    or one without map features; nothing is returned half-read.
     """
     path = Path(path)
-    bounds = _check_file(path)
-    frame = _read_frame(path)
-    extract = OsmExtract(path=path, bounds=bounds)
-    _Reader(frame, extract).run()
+    data = read_osm(path)
+    found, incomplete = elements(data)
+    if not found:
+        raise InvalidImportFile(f"文件“{path.name}”里没有任何地图要素：请确认导出的范围和内容",
+                                f"file {path.name} holds no map features; check the exported area")
+    source = data.file
+    extract = OsmExtract(path=path, bounds=source.bounds, source=source)
+    clipped = {"missing_node_refs": source.missing_refs, "way_cut_at_missing_nodes": source.ways_cut,
+               "way_dropped_missing_nodes": source.ways_dropped, "relation_missing_ways": incomplete}
+    extract.skipped.update({k: v for k, v in clipped.items() if v})
+    _Reader(found, extract).run()
     return extract
-
-
-def _open(path: Path) -> Any:
-    with open(path, "rb") as f:
-        magic = f.read(3)
-    if magic.startswith(b"BZh"):
-        return bz2.open(path, "rb")
-    if magic.startswith(b"\x1f\x8b"):
-        return gzip.open(path, "rb")
-    return open(path, "rb")
-
-
-def _check_file(path: Path) -> tuple[float, float, float, float] | None:
-    """Check that ``path`` is a readable OSM XML file; return its bounds (W, S, E, N)."""
-    if not path.is_file():
-        raise InvalidImportFile(f"找不到文件“{path}”", f"no such file: {path}")
-    if path.stat().st_size == 0:
-        raise InvalidImportFile(f"文件“{path.name}”是空的", f"file {path.name} is empty")
-    try:
-        with _open(path) as f:
-            head = f.read(_HEAD_BYTES).decode("utf-8", errors="replace")
-    except (OSError, EOFError, ValueError) as error:
-        raise InvalidImportFile(f"文件“{path.name}”已损坏，无法解压：{error}",
-                                f"file {path.name} is corrupt: {error}") from error
-    if "<osm" not in head:
-        raise InvalidImportFile(f"文件“{path.name}”不是 OSM XML 文件",
-                                f"file {path.name} is not an OSM XML file")
-    match = _BOUNDS_RE.search(head)
-    if not match:
-        return None
-    minlat, minlon, maxlat, maxlon = map(float, match.groups())
-    return (minlon, minlat, maxlon, maxlat)
-
-
-def _read_frame(path: Path) -> gpd.GeoDataFrame:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            frame = ox.features_from_xml(path)
-    except InsufficientResponseError:
-        frame = gpd.GeoDataFrame()
-    except Exception as error:  # osmnx/ElementTree/bz2 raise many kinds for a bad file
-        raise InvalidImportFile(f"文件“{path.name}”无法解析（可能不完整或已损坏）：{error}",
-                                f"cannot parse {path.name} (truncated or corrupt?): {error}"
-                                ) from error
-    if frame.empty:
-        raise InvalidImportFile(f"文件“{path.name}”里没有任何地图要素",
-                                f"file {path.name} holds no map features")
-    return frame.reset_index()
-
-
-def _tags(row: pd.Series) -> dict[str, str]:
-    return {str(k): str(v) for k, v in row.items()
-            if k not in _NON_TAG_COLUMNS and isinstance(v, str) and v != ""}
 
 
 def _int_tag(tags: dict[str, str], key: str) -> int | None:
@@ -194,22 +144,29 @@ def _stable_id(*parts: Any) -> int:
 
 
 class _Reader:
-    """One pass over a features frame, filling an ``OsmExtract``."""
+    """One pass over the tagged elements of a file, filling an ``OsmExtract``.
 
-    def __init__(self, frame: gpd.GeoDataFrame, extract: OsmExtract) -> None:
+    Elements touching the bounds are read; after the compounds, so are those outside
+    that touch a compound (a building of a border compound whose centre lies outside).
+    """
+
+    def __init__(self, found: list[Element], extract: OsmExtract) -> None:
         self.rules = tag_rules()
         self.extract = extract
-        if extract.bounds is not None:
-            frame = frame[frame.intersects(shapely.box(*extract.bounds))]
-        self.frame = frame
-        west, south, east, north = extract.bounds or frame.total_bounds
+        geoms = gpd.GeoSeries([e.geometry for e in found], crs="EPSG:4326")
+        inside = geoms.intersects(shapely.box(*extract.bounds)).to_numpy() if extract.bounds else None
+        west, south, east, north = extract.bounds or geoms.total_bounds
         self.metric_crs = (f"+proj=aeqd +lat_0={(south + north) / 2} "
                            f"+lon_0={(west + east) / 2} +units=m +ellps=WGS84")
-        self.metric = frame.geometry.to_crs(self.metric_crs)
-        self.rows = [(row, _tags(row), self.metric.loc[i]) for i, row in frame.iterrows()]
+        metric = geoms.to_crs(self.metric_crs)
+        rows = [(e, e.tags, metric.iloc[i]) for i, e in enumerate(found)]
+        self.rows = [r for i, r in enumerate(rows) if inside is None or inside[i]]
+        self.outside = [r for i, r in enumerate(rows) if inside is not None and not inside[i]]
 
     def run(self) -> None:
         self.communities = self._communities()
+        self.rows += [r for r in self.outside
+                      if len(self.community_tree.query(r[2], predicate="intersects"))]
         self._buildings()
         gates = self._gates_and_units()
         self._number_units()
@@ -248,7 +205,7 @@ class _Reader:
         self.boundary_tree = STRtree([m.boundary for _, m in found])
         return found
 
-    def _placeholder_name(self, metric_geom: BaseGeometry, row: pd.Series) -> str:
+    def _placeholder_name(self, metric_geom: BaseGeometry, row: Element) -> str:
         best: tuple[float, str] | None = None
         for _, tags, metric in self.rows:
             if "highway" in tags and "name" in tags and isinstance(metric, LineString):
@@ -354,7 +311,7 @@ class _Reader:
             metric_point, max_distance=settings.GATE_MATCH_DISTANCE_M, all_matches=False)
         return self.communities[int(index[0])][0] if len(index) else None
 
-    def _unit(self, row: pd.Series, tags: dict[str, str], building: ImportedFeature) -> ImportedFeature:
+    def _unit(self, row: Element, tags: dict[str, str], building: ImportedFeature) -> ImportedFeature:
         name = tags.get("name")
         number = (bare_number(tags.get("addr:unit")) or bare_number(tags.get("ref"))
                   or parse_unit_number(name))

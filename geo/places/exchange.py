@@ -30,6 +30,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import settings
 from geo.errors import InvalidImportFile
+from geo.osm.reader import FORMATS as OSM_FORMATS
 
 LAYERS = ("communities", "buildings", "gates", "units", "paths", "facilities")
 FORMATS = {"geojson": ".geojson", "gpkg": ".gpkg", "osm": ".osm"}
@@ -74,7 +75,7 @@ def read_layers(path: str | Path) -> Layers:
     if path.stat().st_size == 0:
         raise InvalidImportFile(f"文件“{path.name}”是空的", f"file {path.name} is empty")
     kind = READABLE_SUFFIXES.get(path.suffix.lower())
-    if path.suffix.lower() == ".osm" or path.name.lower().endswith((".osm.bz2", ".osm.gz")):
+    if path.name.lower().endswith(tuple(OSM_FORMATS)):
         raise InvalidImportFile(
             f"“{path.name}”是 OSM 文件：请用 flask --app app import-osm 导入",
             f"{path.name} is an OSM file: import it with `flask --app app import-osm`")

@@ -20,20 +20,11 @@ from typing import Any
 import numpy as np
 
 from geo import settings
-from geo.errors import InvalidImportFile
+from geo.osm.reader import file_format, file_sha256
 from geo.routing.street_graph import StreetGraph, compile_network, read_osm_network
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: read by geo.osm.reader (bounds rule, clipped ways cut)
 _SCALARS = ("source", "key", "bounds", "lon0", "lat0", "way_name", "way_highway")
-
-
-def file_digest(path: Path) -> str:
-    """sha256 of a file's bytes, hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def rules_digest() -> str:
@@ -49,7 +40,7 @@ def cache_key(path: Path, cache_dir: Path) -> str:
     index = json.loads(index_file.read_text()) if index_file.exists() else {}
     stamp = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
     if stamp not in index:
-        index[stamp] = file_digest(path)[:16]
+        index[stamp] = file_sha256(path)[:16]
         _atomic_write(index_file, json.dumps(index, indent=0).encode())
     stem = path.name.split(".")[0]
     return f"{stem}-{index[stamp]}-{rules_digest()}"
@@ -61,8 +52,7 @@ def load_street_graph(path: str | Path, *, cache_dir: str | Path | None = None) 
     Arrays come back memory-mapped read-only (as plain ndarray views).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InvalidImportFile(f"找不到文件“{path}”", f"no such file: {path}")
+    file_format(path)
     cache_dir = Path(cache_dir or settings.ROUTING_CACHE_DIR)
     cache_dir.mkdir(parents=True, exist_ok=True)
     key = cache_key(path, cache_dir)

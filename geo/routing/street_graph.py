@@ -1,11 +1,12 @@
 """Street networks from OSM: the e-bike and walking networks, compiled to arrays.
 
-``read_osm_network`` reads an OSM XML extract with osmnx (offline, every node kept,
-no topology simplification) and marks each directed edge with the modes allowed on
-it: ``ride`` (an e-bike, a non-motor vehicle in China: no motorways or expressways,
-one-way streets respected) and ``walk`` (both directions). ``compile_network`` turns
-that graph into a ``StreetGraph``: numpy arrays in CSR order, which the router
-searches and ``geo.routing.cache`` stores on disk.
+``read_osm_network`` reads an OSM file of any format through ``geo.osm.reader`` (ways
+of a clipped file cut at missing nodes) into a networkx graph built as osmnx's
+``graph_from_xml`` builds it (every node kept, no topology simplification), and marks
+each directed edge with the modes allowed on it: ``ride`` (an e-bike, a non-motor
+vehicle in China: no motorways or expressways, one-way streets respected) and ``walk``
+(both directions). ``compile_network`` turns that graph into a ``StreetGraph``: numpy
+arrays in CSR order, which the router searches and ``geo.routing.cache`` stores on disk.
 
 Coordinates are ``(lon, lat)`` in WGS-84 degrees; lengths are metres.
 """
@@ -13,24 +14,20 @@ Coordinates are ``(lon, lat)`` in WGS-84 degrees; lengths are metres.
 from __future__ import annotations
 
 import json
-import re
-import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from itertools import groupby, pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from geo import settings
 from geo.errors import InvalidImportFile
+from geo.osm.reader import OsmData, read_osm
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-    from io import BufferedIOBase
-
     import networkx as nx
 
 # Bits of ``StreetGraph.modes`` (per edge) and ``StreetGraph.node_block`` (per node).
@@ -44,8 +41,9 @@ _WAY_TAGS = ["highway", "name", "oneway", "junction", "access", "bicycle", "foot
              "service", "ref"]
 _NODE_TAGS = ["highway", "barrier", "entrance", "access", "locked", "foot", "bicycle", "name",
               "opening_hours"]
-_BOUNDS_RE = re.compile(
-    r'<bounds\s+minlat="([-\d.]+)"\s+minlon="([-\d.]+)"\s+maxlat="([-\d.]+)"\s+maxlon="([-\d.]+)"')
+# OSM ``oneway`` values meaning one-way, and those meaning against the way's direction.
+_ONEWAY = {"yes", "true", "1", "-1", "reverse", "T", "F"}
+_REVERSED = {"-1", "reverse", "T"}
 
 
 @cache
@@ -120,35 +118,6 @@ def plane_scale(lat0: float) -> tuple[float, float]:
     return float(kx), float(ky)
 
 
-def read_bounds(path: str | Path) -> tuple[float, float, float, float] | None:
-    """The ``<bounds>`` of an OSM XML file as (west, south, east, north), or None."""
-    import bz2
-    import gzip
-    path = Path(path)
-    openers: dict[str, Callable[[Path, Literal["rb"]], BufferedIOBase]] = {
-        ".bz2": bz2.open, ".gz": gzip.open}
-    opener = openers.get(path.suffix, open)
-    with opener(path, "rb") as f:
-        head = f.read(65536).decode("utf-8", errors="replace")
-    match = _BOUNDS_RE.search(head)
-    if not match:
-        return None
-    minlat, minlon, maxlat, maxlon = map(float, match.groups())
-    return (minlon, minlat, maxlon, maxlat)
-
-
-@contextmanager
-def _osmnx_tags() -> Iterator[Any]:
-    import osmnx as ox
-    saved = (ox.settings.useful_tags_way, ox.settings.useful_tags_node, ox.settings.log_console)
-    ox.settings.useful_tags_way = _WAY_TAGS
-    ox.settings.useful_tags_node = _NODE_TAGS
-    try:
-        yield ox
-    finally:
-        ox.settings.useful_tags_way, ox.settings.useful_tags_node, ox.settings.log_console = saved
-
-
 def _matches(tags: dict[str, Any], rule: dict[str, list[str]]) -> bool:
     return any(str(tags.get(key)) in values for key, values in rule.items())
 
@@ -196,26 +165,51 @@ def node_block(tags: dict[str, Any]) -> int:
     return blocked
 
 
+def _raw_network(data: OsmData) -> nx.MultiDiGraph:
+    """Every way as osmnx's ``graph_from_xml`` makes it (same edges in the same order, so
+    the compiled arrays are the same): an edge per pair of consecutive nodes with the
+    way's useful tags, ``oneway`` (bool) and ``reversed``, ways against their direction
+    reversed, great-circle ``length`` (m)."""
+    import networkx as nx
+    import osmnx as ox
+
+    raw = nx.MultiDiGraph(crs="epsg:4326")
+    node_tags = {n.id: n.tags for n in data.nodes}
+    paths: list[tuple[list[tuple[int, int]], dict[str, Any], bool]] = []
+    coords: dict[int, tuple[float, float]] = {}
+    for way in data.ways:
+        attrs: dict[str, Any] = {"osmid": way.id, **{k: way.tags[k] for k in _WAY_TAGS if k in way.tags}}
+        one_way = attrs.get("oneway") in _ONEWAY or attrs.get("junction") == "roundabout"
+        attrs["oneway"] = one_way
+        for run in way.runs:
+            coords.update((ref, (lon, lat)) for ref, lon, lat in run)
+            nodes = [ref for ref, _ in groupby(ref for ref, _, _ in run)]
+            if one_way and way.tags.get("oneway") in _REVERSED:
+                nodes.reverse()
+            paths.append((list(pairwise(nodes)), attrs, one_way))
+    for ref in sorted(coords):  # file order in a sorted extract, as osmnx adds them
+        lon, lat = coords[ref]
+        tags = node_tags.get(ref, {})
+        raw.add_node(ref, x=lon, y=lat, **{k: tags[k] for k in _NODE_TAGS if k in tags})
+    for edges, attrs, one_way in paths:
+        raw.add_edges_from(edges, **attrs, reversed=False)
+        if not one_way:
+            raw.add_edges_from([(v, u) for u, v in edges], **attrs, reversed=True)
+    return ox.distance.add_edge_lengths(raw) if raw.number_of_edges() else raw
+
+
 def read_osm_network(path: str | Path) -> nx.MultiDiGraph:
-    """The street network of an OSM XML file (.osm, .osm.bz2, .osm.gz) as osmnx builds it,
-    unsimplified, every component kept, one-way streets one-way.
+    """The street network of an OSM file (.osm, .osm.bz2, .osm.gz, .osm.pbf), unsimplified,
+    every component kept, one-way streets one-way.
 
     Each edge gets ``modes`` (``RIDE | WALK | PRIVATE | PUBLIC`` bits), ``ride_factor`` and
     ``walk_factor``; edges no mode may use are dropped, and the reverse of a one-way
-    street is added for walking (and riding where bicycles are exempt).
+    street is added for walking (and riding where bicycles are exempt). ``bounds`` is the
+    file's by the reader's bounds rule.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InvalidImportFile(f"找不到文件“{path}”", f"no such file: {path}")
-    with _osmnx_tags() as ox, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ox.settings.log_console = False
-        try:
-            raw = ox.graph_from_xml(path, simplify=False, retain_all=True, bidirectional=False)
-        except Exception as error:  # osmnx/sax/bz2 raise many kinds for a bad file
-            raise InvalidImportFile(f"文件“{path.name}”无法解析为路网：{error}",
-                                    f"cannot read a street network from {path.name}: {error}"
-                                    ) from error
+    osm = read_osm(path)
+    raw = _raw_network(osm)
     import networkx as nx
     graph = nx.MultiDiGraph(crs=raw.graph.get("crs"), source=path.name)
     rules = mode_rules()
@@ -237,7 +231,7 @@ def read_osm_network(path: str | Path) -> nx.MultiDiGraph:
         data = raw.nodes[n]
         graph.nodes[n].update(x=data["x"], y=data["y"], block=node_block(data),
                               **{k: data[k] for k in ("barrier", "name") if k in data})
-    graph.graph["bounds"] = read_bounds(path)
+    graph.graph["bounds"] = osm.file.bounds
     return graph
 
 
