@@ -67,6 +67,7 @@ from app.riders.service import (
 from geo import settings
 from geo.address.codes import gate_label
 from geo.errors import InvalidInput, NotFound, Unauthorized
+from geo.hours.opening_hours import local_text
 from geo.riders import passes
 from geo.riders.phones import mask_phone, normalise_phone
 from geo.riders.platforms import platforms
