@@ -52,10 +52,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.db import (
-    get_session,  # noqa: E402
-    init_database,  # noqa: E402
-)
+from app.db import get_session, init_database  # noqa: E402
 from app.imports.importer import import_osm  # noqa: E402
 from app.models import Community, EntryEvent, Gate, Rider  # noqa: E402
 from app.models.base import utcnow  # noqa: E402
@@ -106,7 +103,7 @@ def prepare(url: str, keys: Path, riders: int) -> list[SimRider]:
                       "PUBLIC_BASE_URL": ISSUER, "RATELIMIT_ENABLED": False})
     made: list[SimRider] = []
     with app.app_context():
-        init_database()
+        init_database(get_session())
         db = get_session()
         import_osm(db, settings.OSM_DIR / EXTRACT, division=STREET)
         init_keys(db, keys)

@@ -29,10 +29,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.addresses.codes import community_of  # noqa: E402
-from app.db import (
-    get_session,  # noqa: E402
-    init_database,  # noqa: E402
-)
+from app.db import get_session, init_database  # noqa: E402
 from app.imports.importer import import_osm  # noqa: E402
 from app.models import Unit  # noqa: E402
 from app.plates.keys import active_signer, init_keys, keys_dir, signed_url  # noqa: E402
@@ -80,7 +77,7 @@ def main() -> None:
                           "KEYS_DIR": f"{tmp}/keys", "PUBLIC_BASE_URL": BASE_URL,
                           "TESTING": True})
         with app.app_context():
-            init_database()
+            init_database(get_session())
             db = get_session()
             for name, division in EXTRACTS.items():
                 import_osm(db, ROOT / "data" / "osm" / name, division=division)
@@ -110,7 +107,8 @@ def main() -> None:
         print(f"{'plate ' + fmt:<16}{row['seconds']:>10.3f}{row['plates_per_s']:>12.1f}"
               f"{row['ratio_to_bare_qr']:>8.3f}")
     if args.json:
-        print(json.dumps({"units": n, "units_imported": all_units, "qr_version": version, "error_correction": "M",
+        print(json.dumps({"units": n, "units_imported": all_units, "qr_version": version,
+                          "error_correction": "M",
                           "bare_qr_per_s": round(qr_per_s, 2),
                           "bare_qr_seconds": round(baseline_s, 3), "plates": rows}))
 

@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.addresses.resolve import resolve_address
-from app.cli_support import domain_errors
+from app.cli_support import domain_errors, unit_of_work
 from geo import settings
 
 STATUS_ZH = {"matched": "找到", "ambiguous": "不确定", "not_found": "没有找到"}
@@ -23,6 +23,7 @@ UNMAPPED = {"unit": "单元门未标注/unit doors not mapped"}
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def resolve_command(text: str, limit: int, as_json: bool) -> None:
     """Resolve an address as riders write it (双泉嘉苑3号楼二单元, "双泉嘉苑 3-2") or a code.
 

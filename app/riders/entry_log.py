@@ -87,20 +87,20 @@ def _events(actor: Actor, filters: LogFilter) -> Select:
     return query
 
 
-def log_rows(db: Session, actor: Actor, filters: LogFilter, *,
+def log_rows(session: Session, actor: Actor, filters: LogFilter, *,
              limit: int | None = None) -> list[LogRow]:
     """The day's events, newest first (at most ``limit``)."""
     query = _events(actor, filters).order_by(EntryEvent.at.desc(), EntryEvent.id.desc())
-    return _rows(db, db.scalars(query.limit(limit)).all())
+    return _rows(session, session.scalars(query.limit(limit)).all())
 
 
-def _rows(db: Session, events: Iterable[EntryEvent]) -> list[LogRow]:
+def _rows(session: Session, events: Iterable[EntryEvent]) -> list[LogRow]:
     events = list(events)
-    riders = _by_id(db, Rider, {e.rider_id for e in events})
-    gates = _by_id(db, Gate, {e.gate_id for e in events})
-    communities = _by_id(db, Community, {e.community_id for e in events})
+    riders = _by_id(session, Rider, {e.rider_id for e in events})
+    gates = _by_id(session, Gate, {e.gate_id for e in events})
+    communities = _by_id(session, Community, {e.community_id for e in events})
     unit_ids = {e.unit_id for e in events if e.unit_id}
-    units = unit_labels(db, Unit.id.in_(unit_ids)) if unit_ids else {}
+    units = unit_labels(session, Unit.id.in_(unit_ids)) if unit_ids else {}
     crypt = personal_data()
     people = {rid: (crypt.decrypt(r.name_enc), mask_phone(crypt.decrypt(r.phone_enc)),
                     crypt.decrypt(r.platform_rider_id_enc),
@@ -119,23 +119,23 @@ def _rows(db: Session, events: Iterable[EntryEvent]) -> list[LogRow]:
     return rows
 
 
-def _by_id(db: Session, model: type, ids: set[int | None]) -> dict:
+def _by_id(session: Session, model: type, ids: set[int | None]) -> dict:
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return {}
-    return {row.id: row for row in db.scalars(select(model).where(model.id.in_(wanted)))}
+    return {row.id: row for row in session.scalars(select(model).where(model.id.in_(wanted)))}
 
 
-def entries_per_hour(db: Session, actor: Actor, filters: LogFilter) -> list[int]:
+def entries_per_hour(session: Session, actor: Actor, filters: LogFilter) -> list[int]:
     """Entries (``in``) in each local hour 0–23 of the day."""
     query = _events(actor, filters).where(EntryEvent.direction == "in")
     counts = [0] * 24
-    for (at,) in db.execute(query.with_only_columns(EntryEvent.at)):
+    for (at,) in session.execute(query.with_only_columns(EntryEvent.at)):
         counts[at.astimezone(timezone()).hour] += 1
     return counts
 
 
-def riders_inside(db: Session, actor: Actor, at: datetime) -> list[LogRow]:
+def riders_inside(session: Session, actor: Actor, at: datetime) -> list[LogRow]:
     """Riders whose last event at or before ``at`` is an entry into a compound in scope:
     still inside at that time (their entry rows, oldest first)."""
     last = (select(EntryEvent.rider_id, func.max(EntryEvent.seq).label("seq"))
@@ -146,12 +146,12 @@ def riders_inside(db: Session, actor: Actor, at: datetime) -> list[LogRow]:
              .join(Community, EntryEvent.community_id == Community.id)
              .where(EntryEvent.direction == "in", scope_clause(actor))
              .order_by(EntryEvent.at))
-    return _rows(db, db.scalars(query).all())
+    return _rows(session, session.scalars(query).all())
 
 
-def gates_in_scope(db: Session, actor: Actor) -> list[tuple[int, str]]:
+def gates_in_scope(session: Session, actor: Actor) -> list[tuple[int, str]]:
     """(gate id, "小区 · 北门(1号门)") of the gates the office may filter by."""
-    rows = db.execute(select(Gate.id, Gate.number, Gate.name, Community.name)
+    rows = session.execute(select(Gate.id, Gate.number, Gate.name, Community.name)
                       .join(Community, Gate.community_id == Community.id)
                       .where(scope_clause(actor)).order_by(Community.name, Gate.id))
     return [(gid, f"{cname} · {gate_label(number, name)}") for gid, number, name, cname in rows]

@@ -7,7 +7,7 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from app.cli_support import domain_errors
+from app.cli_support import domain_errors, unit_of_work
 from app.routing import service as routing
 from geo.errors import InvalidInput
 from geo.geometry.coords import check_lon_lat
@@ -32,6 +32,7 @@ def _point(raw: str) -> tuple[float, float]:
 @click.option("--json", "as_json", is_flag=True, help="Print the route as one JSON object.")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def route_command(start: str, to: str, at: str | None, has_pass: bool, as_json: bool) -> None:
     """Access route: street → gate open to riders → door, with Chinese instructions."""
     result = routing.route(_point(start), to, at=at, has_pass=has_pass)
