@@ -179,7 +179,7 @@ def _allocate_on_flush(session: Session, _context: Any, _instances: Any) -> None
 
 def allocate_all(session: Session) -> int:
     """Give a code to every feature that can have one and lacks it (for data stored
-    before codes existed); returns how many got one. Commits."""
+    before codes existed); returns how many got one. Flushes."""
     missing = 0
     allocator = _Allocator(session)
     with session.no_autoflush:
@@ -187,7 +187,7 @@ def allocate_all(session: Session) -> int:
             for row in session.scalars(select(model).where(model.code.is_(None))):
                 allocator.place(row)
                 missing += row.code is not None  # type: ignore[attr-defined]
-    session.commit()
+    session.flush()
     return missing
 
 

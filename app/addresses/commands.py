@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from app.addresses.resolve import resolve_address
 from app.cli_support import domain_errors, unit_of_work
+from app.db import get_session
 from geo import settings
 
 STATUS_ZH = {"matched": "找到", "ambiguous": "不确定", "not_found": "没有找到"}
@@ -30,7 +31,7 @@ def resolve_command(text: str, limit: int, as_json: bool) -> None:
     Prints the status (matched, ambiguous, not_found) and the ranked candidates with
     confidence, code, label and the point to head for (lon, lat, WGS-84).
     """
-    result = resolve_address(text)
+    result = resolve_address(get_session(), text)
     if as_json:
         click.echo(json.dumps(result.as_dict(limit), ensure_ascii=False))
         return

@@ -92,7 +92,7 @@ def _accounts(session: Session, notes: dict[str, Any], report: DemoReport) -> Us
         report.users.append((spec["username"], spec["password"], spec["role"]))
         if spec["role"] == "admin":
             admin = user
-    session.commit()
+    session.flush()
     assert admin is not None, "demo_annotations.json needs an admin user"
     return admin
 

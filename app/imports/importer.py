@@ -1,7 +1,7 @@
 """Store an OSM extract: idempotent upsert keyed by OSM id, office edits left alone.
 
-The whole import runs in one transaction: a bad file or a failure midway leaves the
-database exactly as it was.
+The whole import is one unit of work, which the request or command rolls back on any
+error: a bad file or a failure midway leaves the database exactly as it was.
 """
 
 from __future__ import annotations
@@ -56,24 +56,21 @@ class ImportReport(ImportCounts):
 
 def import_osm(session: Session, path: str | Path, *, division: str | None = None,
                actor: str = "import-osm", extract: OsmExtract | None = None) -> ImportReport:
-    """Import ``path`` into ``session`` and commit; compounds go to ``division`` if given.
+    """Import ``path`` into ``session`` (flushed, for the caller to commit); compounds go
+    to ``division`` if given.
 
-    ``extract`` may pass ``path`` already read. Raises a ``YouluError`` (nothing
-    written) for a bad file or division code.
+    ``extract`` may pass ``path`` already read. Raises a ``YouluError`` for a bad file or
+    division code.
     """
     if division is not None:
         validate_division(session, division)
     if extract is None:
         extract = read_osm_extract(path)
     report = ImportReport(file=Path(path).name, skipped=dict(extract.skipped))
-    try:
-        ids: dict[tuple[str, str, int], int] = {}
-        for kind in KINDS:
-            _upsert_kind(session, kind, extract.features[kind], ids, report, division, actor)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    ids: dict[tuple[str, str, int], int] = {}
+    for kind in KINDS:
+        _upsert_kind(session, kind, extract.features[kind], ids, report, division, actor)
+    session.flush()
     return report
 
 

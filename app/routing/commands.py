@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.cli_support import domain_errors, unit_of_work
+from app.db import get_session
 from app.routing import service as routing
 from geo.errors import InvalidInput
 from geo.geometry.coords import check_lon_lat
@@ -35,7 +36,7 @@ def _point(raw: str) -> tuple[float, float]:
 @unit_of_work()
 def route_command(start: str, to: str, at: str | None, has_pass: bool, as_json: bool) -> None:
     """Access route: street → gate open to riders → door, with Chinese instructions."""
-    result = routing.route(_point(start), to, at=at, has_pass=has_pass)
+    result = routing.route(get_session(), _point(start), to, at=at, has_pass=has_pass)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
