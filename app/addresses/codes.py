@@ -35,6 +35,7 @@ from geo.address.codes import (
     AddressCode,
     building_label,
     committee_for_division,
+    door_label,
     format_address,
     gate_label,
     number_value,
@@ -281,8 +282,9 @@ def place_label(session: Session, row: PlaceFeature) -> str:
     compound's name."""
     if isinstance(row, Unit):
         building = session.get(Building, row.building_id) if row.building_id else None
-        head = building_label(building.number, building.name) if building else ""
-        return " ".join(p for p in (head, unit_label(row.number, row.name)) if p)
+        if building is None:
+            return unit_label(row.number, row.name)
+        return door_label(building.number, building.name, row.number, row.name)
     if isinstance(row, Building):
         return building_label(row.number, row.name)
     if isinstance(row, Gate):

@@ -46,7 +46,7 @@ from app.plates.keys import keyset
 from app.plates.verification import MESSAGES as PLATE_MESSAGES
 from app.riders.service import covering_pass
 from geo import settings
-from geo.address.codes import building_label, parse_code, unit_label
+from geo.address.codes import door_label, parse_code, unit_label
 from geo.address.verify import Verdict, parse_plate_path, verify_plate
 from geo.errors import Forbidden, InvalidCode, InvalidInput, NotFound, YouluError
 from geo.hours.opening_hours import timezone
@@ -268,12 +268,12 @@ def _destination(session: Session, unit_id: int | None, community_id: int) -> in
 
 def unit_labels(session: Session, condition: ColumnElement[bool]) -> dict[int, str]:
     """``{unit id: "3号楼 2单元"}`` of the units matching ``condition``."""
-    rows = session.execute(select(Unit.id, Unit.number, Unit.name, Building.number, Building.name)
-                      .join(Building, Unit.building_id == Building.id, isouter=True)
-                      .where(condition))
-    return {uid: " ".join(p for p in (building_label(bn, bname) if bn or bname else "",
-                                      unit_label(un, uname)) if p)
-            for uid, un, uname, bn, bname in rows}
+    rows = session.execute(select(Unit.id, Unit.number, Unit.name, Building.id, Building.number,
+                                  Building.name)
+                           .join(Building, Unit.building_id == Building.id, isouter=True)
+                           .where(condition))
+    return {uid: door_label(bn, bname, un, uname) if bid is not None else unit_label(un, uname)
+            for uid, un, uname, bid, bn, bname in rows}
 
 
 def _repeat(session: Session, rider: Rider, seq: int) -> TapResult:

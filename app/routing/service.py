@@ -23,7 +23,7 @@ from app.addresses.resolve import places_stamp, resolve_address
 from app.models import Building, Community, Facility, Gate, Unit
 from app.models import Path as PathModel
 from geo import settings
-from geo.address.codes import building_label, unit_label
+from geo.address.codes import building_label, door_label, unit_label
 from geo.errors import InvalidInput, NotFound
 from geo.routing.cache import load_street_graph
 from geo.routing.compound_layer import entrance_point
@@ -61,8 +61,9 @@ def cache_dir() -> Path:
 
 
 def _unit_label(unit: Unit, building: Building | None) -> str:
-    place = building_label(building.number, building.name) if building else ""
-    return f"{place}{unit_label(unit.number, unit.name)}"
+    if building is None:
+        return unit_label(unit.number, unit.name)
+    return door_label(building.number, building.name, unit.number, unit.name)
 
 
 def load_access_data(session: Session) -> AccessData:
