@@ -23,7 +23,16 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.addresses.divisions import division_full_name
-from app.models import Building, Community, Gate, PlaceFeature, RetiredCode, Unit
+from app.models import (
+    KIND_OF_MODEL,
+    MODEL_OF_KIND,
+    Building,
+    Community,
+    Gate,
+    PlaceFeature,
+    RetiredCode,
+    Unit,
+)
 from geo.address.codes import (
     BUILDING_DIGITS,
     COMPOUND_DIGITS,
@@ -44,10 +53,7 @@ from geo.address.codes import (
 )
 from geo.errors import InvalidCode, NotFound
 
-MODEL_OF_KIND: dict[str, type[PlaceFeature]] = {
-    "community": Community, "gate": Gate, "building": Building, "unit": Unit}
-KIND_OF_MODEL = {model: kind for kind, model in MODEL_OF_KIND.items()}
-_ORDER = (Community, Building, Gate, Unit)
+_ORDER = (Community, Building, Gate, Unit)  # the models with codes, in allocation order
 
 
 class _Allocator:
@@ -169,7 +175,7 @@ def _moves(current: AddressCode, committee: str) -> bool:
 
 
 def _allocate_on_flush(session: Session, _context: Any, _instances: Any) -> None:
-    rows = [row for row in (*session.new, *session.dirty) if type(row) in KIND_OF_MODEL]
+    rows = [row for row in (*session.new, *session.dirty) if type(row) in _ORDER]
     if not rows:
         return
     allocator = _Allocator(session)

@@ -20,8 +20,7 @@ from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from app.addresses.codes import KIND_OF_MODEL
-from app.models import Building, Community, Division, Gate, RetiredCode, Unit
+from app.models import KIND_OF_MODEL, Building, Community, Division, Gate, RetiredCode, Unit
 from geo import settings
 from geo.address.divisions import ancestor_codes
 from geo.address.resolver import PlaceRecord, Resolution, ResolverIndex

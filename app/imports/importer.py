@@ -16,16 +16,10 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.addresses.divisions import validate_division
-from app.models import Building, Community, Facility, Gate, PlaceFeature, Unit
-from app.models import Path as PathModel
+from app.models import MODEL_OF_KIND, PlaceFeature
 from app.places.serialize import to_feature
 from geo.osm.extract import KINDS, ImportedFeature, OsmExtract, read_osm_extract
 
-MODEL_OF_KIND: dict[str, type[PlaceFeature]] = {
-    "community": Community, "building": Building, "gate": Gate, "unit": Unit,
-    "path": PathModel, "facility": Facility,
-}
-RESOURCE_OF_KIND = {kind: model.__tablename__ for kind, model in MODEL_OF_KIND.items()}
 _PARENT_COLUMN = {"community": "community_id", "building": "building_id"}
 
 
@@ -78,7 +72,7 @@ def _upsert_kind(session: Session, kind: str, features: list[ImportedFeature],
                  ids: dict[tuple[str, str, int], int], report: ImportReport,
                  division: str | None, actor: str) -> None:
     model = MODEL_OF_KIND[kind]
-    resource = RESOURCE_OF_KIND[kind]
+    resource = model.__tablename__
     existing = _existing(session, model, [f.key for f in features])
     for feature in features:
         row = existing.get(feature.key)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.accounts.auth import Actor, check_scope
 from app.addresses.divisions import validate_division
-from app.models import PLACE_MODELS, Building, Community, PlaceFeature
+from app.models import MODEL_OF_RESOURCE, Building, Community, PlaceFeature
 from app.places.schemas import COLUMN_OF, GEOMETRY_TYPES, PROPS, READ_ONLY
 from app.places.serialize import feature_properties, to_feature
 from app.places.validation_messages import describe_validation_error
@@ -27,7 +27,7 @@ from geo.geometry.coords import distance_m
 
 def resource_model(resource: str) -> type[PlaceFeature]:
     """The model behind a resource name; ``NotFound`` for an unknown one."""
-    model = PLACE_MODELS.get(resource)
+    model = MODEL_OF_RESOURCE.get(resource)
     if model is None:
         raise NotFound(f"没有“{resource}”这种资源", f"no such resource: {resource}")
     return model
