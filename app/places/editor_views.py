@@ -26,7 +26,7 @@ from flask import (
     url_for,
 )
 from shapely.geometry import box
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.accounts.auth import Actor, current_actor, in_scope
@@ -37,14 +37,13 @@ from app.mapping.compound_data import streets_near
 from app.models import Community
 from app.places.editing import get_feature
 from app.places.exchange import export_features, import_features
+from app.spatial import communities_box
 from geo import settings
 from geo.errors import InvalidImportFile, NotFound
 from geo.places.exchange import FORMATS
 from maps.tiles import tile_source
 
 LISTED = 500  # compounds listed on the index page
-# Where a new compound is drawn when the office has none yet: Haidian, Beijing (W, S, E, N).
-DEFAULT_BOUNDS = (116.30, 39.95, 116.40, 40.03)
 _MIMETYPES = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3",
               "osm": "application/xml"}
 
@@ -76,12 +75,11 @@ def _divisions(session: Session, actor: Actor) -> list[dict[str, str]]:
 
 
 def _bounds(session: Session, rows: list[Community]) -> tuple[float, float, float, float]:
+    """Where a new compound is drawn: around the office's compounds, else around all."""
     if rows:
         return (min(r.min_lon for r in rows), min(r.min_lat for r in rows),
                 max(r.max_lon for r in rows), max(r.max_lat for r in rows))
-    row = session.execute(select(func.min(Community.min_lon), func.min(Community.min_lat),
-                                 func.max(Community.max_lon), func.max(Community.max_lat))).one()
-    return tuple(row) if row[0] is not None else DEFAULT_BOUNDS  # type: ignore[return-value]
+    return communities_box(session)
 
 
 def _tile_layers() -> list[dict[str, Any]]:
