@@ -24,7 +24,6 @@ conflict early. **The boundary that opened the session commits or rolls back:**
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -103,10 +102,10 @@ def _end_request(response: Response) -> Response:
         return response
     try:
         session.commit()
-    except Exception:
+    except Exception as error:
         session.rollback()
         # the answer a view raising this error gets (a conflict: 409); no handler: 500
-        return current_app.make_response(current_app.handle_user_exception(sys.exc_info()[1]))
+        return current_app.make_response(current_app.handle_user_exception(error))
     return response
 
 
