@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.extensions import csrf
@@ -121,6 +121,18 @@ def in_scope(actor: Actor, community: Community | None, *, division_code: str | 
     return bool(division_code) and any(
         division_code.startswith(code) for code in office.division_codes  # type: ignore[union-attr]
     )
+
+
+def scope_clause(actor: Actor) -> ColumnElement[bool]:
+    """``in_scope`` as SQL: the compounds ``actor`` may see and edit, all for an admin,
+    else its office's own compounds and those in the divisions it serves."""
+    if actor.is_admin:
+        return true()
+    office = actor.user.office if actor.user else None
+    if office is None:
+        return false()
+    return or_(Community.office_id == office.id,
+               *[Community.division_code.like(f"{code}%") for code in office.division_codes])
 
 
 def check_scope(actor: Actor, community: Community | None, *,

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, render_template, request, send_file, u
 from sqlalchemy import select
 
 from app.addresses.codes import full_address, lookup_by_code_or_id
+from app.config import configured_tiles
 from app.db import get_session
 from app.extensions import limiter
 from app.mapping.compound_data import compound_map_data
@@ -28,14 +29,13 @@ from maps.planner_map import build_planner_map
 from maps.poster import FORMATS, PAGE_SIZES_MM
 from maps.rider_map import build_rider_map, build_station_map
 from maps.symbols import symbols
-from maps.tiles import TileSource, tile_source
+from maps.tiles import TileSource
 
 bp = Blueprint("maps", __name__)
 
 
 def _tiles() -> TileSource:
-    config = current_app.config
-    return tile_source(config["TILES"], keys={"TIANDITU_KEY": config.get("TIANDITU_KEY")})
+    return configured_tiles(current_app.config)
 
 
 def _static_url() -> str:

@@ -26,12 +26,13 @@ from flask import (
     url_for,
 )
 from shapely.geometry import box
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.auth import Actor, current_actor, in_scope
+from app.accounts.auth import Actor, current_actor, in_scope, scope_clause
 from app.accounts.views import login_required
 from app.addresses.divisions import division_full_name
+from app.config import configured_tiles
 from app.db import get_session
 from app.mapping.compound_data import streets_near
 from app.models import Community
@@ -41,7 +42,6 @@ from app.spatial import communities_box
 from geo import settings
 from geo.errors import InvalidImportFile, NotFound
 from geo.places.exchange import FORMATS
-from maps.tiles import tile_source
 
 LISTED = 500  # compounds listed on the index page
 _MIMETYPES = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3",
@@ -58,14 +58,8 @@ def _actor() -> Actor:
 
 def editable_communities(session: Session, actor: Actor) -> list[Community]:
     """The compounds ``actor`` may edit: its office's own and those in its divisions."""
-    query = select(Community).order_by(Community.name, Community.id).limit(LISTED)
-    if not actor.is_admin:
-        office = actor.user.office if actor.user else None
-        if office is None:
-            return []
-        query = query.where(or_(Community.office_id == office.id, *(
-            Community.division_code.startswith(code) for code in office.division_codes)))
-    return list(session.scalars(query))
+    return list(session.scalars(select(Community).where(scope_clause(actor))
+                                .order_by(Community.name, Community.id).limit(LISTED)))
 
 
 def _divisions(session: Session, actor: Actor) -> list[dict[str, str]]:
@@ -85,8 +79,7 @@ def _bounds(session: Session, rows: list[Community]) -> tuple[float, float, floa
 def _tile_layers() -> list[dict[str, Any]]:
     """Base tile layers the editor can show: WGS-84 ones only (the editor draws in the
     coordinates it stores; a GCJ-02 base map would put every vertex off by metres)."""
-    config = current_app.config
-    source = tile_source(config["TILES"], keys={"TIANDITU_KEY": config.get("TIANDITU_KEY")})
+    source = configured_tiles(current_app.config)
     return list(source.layers) if source.crs == "wgs84" else []
 
 

@@ -13,16 +13,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.auth import Actor
+from app.accounts.auth import Actor, scope_clause
 from app.models import Community, EntryEvent, Gate, Rider, Unit
 from app.riders.checkin import unit_labels
-from app.riders.privacy import personal_data
+from app.riders.service import rider_profile
 from geo.address.codes import gate_label
 from geo.hours.opening_hours import timezone
-from geo.riders.phones import mask_phone
 from geo.riders.platforms import platform
 
 DIRECTION_ZH = {"in": "进", "out": "出"}
@@ -58,18 +57,6 @@ class LogRow:
     unit: str
 
 
-def scope_clause(actor: Actor) -> ColumnElement[bool]:
-    """Compounds ``actor`` may see: all for an admin, else its office's own compounds and
-    those in the divisions it serves."""
-    if actor.is_admin:
-        return true()
-    office = actor.user.office if actor.user else None
-    if office is None:
-        return false()
-    return or_(Community.office_id == office.id,
-               *[Community.division_code.like(f"{code}%") for code in office.division_codes])
-
-
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC instants a local day starts and ends at."""
     start = datetime.combine(day, time(0), tzinfo=timezone())
@@ -101,20 +88,17 @@ def _rows(session: Session, events: Iterable[EntryEvent]) -> list[LogRow]:
     communities = _by_id(session, Community, {e.community_id for e in events})
     unit_ids = {e.unit_id for e in events if e.unit_id}
     units = unit_labels(session, Unit.id.in_(unit_ids)) if unit_ids else {}
-    crypt = personal_data()
-    people = {rid: (crypt.decrypt(r.name_enc), mask_phone(crypt.decrypt(r.phone_enc)),
-                    crypt.decrypt(r.platform_rider_id_enc),
-                    crypt.decrypt(r.plate_enc) if r.plate_enc else "")
-              for rid, r in riders.items()}
+    people = {rid: rider_profile(r) for rid, r in riders.items()}
     rows = []
     for e in events:
         gate, community = gates.get(e.gate_id), communities.get(e.community_id)
-        name, phone, rider_id, plate = people[e.rider_id]
+        person = people[e.rider_id]
         rows.append(LogRow(
             id=e.id, at=e.at, direction=e.direction,
             community=community.name if community else "", platform=platform(e.platform).zh,
             gate=gate_label(gate.number, gate.name) if gate else "（已删除的出入口）",
-            name=name, phone=phone, platform_rider_id=rider_id, plate=plate,
+            name=person["name"], phone=person["phone"],
+            platform_rider_id=person["platform_rider_id"], plate=person["plate"] or "",
             unit=units.get(e.unit_id, "") if e.unit_id else ""))
     return rows
 

@@ -8,7 +8,6 @@ link carries no cookie, so it checks nobody in.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -62,6 +61,7 @@ from app.riders.service import (
     rider_export,
     rider_for_secret,
     rider_profile,
+    secret_digest,
     send_code,
     use_code_attempt,
 )
@@ -92,7 +92,7 @@ def _device_key() -> str:
     """Rate-limit key of a check-in: the device credential, else the address."""
     secret = request.cookies.get(DEVICE_COOKIE)
     if secret:
-        return "device:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
+        return "device:" + secret_digest(secret)[:32]
     return "addr:" + get_remote_address()
 
 

@@ -382,7 +382,8 @@ def _decision_view(rider_pass: RiderPass) -> dict[str, Any]:
 
 
 def rider_profile(rider: Rider) -> dict[str, Any]:
-    """The rider's registration in clear, for the rider's own eyes (phone masked)."""
+    """The rider's registration in clear, the phone masked: what the rider's own pages
+    and the office's pass list and entry log show (``plate`` is None without one)."""
     crypt = personal_data()
     return {
         "name": crypt.decrypt(rider.name_enc),
