@@ -146,7 +146,7 @@ def read_gate_plate(session: Session, plate_path: str) -> GateRules:
     found = None
     if token is not None:
         found = session.execute(_PLATE_GATE, {"code": token.code, "kid": token.kid,
-                                         "issue": token.issue}).first()
+                                              "issue": token.issue}).first()
     if token is None or found is None:  # malformed, not a gate, or a retired code
         return _read_any_plate(session, path)
     *gate, public_key, status, revoked = found
@@ -236,8 +236,8 @@ def tap(session: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: i
     unit = _destination(session, unit_id, gate.community_id) if seen.direction == "in" else None
     inside = gate.community_id if seen.direction == "in" else None
     moved = session.execute(_MOVE, {"rider": rider.id, "seq": seq, "next_seq": seq + 1,
-                               "cutoff": now - timedelta(seconds=window_s),
-                               "tapped_at": now, "inside": inside})
+                                    "cutoff": now - timedelta(seconds=window_s),
+                                    "tapped_at": now, "inside": inside})
     if moved.rowcount != 1:  # type: ignore[attr-defined]  # nothing written
         return _repeat(session, rider, seq)
     values: dict[str, Any] = {
@@ -281,9 +281,9 @@ def _repeat(session: Session, rider: Rider, seq: int) -> TapResult:
     ``seq + 1`` when that tap got through, else the rider's latest."""
     session.refresh(rider)
     event = session.scalar(select(EntryEvent).where(EntryEvent.rider_id == rider.id,
-                                               EntryEvent.seq == seq + 1))
+                                                    EntryEvent.seq == seq + 1))
     event = event or session.scalar(select(EntryEvent).where(EntryEvent.rider_id == rider.id)
-                               .order_by(EntryEvent.seq.desc()).limit(1))
+                                    .order_by(EntryEvent.seq.desc()).limit(1))
     if event is None:
         raise InvalidInput("页面已过期，请刷新后再点", "the page is out of date; reload it",
                            details={"reason": "stale_page"})

@@ -136,8 +136,8 @@ def riders_inside(session: Session, actor: Actor, at: datetime) -> list[LogRow]:
 def gates_in_scope(session: Session, actor: Actor) -> list[tuple[int, str]]:
     """(gate id, "小区 · 北门(1号门)") of the gates the office may filter by."""
     rows = session.execute(select(Gate.id, Gate.number, Gate.name, Community.name)
-                      .join(Community, Gate.community_id == Community.id)
-                      .where(scope_clause(actor)).order_by(Community.name, Gate.id))
+                           .join(Community, Gate.community_id == Community.id)
+                           .where(scope_clause(actor)).order_by(Community.name, Gate.id))
     return [(gid, f"{cname} · {gate_label(number, name)}") for gid, number, name, cname in rows]
 
 

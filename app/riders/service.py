@@ -100,8 +100,8 @@ def send_code(session: Session, phone: str, *, now: datetime) -> None:
     """
     digest = phone_digest(phone)
     last = session.scalar(select(PhoneVerification.created_at)
-                     .where(PhoneVerification.phone_digest == digest)
-                     .order_by(PhoneVerification.created_at.desc()).limit(1))
+                          .where(PhoneVerification.phone_digest == digest)
+                          .order_by(PhoneVerification.created_at.desc()).limit(1))
     wait = settings.PHONE_CODE_RESEND_S - ((now - last).total_seconds() if last else 1e9)
     if wait > 0:
         raise InvalidInput(f"验证码已发送，请 {int(wait) + 1} 秒后再重新获取",
@@ -109,8 +109,8 @@ def send_code(session: Session, phone: str, *, now: datetime) -> None:
                            details={"field": "phone", "reason": "too_soon"})
     code = f"{secrets.randbelow(10 ** settings.PHONE_CODE_DIGITS):0{settings.PHONE_CODE_DIGITS}d}"
     session.add(PhoneVerification(phone_digest=digest, code_digest=_code_digest(digest, code),
-                             created_at=now,
-                             expires_at=now + timedelta(seconds=settings.PHONE_CODE_TTL_S)))
+                                  created_at=now,
+                                  expires_at=now + timedelta(seconds=settings.PHONE_CODE_TTL_S)))
     session.flush()
     minutes = int(settings.PHONE_CODE_TTL_S // 60)
     send_text(phone, f"【友路】您的验证码是 {code}，{minutes}分钟内有效。如非本人操作，请忽略。")
@@ -199,7 +199,7 @@ def issue_device(session: Session, rider: Rider, *, label: str = "") -> str:
     only its digest is stored. Flushes."""
     secret = secrets.token_urlsafe(32)
     session.add(Device(rider_id=rider.id, secret_digest=secret_digest(secret),
-                  label=label[:DEVICE_LABEL_MAX]))
+                       label=label[:DEVICE_LABEL_MAX]))
     session.flush()
     return secret
 
@@ -300,8 +300,8 @@ def request_pass(session: Session, rider: Rider, community: Community, *, now: d
     scope, value = passes.scope_key(policy.scope, community_id=community.id,
                                     division_code=community.division_code)
     existing = session.scalar(select(RiderPass).where(RiderPass.rider_id == rider.id,
-                                                 RiderPass.scope == scope,
-                                                 RiderPass.scope_value == value))
+                                                      RiderPass.scope == scope,
+                                                      RiderPass.scope_value == value))
     if existing is not None and existing.status != "rejected":
         return existing
     row = existing or RiderPass(rider_id=rider.id, scope=scope, scope_value=value)
@@ -319,8 +319,8 @@ def request_pass(session: Session, rider: Rider, community: Community, *, now: d
             session.add(row)
     except IntegrityError:  # the same request from a second tap won the race
         return session.scalars(select(RiderPass).where(RiderPass.rider_id == rider.id,
-                                                  RiderPass.scope == scope,
-                                                  RiderPass.scope_value == value)).one()
+                                                       RiderPass.scope == scope,
+                                                       RiderPass.scope_value == value)).one()
     return row
 
 
@@ -397,7 +397,7 @@ def rider_profile(rider: Rider) -> dict[str, Any]:
 def rider_export(session: Session, rider: Rider, *, now: datetime) -> dict[str, Any]:
     """Everything stored about ``rider``, decrypted, for download by the rider."""
     events = session.scalars(select(EntryEvent).where(EntryEvent.rider_id == rider.id)
-                        .order_by(EntryEvent.at)).all()
+                             .order_by(EntryEvent.at)).all()
     return {
         "rider": {**rider_profile(rider), "registered_at": rider.created_at.isoformat()},
         "devices": [{"id": d.id, "label": d.label, "added_at": d.created_at.isoformat()}
@@ -416,7 +416,7 @@ def delete_rider(session: Session, rider: Rider) -> None:
     entry log rows."""
     session.execute(delete(EntryEvent).where(EntryEvent.rider_id == rider.id))
     session.execute(delete(PhoneVerification)
-               .where(PhoneVerification.phone_digest == rider.phone_digest))
+                    .where(PhoneVerification.phone_digest == rider.phone_digest))
     session.delete(rider)
     session.flush()
 
