@@ -1,16 +1,35 @@
-"""What every command shares: domain errors become a message on stderr and exit 2."""
+"""What every command shares: its unit of work (commit on success, roll back on error)
+and domain errors as a message on stderr with exit status 2."""
 
 from __future__ import annotations
 
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
+from sqlalchemy.orm import Session
 
+from app import db as database
 from geo.errors import YouluError
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A command's unit of work (the rule is in ``app.db``): the session, committed when
+    the block ends well, rolled back when it raises or exits. Every command is decorated
+    with it (``@unit_of_work()``); a command that goes on after its writes (``demo``
+    serves) uses it as ``with unit_of_work() as session:`` around them."""
+    session = database.get_session()
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
 
 
 def domain_errors(fn: Callable[..., Any]) -> Callable[..., Any]:

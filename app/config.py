@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from geo import settings
+from maps.tiles import TileSource, tile_source
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -20,6 +22,11 @@ def _secret_key(instance_path: Path) -> str:
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def configured_tiles(config: Mapping[str, Any]) -> TileSource:
+    """The base map ``config`` names (``TILES``, with ``TIANDITU_KEY`` for Tianditu)."""
+    return tile_source(config["TILES"], keys={"TIANDITU_KEY": config.get("TIANDITU_KEY")})
 
 
 def load_config(instance_path: Path) -> dict[str, Any]:

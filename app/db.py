@@ -1,5 +1,27 @@
-"""Database engine and sessions: one engine per app, one session per request on ``g``;
-schema migrations (``upgrade_schema``; the ``init-db`` command is in ``app.addresses``)."""
+"""Database engine and sessions, schema migrations, and the one rule for transactions
+(the ``init-db`` command is in ``app.addresses``).
+
+One engine per app; one session per application context (``get_session``), that is
+per HTTP request and per CLI command.
+
+Unit of work, one rule: **services take the session as a parameter named ``session``
+and never commit** (nor call ``get_session``). They may flush, to get ids or to meet a
+conflict early. **The boundary that opened the session commits or rolls back:**
+
+* An HTTP request commits in ``after_request`` when its response is a success (status
+  below 400, redirects included) and rolls back otherwise. The commit runs before the
+  response is sent, so a page that says "done" (a check-in, a redirect that reads its
+  own write) is already committed. A commit that fails gets the answer the error
+  handlers give the same error raised in a view: a conflicting write
+  (``IntegrityError``, ``StaleDataError``) is the same 409 JSON. The error handlers
+  roll back too (``roll_back``). One write must outlive the error answer that follows
+  it, a phone code's used-up attempt: its view commits it before checking the code.
+* A CLI command commits when it returns and rolls back when it raises or exits with an
+  error: ``app.cli_support.unit_of_work``, which every command uses.
+* Anything else holding an application context (a script, ``flask shell``, a test's
+  ``with app.app_context():``) commits when the context ends cleanly and rolls back
+  when it ends with an exception.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +30,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g, has_request_context
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,10 +58,12 @@ def make_engine(url: str) -> Engine:
 
 
 def init_app(app: Flask) -> None:
-    """Bind an engine and a session factory to ``app`` and close sessions after requests."""
+    """Bind an engine and a session factory to ``app``; end each request's and each
+    application context's unit of work (see the module docstring)."""
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
     app.extensions["db_sessions"] = sessionmaker(engine, expire_on_commit=False)
+    app.after_request(_end_request)
     app.teardown_appcontext(_close_session)
 
 
@@ -49,15 +73,49 @@ def get_engine() -> Engine:
 
 
 def get_session() -> Session:
-    """The session of the current request or CLI command."""
+    """The session of the current request or CLI command (for views, commands and
+    scripts: services are handed theirs)."""
     if "db_session" not in g:
         g.db_session = current_app.extensions["db_sessions"]()
+        g.db_session_of_request = has_request_context()
     return g.db_session
 
 
-def _close_session(_exc: BaseException | None) -> None:
-    session = g.pop("db_session", None)
+def roll_back() -> None:
+    """Roll back the current session, if one was opened (error handlers call this)."""
+    session = g.get("db_session")
     if session is not None:
+        session.rollback()
+
+
+def _end_request(response: Response) -> Response:
+    """Commit the request's session on a success, roll it back on an error answer."""
+    session = g.get("db_session")
+    if session is None:
+        return response
+    if response.status_code >= 400:
+        session.rollback()
+        return response
+    try:
+        session.commit()
+    except Exception as error:
+        session.rollback()
+        # the answer a view raising this error gets (a conflict: 409); no handler: 500
+        return current_app.make_response(current_app.handle_user_exception(error))
+    return response
+
+
+def _close_session(exc: BaseException | None) -> None:
+    """End of an application context: a request's session was ended in ``_end_request``;
+    any other commits when the context ends cleanly. Then the session is closed (which
+    rolls back whatever is left)."""
+    session = g.pop("db_session", None)
+    if session is None:
+        return
+    try:
+        if exc is None and not g.pop("db_session_of_request", False):
+            session.commit()
+    finally:
         session.close()
 
 

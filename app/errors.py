@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from app.db import roll_back
 from geo.errors import StaleWrite, YouluError
 
 _HTTP_ZH = {
@@ -27,7 +28,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(YouluError)
     def handle_domain_error(error: YouluError) -> Response:
-        _rollback()
+        roll_back()
         return _json_error(error.status, error.to_dict())
 
     @app.errorhandler(StaleDataError)
@@ -44,7 +45,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException) -> Response | HTTPException:
-        _rollback()
+        roll_back()
         if not _wants_json():
             return error
         status = error.code or 500
@@ -57,10 +58,3 @@ def init_app(app: Flask) -> None:
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
-
-
-def _rollback() -> None:
-    from flask import g
-    session = g.get("db_session")
-    if session is not None:
-        session.rollback()

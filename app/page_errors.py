@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Blueprint, Response, g, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import TooManyRequests
 
+from app.db import roll_back
 from geo.errors import YouluError
 
 ERROR_TEMPLATE = "pass/error.html"
@@ -21,9 +22,7 @@ def wants_json() -> bool:
 
 def _answer(error: YouluError, status: int,
             template: str | None = None) -> tuple[Response | str, int]:
-    session = g.get("db_session")
-    if session is not None:
-        session.rollback()
+    roll_back()
     if wants_json():
         return jsonify(error.to_dict()), status
     if template is not None:

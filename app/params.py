@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from geo.errors import InvalidInput
-from geo.geometry.coords import CRS_NAMES, check_lon_lat
+from geo.geometry.coords import CRS_NAMES, check_lon_lat, parse_lon_lat
 
 
 def int_arg(name: str, default: int | None = None, *, low: int = 0, high: int = 10**9) -> int | None:
@@ -29,14 +29,7 @@ def lon_lat_arg(name: str, raw: str | None = None) -> tuple[float, float] | None
     raw = raw if raw is not None else request.args.get(name)
     if raw is None or raw == "":
         return None
-    parts = raw.split(",")
-    try:
-        lon, lat = (float(p) for p in parts)
-    except ValueError:
-        raise InvalidInput(f"参数 {name} 应为“经度,纬度”，收到“{raw}”",
-                           f"parameter {name} must be LON,LAT, got {raw!r}") from None
-    check_lon_lat(lon, lat)
-    return lon, lat
+    return parse_lon_lat(raw, (f"参数 {name}", f"parameter {name}"))
 
 
 def bbox_arg() -> tuple[float, float, float, float] | None:

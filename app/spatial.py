@@ -15,9 +15,18 @@ from sqlalchemy.orm import Session
 
 from app.geometry import SRID
 from app.models import Community, Gate, PlaceFeature
+from geo import settings
 from geo.geometry.coords import distances_m
 
 _DEGREE_M = 111_320.0  # metres per degree of latitude
+
+
+def communities_box(session: Session) -> tuple[float, float, float, float]:
+    """The box (W, S, E, N) around every compound, or ``settings.DEFAULT_MAP_BOX`` when
+    there is none."""
+    row = session.execute(select(func.min(Community.min_lon), func.min(Community.min_lat),
+                                 func.max(Community.max_lon), func.max(Community.max_lat))).one()
+    return tuple(row) if row[0] is not None else settings.DEFAULT_MAP_BOX  # type: ignore[return-value]
 
 
 def _is_postgis(session: Session) -> bool:

@@ -102,7 +102,7 @@ def prepare(url: str, keys: Path, riders: int) -> list[SimRider]:
                       "PUBLIC_BASE_URL": ISSUER, "RATELIMIT_ENABLED": False})
     made: list[SimRider] = []
     with app.app_context():
-        init_database()
+        init_database(get_session())
         db = get_session()
         import_osm(db, settings.OSM_DIR / EXTRACT, division=STREET)
         init_keys(db, keys)

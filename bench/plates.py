@@ -72,7 +72,7 @@ def main() -> None:
                           "KEYS_DIR": f"{tmp}/keys", "PUBLIC_BASE_URL": BASE_URL,
                           "TESTING": True})
         with app.app_context():
-            init_database()
+            init_database(get_session())
             db = get_session()
             for name, division in EXTRACTS.items():
                 import_osm(db, settings.OSM_DIR / name, division=division)

@@ -99,7 +99,7 @@ def main() -> None:
             records, retired = load_records(get_session())
             index = ResolverIndex(records, retired_codes=retired)
             build_s = time.perf_counter() - started
-            assert get_index().records == index.records   # the app's own index is the same
+            assert get_index(get_session()).records == index.records   # the app's own index is the same
         client = app.test_client()
         resolver = score(lambda q: index.resolve(q).as_dict(50), cases)
         api = score(lambda q: client.get("/api/v1/resolve", query_string={

@@ -110,6 +110,9 @@ RATELIMIT_SMS_PER_ADDRESS = os.environ.get("YOULU_RATELIMIT_SMS_PER_ADDRESS", "2
 RATELIMIT_LOGIN = os.environ.get("YOULU_RATELIMIT_LOGIN", "10 per minute")
 
 # --- Maps and posters ---------------------------------------------------------------
+# Where a map opens when there is no compound to show: Haidian, Beijing, as
+# (west, south, east, north) in WGS-84 degrees.
+DEFAULT_MAP_BOX = (116.30, 39.95, 116.40, 40.03)
 # Highest zoom of the web maps (tiles are enlarged past their own highest zoom).
 MAP_MAX_ZOOM = _int("MAP_MAX_ZOOM", 20)
 # OSM files whose streets are drawn when the base map is "none" (os.pathsep-separated).

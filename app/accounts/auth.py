@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from flask import Flask, g, request, session
-from sqlalchemy import select
+from flask import g
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session
 
-from app.db import get_session
 from app.extensions import csrf
 from app.models import ApiToken, Community, Office, User
 from geo.errors import Forbidden, Unauthorized
@@ -72,26 +72,25 @@ class Actor:
         return self.can_write and self.user is not None and self.user.role == "admin"
 
 
-def _load_actor() -> None:
-    g.actor = None
-    header = request.headers.get("Authorization", "")
-    db = get_session()
-    if header.startswith("Bearer "):
-        token = db.scalar(select(ApiToken).where(
-            ApiToken.token_hash == token_digest(header.removeprefix("Bearer ").strip())))
+def actor_for(session: Session, authorization: str, user_id: int | None) -> Actor | None:
+    """Who sends the ``Authorization`` header ``authorization`` (a bearer token) or,
+    without a token, holds the office log-in of ``user_id``; None when anonymous."""
+    if authorization.startswith("Bearer "):
+        token = session.scalar(select(ApiToken).where(
+            ApiToken.token_hash == token_digest(authorization.removeprefix("Bearer ").strip())))
         if token is None or token.revoked_at is not None:
             raise Unauthorized("API 令牌无效或已吊销", "invalid or revoked API token")
-        g.actor = Actor(user=token.user, token=token, via_session=False)
-        return
-    user_id = session.get("user_id")
+        return Actor(user=token.user, token=token, via_session=False)
     if user_id is not None:
-        user = db.get(User, user_id)
+        user = session.get(User, user_id)
         if user is not None and user.active:
-            g.actor = Actor(user=user, token=None, via_session=True)
+            return Actor(user=user, token=None, via_session=True)
+    return None
 
 
 def current_actor() -> Actor | None:
-    """The caller of the current request, or None when anonymous."""
+    """The caller of the current request (loaded before it by
+    ``app.accounts.views.load_actor``), or None when anonymous."""
     return g.get("actor")
 
 
@@ -124,15 +123,21 @@ def in_scope(actor: Actor, community: Community | None, *, division_code: str | 
     )
 
 
+def scope_clause(actor: Actor) -> ColumnElement[bool]:
+    """``in_scope`` as SQL: the compounds ``actor`` may see and edit, all for an admin,
+    else its office's own compounds and those in the divisions it serves."""
+    if actor.is_admin:
+        return true()
+    office = actor.user.office if actor.user else None
+    if office is None:
+        return false()
+    return or_(Community.office_id == office.id,
+               *[Community.division_code.like(f"{code}%") for code in office.division_codes])
+
+
 def check_scope(actor: Actor, community: Community | None, *,
                 division_code: str | None = None) -> None:
     """Raise ``Forbidden`` unless ``actor`` may write ``community``."""
     if not in_scope(actor, community, division_code=division_code):
         what = community.name if community is not None else (division_code or "未分配区划的要素")
         raise Forbidden(f"您的账号无权修改“{what}”", f"your account may not edit {what!r}")
-
-
-def init_app(app: Flask) -> None:
-    """Load the actor before every request; templates see it as ``actor``."""
-    app.before_request(_load_actor)
-    app.context_processor(lambda: {"actor": current_actor()})

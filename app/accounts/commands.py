@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from app.accounts.auth import hash_password, issue_token
 from app.addresses.divisions import register_committee, validate_division
-from app.cli_support import domain_errors
+from app.cli_support import domain_errors, unit_of_work
 from app.db import get_session
 from app.models import Office, User
 from geo.errors import InvalidInput
@@ -19,6 +19,7 @@ from geo.errors import InvalidInput
               help="9-digit street or 12-digit committee code the office serves (repeatable).")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def create_office_command(name: str, divisions: tuple[str, ...]) -> None:
     """Create a community office serving the given division codes."""
     db = get_session()
@@ -26,7 +27,7 @@ def create_office_command(name: str, divisions: tuple[str, ...]) -> None:
         validate_division(db, code)
     office = Office(name=name, division_codes=list(divisions))
     db.add(office)
-    db.commit()
+    db.flush()
     click.echo(f"office {office.id}: {name}")
 
 
@@ -37,6 +38,7 @@ def create_office_command(name: str, divisions: tuple[str, ...]) -> None:
 @click.option("--office", "office_id", type=int, help="Office id (editors need one).")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def create_user_command(username: str, password: str, role: str, office_id: int | None) -> None:
     """Create an office user (argon2-hashed password)."""
     db = get_session()
@@ -47,7 +49,6 @@ def create_user_command(username: str, password: str, role: str, office_id: int 
         raise InvalidInput("密码至少8位", "password needs at least 8 characters")
     db.add(User(username=username, password_hash=hash_password(password), role=role,
                 office_id=office_id))
-    db.commit()
     click.echo(f"user {username} ({role})")
 
 
@@ -57,6 +58,7 @@ def create_user_command(username: str, password: str, role: str, office_id: int 
 @click.option("--user", "username", help="Write tokens act for this user.")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def create_token_command(name: str, scope: str, username: str | None) -> None:
     """Issue an API token; read tokens are for delivery platforms. Shown once."""
     from sqlalchemy import select
@@ -66,7 +68,6 @@ def create_token_command(name: str, scope: str, username: str | None) -> None:
         raise InvalidInput("写入令牌需要 --user 指定账号", "a write token needs --user")
     row, secret = issue_token(name, scope=scope, user=user)
     db.add(row)
-    db.commit()
     click.echo(secret)
 
 
@@ -75,11 +76,11 @@ def create_token_command(name: str, scope: str, username: str | None) -> None:
 @click.argument("name")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def add_committee_command(code: str, name: str) -> None:
     """Register a residents' committee (12-digit code) and its name."""
     db = get_session()
     register_committee(db, code, name)
-    db.commit()
     click.echo(f"{code} {name}")
 
 

@@ -1,7 +1,8 @@
-"""Office log-in and log-out (``/office/login``, ``/office/logout``) and the
-``login_required`` decorator every office page uses.
+"""Office log-in and log-out (``/office/login``, ``/office/logout``), the
+``login_required`` decorator every office page uses, and ``load_actor``, which finds
+who is asking before every request.
 
-The session holds only ``user_id`` (``app.accounts.auth`` loads the user from it on each request);
+The session holds only ``user_id`` (``load_actor`` loads the user from it before each request);
 log-in clears the session first (no fixation), the form has CSRF protection and the
 attempts are rate limited per address. ``create_app`` nests this blueprint, like every
 office feature's, under the ``office`` blueprint (``/office``).
@@ -13,12 +14,21 @@ from collections.abc import Callable
 from functools import cache, wraps
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from app import page_errors
-from app.accounts.auth import current_actor, hash_password, verify_password
+from app.accounts.auth import actor_for, current_actor, hash_password, verify_password
 from app.db import get_session
 from app.extensions import limiter
 from app.models import User
@@ -27,6 +37,19 @@ from geo import settings
 from geo.errors import Unauthorized
 
 bp = Blueprint("accounts", __name__)
+
+
+def load_actor() -> None:
+    """Before every request: who is asking (``app.accounts.auth.current_actor``)."""
+    g.actor = None
+    g.actor = actor_for(get_session(), request.headers.get("Authorization", ""),
+                        session.get("user_id"))
+
+
+def init_app(app: Flask) -> None:
+    """Load the actor before every request; templates see it as ``actor``."""
+    app.before_request(load_actor)
+    app.context_processor(lambda: {"actor": current_actor()})
 
 
 @cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from app.addresses.resolve import resolve_address
+from app.db import get_session
 from app.openapi import document
 from app.params import int_arg
 from geo import settings
@@ -19,7 +20,7 @@ def resolve() -> Response:
     """Resolve ``q`` (as riders and platforms write it, or a standard code) to ranked
     candidates with code, confidence and the point to head for; see ``geo.address.resolver``."""
     limit = int_arg("limit", settings.RESOLVE_DEFAULT_LIMIT, low=1, high=settings.RESOLVE_MAX_LIMIT)
-    return jsonify(resolve_address(request.args.get("q", "")).as_dict(limit))
+    return jsonify(resolve_address(get_session(), request.args.get("q", "")).as_dict(limit))
 
 
 _PLACE_BRIEF = {"type": ["object", "null"], "properties": {

@@ -23,7 +23,16 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.addresses.divisions import division_full_name
-from app.models import Building, Community, Gate, PlaceFeature, RetiredCode, Unit
+from app.models import (
+    KIND_OF_MODEL,
+    MODEL_OF_KIND,
+    Building,
+    Community,
+    Gate,
+    PlaceFeature,
+    RetiredCode,
+    Unit,
+)
 from geo.address.codes import (
     BUILDING_DIGITS,
     COMPOUND_DIGITS,
@@ -35,6 +44,7 @@ from geo.address.codes import (
     AddressCode,
     building_label,
     committee_for_division,
+    door_label,
     format_address,
     gate_label,
     number_value,
@@ -43,10 +53,7 @@ from geo.address.codes import (
 )
 from geo.errors import InvalidCode, NotFound
 
-MODEL_OF_KIND: dict[str, type[PlaceFeature]] = {
-    "community": Community, "gate": Gate, "building": Building, "unit": Unit}
-KIND_OF_MODEL = {model: kind for kind, model in MODEL_OF_KIND.items()}
-_ORDER = (Community, Building, Gate, Unit)
+_ORDER = (Community, Building, Gate, Unit)  # the models with codes, in allocation order
 
 
 class _Allocator:
@@ -168,7 +175,7 @@ def _moves(current: AddressCode, committee: str) -> bool:
 
 
 def _allocate_on_flush(session: Session, _context: Any, _instances: Any) -> None:
-    rows = [row for row in (*session.new, *session.dirty) if type(row) in KIND_OF_MODEL]
+    rows = [row for row in (*session.new, *session.dirty) if type(row) in _ORDER]
     if not rows:
         return
     allocator = _Allocator(session)
@@ -179,7 +186,7 @@ def _allocate_on_flush(session: Session, _context: Any, _instances: Any) -> None
 
 def allocate_all(session: Session) -> int:
     """Give a code to every feature that can have one and lacks it (for data stored
-    before codes existed); returns how many got one. Commits."""
+    before codes existed); returns how many got one. Flushes."""
     missing = 0
     allocator = _Allocator(session)
     with session.no_autoflush:
@@ -187,7 +194,7 @@ def allocate_all(session: Session) -> int:
             for row in session.scalars(select(model).where(model.code.is_(None))):
                 allocator.place(row)
                 missing += row.code is not None  # type: ignore[attr-defined]
-    session.commit()
+    session.flush()
     return missing
 
 
@@ -283,8 +290,9 @@ def place_label(session: Session, row: PlaceFeature) -> str:
     compound's name."""
     if isinstance(row, Unit):
         building = session.get(Building, row.building_id) if row.building_id else None
-        head = building_label(building.number, building.name) if building else ""
-        return " ".join(p for p in (head, unit_label(row.number, row.name)) if p)
+        if building is None:
+            return unit_label(row.number, row.name)
+        return door_label(building.number, building.name, row.number, row.name)
     if isinstance(row, Building):
         return building_label(row.number, row.name)
     if isinstance(row, Gate):

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from app.addresses.division_areas import import_division_boundaries
 from app.addresses.divisions import load_national_divisions
 from app.addresses.resolve import resolve_address
-from app.cli_support import domain_errors
+from app.cli_support import domain_errors, unit_of_work
 from app.db import get_engine, get_session, upgrade_schema
 from geo import settings
 from geo.address.division_areas import read_division_file
@@ -23,20 +24,19 @@ MISSING = {"building": "没有此楼/no such building", "unit": "没有此单元
 UNMAPPED = {"unit": "单元门未标注/unit doors not mapped"}
 
 
-def init_database() -> int:
-    """Migrate the schema to head and load the national divisions; rows loaded."""
+def init_database(session: Session) -> int:
+    """Migrate the schema to head and load the national divisions into ``session``;
+    rows loaded."""
     upgrade_schema(get_engine())
-    db = get_session()
-    loaded = load_national_divisions(db)
-    db.commit()
-    return loaded
+    return load_national_divisions(session)
 
 
 @click.command("init-db")
 @with_appcontext
+@unit_of_work()
 def init_db_command() -> None:
     """Create or upgrade the database and load the national division codes."""
-    loaded = init_database()
+    loaded = init_database(get_session())
     click.echo(f"数据库已就绪（载入区划 {loaded} 条）/ database ready ({loaded} divisions loaded)")
 
 
@@ -47,6 +47,7 @@ def init_db_command() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def import_divisions_command(path: str, code_field: str | None, name_field: str | None,
                              as_json: bool) -> None:
     """Import street (街道) or committee (社区) boundaries from a GeoJSON, GeoPackage or
@@ -56,9 +57,7 @@ def import_divisions_command(path: str, code_field: str | None, name_field: str 
     already coded keep their codes. Re-running with the same file changes nothing.
     """
     boundaries = read_division_file(path, code_field=code_field, name_field=name_field)
-    db = get_session()
-    report = import_division_boundaries(db, boundaries, source=Path(path).name)
-    db.commit()
+    report = import_division_boundaries(get_session(), boundaries, source=Path(path).name)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         return
@@ -78,13 +77,14 @@ def import_divisions_command(path: str, code_field: str | None, name_field: str 
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def resolve_command(text: str, limit: int, as_json: bool) -> None:
     """Resolve an address as riders write it (双泉嘉苑3号楼二单元, "双泉嘉苑 3-2") or a code.
 
     Prints the status (matched, ambiguous, not_found) and the ranked candidates with
     confidence, code, label and the point to head for (lon, lat, WGS-84).
     """
-    result = resolve_address(text)
+    result = resolve_address(get_session(), text)
     if as_json:
         click.echo(json.dumps(result.as_dict(limit), ensure_ascii=False))
         return

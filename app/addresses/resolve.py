@@ -20,9 +20,7 @@ from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from app.addresses.codes import KIND_OF_MODEL
-from app.db import get_session
-from app.models import Building, Community, Division, Gate, RetiredCode, Unit
+from app.models import KIND_OF_MODEL, Building, Community, Division, Gate, RetiredCode, Unit
 from geo import settings
 from geo.address.divisions import ancestor_codes
 from geo.address.resolver import PlaceRecord, Resolution, ResolverIndex
@@ -124,10 +122,10 @@ class _Cache:
         self.builds = 0
 
 
-def get_index() -> ResolverIndex:
-    """The current app's resolver index, rebuilt first if the places changed."""
+def get_index(session: Session) -> ResolverIndex:
+    """The current app's resolver index, rebuilt first (from ``session``) if the places
+    changed."""
     cache: _Cache = current_app.extensions.setdefault(_EXTENSION, _Cache())
-    session = get_session()
     stamp = places_stamp(session)
     with cache.lock:
         age = time.monotonic() - cache.built_at
@@ -139,6 +137,6 @@ def get_index() -> ResolverIndex:
         return cache.index
 
 
-def resolve_address(text: str) -> Resolution:
+def resolve_address(session: Session, text: str) -> Resolution:
     """Resolve ``text`` against the current app's places (see ``geo.address.resolver``)."""
-    return get_index().resolve(text)
+    return get_index(session).resolve(text)

@@ -8,8 +8,7 @@ from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
 from app.addresses.commands import init_database
-from app.cli_support import domain_errors
-from app.db import get_session
+from app.cli_support import domain_errors, unit_of_work
 from app.demo.service import build_demo
 
 
@@ -21,8 +20,9 @@ from app.demo.service import build_demo
 @domain_errors
 def demo_command(host: str, port: int, no_serve: bool) -> None:
     """Build the database from the bundled Beijing extracts plus demo annotations, then serve."""
-    init_database()
-    report = build_demo(get_session())
+    with unit_of_work() as session:  # committed before serving
+        init_database(session)
+        report = build_demo(session)
     for item in report.imported:
         created = sum(item["created"].values())
         click.echo(f"导入 {item['file']}：新增 {created} 个要素 / imported {item['file']}: {created} new")

@@ -94,7 +94,7 @@ def _accounts(session: Session, notes: dict[str, Any], report: DemoReport) -> Us
         report.users.append((spec["username"], spec["password"], spec["role"]))
         if spec["role"] == "admin":
             admin = user
-    session.commit()
+    session.flush()
     assert admin is not None, "demo_annotations.json needs an admin user"
     return admin
 
@@ -194,12 +194,12 @@ def _door_points(polygon: Polygon | MultiPolygon, numbering: dict[str, Any]) -> 
     return [from_metres(d, origin=origin) for d in doors]
 
 
-def add_synthetic_compounds(db: Session, *, total: int) -> int:
+def add_synthetic_compounds(session: Session, *, total: int) -> int:
     """Copies of the imported compounds and their gates, shifted on a grid beside the real
-    data, until there are ``total`` compounds (a city-sized planner map). Commits; returns
+    data, until there are ``total`` compounds (a city-sized planner map), flushed; returns
     the number of compounds."""
-    originals = list(db.scalars(select(Community).order_by(Community.id)))
-    gates = {c.id: list(db.scalars(select(Gate).where(Gate.community_id == c.id)))
+    originals = list(session.scalars(select(Community).order_by(Community.id)))
+    gates = {c.id: list(session.scalars(select(Gate).where(Gate.community_id == c.id)))
              for c in originals}
     west, south = min(c.min_lon for c in originals), min(c.min_lat for c in originals)
     east, north = max(c.max_lon for c in originals), max(c.max_lat for c in originals)
@@ -215,8 +215,8 @@ def add_synthetic_compounds(db: Session, *, total: int) -> int:
                                opening_hours=g.opening_hours, foot=g.foot, ebike=g.ebike,
                                geom=shapely.affinity.translate(g.geom, dx, dy))
                           for g in gates[c.id]]
-            db.add(copy)
+            session.add(copy)
             count += 1
         tile += 1
-    db.commit()
-    return int(db.scalar(select(func.count()).select_from(Community)) or 0)
+    session.flush()
+    return int(session.scalar(select(func.count()).select_from(Community)) or 0)

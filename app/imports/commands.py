@@ -7,7 +7,7 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from app.cli_support import domain_errors, echo_import_counts
+from app.cli_support import domain_errors, echo_import_counts, unit_of_work
 from app.db import get_session
 from app.imports.importer import import_osm
 from geo.osm.extract import KINDS
@@ -19,6 +19,7 @@ from geo.osm.extract import KINDS
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def import_osm_command(path: str, division: str | None, as_json: bool) -> None:
     """Import an OSM extract (.osm, .osm.bz2, .osm.gz, .osm.pbf); re-import is idempotent."""
     report = import_osm(get_session(), path, division=division)

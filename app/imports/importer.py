@@ -1,7 +1,7 @@
 """Store an OSM extract: idempotent upsert keyed by OSM id, office edits left alone.
 
-The whole import runs in one transaction: a bad file or a failure midway leaves the
-database exactly as it was.
+The whole import is one unit of work, which the request or command rolls back on any
+error: a bad file or a failure midway leaves the database exactly as it was.
 """
 
 from __future__ import annotations
@@ -17,18 +17,12 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.addresses.division_areas import division_index, known_boundaries, store_boundaries
 from app.addresses.divisions import validate_division
-from app.models import Building, Community, Facility, Gate, PlaceFeature, Unit
-from app.models import Path as PathModel
+from app.models import MODEL_OF_KIND, PlaceFeature
 from app.places.import_counts import ImportCounts
 from app.places.serialize import to_feature
 from geo.address.division_areas import read_osm_boundaries
 from geo.osm.extract import KINDS, ImportedFeature, OsmExtract, read_osm_extract
 
-MODEL_OF_KIND: dict[str, type[PlaceFeature]] = {
-    "community": Community, "building": Building, "gate": Gate, "unit": Unit,
-    "path": PathModel, "facility": Facility,
-}
-RESOURCE_OF_KIND = {kind: model.__tablename__ for kind, model in MODEL_OF_KIND.items()}
 _PARENT_COLUMN = {"community": "community_id", "building": "building_id"}
 
 
@@ -45,29 +39,25 @@ class ImportReport(ImportCounts):
 
 def import_osm(session: Session, path: str | Path, *, division: str | None = None,
                actor: str = "import-osm", extract: OsmExtract | None = None) -> ImportReport:
-    """Import ``path`` into ``session`` and commit.
+    """Import ``path`` into ``session`` (flushed, for the caller to commit).
 
     A new compound (or one still without a code) goes to the street or committee whose
     boundary holds most of it: the extract's ``boundary=administrative`` relations with
     a valid ``ref`` (stored with the others) and the boundaries stored before
     (``import-divisions``); ``division`` is the fallback where no boundary covers it.
-    ``extract`` may pass ``path`` already read. Raises a ``YouluError`` (nothing
-    written) for a bad file or division code.
+    ``extract`` may pass ``path`` already read. Raises a ``YouluError`` for a bad file or
+    division code.
     """
     if division is not None:
         validate_division(session, division)
     if extract is None:
         extract = read_osm_extract(path)
     report = ImportReport(file=Path(path).name, skipped=dict(extract.skipped))
-    try:
-        division_of = _divisions(session, path, report, division)
-        ids: dict[tuple[str, str, int], int] = {}
-        for kind in KINDS:
-            _upsert_kind(session, kind, extract.features[kind], ids, report, division_of, actor)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    division_of = _divisions(session, path, report, division)
+    ids: dict[tuple[str, str, int], int] = {}
+    for kind in KINDS:
+        _upsert_kind(session, kind, extract.features[kind], ids, report, division_of, actor)
+    session.flush()
     return report
 
 
@@ -89,7 +79,7 @@ def _upsert_kind(session: Session, kind: str, features: list[ImportedFeature],
                  ids: dict[tuple[str, str, int], int], report: ImportReport,
                  division_of: Callable[[Any], str | None], actor: str) -> None:
     model = MODEL_OF_KIND[kind]
-    resource = RESOURCE_OF_KIND[kind]
+    resource = model.__tablename__
     existing = _existing(session, model, [f.key for f in features])
     for feature in features:
         row = existing.get(feature.key)

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from sqlalchemy import func, select
 
 from app.addresses.codes import full_address, lookup_by_code_or_id
+from app.config import configured_tiles
 from app.db import get_session
 from app.extensions import limiter
 from app.mapping.compound_data import compound_map_data
 from app.models import Building, Community, Gate, Unit
 from app.models.places import FACILITY_KINDS
 from app.params import lon_lat_arg
+from app.spatial import communities_box
 from geo import settings
 from geo.errors import InvalidInput
 from geo.hours.opening_hours import local_time
@@ -22,17 +23,13 @@ from maps.assets import render_parts
 from maps.planner_map import build_planner_map
 from maps.rider_map import build_rider_map, build_station_map
 from maps.symbols import symbols
-from maps.tiles import TileSource, tile_source
-
-# Where the station finder and planner open when nothing else says: Haidian, Beijing.
-_DEFAULT_FALLBACK = (116.30, 39.95, 116.40, 40.03)
+from maps.tiles import TileSource
 
 bp = Blueprint("maps", __name__)
 
 
 def _tiles() -> TileSource:
-    config = current_app.config
-    return tile_source(config["TILES"], keys={"TIANDITU_KEY": config.get("TIANDITU_KEY")})
+    return configured_tiles(current_app.config)
 
 
 def _static_url() -> str:
@@ -42,14 +39,6 @@ def _static_url() -> str:
 def _api_path(path: str) -> str | None:
     """``path`` if an API endpoint serves it (routing may not be installed yet)."""
     return path if any(rule.rule == path for rule in current_app.url_map.iter_rules()) else None
-
-
-def _data_bounds() -> tuple[float, float, float, float]:
-    """The box around all compounds, or Haidian when there are none."""
-    db = get_session()
-    row = db.execute(select(func.min(Community.min_lon), func.min(Community.min_lat),
-                            func.max(Community.max_lon), func.max(Community.max_lat))).one()
-    return tuple(row) if row[0] is not None else _DEFAULT_FALLBACK  # type: ignore[return-value]
 
 
 def _own(model: Any, ref: str | None, community: Community, what_zh: str) -> Any:
@@ -113,7 +102,7 @@ def station_finder() -> str:
             "facilities_url": url_for("api.maps.map_facilities"),
             "streets_url": url_for("api.maps.map_streets") if tiles.name == "none" else None,
             "outline_zoom": settings.PLANNER_POLYGON_MIN_ZOOM}
-    parts = render_parts(build_station_map(bounds=_data_bounds(), tiles=tiles,
+    parts = render_parts(build_station_map(bounds=communities_box(get_session()), tiles=tiles,
                                            static_url=_static_url(), page=page))
     return render_template("maps/nearest.html", parts=parts, page=page, symbols=symbols())
 
@@ -133,7 +122,7 @@ def planner_map() -> str:
             "outline_zoom": settings.PLANNER_POLYGON_MIN_ZOOM,
             "reach_minutes": settings.PLANNER_REACH_MINUTES,
             "grades": score_rules["grades"], "kinds": list(FACILITY_KINDS)}
-    parts = render_parts(build_planner_map(bounds=_data_bounds(), tiles=tiles,
+    parts = render_parts(build_planner_map(bounds=communities_box(get_session()), tiles=tiles,
                                            static_url=_static_url(), page=page))
     return render_template("maps/planner.html", parts=parts, score_rules=score_rules,
                            symbols=symbols(),

@@ -5,7 +5,9 @@ from app.models.audit import AuditEntry
 from app.models.base import Base, Feature
 from app.models.divisions import Division, DivisionArea
 from app.models.places import (
-    PLACE_MODELS,
+    KIND_OF_MODEL,
+    MODEL_OF_KIND,
+    MODEL_OF_RESOURCE,
     Building,
     Community,
     Facility,
@@ -26,7 +28,9 @@ from app.models.riders import (
 )
 
 __all__ = [
-    "PLACE_MODELS",
+    "KIND_OF_MODEL",
+    "MODEL_OF_KIND",
+    "MODEL_OF_RESOURCE",
     "ApiToken",
     "AuditEntry",
     "Base",

@@ -145,7 +145,9 @@ class Facility(PlaceFeature, Base):
     geom: Mapped[Any] = mapped_column(Geometry("POINT"), nullable=False)
 
 
-PLACE_MODELS: dict[str, type[PlaceFeature]] = {
+# The place models by API resource name (``/api/v1/communities``, also the table name)
+# and by kind (``community``, as OSM imports and standard codes name one feature).
+MODEL_OF_RESOURCE: dict[str, type[PlaceFeature]] = {
     "communities": Community,
     "gates": Gate,
     "buildings": Building,
@@ -153,3 +155,12 @@ PLACE_MODELS: dict[str, type[PlaceFeature]] = {
     "paths": Path,
     "facilities": Facility,
 }
+MODEL_OF_KIND: dict[str, type[PlaceFeature]] = {
+    "community": Community,
+    "gate": Gate,
+    "building": Building,
+    "unit": Unit,
+    "path": Path,
+    "facility": Facility,
+}
+KIND_OF_MODEL: dict[type[PlaceFeature], str] = {model: kind for kind, model in MODEL_OF_KIND.items()}

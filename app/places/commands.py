@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.accounts.auth import Actor
 from app.addresses.codes import lookup_by_code_or_id
-from app.cli_support import domain_errors, echo_import_counts
+from app.cli_support import domain_errors, echo_import_counts, unit_of_work
 from app.db import get_session
 from app.models import Community, User
 from app.places.exchange import export_features, import_features
@@ -38,6 +38,7 @@ def command_line_actor(username: str | None) -> Actor:
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def export_command(fmt: str, out: str, community: str | None, as_json: bool) -> None:
     """Export compounds, gates, buildings, units, paths and facilities to a file."""
     db = get_session()
@@ -56,6 +57,7 @@ def export_command(fmt: str, out: str, community: str | None, as_json: bool) -> 
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def import_features_command(path: str, username: str | None, as_json: bool) -> None:
     """Import a GeoJSON or GeoPackage file exported by `export` (all or nothing)."""
     summary = import_features(get_session(), command_line_actor(username), path)

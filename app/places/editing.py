@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.accounts.auth import Actor, check_scope
 from app.addresses.divisions import validate_division
-from app.models import PLACE_MODELS, Building, Community, PlaceFeature
+from app.models import MODEL_OF_RESOURCE, Building, Community, PlaceFeature
 from app.places.schemas import COLUMN_OF, GEOMETRY_TYPES, PROPS, READ_ONLY
 from app.places.serialize import feature_properties, to_feature
 from app.places.validation_messages import describe_validation_error
@@ -27,7 +27,7 @@ from geo.geometry.coords import distance_m
 
 def resource_model(resource: str) -> type[PlaceFeature]:
     """The model behind a resource name; ``NotFound`` for an unknown one."""
-    model = PLACE_MODELS.get(resource)
+    model = MODEL_OF_RESOURCE.get(resource)
     if model is None:
         raise NotFound(f"没有“{resource}”这种资源", f"no such resource: {resource}")
     return model
@@ -42,8 +42,9 @@ def get_feature(session: Session, resource: str, feature_id: int) -> PlaceFeatur
     return row
 
 
-def parse_feature(resource: str, body: Any, *, crs: str = "wgs84", current: PlaceFeature | None = None
-                  ) -> tuple[BaseGeometry | None, dict[str, Any], int | None]:
+def parse_feature(
+    resource: str, body: Any, *, crs: str = "wgs84", current: PlaceFeature | None = None,
+) -> tuple[BaseGeometry | None, dict[str, Any], int | None]:
     """Check a GeoJSON Feature body; return (geometry, properties, version sent).
 
     With ``current`` (an update) the body may leave out the geometry or properties it
@@ -128,12 +129,12 @@ def _apply(row: PlaceFeature, resource: str, geom: BaseGeometry | None,
 
 def create_feature(session: Session, actor: Actor, resource: str, body: Any, *,
                    crs: str = "wgs84", action: str = "create", note: str | None = None,
-                   commit: bool = True, source: str = "office") -> PlaceFeature:
-    """Validate, authorise, store and audit a new feature; returns it (committed).
+                   source: str = "office") -> PlaceFeature:
+    """Validate, authorise, store (flushed) and audit a new feature; returns it.
 
-    ``action``/``note`` label the audit entry (``import``, ``revert``); with
-    ``commit=False`` the caller commits, so that a file import is one transaction.
-    ``source`` is ``office`` for office edits, ``demo`` for demo annotations.
+    ``action``/``note`` label the audit entry (``import``, ``revert``). ``source`` is
+    ``office`` for office edits, ``demo`` for demo annotations. Like every write here it
+    does not commit: the request or command does, so a file import is one transaction.
     """
     model = resource_model(resource)
     geom, props, _ = parse_feature(resource, body, crs=crs)
@@ -150,8 +151,6 @@ def create_feature(session: Session, actor: Actor, resource: str, body: Any, *,
     audit.record(session, actor=actor.name, user_id=actor.user.id if actor.user else None,
                  action=action, table=resource, feature_id=row.id, after=to_feature(resource, row),
                  note=note)
-    if commit:
-        session.commit()
     return row
 
 
@@ -168,9 +167,10 @@ def _check_version(row: PlaceFeature, version: int | None) -> None:
 
 def update_feature(session: Session, actor: Actor, resource: str, feature_id: int, body: Any, *,
                    crs: str = "wgs84", if_match: int | None = None, action: str = "update",
-                   note: str | None = None, commit: bool = True) -> PlaceFeature:
-    """Validate, authorise, version-check, store and audit a change to a feature
-    (``action``, ``note`` and ``commit`` as for ``create_feature``)."""
+                   note: str | None = None) -> PlaceFeature:
+    """Validate, authorise, version-check, store (flushed: a concurrent change raises
+    ``StaleDataError`` here) and audit a change to a feature (``action`` and ``note`` as
+    for ``create_feature``)."""
     row = get_feature(session, resource, feature_id)
     before = to_feature(resource, row)
     geom, props, version = parse_feature(resource, body, crs=crs, current=row)
@@ -188,16 +188,14 @@ def update_feature(session: Session, actor: Actor, resource: str, feature_id: in
     audit.record(session, actor=actor.name, user_id=actor.user.id if actor.user else None,
                  action=action, table=resource, feature_id=row.id, before=before,
                  after=to_feature(resource, row), note=note)
-    if commit:
-        session.commit()
     return row
 
 
 def delete_feature(session: Session, actor: Actor, resource: str, feature_id: int, *,
                    version: int | None = None, action: str = "delete",
-                   note: str | None = None, commit: bool = True) -> None:
-    """Authorise, version-check (when a version is given), delete and audit a feature
-    (``action``, ``note`` and ``commit`` as for ``create_feature``)."""
+                   note: str | None = None) -> None:
+    """Authorise, version-check (when a version is given), delete (flushed) and audit a
+    feature (``action`` and ``note`` as for ``create_feature``)."""
     row = get_feature(session, resource, feature_id)
     if version is not None:
         _check_version(row, version)
@@ -208,5 +206,4 @@ def delete_feature(session: Session, actor: Actor, resource: str, feature_id: in
     session.delete(row)
     audit.record(session, actor=actor.name, user_id=actor.user.id if actor.user else None,
                  action=action, table=resource, feature_id=feature_id, before=before, note=note)
-    if commit:
-        session.commit()
+    session.flush()

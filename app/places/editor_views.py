@@ -26,26 +26,25 @@ from flask import (
     url_for,
 )
 from shapely.geometry import box
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.accounts.auth import Actor, current_actor, in_scope
+from app.accounts.auth import Actor, current_actor, in_scope, scope_clause
 from app.accounts.views import login_required
 from app.addresses.divisions import division_full_name
+from app.config import configured_tiles
 from app.db import get_session
 from app.mapping.compound_data import streets_near
 from app.models import Community
 from app.places.editing import get_feature
 from app.places.exchange import export_features, import_features
+from app.spatial import communities_box
 from geo import settings
 from geo.errors import InvalidImportFile, NotFound
 from geo.places.exchange import FORMATS
-from maps.tiles import tile_source
 
 LISTED = 500  # compounds listed on the index page
-# Where a new compound is drawn when the office has none yet: Haidian, Beijing (W, S, E, N).
-DEFAULT_BOUNDS = (116.30, 39.95, 116.40, 40.03)
 _MIMETYPES = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3",
               "osm": "application/xml"}
 
@@ -60,14 +59,8 @@ def _actor() -> Actor:
 
 def editable_communities(session: Session, actor: Actor) -> list[Community]:
     """The compounds ``actor`` may edit: its office's own and those in its divisions."""
-    query = select(Community).order_by(Community.name, Community.id).limit(LISTED)
-    if not actor.is_admin:
-        office = actor.user.office if actor.user else None
-        if office is None:
-            return []
-        query = query.where(or_(Community.office_id == office.id, *(
-            Community.division_code.startswith(code) for code in office.division_codes)))
-    return list(session.scalars(query))
+    return list(session.scalars(select(Community).where(scope_clause(actor))
+                                .order_by(Community.name, Community.id).limit(LISTED)))
 
 
 def _divisions(session: Session, actor: Actor) -> list[dict[str, str]]:
@@ -77,19 +70,17 @@ def _divisions(session: Session, actor: Actor) -> list[dict[str, str]]:
 
 
 def _bounds(session: Session, rows: list[Community]) -> tuple[float, float, float, float]:
+    """Where a new compound is drawn: around the office's compounds, else around all."""
     if rows:
         return (min(r.min_lon for r in rows), min(r.min_lat for r in rows),
                 max(r.max_lon for r in rows), max(r.max_lat for r in rows))
-    row = session.execute(select(func.min(Community.min_lon), func.min(Community.min_lat),
-                                 func.max(Community.max_lon), func.max(Community.max_lat))).one()
-    return tuple(row) if row[0] is not None else DEFAULT_BOUNDS  # type: ignore[return-value]
+    return communities_box(session)
 
 
 def _tile_layers() -> list[dict[str, Any]]:
     """Base tile layers the editor can show: WGS-84 ones only (the editor draws in the
     coordinates it stores; a GCJ-02 base map would put every vertex off by metres)."""
-    config = current_app.config
-    source = tile_source(config["TILES"], keys={"TIANDITU_KEY": config.get("TIANDITU_KEY")})
+    source = configured_tiles(current_app.config)
     return list(source.layers) if source.crs == "wgs84" else []
 
 

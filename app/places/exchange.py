@@ -2,8 +2,9 @@
 
 Export gathers one compound (or all of them) with its gates, buildings, units, paths
 and facilities. Import writes through ``app.places.editing`` (validation, scope, versions,
-audit) in one transaction: a bad file, a feature outside the importer's scope or a
-stale version leaves the database exactly as it was.
+audit) in one unit of work, which the request or command rolls back on any error: a bad
+file, a feature outside the importer's scope or a stale version leaves the database
+exactly as it was.
 
 A feature in the file whose ``id`` names a stored feature of the same layer (and whose
 code, OSM reference and compound, where both have one, agree) updates it and must carry its
@@ -90,14 +91,9 @@ def import_features(session: Session, actor: Actor, path: str | Path) -> ImportS
     path = Path(path)
     layers = read_layers(path)
     summary = ImportSummary(file=path.name, ids={name: {} for name in LAYERS})
-    try:
-        for resource in IMPORT_ORDER:
-            for number, feature in enumerate(layers[resource], start=1):
-                _import_one(session, actor, resource, feature, summary, f"{path.name}#{number}")
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    for resource in IMPORT_ORDER:
+        for number, feature in enumerate(layers[resource], start=1):
+            _import_one(session, actor, resource, feature, summary, f"{path.name}#{number}")
     return summary
 
 
@@ -116,12 +112,10 @@ def _import_one(session: Session, actor: Actor, resource: str, feature: dict[str
             summary.unchanged[resource] += 1
         else:
             writable["version"] = props.get("version")
-            update_feature(session, actor, resource, row.id, body, action="import",
-                           note=where, commit=False)
+            update_feature(session, actor, resource, row.id, body, action="import", note=where)
             summary.updated[resource] += 1
     else:
-        row = create_feature(session, actor, resource, body, action="import", note=where,
-                             commit=False)
+        row = create_feature(session, actor, resource, body, action="import", note=where)
         summary.created[resource] += 1
         _keep_code(session, row, props.get("code"), summary)
     if file_id is not None:

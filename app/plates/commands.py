@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.addresses.codes import allocate_all, find_by_code
-from app.cli_support import domain_errors
+from app.cli_support import domain_errors, unit_of_work
 from app.db import get_session
 from app.models import SigningKey
 from app.plates.keys import (
@@ -39,6 +39,7 @@ def _key_line(row: SigningKey) -> str:
 @click.command("init-keys")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def init_keys_command() -> None:
     """Create the first plate-signing key (private key file mode 600 in KEYS_DIR)."""
     row = init_keys(get_session(), keys_dir())
@@ -48,6 +49,7 @@ def init_keys_command() -> None:
 @click.command("rotate-keys")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def rotate_keys_command() -> None:
     """Start signing with a new key; plates of the old key keep verifying."""
     new, old = rotate_keys(get_session(), keys_dir())
@@ -61,6 +63,7 @@ def rotate_keys_command() -> None:
 @click.option("--reason", help="Why (recorded and published).")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def revoke_key_command(kid: str, reason: str | None) -> None:
     """Revoke a signing key: every plate it signed is shown as not genuine."""
     row = revoke_key(get_session(), kid, reason=reason)
@@ -72,6 +75,7 @@ def revoke_key_command(kid: str, reason: str | None) -> None:
 @click.option("--reason", help="Why (lost, stolen, misplaced; published).")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def revoke_plate_command(code: str, reason: str | None) -> None:
     """Revoke the plates in use for CODE; the next print gets the next issue number."""
     row = revoke_plate(get_session(), code, reason=reason, actor="cli")
@@ -82,6 +86,7 @@ def revoke_plate_command(code: str, reason: str | None) -> None:
 @click.command("list-keys")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def list_keys_command() -> None:
     """List signing keys with their status and private key file."""
     for row in get_session().scalars(select(SigningKey).order_by(SigningKey.created_at)):
@@ -91,6 +96,7 @@ def list_keys_command() -> None:
 @click.command("assign-codes")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def assign_codes_command() -> None:
     """Give codes to features stored before codes existed (new ones get them on save)."""
     count = allocate_all(get_session())
@@ -101,6 +107,7 @@ def assign_codes_command() -> None:
 @click.argument("code")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def plate_url_command(code: str) -> None:
     """Print the signed URL a plate for CODE carries."""
     db = get_session()
@@ -120,6 +127,7 @@ def plate_url_command(code: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the files written as JSON.")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def plates_command(community: str, out_dir: str, fmt: str, dpi: int, as_json: bool) -> None:
     """Write a signed QR plate for every gate, building and unit of a compound, an NDEF
     file per plate for NFC tags, and A4 sheets for printing."""

@@ -58,34 +58,34 @@ def _new_key(session: Session, directory: Path) -> SigningKey:
 
 
 def init_keys(session: Session, directory: Path) -> SigningKey:
-    """The first signing key (refused when one is active: use ``rotate_keys``). Commits."""
+    """The first signing key (refused when one is active: use ``rotate_keys``). Flushes."""
     if (active := _active(session)) is not None:
         raise InvalidInput(f"已有启用中的签名密钥 {active.kid}；要换新密钥请用 rotate-keys",
                            f"signing key {active.kid} is already active; use rotate-keys")
     row = _new_key(session, directory)
-    session.commit()
+    session.flush()
     return row
 
 
 def rotate_keys(session: Session, directory: Path) -> tuple[SigningKey, SigningKey | None]:
-    """A new active key; the old one is retired and keeps verifying its plates. Commits."""
+    """A new active key; the old one is retired and keeps verifying its plates. Flushes."""
     old = _active(session)
     if old is not None:
         old.status, old.retired_at = "retired", utcnow()
         session.flush()
     new = _new_key(session, directory)
-    session.commit()
+    session.flush()
     return new, old
 
 
 def revoke_key(session: Session, kid: str, *, reason: str | None = None) -> SigningKey:
-    """Revoke a key: every plate it signed stops verifying. Commits."""
+    """Revoke a key: every plate it signed stops verifying. Flushes."""
     row = session.get(SigningKey, kid.strip().upper())
     if row is None:
         raise NotFound(f"没有编号为“{kid}”的签名密钥", f"no signing key {kid!r}")
     if row.status != "revoked":
         row.status, row.revoked_at, row.reason = "revoked", utcnow(), reason
-        session.commit()
+        session.flush()
     return row
 
 
@@ -98,13 +98,13 @@ def current_issue(session: Session, code: str) -> int:
 def revoke_plate(session: Session, code: str, *, reason: str | None = None,
                  actor: str | None = None) -> RevokedPlate:
     """Revoke the plates now in use for ``code``; the next print gets the next issue.
-    Commits."""
+    Flushes."""
     text = str(parse_code(code))
     find_by_code(session, text)
     row = RevokedPlate(code=text, issue=current_issue(session, text), reason=reason,
                        revoked_by=actor)
     session.add(row)
-    session.commit()
+    session.flush()
     return row
 
 

@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.addresses.codes import lookup_by_code_or_id
-from app.cli_support import domain_errors
+from app.cli_support import domain_errors, unit_of_work
 from app.db import get_session
 from app.models import Gate
 from app.plates.posters import poster_for_gate
@@ -24,6 +24,7 @@ from maps.poster import PAGE_SIZES_MM
               help="Output file; .pdf or .png says the format.")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def poster_command(gate_ref: str, size: str, out: str) -> None:
     """Write the poster for a gate: the compound with "你在这里" at that gate, building and
     unit numbers, facilities, rider routes, north arrow, scale bar, legend and a QR code."""

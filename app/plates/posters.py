@@ -32,7 +32,7 @@ def routes_from_gate(session: Session, gate: Gate, community: Community) -> list
     for building_id in session.scalars(select(Building.id).where(
             Building.community_id == community.id).order_by(Building.id)):
         try:
-            found = route(start, f"building:{building_id}")
+            found = route(session, start, f"building:{building_id}")
         except (NoRoute, NotFound):
             continue
         legs += [leg for leg in found["legs"]

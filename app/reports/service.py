@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.auth import Actor, in_scope
+from app.accounts.auth import Actor, in_scope, scope_clause
 from app.addresses.codes import community_of, find_by_code
 from app.audit import record
 from app.models import Community, Report
-from app.riders.entry_log import scope_clause
 from geo import reports
 from geo.errors import Forbidden, InvalidCode, InvalidInput, NotFound
 from geo.geometry.coords import check_lon_lat

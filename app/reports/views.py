@@ -56,7 +56,6 @@ def report_page() -> BaseResponse | str:
     report = file_report(db, ReportForm(
         kind=form.get("kind", ""), text=form.get("text", ""), code=form.get("code", ""),
         lon=form.get("lon", ""), lat=form.get("lat", ""), photo=photo))
-    db.commit()
     return redirect(url_for(".thanks", report_id=report.id))
 
 
@@ -92,7 +91,6 @@ def report_status(report_id: int) -> BaseResponse:
     report = report_in_scope(db, actor, report_id)
     set_status(db, report, status=request.form.get("status", ""),
                note=request.form.get("office_note", ""), actor=actor)
-    db.commit()
     return redirect(url_for(".reports_page"))
 
 

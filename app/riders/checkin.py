@@ -46,7 +46,7 @@ from app.plates.keys import keyset
 from app.plates.verification import MESSAGES as PLATE_MESSAGES
 from app.riders.service import covering_pass
 from geo import settings
-from geo.address.codes import building_label, parse_code, unit_label
+from geo.address.codes import door_label, parse_code, unit_label
 from geo.address.verify import Verdict, parse_plate_path, verify_plate
 from geo.errors import Forbidden, InvalidCode, InvalidInput, NotFound, YouluError
 from geo.hours.opening_hours import timezone
@@ -127,7 +127,7 @@ class TapResult:
     seq: int
 
 
-def read_gate_plate(db: Session, plate_path: str) -> GateRules:
+def read_gate_plate(session: Session, plate_path: str) -> GateRules:
     """The gate whose genuine plate has the path ``plate_path``
     (``A/<CODE>/<KID>[.<ISSUE>]/<SIGNATURE>``, as the QR's URL carries it).
 
@@ -145,10 +145,10 @@ def read_gate_plate(db: Session, plate_path: str) -> GateRules:
         token = None
     found = None
     if token is not None:
-        found = db.execute(_PLATE_GATE, {"code": token.code, "kid": token.kid,
-                                         "issue": token.issue}).first()
+        found = session.execute(_PLATE_GATE, {"code": token.code, "kid": token.kid,
+                                              "issue": token.issue}).first()
     if token is None or found is None:  # malformed, not a gate, or a retired code
-        return _read_any_plate(db, path)
+        return _read_any_plate(session, path)
     *gate, public_key, status, revoked = found
     keys = [{"kid": token.kid, "x": public_key, "status": status}] if public_key else []
     plates = [{"code": token.code, "issue": token.issue}] if revoked else []
@@ -157,18 +157,18 @@ def read_gate_plate(db: Session, plate_path: str) -> GateRules:
     return GateRules(*gate)
 
 
-def compound_of_plate(db: Session, plate_path: str) -> int | None:
+def compound_of_plate(session: Session, plate_path: str) -> int | None:
     """The compound of the gate whose genuine plate has the path ``plate_path``, or None
     when it is not one (a registration that started at a plate revoked meanwhile still
     registers; the rider sees the plate's message at the gate)."""
     try:
-        return read_gate_plate(db, plate_path).community_id
+        return read_gate_plate(session, plate_path).community_id
     except YouluError:
         return None
 
 
-def _read_any_plate(db: Session, path: str) -> GateRules:
-    verdict = verify_plate(path, keyset(db, current_app.config["PUBLIC_BASE_URL"]),
+def _read_any_plate(session: Session, path: str) -> GateRules:
+    verdict = verify_plate(path, keyset(session, current_app.config["PUBLIC_BASE_URL"]),
                            check_host=False)
     _require_genuine(verdict)
     code = parse_code(verdict.code or "")
@@ -176,7 +176,7 @@ def _read_any_plate(db: Session, path: str) -> GateRules:
         raise InvalidCode("这是楼栋或单元的门牌，请扫描小区出入口的门牌签到",
                           "this is a building or unit plate: scan a gate's plate to check in",
                           details={"reason": "not_a_gate"})
-    found = db.execute(_GATE_BY_ID, {"gate": find_by_code(db, code).id}).first()
+    found = session.execute(_GATE_BY_ID, {"gate": find_by_code(session, code).id}).first()
     if found is None:
         raise NotFound("这个出入口不属于任何小区", "the gate belongs to no compound")
     return GateRules(*found)
@@ -204,18 +204,19 @@ def gate_refusal(gate: GateRules, now: datetime) -> Forbidden | None:
     return None
 
 
-def visit(db: Session, rider: Rider, gate: GateRules, *, now: datetime) -> GateVisit:
+def visit(session: Session, rider: Rider, gate: GateRules, *, now: datetime) -> GateVisit:
     """What ``rider``'s next tap at ``gate`` would do."""
     direction = "out" if rider.inside_community_id == gate.community_id else "in"
-    rider_pass = covering_pass(db, rider.id, gate.community_id, gate.division_code, now=now)
+    rider_pass = covering_pass(session, rider.id, gate.community_id, gate.division_code, now=now)
     state = passes.state(rider_pass.status, rider_pass.valid_until, now) if rider_pass else None
     refusal = gate_refusal(gate, now) or (passes.refusal(state) if direction == "in" else None)
     return GateVisit(direction, rider.tap_seq, rider_pass, state, refusal)
 
 
-def tap(db: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: int | None = None,
+def tap(session: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: int | None = None,
         now: datetime, window_s: float = settings.CHECKIN_REPEAT_WINDOW_S) -> TapResult:
-    """Log the rider's tap at ``gate`` drawn with tap counter ``seq``. Commits.
+    """Log the rider's tap at ``gate`` drawn with tap counter ``seq`` (the request
+    commits it before answering).
 
     Raises the refusal (``Forbidden``) of a closed gate or a missing, pending, expired,
     suspended or revoked pass on entry, with nothing written. Returns the stored event,
@@ -223,68 +224,66 @@ def tap(db: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: int | 
     what was written.
     """
     if seq > rider.tap_seq:  # a page newer than our copy of the rider: look again
-        db.refresh(rider)
+        session.refresh(rider)
         if seq > rider.tap_seq:
             raise InvalidInput("页面已过期，请刷新后再点", "the page is out of date; reload it",
                                details={"reason": "stale_page"})
     if seq < rider.tap_seq:
-        return _repeat(db, rider, seq)
-    seen = visit(db, rider, gate, now=now)
+        return _repeat(session, rider, seq)
+    seen = visit(session, rider, gate, now=now)
     if seen.refusal is not None:
         raise seen.refusal
-    unit = _destination(db, unit_id, gate.community_id) if seen.direction == "in" else None
+    unit = _destination(session, unit_id, gate.community_id) if seen.direction == "in" else None
     inside = gate.community_id if seen.direction == "in" else None
-    moved = db.execute(_MOVE, {"rider": rider.id, "seq": seq, "next_seq": seq + 1,
-                               "cutoff": now - timedelta(seconds=window_s),
-                               "tapped_at": now, "inside": inside})
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        db.rollback()
-        return _repeat(db, rider, seq)
+    moved = session.execute(_MOVE, {"rider": rider.id, "seq": seq, "next_seq": seq + 1,
+                                    "cutoff": now - timedelta(seconds=window_s),
+                                    "tapped_at": now, "inside": inside})
+    if moved.rowcount != 1:  # type: ignore[attr-defined]  # nothing written
+        return _repeat(session, rider, seq)
     values: dict[str, Any] = {
         "rider_id": rider.id, "seq": seq + 1, "gate_id": gate.id,
         "community_id": gate.community_id, "unit_id": unit, "direction": seen.direction,
         "pass_id": seen.rider_pass.id if seen.rider_pass else None,
         "platform": rider.platform, "at": now}
     try:
-        event_id = db.execute(_LOG, values).scalar_one()
-        db.commit()
+        event_id = session.execute(_LOG, values).scalar_one()
     except IntegrityError:  # cannot happen while tap_seq moves only here; never store twice
-        db.rollback()
-        return _repeat(db, rider, seq)
+        session.rollback()  # the failed insert spoilt the transaction: undo the move too
+        return _repeat(session, rider, seq)
     for name, value in (("tap_seq", seq + 1), ("last_tap_at", now),
                         ("inside_community_id", inside)):
         set_committed_value(rider, name, value)
     return TapResult(Tap(event_id, seq + 1, seen.direction, now, gate.id, unit), True, seq + 1)
 
 
-def _destination(db: Session, unit_id: int | None, community_id: int) -> int | None:
+def _destination(session: Session, unit_id: int | None, community_id: int) -> int | None:
     if unit_id is None:
         return None
-    unit = db.get(Unit, unit_id)
+    unit = session.get(Unit, unit_id)
     if unit is None or unit.community_id not in (None, community_id):
         raise InvalidInput("所选单元不在这个小区", "the chosen unit is not in this compound",
                            details={"field": "unit"})
     return unit.id
 
 
-def unit_labels(db: Session, condition: ColumnElement[bool]) -> dict[int, str]:
+def unit_labels(session: Session, condition: ColumnElement[bool]) -> dict[int, str]:
     """``{unit id: "3号楼 2单元"}`` of the units matching ``condition``."""
-    rows = db.execute(select(Unit.id, Unit.number, Unit.name, Building.number, Building.name)
-                      .join(Building, Unit.building_id == Building.id, isouter=True)
-                      .where(condition))
-    return {uid: " ".join(p for p in (building_label(bn, bname) if bn or bname else "",
-                                      unit_label(un, uname)) if p)
-            for uid, un, uname, bn, bname in rows}
+    rows = session.execute(select(Unit.id, Unit.number, Unit.name, Building.id, Building.number,
+                                  Building.name)
+                           .join(Building, Unit.building_id == Building.id, isouter=True)
+                           .where(condition))
+    return {uid: door_label(bn, bname, un, uname) if bid is not None else unit_label(un, uname)
+            for uid, un, uname, bid, bn, bname in rows}
 
 
-def _repeat(db: Session, rider: Rider, seq: int) -> TapResult:
+def _repeat(session: Session, rider: Rider, seq: int) -> TapResult:
     """The event a repeated tap drawn with ``seq`` stands for: the one stored for
     ``seq + 1`` when that tap got through, else the rider's latest."""
-    db.refresh(rider)
-    event = db.scalar(select(EntryEvent).where(EntryEvent.rider_id == rider.id,
-                                               EntryEvent.seq == seq + 1))
-    event = event or db.scalar(select(EntryEvent).where(EntryEvent.rider_id == rider.id)
-                               .order_by(EntryEvent.seq.desc()).limit(1))
+    session.refresh(rider)
+    event = session.scalar(select(EntryEvent).where(EntryEvent.rider_id == rider.id,
+                                                    EntryEvent.seq == seq + 1))
+    event = event or session.scalar(select(EntryEvent).where(EntryEvent.rider_id == rider.id)
+                                    .order_by(EntryEvent.seq.desc()).limit(1))
     if event is None:
         raise InvalidInput("页面已过期，请刷新后再点", "the page is out of date; reload it",
                            details={"reason": "stale_page"})

@@ -7,7 +7,7 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from app.cli_support import domain_errors
+from app.cli_support import domain_errors, unit_of_work
 from app.db import get_session
 from app.models.base import utcnow
 from app.riders.service import purge
@@ -21,6 +21,7 @@ from geo import settings
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def purge_command(days: int, dry_run: bool, as_json: bool) -> None:
     """Delete rider entry/exit records older than the retention period and expired
     phone verification codes."""

@@ -13,16 +13,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.auth import Actor
+from app.accounts.auth import Actor, scope_clause
 from app.models import Community, EntryEvent, Gate, Rider, Unit
 from app.riders.checkin import unit_labels
-from app.riders.privacy import personal_data
+from app.riders.service import rider_profile
 from geo.address.codes import gate_label
 from geo.hours.opening_hours import timezone
-from geo.riders.phones import mask_phone
 from geo.riders.platforms import platform
 
 DIRECTION_ZH = {"in": "进", "out": "出"}
@@ -58,18 +57,6 @@ class LogRow:
     unit: str
 
 
-def scope_clause(actor: Actor) -> ColumnElement[bool]:
-    """Compounds ``actor`` may see: all for an admin, else its office's own compounds and
-    those in the divisions it serves."""
-    if actor.is_admin:
-        return true()
-    office = actor.user.office if actor.user else None
-    if office is None:
-        return false()
-    return or_(Community.office_id == office.id,
-               *[Community.division_code.like(f"{code}%") for code in office.division_codes])
-
-
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC instants a local day starts and ends at."""
     start = datetime.combine(day, time(0), tzinfo=timezone())
@@ -87,55 +74,52 @@ def _events(actor: Actor, filters: LogFilter) -> Select:
     return query
 
 
-def log_rows(db: Session, actor: Actor, filters: LogFilter, *,
+def log_rows(session: Session, actor: Actor, filters: LogFilter, *,
              limit: int | None = None) -> list[LogRow]:
     """The day's events, newest first (at most ``limit``)."""
     query = _events(actor, filters).order_by(EntryEvent.at.desc(), EntryEvent.id.desc())
-    return _rows(db, db.scalars(query.limit(limit)).all())
+    return _rows(session, session.scalars(query.limit(limit)).all())
 
 
-def _rows(db: Session, events: Iterable[EntryEvent]) -> list[LogRow]:
+def _rows(session: Session, events: Iterable[EntryEvent]) -> list[LogRow]:
     events = list(events)
-    riders = _by_id(db, Rider, {e.rider_id for e in events})
-    gates = _by_id(db, Gate, {e.gate_id for e in events})
-    communities = _by_id(db, Community, {e.community_id for e in events})
+    riders = _by_id(session, Rider, {e.rider_id for e in events})
+    gates = _by_id(session, Gate, {e.gate_id for e in events})
+    communities = _by_id(session, Community, {e.community_id for e in events})
     unit_ids = {e.unit_id for e in events if e.unit_id}
-    units = unit_labels(db, Unit.id.in_(unit_ids)) if unit_ids else {}
-    crypt = personal_data()
-    people = {rid: (crypt.decrypt(r.name_enc), mask_phone(crypt.decrypt(r.phone_enc)),
-                    crypt.decrypt(r.platform_rider_id_enc),
-                    crypt.decrypt(r.plate_enc) if r.plate_enc else "")
-              for rid, r in riders.items()}
+    units = unit_labels(session, Unit.id.in_(unit_ids)) if unit_ids else {}
+    people = {rid: rider_profile(r) for rid, r in riders.items()}
     rows = []
     for e in events:
         gate, community = gates.get(e.gate_id), communities.get(e.community_id)
-        name, phone, rider_id, plate = people[e.rider_id]
+        person = people[e.rider_id]
         rows.append(LogRow(
             id=e.id, at=e.at, direction=e.direction,
             community=community.name if community else "", platform=platform(e.platform).zh,
             gate=gate_label(gate.number, gate.name) if gate else "（已删除的出入口）",
-            name=name, phone=phone, platform_rider_id=rider_id, plate=plate,
+            name=person["name"], phone=person["phone"],
+            platform_rider_id=person["platform_rider_id"], plate=person["plate"] or "",
             unit=units.get(e.unit_id, "") if e.unit_id else ""))
     return rows
 
 
-def _by_id(db: Session, model: type, ids: set[int | None]) -> dict:
+def _by_id(session: Session, model: type, ids: set[int | None]) -> dict:
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return {}
-    return {row.id: row for row in db.scalars(select(model).where(model.id.in_(wanted)))}
+    return {row.id: row for row in session.scalars(select(model).where(model.id.in_(wanted)))}
 
 
-def entries_per_hour(db: Session, actor: Actor, filters: LogFilter) -> list[int]:
+def entries_per_hour(session: Session, actor: Actor, filters: LogFilter) -> list[int]:
     """Entries (``in``) in each local hour 0–23 of the day."""
     query = _events(actor, filters).where(EntryEvent.direction == "in")
     counts = [0] * 24
-    for (at,) in db.execute(query.with_only_columns(EntryEvent.at)):
+    for (at,) in session.execute(query.with_only_columns(EntryEvent.at)):
         counts[at.astimezone(timezone()).hour] += 1
     return counts
 
 
-def riders_inside(db: Session, actor: Actor, at: datetime) -> list[LogRow]:
+def riders_inside(session: Session, actor: Actor, at: datetime) -> list[LogRow]:
     """Riders whose last event at or before ``at`` is an entry into a compound in scope:
     still inside at that time (their entry rows, oldest first)."""
     last = (select(EntryEvent.rider_id, func.max(EntryEvent.seq).label("seq"))
@@ -146,14 +130,14 @@ def riders_inside(db: Session, actor: Actor, at: datetime) -> list[LogRow]:
              .join(Community, EntryEvent.community_id == Community.id)
              .where(EntryEvent.direction == "in", scope_clause(actor))
              .order_by(EntryEvent.at))
-    return _rows(db, db.scalars(query).all())
+    return _rows(session, session.scalars(query).all())
 
 
-def gates_in_scope(db: Session, actor: Actor) -> list[tuple[int, str]]:
+def gates_in_scope(session: Session, actor: Actor) -> list[tuple[int, str]]:
     """(gate id, "小区 · 北门(1号门)") of the gates the office may filter by."""
-    rows = db.execute(select(Gate.id, Gate.number, Gate.name, Community.name)
-                      .join(Community, Gate.community_id == Community.id)
-                      .where(scope_clause(actor)).order_by(Community.name, Gate.id))
+    rows = session.execute(select(Gate.id, Gate.number, Gate.name, Community.name)
+                           .join(Community, Gate.community_id == Community.id)
+                           .where(scope_clause(actor)).order_by(Community.name, Gate.id))
     return [(gid, f"{cname} · {gate_label(number, name)}") for gid, number, name, cname in rows]
 
 

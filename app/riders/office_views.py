@@ -19,7 +19,7 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.accounts.auth import current_actor
+from app.accounts.auth import current_actor, scope_clause
 from app.accounts.views import login_required
 from app.db import get_session
 from app.models import Community, Office, PassPolicy, Rider, RiderPass
@@ -33,14 +33,11 @@ from app.riders.entry_log import (
     gates_in_scope,
     log_rows,
     riders_inside,
-    scope_clause,
 )
-from app.riders.privacy import personal_data
-from app.riders.service import check_pass_scope, decide_pass, set_policy
+from app.riders.service import check_pass_scope, decide_pass, rider_profile, set_policy
 from geo.errors import Forbidden, InvalidInput, NotFound
 from geo.hours.opening_hours import timezone
 from geo.riders import passes
-from geo.riders.phones import mask_phone
 from geo.riders.platforms import platform, platforms
 
 LOG_PAGE_ROWS = 500
@@ -106,17 +103,13 @@ def passes_page() -> str:
     elif status != "all":
         query = query.where(RiderPass.status == status)
     now = utcnow()
-    crypt = personal_data()
     rows = []
     for rider_pass, rider, community in db.execute(query.limit(LOG_PAGE_ROWS)):
+        profile = rider_profile(rider)
         rows.append({
             "pass": rider_pass, "community": community,
             "state": passes.state(rider_pass.status, rider_pass.valid_until, now),
-            "name": crypt.decrypt(rider.name_enc),
-            "phone": mask_phone(crypt.decrypt(rider.phone_enc)),
-            "platform": platform(rider.platform).zh,
-            "platform_rider_id": crypt.decrypt(rider.platform_rider_id_enc),
-            "plate": crypt.decrypt(rider.plate_enc) if rider.plate_enc else "",
+            **profile, "plate": profile["plate"] or "",
             "actions": passes.available_actions(
                 rider_pass.status, renewal_requested=rider_pass.renewal_requested_at is not None)})
     office = actor.user.office if actor.user else None

@@ -8,7 +8,6 @@ link carries no cookie, so it checks nobody in.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -51,8 +50,8 @@ from app.riders.checkin import (
 )
 from app.riders.service import (
     Registration,
+    accept_code,
     check_registration,
-    confirm_code,
     delete_rider,
     issue_device,
     phone_digest,
@@ -63,7 +62,9 @@ from app.riders.service import (
     rider_export,
     rider_for_secret,
     rider_profile,
+    secret_digest,
     send_code,
+    use_code_attempt,
 )
 from geo import settings
 from geo.address.codes import gate_label
@@ -92,7 +93,7 @@ def _device_key() -> str:
     """Rate-limit key of a check-in: the device credential, else the address."""
     secret = request.cookies.get(DEVICE_COOKIE)
     if secret:
-        return "device:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
+        return "device:" + secret_digest(secret)[:32]
     return "addr:" + get_remote_address()
 
 
@@ -191,11 +192,12 @@ def verify_page() -> BaseResponse | str:
         return render_template("pass/verify.html", error=None, form={})
     db = get_session()
     now = utcnow()
-    confirm_code(db, pending["phone"], request.form.get("code", ""), now=now)
+    attempt = use_code_attempt(db, pending["phone"], now=now)
+    db.commit()  # the guess counts even when it is wrong and the error answer rolls back
+    accept_code(db, attempt, request.form.get("code", ""), now=now)
     next_url = pending.pop("next")
     rider = register(db, Registration(**pending))
     secret = issue_device(db, rider, label=_describe_device(request.user_agent.string))
-    db.commit()
     plate = _gate_plate_of(next_url)
     community_id = compound_of_plate(db, plate) if plate is not None else None
     if community_id is not None:

@@ -1,7 +1,8 @@
 """Riders: registration once with a verified phone, device credentials, passes and the
 offices that decide on them, and a rider's own data (see and delete).
 
-Times are aware UTC datetimes; functions that write say whether they commit.
+Times are aware UTC datetimes. Functions that write flush at most: the request or
+command that calls them commits (``app.db``).
 """
 
 from __future__ import annotations
@@ -91,87 +92,97 @@ def phone_digest(phone: str) -> str:
     return personal_data().digest("phone", phone)
 
 
-def send_code(db: Session, phone: str, *, now: datetime) -> None:
-    """Text a fresh verification code to ``phone`` (11 digits). Commits.
+def send_code(session: Session, phone: str, *, now: datetime) -> None:
+    """Text a fresh verification code to ``phone`` (11 digits); the code is stored
+    (flushed) before the text goes out.
 
     Refused within ``PHONE_CODE_RESEND_S`` of the last code to the same phone.
     """
     digest = phone_digest(phone)
-    last = db.scalar(select(PhoneVerification.created_at)
-                     .where(PhoneVerification.phone_digest == digest)
-                     .order_by(PhoneVerification.created_at.desc()).limit(1))
+    last = session.scalar(select(PhoneVerification.created_at)
+                          .where(PhoneVerification.phone_digest == digest)
+                          .order_by(PhoneVerification.created_at.desc()).limit(1))
     wait = settings.PHONE_CODE_RESEND_S - ((now - last).total_seconds() if last else 1e9)
     if wait > 0:
         raise InvalidInput(f"验证码已发送，请 {int(wait) + 1} 秒后再重新获取",
                            f"a code was just sent; wait {int(wait) + 1} s",
                            details={"field": "phone", "reason": "too_soon"})
     code = f"{secrets.randbelow(10 ** settings.PHONE_CODE_DIGITS):0{settings.PHONE_CODE_DIGITS}d}"
-    db.add(PhoneVerification(phone_digest=digest, code_digest=_code_digest(digest, code),
-                             created_at=now,
-                             expires_at=now + timedelta(seconds=settings.PHONE_CODE_TTL_S)))
-    db.flush()
+    session.add(PhoneVerification(phone_digest=digest, code_digest=_code_digest(digest, code),
+                                  created_at=now,
+                                  expires_at=now + timedelta(seconds=settings.PHONE_CODE_TTL_S)))
+    session.flush()
     minutes = int(settings.PHONE_CODE_TTL_S // 60)
     send_text(phone, f"【友路】您的验证码是 {code}，{minutes}分钟内有效。如非本人操作，请忽略。")
-    db.commit()
 
 
 def _code_digest(phone_digest_: str, code: str) -> str:
     return personal_data().digest("code", f"{phone_digest_}:{code}")
 
 
-def confirm_code(db: Session, phone: str, code: str, *, now: datetime) -> None:
-    """Accept the latest code texted to ``phone`` once; commits the attempt either way.
+def confirm_code(session: Session, phone: str, code: str, *, now: datetime) -> None:
+    """Accept the latest code texted to ``phone`` once: ``use_code_attempt`` then
+    ``accept_code``. A caller that must keep the used-up attempt when the code is wrong
+    commits between the two (the verify page does)."""
+    accept_code(session, use_code_attempt(session, phone, now=now), code, now=now)
+
+
+def use_code_attempt(session: Session, phone: str, *, now: datetime) -> PhoneVerification:
+    """Use up one attempt at the latest code texted to ``phone``; returns that code's row.
 
     Each guess uses up an attempt atomically, so parallel guesses cannot exceed
     ``PHONE_CODE_MAX_ATTEMPTS``.
     """
     digest = phone_digest(phone)
-    row = db.scalar(select(PhoneVerification)
-                    .where(PhoneVerification.phone_digest == digest,
-                           PhoneVerification.consumed_at.is_(None))
-                    .order_by(PhoneVerification.created_at.desc()).limit(1))
+    row = session.scalar(select(PhoneVerification)
+                         .where(PhoneVerification.phone_digest == digest,
+                                PhoneVerification.consumed_at.is_(None))
+                         .order_by(PhoneVerification.created_at.desc()).limit(1))
     if row is None or row.expires_at <= now:
         raise InvalidInput("验证码已过期或未获取，请重新获取", "the code expired or was never sent",
                            details={"field": "code", "reason": "expired"})
-    used = db.execute(update(PhoneVerification)
-                      .where(PhoneVerification.id == row.id,
-                             PhoneVerification.attempts < settings.PHONE_CODE_MAX_ATTEMPTS)
-                      .values(attempts=PhoneVerification.attempts + 1))
-    db.commit()
+    used = session.execute(update(PhoneVerification)
+                           .where(PhoneVerification.id == row.id,
+                                  PhoneVerification.attempts < settings.PHONE_CODE_MAX_ATTEMPTS)
+                           .values(attempts=PhoneVerification.attempts + 1))
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidInput("验证码错误次数过多，请重新获取", "too many wrong codes; get a new one",
                            details={"field": "code", "reason": "attempts"})
+    return row
+
+
+def accept_code(session: Session, row: PhoneVerification, code: str, *, now: datetime) -> None:
+    """Accept ``code`` for the code row ``row`` (after ``use_code_attempt``), once."""
     given = "".join(ch for ch in unicodedata.normalize("NFKC", code or "") if ch.isdigit())
-    if not hmac.compare_digest(row.code_digest, _code_digest(digest, given)):
+    if not hmac.compare_digest(row.code_digest, _code_digest(row.phone_digest, given)):
         raise InvalidInput("验证码不正确", "wrong code",
                            details={"field": "code", "reason": "wrong"})
-    taken = db.execute(update(PhoneVerification)
-                       .where(PhoneVerification.id == row.id,
-                              PhoneVerification.consumed_at.is_(None))
-                       .values(consumed_at=now))
-    db.commit()
+    taken = session.execute(update(PhoneVerification)
+                            .where(PhoneVerification.id == row.id,
+                                   PhoneVerification.consumed_at.is_(None))
+                            .values(consumed_at=now))
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidInput("验证码已使用，请重新获取", "the code was already used",
                            details={"field": "code", "reason": "used"})
 
 
-def register(db: Session, registration: Registration) -> Rider:
+def register(session: Session, registration: Registration) -> Rider:
     """The rider with this phone, created or updated with ``registration``. Flushes.
 
     Call only after ``confirm_code`` for the same phone.
     """
     crypt = personal_data()
     digest = phone_digest(registration.phone)
-    rider = db.scalar(select(Rider).where(Rider.phone_digest == digest))
+    rider = session.scalar(select(Rider).where(Rider.phone_digest == digest))
     if rider is None:
         rider = Rider(phone_digest=digest, tap_seq=0)
-        db.add(rider)
+        session.add(rider)
     rider.phone_enc = crypt.encrypt(registration.phone)
     rider.name_enc = crypt.encrypt(registration.name)
     rider.platform = registration.platform
     rider.platform_rider_id_enc = crypt.encrypt(registration.platform_rider_id)
     rider.plate_enc = crypt.encrypt(registration.plate) if registration.plate else None
-    db.flush()
+    session.flush()
     return rider
 
 
@@ -183,13 +194,13 @@ def secret_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue_device(db: Session, rider: Rider, *, label: str = "") -> str:
+def issue_device(session: Session, rider: Rider, *, label: str = "") -> str:
     """A new device credential for ``rider``: returns the secret for the phone's cookie;
     only its digest is stored. Flushes."""
     secret = secrets.token_urlsafe(32)
-    db.add(Device(rider_id=rider.id, secret_digest=secret_digest(secret),
-                  label=label[:DEVICE_LABEL_MAX]))
-    db.flush()
+    session.add(Device(rider_id=rider.id, secret_digest=secret_digest(secret),
+                       label=label[:DEVICE_LABEL_MAX]))
+    session.flush()
     return secret
 
 
@@ -197,61 +208,60 @@ _DEVICE_RIDER = (select(Rider, Device.id).join(Device, Device.rider_id == Rider.
                  .where(Device.secret_digest == bindparam("digest")))
 
 
-def rider_for_secret(db: Session, secret: str | None) -> tuple[Rider, int] | None:
+def rider_for_secret(session: Session, secret: str | None) -> tuple[Rider, int] | None:
     """(rider, device id) of the phone holding device secret ``secret``, or None."""
     if not secret:
         return None
-    found = db.execute(_DEVICE_RIDER, {"digest": secret_digest(secret)}).first()
+    found = session.execute(_DEVICE_RIDER, {"digest": secret_digest(secret)}).first()
     return (found[0], found[1]) if found else None
 
 
-def remove_device(db: Session, rider: Rider, device_id: int) -> None:
-    """Forget one of the rider's devices: its cookie stops working. Commits."""
-    device = db.get(Device, device_id)
+def remove_device(session: Session, rider: Rider, device_id: int) -> None:
+    """Forget one of the rider's devices: its cookie stops working."""
+    device = session.get(Device, device_id)
     if device is None or device.rider_id != rider.id:
         raise NotFound("找不到这台设备", f"device {device_id} not found")
-    db.delete(device)
-    db.commit()
+    session.delete(device)
 
 
 # -- offices and policies -------------------------------------------------------------------
 
 
-def office_for(db: Session, community: Community) -> Office | None:
+def office_for(session: Session, community: Community) -> Office | None:
     """The office that keeps ``community``: its own, else the office serving the most
     specific division code that contains the compound's."""
     if community.office_id is not None:
-        return db.get(Office, community.office_id)
+        return session.get(Office, community.office_id)
     code = community.division_code or ""
     best: tuple[int, Office] | None = None
-    for office in db.scalars(select(Office)):
+    for office in session.scalars(select(Office)):
         for served in office.division_codes or ():
             if code.startswith(served) and (best is None or len(served) > best[0]):
                 best = (len(served), office)
     return best[1] if best else None
 
 
-def policy_for(db: Session, community: Community) -> tuple[passes.Policy, Office | None]:
+def policy_for(session: Session, community: Community) -> tuple[passes.Policy, Office | None]:
     """The pass policy at ``community`` and the office it comes from: the office's policy
     when it set one, else the compound's own ``pass_policy`` and ``pass_validity_days``."""
-    office = office_for(db, community)
-    row = db.scalar(select(PassPolicy).where(PassPolicy.office_id == office.id)) if office else None
+    office = office_for(session, community)
+    row = session.scalar(select(PassPolicy).where(PassPolicy.office_id == office.id)) if office else None
     if row is not None:
         return passes.Policy(row.approval, row.validity_days, row.scope), office
     return passes.Policy(community.pass_policy, community.pass_validity_days, "community"), office
 
 
-def set_policy(db: Session, office: Office, *, approval: str, validity_days: int, scope: str,
+def set_policy(session: Session, office: Office, *, approval: str, validity_days: int, scope: str,
                actor: str) -> PassPolicy:
-    """Set ``office``'s pass policy (checked by ``geo.riders.passes.check_policy``). Commits."""
+    """Set ``office``'s pass policy (checked by ``geo.riders.passes.check_policy``). Flushes."""
     policy = passes.check_policy(approval, validity_days, scope)
-    row = db.scalar(select(PassPolicy).where(PassPolicy.office_id == office.id))
+    row = session.scalar(select(PassPolicy).where(PassPolicy.office_id == office.id))
     if row is None:
         row = PassPolicy(office_id=office.id)
-        db.add(row)
+        session.add(row)
     row.approval, row.validity_days, row.scope = policy.approval, policy.validity_days, policy.scope
     row.updated_by = actor
-    db.commit()
+    session.flush()
     return row
 
 
@@ -266,13 +276,13 @@ _COVERING = select(RiderPass).where(
         and_(RiderPass.scope == "street", RiderPass.scope_value == bindparam("street"))))
 
 
-def covering_pass(db: Session, rider_id: int, community_id: int, division_code: str | None, *,
+def covering_pass(session: Session, rider_id: int, community_id: int, division_code: str | None, *,
                   now: datetime) -> RiderPass | None:
     """The rider's pass that holds at the compound ``community_id`` (in division
     ``division_code``): a usable one first, else the most recently asked for; None when
     no pass covers the compound."""
     code = division_code or ""
-    found = db.scalars(_COVERING, {
+    found = session.scalars(_COVERING, {
         "rider": rider_id, "community": str(community_id),
         "committee": code if len(code) == passes.COMMITTEE_DIGITS else None,
         "street": code[:passes.STREET_DIGITS] if len(code) >= passes.STREET_DIGITS else None})
@@ -281,16 +291,17 @@ def covering_pass(db: Session, rider_id: int, community_id: int, division_code: 
     return ranked[0] if ranked else None
 
 
-def request_pass(db: Session, rider: Rider, community: Community, *, now: datetime) -> RiderPass:
+def request_pass(session: Session, rider: Rider, community: Community, *, now: datetime) -> RiderPass:
     """Ask for a pass at ``community`` under its policy: active at once for ``auto``,
     pending for ``approval``. A rejected request may be made again; any other existing
-    pass for the same scope is returned unchanged. Commits."""
-    policy, office = policy_for(db, community)
+    pass for the same scope is returned unchanged. Flushes, in a savepoint: when a second
+    tap's same request wins the race, its pass is returned and nothing else is undone."""
+    policy, office = policy_for(session, community)
     scope, value = passes.scope_key(policy.scope, community_id=community.id,
                                     division_code=community.division_code)
-    existing = db.scalar(select(RiderPass).where(RiderPass.rider_id == rider.id,
-                                                 RiderPass.scope == scope,
-                                                 RiderPass.scope_value == value))
+    existing = session.scalar(select(RiderPass).where(RiderPass.rider_id == rider.id,
+                                                      RiderPass.scope == scope,
+                                                      RiderPass.scope_value == value))
     if existing is not None and existing.status != "rejected":
         return existing
     row = existing or RiderPass(rider_id=rider.id, scope=scope, scope_value=value)
@@ -303,51 +314,50 @@ def request_pass(db: Session, rider: Rider, community: Community, *, now: dateti
     else:
         row.status, row.decided_at, row.decided_by = "pending", None, None
         row.valid_from = row.valid_until = None
-    db.add(row)
     try:
-        db.commit()
+        with session.begin_nested():
+            session.add(row)
     except IntegrityError:  # the same request from a second tap won the race
-        db.rollback()
-        return db.scalars(select(RiderPass).where(RiderPass.rider_id == rider.id,
-                                                  RiderPass.scope == scope,
-                                                  RiderPass.scope_value == value)).one()
+        return session.scalars(select(RiderPass).where(RiderPass.rider_id == rider.id,
+                                                       RiderPass.scope == scope,
+                                                       RiderPass.scope_value == value)).one()
     return row
 
 
-def _policy_of_pass(db: Session, rider_pass: RiderPass) -> passes.Policy:
-    community = db.get(Community, rider_pass.community_id) if rider_pass.community_id else None
+def _policy_of_pass(session: Session, rider_pass: RiderPass) -> passes.Policy:
+    community = session.get(Community, rider_pass.community_id) if rider_pass.community_id else None
     if community is None:
         return passes.Policy("approval")
-    return policy_for(db, community)[0]
+    return policy_for(session, community)[0]
 
 
-def renew_pass(db: Session, rider_pass: RiderPass, *, now: datetime) -> RiderPass:
+def renew_pass(session: Session, rider_pass: RiderPass, *, now: datetime) -> RiderPass:
     """Renew an active pass near or past its end: extended at once under ``auto``, else
-    marked for the office to approve. Commits."""
+    marked for the office to approve. Flushes."""
     if not passes.renewable(rider_pass.status, rider_pass.valid_until, now):
         days = settings.PASS_RENEW_WINDOW_DAYS
         raise InvalidInput(f"只有有效的通行证才能续期，且须在到期前{days}天内",
                            f"only an active pass within {days} days of its end can be renewed",
                            details={"reason": "not_renewable"})
-    policy = _policy_of_pass(db, rider_pass)
+    policy = _policy_of_pass(session, rider_pass)
     if policy.approval == "auto":
         rider_pass.valid_until = passes.extended_until(rider_pass.valid_until, now,
                                                        policy.validity_days)
         rider_pass.decided_at, rider_pass.decided_by = now, "auto"
     else:
         rider_pass.renewal_requested_at = now
-    db.commit()
+    session.flush()
     return rider_pass
 
 
-def decide_pass(db: Session, rider_pass: RiderPass, action: str, *, actor: str,
+def decide_pass(session: Session, rider_pass: RiderPass, action: str, *, actor: str,
                 user_id: int | None, note: str | None, now: datetime) -> RiderPass:
     """An office decision: approve (a request, a suspended pass or a renewal), reject,
-    suspend or revoke. Audited; commits."""
+    suspend or revoke. Audited; flushes."""
     target = passes.next_status(rider_pass.status, action,
                                 renewal_requested=rider_pass.renewal_requested_at is not None)
     before = _decision_view(rider_pass)
-    days = _policy_of_pass(db, rider_pass).validity_days
+    days = _policy_of_pass(session, rider_pass).validity_days
     if action == "approve" and (rider_pass.status == "pending"
                                 or rider_pass.renewal_requested_at is not None):
         rider_pass.valid_from = rider_pass.valid_from or now
@@ -355,10 +365,10 @@ def decide_pass(db: Session, rider_pass: RiderPass, action: str, *, actor: str,
         rider_pass.renewal_requested_at = None
     rider_pass.status, rider_pass.decided_at, rider_pass.decided_by = target, now, actor
     rider_pass.note = (note or "").strip()[:200] or None
-    record(db, actor=actor, action=f"pass_{action}", table="rider_passes",
+    record(session, actor=actor, action=f"pass_{action}", table="rider_passes",
            feature_id=rider_pass.id, before=before, after=_decision_view(rider_pass),
            user_id=user_id, note=rider_pass.note)
-    db.commit()
+    session.flush()
     return rider_pass
 
 
@@ -372,7 +382,8 @@ def _decision_view(rider_pass: RiderPass) -> dict[str, Any]:
 
 
 def rider_profile(rider: Rider) -> dict[str, Any]:
-    """The rider's registration in clear, for the rider's own eyes (phone masked)."""
+    """The rider's registration in clear, the phone masked: what the rider's own pages
+    and the office's pass list and entry log show (``plate`` is None without one)."""
     crypt = personal_data()
     return {
         "name": crypt.decrypt(rider.name_enc),
@@ -383,10 +394,10 @@ def rider_profile(rider: Rider) -> dict[str, Any]:
     }
 
 
-def rider_export(db: Session, rider: Rider, *, now: datetime) -> dict[str, Any]:
+def rider_export(session: Session, rider: Rider, *, now: datetime) -> dict[str, Any]:
     """Everything stored about ``rider``, decrypted, for download by the rider."""
-    events = db.scalars(select(EntryEvent).where(EntryEvent.rider_id == rider.id)
-                        .order_by(EntryEvent.at)).all()
+    events = session.scalars(select(EntryEvent).where(EntryEvent.rider_id == rider.id)
+                             .order_by(EntryEvent.at)).all()
     return {
         "rider": {**rider_profile(rider), "registered_at": rider.created_at.isoformat()},
         "devices": [{"id": d.id, "label": d.label, "added_at": d.created_at.isoformat()}
@@ -400,14 +411,14 @@ def rider_export(db: Session, rider: Rider, *, now: datetime) -> dict[str, Any]:
     }
 
 
-def delete_rider(db: Session, rider: Rider) -> None:
+def delete_rider(session: Session, rider: Rider) -> None:
     """Delete the rider and everything about them: devices, passes, phone codes and
-    entry log rows. Commits."""
-    db.execute(delete(EntryEvent).where(EntryEvent.rider_id == rider.id))
-    db.execute(delete(PhoneVerification)
-               .where(PhoneVerification.phone_digest == rider.phone_digest))
-    db.delete(rider)
-    db.commit()
+    entry log rows."""
+    session.execute(delete(EntryEvent).where(EntryEvent.rider_id == rider.id))
+    session.execute(delete(PhoneVerification)
+                    .where(PhoneVerification.phone_digest == rider.phone_digest))
+    session.delete(rider)
+    session.flush()
 
 
 def check_pass_scope(actor: Actor, rider_pass: RiderPass, community: Community | None) -> None:
@@ -424,19 +435,18 @@ def check_pass_scope(actor: Actor, rider_pass: RiderPass, community: Community |
 # -- retention -------------------------------------------------------------------------------
 
 
-def purge(db: Session, *, now: datetime, retention_days: int,
+def purge(session: Session, *, now: datetime, retention_days: int,
           dry_run: bool = False) -> dict[str, int]:
     """Delete entry log rows older than ``retention_days`` and phone codes past their
-    lifetime; returns the counts. Commits (nothing when ``dry_run``)."""
+    lifetime; returns the counts (nothing is deleted when ``dry_run``)."""
     if retention_days < 1:
         raise InvalidInput("保留天数至少为1天", "retention must be at least 1 day",
                            details={"field": "days"})
     old_events = EntryEvent.at < now - timedelta(days=retention_days)
     old_codes = PhoneVerification.expires_at < now
-    counts = {"entry_events": db.scalar(select(func.count()).where(old_events)) or 0,
-              "phone_codes": db.scalar(select(func.count()).where(old_codes)) or 0}
+    counts = {"entry_events": session.scalar(select(func.count()).where(old_events)) or 0,
+              "phone_codes": session.scalar(select(func.count()).where(old_codes)) or 0}
     if not dry_run:
-        db.execute(delete(EntryEvent).where(old_events))
-        db.execute(delete(PhoneVerification).where(old_codes))
-        db.commit()
+        session.execute(delete(EntryEvent).where(old_events))
+        session.execute(delete(PhoneVerification).where(old_codes))
     return counts

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from app.db import get_session
 from app.openapi import document
 from app.params import crs_arg, int_arg, lon_lat_arg
 from app.routing import service as routing
@@ -36,7 +37,7 @@ def _flag(name: str) -> bool:
 @bp.get("/route")
 def route() -> Response:
     """The access route from ``from`` to the unit or building ``to`` at time ``at``."""
-    return jsonify(routing.route(_from(), request.args.get("to", ""),
+    return jsonify(routing.route(get_session(), _from(), request.args.get("to", ""),
                                  at=request.args.get("at") or None, has_pass=_flag("pass")))
 
 
@@ -45,7 +46,7 @@ def nearest() -> Response:
     """The ``k`` facilities of ``kind`` nearest to ``from`` by network time."""
     kind = request.args.get("kind", "")
     k = int_arg("k", 3, low=1, high=settings.NEAREST_MAX_K)
-    found = routing.nearest(_from(), kind, at=request.args.get("at") or None,
+    found = routing.nearest(get_session(), _from(), kind, at=request.args.get("at") or None,
                             open_now=_flag("open_now"), k=k or 3)
     return jsonify({"kind": kind, "count": len(found), "facilities": found})
 
@@ -59,7 +60,8 @@ def isochrone() -> Response:
     except ValueError:
         raise InvalidInput(f"minutes 应为逗号分隔的分钟数，收到“{raw}”",
                            f"minutes must be comma-separated numbers, got {raw!r}") from None
-    return jsonify(routing.isochrone(_from(), minutes, at=request.args.get("at") or None))
+    return jsonify(routing.isochrone(get_session(), _from(), minutes,
+                                     at=request.args.get("at") or None))
 
 
 _ERRORS = {str(code): {"description": "错误 / error", "content": {"application/json": {

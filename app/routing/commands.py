@@ -7,20 +7,10 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from app.cli_support import domain_errors
+from app.cli_support import domain_errors, unit_of_work
+from app.db import get_session
 from app.routing import service as routing
-from geo.errors import InvalidInput
-from geo.geometry.coords import check_lon_lat
-
-
-def _point(raw: str) -> tuple[float, float]:
-    try:
-        lon, lat = (float(p) for p in raw.split(","))
-    except ValueError:
-        raise InvalidInput(f"--from 应为“经度,纬度”，收到“{raw}”",
-                           f"--from must be LON,LAT, got {raw!r}") from None
-    check_lon_lat(lon, lat)
-    return lon, lat
+from geo.geometry.coords import parse_lon_lat
 
 
 @click.command("route")
@@ -32,9 +22,11 @@ def _point(raw: str) -> tuple[float, float]:
 @click.option("--json", "as_json", is_flag=True, help="Print the route as one JSON object.")
 @with_appcontext
 @domain_errors
+@unit_of_work()
 def route_command(start: str, to: str, at: str | None, has_pass: bool, as_json: bool) -> None:
     """Access route: street → gate open to riders → door, with Chinese instructions."""
-    result = routing.route(_point(start), to, at=at, has_pass=has_pass)
+    start_point = parse_lon_lat(start, ("--from", "--from"))
+    result = routing.route(get_session(), start_point, to, at=at, has_pass=has_pass)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return

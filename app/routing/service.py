@@ -19,11 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.addresses.resolve import places_stamp, resolve_address
-from app.db import get_session
 from app.models import Building, Community, Facility, Gate, Unit
 from app.models import Path as PathModel
 from geo import settings
-from geo.address.codes import building_label, unit_label
+from geo.address.codes import building_label, door_label, unit_label
 from geo.errors import InvalidInput, NotFound
 from geo.routing.cache import load_street_graph
 from geo.routing.inputs import GATE_ORIGINS, AccessData, Compound, Door, OfficePath
@@ -62,8 +61,9 @@ def cache_dir() -> Path:
 
 
 def _unit_label(unit: Unit, building: Building | None) -> str:
-    place = building_label(building.number, building.name) if building else ""
-    return f"{place}{unit_label(unit.number, unit.name)}"
+    if building is None:
+        return unit_label(unit.number, unit.name)
+    return door_label(building.number, building.name, unit.number, unit.name)
 
 
 def load_access_data(session: Session) -> AccessData:
@@ -109,10 +109,9 @@ def load_access_data(session: Session) -> AccessData:
                       buildings=outlines)
 
 
-def networks() -> list[AccessNetwork]:
+def networks(session: Session) -> list[AccessNetwork]:
     """The app's access networks, brought up to date with the database first."""
     state: _State = current_app.extensions.setdefault(_EXTENSION, _State())
-    session = get_session()
     stamp = places_stamp(session)
     with state.lock:
         if not state.networks:
@@ -126,12 +125,13 @@ def networks() -> list[AccessNetwork]:
         return state.networks
 
 
-def _network_at(lon: float, lat: float) -> AccessNetwork:
-    candidates = [n for n in networks() if n.covers(lon, lat)]
+def _network_at(session: Session, lon: float, lat: float) -> AccessNetwork:
+    loaded = networks(session)
+    candidates = [n for n in loaded if n.covers(lon, lat)]
     if not candidates:
         raise NotFound(f"({lon}, {lat}) 不在已载入的路网范围内",
                        f"({lon}, {lat}) is outside every loaded street network",
-                       details={"networks": [n.street.source for n in networks()]})
+                       details={"networks": [n.street.source for n in loaded]})
 
     def off_centre(n: AccessNetwork) -> float:
         west, south, east, north = n.street.bounds
@@ -156,7 +156,7 @@ def resolve_target(session: Session, to: str) -> tuple[str, int]:
         row = session.scalar(select(model.id).where(model.code == text))
         if row is not None:
             return kind, int(row)
-    resolution = resolve_address(text)
+    resolution = resolve_address(session, text)
     best = resolution.best
     if resolution.status == "matched" and best is not None and best.record.kind in ("unit", "building"):
         return best.record.kind, best.record.id
@@ -177,12 +177,11 @@ def _door_point(session: Session, key: tuple[str, int]) -> tuple[float, float]:
     return float(point.x), float(point.y)
 
 
-def route(start: tuple[float, float], to: str, *, at: str | None = None,
+def route(session: Session, start: tuple[float, float], to: str, *, at: str | None = None,
           has_pass: bool = False) -> dict[str, Any]:
     """The access route from ``start`` (lon, lat) to the door ``to`` names."""
-    session = get_session()
     key = _door_of(session, resolve_target(session, to), start)
-    network = _network_at(*_door_point(session, key))
+    network = _network_at(session, *_door_point(session, key))
     return route_to_door(network, start, key, at=at, has_pass=has_pass)
 
 
@@ -198,13 +197,14 @@ def _door_of(session: Session, key: tuple[str, int], start: tuple[float, float])
     return "unit", nearest_unit.id
 
 
-def nearest(start: tuple[float, float], kind: str, *, at: str | None = None,
+def nearest(session: Session, start: tuple[float, float], kind: str, *, at: str | None = None,
             open_now: bool = False, k: int = 3) -> list[dict[str, Any]]:
     """Facilities of ``kind`` nearest to ``start`` by network time."""
-    return nearest_facilities(_network_at(*start), start, kind, at=at, open_now=open_now, k=k)
+    return nearest_facilities(_network_at(session, *start), start, kind, at=at,
+                              open_now=open_now, k=k)
 
 
-def isochrone(start: tuple[float, float], minutes: list[float], *,
+def isochrone(session: Session, start: tuple[float, float], minutes: list[float], *,
               at: str | None = None) -> dict[str, Any]:
     """Reachable areas from ``start`` within each of ``minutes``."""
-    return isochrones(_network_at(*start), start, minutes, at=at)
+    return isochrones(_network_at(session, *start), start, minutes, at=at)

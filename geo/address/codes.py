@@ -269,6 +269,13 @@ def unit_label(number: str | None, name: str | None = None) -> str:
     return (name or (f"{number}单元" if number else "") or "单元").strip()
 
 
+def door_label(building_number: str | None, building_name: str | None,
+               unit_number: str | None, unit_name: str | None = None) -> str:
+    """How the unit door of a building is written: ``3号楼 2单元`` (``building_label``,
+    a space, ``unit_label``). A unit in no building is written ``unit_label`` alone."""
+    return f"{building_label(building_number, building_name)} {unit_label(unit_number, unit_name)}"
+
+
 def gate_label(number: str | None, name: str | None = None) -> str:
     """How a gate is written: ``北门(1号门)``, ``1号门`` or its name."""
     value = number_value(number)

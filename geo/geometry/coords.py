@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
-from geo.errors import InvalidCoordinates
+from geo.errors import InvalidCoordinates, InvalidInput
 
 _G = TypeVar("_G", bound=BaseGeometry)
 
@@ -55,6 +55,21 @@ def check_lon_lat(lon: float, lat: float) -> None:
         f"coordinates ({lon}, {lat}) are outside China",
         details={"lon": lon, "lat": lat},
     )
+
+
+def parse_lon_lat(text: str, what: tuple[str, str] = ("坐标", "the point")) -> tuple[float, float]:
+    """``LON,LAT`` text as (lon, lat), checked by ``check_lon_lat``.
+
+    Not two numbers: ``InvalidInput`` naming ``what`` (in Chinese, in English), e.g.
+    ``("参数 from", "parameter from")`` for a query parameter.
+    """
+    try:
+        lon, lat = (float(part) for part in text.split(","))
+    except ValueError:
+        raise InvalidInput(f"{what[0]} 应为“经度,纬度”，收到“{text}”",
+                           f"{what[1]} must be LON,LAT, got {text!r}") from None
+    check_lon_lat(lon, lat)
+    return lon, lat
 
 
 def check_geometry_in_china(geom: BaseGeometry) -> None:
