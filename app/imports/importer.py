@@ -6,6 +6,7 @@ database exactly as it was.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from app.models import Building, Community, Facility, Gate, PlaceFeature, Unit
 from app.models import Path as PathModel
 from app.places.import_counts import ImportCounts
 from app.places.serialize import to_feature
+from geo.osm.entrances import INFERRED, MAPPED, PROPOSED
 from geo.osm.extract import KINDS, ImportedFeature, OsmExtract, read_osm_extract
 
 MODEL_OF_KIND: dict[str, type[PlaceFeature]] = {
@@ -35,9 +37,18 @@ class ImportReport(ImportCounts):
 
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    entrances: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**super().as_dict(), "conflicts": self.conflicts, "skipped": self.skipped}
+        return {**super().as_dict(), "conflicts": self.conflicts, "skipped": self.skipped,
+                "entrances": self.entrances}
+
+
+def entrance_counts(extract: OsmExtract) -> dict[str, int]:
+    """The gates of ``extract`` by how they were found: ``mapped`` in OSM, ``inferred``
+    where a road enters a compound, ``proposed`` for a compound with neither."""
+    sources = Counter(g.source for g in extract.features["gate"])
+    return {"mapped": sources[MAPPED], "inferred": sources[INFERRED], "proposed": sources[PROPOSED]}
 
 
 def import_osm(session: Session, path: str | Path, *, division: str | None = None,
@@ -51,7 +62,8 @@ def import_osm(session: Session, path: str | Path, *, division: str | None = Non
         validate_division(session, division)
     if extract is None:
         extract = read_osm_extract(path)
-    report = ImportReport(file=Path(path).name, skipped=dict(extract.skipped))
+    report = ImportReport(file=Path(path).name, skipped=dict(extract.skipped),
+                          entrances=entrance_counts(extract))
     try:
         ids: dict[tuple[str, str, int], int] = {}
         for kind in KINDS:

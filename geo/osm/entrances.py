@@ -39,6 +39,8 @@ ON_WAY_M = 0.5
 WALL_MIN_SHARE = 0.5
 WALL_BARRIERS = frozenset({"wall", "fence"})
 MAPPED, INFERRED, PROPOSED = "osm", "inferred", "proposed"
+# The sources of the entrances that are guesses, for an office to confirm.
+GUESSED_SOURCES = frozenset({INFERRED, PROPOSED})
 
 
 @dataclass(frozen=True)
@@ -236,5 +238,5 @@ def _nearer(best: tuple[float, Way, BaseGeometry] | None, way: Way, polygon: Bas
     return (distance, way, outside) if best is None or distance < best[0] else best
 
 
-__all__ = ["INFERRED", "MAPPED", "PROPOSED", "Entrance", "GateNode", "Outline",
+__all__ = ["GUESSED_SOURCES", "INFERRED", "MAPPED", "PROPOSED", "Entrance", "GateNode", "Outline",
            "Way", "infer_crossings", "match_gates", "propose_entrances", "road_entries"]
