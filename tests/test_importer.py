@@ -6,6 +6,7 @@ import bz2
 from collections import Counter
 from pathlib import Path
 
+import osmium
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
@@ -14,7 +15,10 @@ from app.accounts.auth import Actor
 from app.db import get_engine, get_session
 from app.imports.importer import MODEL_OF_KIND, import_osm
 from app.models import AuditEntry, Community, Gate, User
-from app.places.editing import update_feature
+from app.places.editing import delete_feature, update_feature
+from geo import settings
+from geo.geometry.coords import distance_m
+from geo.osm.extract import read_osm_extract
 from tests.support.dbdump import dump_database
 from tests.support.extracts import EXTRACTS, OSM_DIR, read_extract
 
@@ -127,6 +131,55 @@ def test_confirmed_entrances_keep_their_code_through_a_reimport(writable_importe
     assert renamed.edited and moved.edited
     assert {renamed.id: renamed.code, moved.id: moved.code} == codes
     assert jingshu_gates == [("office", "静淑苑东门")]
+
+
+def _shift_way(source: Path, target: Path, way_id: int, east_deg: float) -> None:
+    """``source`` written to ``target`` with every node of way ``way_id`` moved east."""
+    nodes = {n.ref for w in osmium.FileProcessor(str(source), osmium.osm.WAY) if w.id == way_id
+             for n in w.nodes}
+    processor = osmium.FileProcessor(str(source))
+    with osmium.SimpleWriter(str(target), header=processor.header, overwrite=True) as writer:
+        for obj in processor:
+            if obj.is_node() and obj.id in nodes:
+                writer.add_node(obj.replace(location=osmium.osm.Location(obj.lon + east_deg, obj.lat)))
+            else:
+                writer.add(obj)
+
+
+def test_office_gates_are_not_undone_by_new_guesses(writable_imported_app: Flask, tmp_path: Path) -> None:
+    # The office confirms one inferred gate and deletes another (a wrong guess). OSM then
+    # moves the first one's road 2 m, so its crossing gets a new key: a re-import adds
+    # neither a twin next to the confirmed gate nor the deleted guess again.
+    app = writable_imported_app
+    path = OSM_DIR / EXTRACTS["qinghuadonglu"][0]
+    with app.app_context():
+        db = get_session()
+        admin = User(username="office-admin", password_hash="x", role="admin")
+        db.add(admin)
+        db.commit()
+        actor = Actor(user=admin, token=None, via_session=False)
+        kept, wrong = db.scalars(select(Gate).where(Gate.source == "inferred").order_by(Gate.id)).all()[:2]
+        kept_id, community_id, way = kept.id, kept.community_id, int(kept.tags["osm_way"])
+        update_feature(db, actor, "gates", kept.id, {"type": "Feature", "properties": {
+            "version": kept.version, "name": "确认的门"}})
+        wrong_key = (wrong.osm_type, wrong.osm_id)
+        delete_feature(db, actor, "gates", wrong.id, version=wrong.version)
+        db.commit()
+        moved = tmp_path / "moved.osm"
+        _shift_way(path, moved, way, 0.00002)
+        report = import_osm(db, moved)
+        confirmed = db.get(Gate, kept_id)
+        near = [g for g in db.scalars(select(Gate).where(Gate.community_id == community_id))
+                if distance_m(g.geom, confirmed.geom) <= settings.INFERRED_GATE_MIN_SPACING_M]
+        again = db.scalar(select(Gate).where(Gate.osm_type == wrong_key[0], Gate.osm_id == wrong_key[1]))
+    assert [g.id for g in near] == [kept_id]
+    assert again is None
+    assert report.skipped["guess_near_office_gate"] >= 1
+    assert report.skipped["guess_deleted_by_office"] == 1
+    # the moved road's new crossing is read, so the skip is the office rule's doing
+    confirmed_key = (confirmed.osm_type, confirmed.osm_id)
+    assert any(g.tags.get("osm_way") == str(way) and g.key != confirmed_key
+               for g in read_osm_extract(moved).features["gate"])
 
 
 def test_import_writes_the_audit_log(imported_app: Flask) -> None:

@@ -1,5 +1,9 @@
 """Store an OSM extract: idempotent upsert keyed by OSM id, office edits left alone.
 
+Gates the importer guessed (inferred, proposed) are keyed too, so a confirmed one keeps
+its row and code; a new guess is not stored where the office deleted that guess before,
+next to a gate the office drew or confirmed, or (a proposal) in a compound that has one.
+
 The whole import runs in one transaction: a bad file or a failure midway leaves the
 database exactly as it was.
 """
@@ -16,11 +20,13 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.addresses.divisions import validate_division
-from app.models import Building, Community, Facility, Gate, PlaceFeature, Unit
+from app.models import AuditEntry, Building, Community, Facility, Gate, PlaceFeature, Unit
 from app.models import Path as PathModel
 from app.places.import_counts import ImportCounts
 from app.places.serialize import to_feature
-from geo.osm.entrances import INFERRED, MAPPED, PROPOSED
+from geo import settings
+from geo.geometry.coords import distances_m
+from geo.osm.entrances import GUESSED_SOURCES, INFERRED, MAPPED, PROPOSED
 from geo.osm.extract import KINDS, ImportedFeature, OsmExtract, read_osm_extract
 
 MODEL_OF_KIND: dict[str, type[PlaceFeature]] = {
@@ -81,10 +87,16 @@ def _upsert_kind(session: Session, kind: str, features: list[ImportedFeature],
     model = MODEL_OF_KIND[kind]
     resource = RESOURCE_OF_KIND[kind]
     existing = _existing(session, model, [f.key for f in features])
+    office = _OfficeGates(session) if kind == "gate" else None
     for feature in features:
         row = existing.get(feature.key)
         digest = feature.content_hash()
         values = {**feature.attrs, **_parent_values(kind, feature, ids)}
+        if row is None and office is not None and feature.source in GUESSED_SOURCES:
+            reason = office.overrules(feature, values.get("community_id"))
+            if reason is not None:
+                report.skipped[reason] = report.skipped.get(reason, 0) + 1
+                continue
         if row is None:
             row = model(source=feature.source, osm_type=feature.osm_type, osm_id=feature.osm_id,
                         osm_hash=digest, geom=feature.geom, tags=feature.tags, **values)
@@ -112,6 +124,33 @@ def _upsert_kind(session: Session, kind: str, features: list[ImportedFeature],
             audit.record(session, actor=actor, action="import", table=resource,
                          feature_id=row.id, before=before, after=to_feature(resource, row))
         ids[(kind, feature.osm_type, feature.osm_id)] = row.id
+
+
+class _OfficeGates:
+    """What an office did to a compound's gates that a guessed gate must not undo: the
+    guesses it deleted (by OSM key, from the audit log) and the gates it drew or confirmed."""
+
+    def __init__(self, session: Session) -> None:
+        self.deleted = {
+            entry.before["properties"].get("osm") for entry in session.scalars(
+                select(AuditEntry).where(AuditEntry.table_name == "gates", AuditEntry.action == "delete"))
+            if entry.before}
+        self.gates: dict[int, list[Any]] = {}
+        for gate in session.scalars(select(Gate).where(Gate.source == "office")):
+            if gate.community_id is not None:
+                self.gates.setdefault(gate.community_id, []).append(gate.geom)
+
+    def overrules(self, feature: ImportedFeature, community_id: int | None) -> str | None:
+        """Why ``feature`` (a guessed gate new to the database) is not stored, or None."""
+        if f"{feature.osm_type}/{feature.osm_id}" in self.deleted:
+            return "guess_deleted_by_office"
+        gates = self.gates.get(community_id, []) if community_id is not None else []
+        if feature.source == PROPOSED and gates:
+            return "guess_compound_has_office_gate"
+        spacing = settings.INFERRED_GATE_MIN_SPACING_M
+        if any(d <= spacing for d in distances_m(feature.geom, gates)):
+            return "guess_near_office_gate"
+        return None
 
 
 def _existing(session: Session, model: type[PlaceFeature],
