@@ -208,3 +208,55 @@ def test_a_route_through_a_proposed_entrance_says_so(
     assert route["gate"]["origin"] == "proposed"
     assert route["gate"]["note_zh"] == UNCONFIRMED_GATE_ZH
     assert f"进入（{UNCONFIRMED_GATE_ZH}）" in route["instructions"]
+
+
+def _road_vertex_out(path: Path, extract: OsmExtract, gate: ImportedFeature, compound: ImportedFeature
+                     ) -> tuple[int, list[int], int] | None:
+    """A road (way id, node refs, index of a vertex) that crosses ``compound``'s outline
+    and has a vertex 40-100 m outside it, farther than the match distance from every
+    outline; not a road through ``gate``."""
+    origin = (compound.geom.centroid.x, compound.geom.centroid.y)
+    outline = to_metres(compound.geom, origin=origin)
+    outlines = shapely.union_all([to_metres(c.geom, origin=origin).boundary
+                                  for c in extract.features["community"]])
+    roads = set(tag_rules()["road_crossing"]["highway"])
+    ways = osmium.FileProcessor(str(path)).with_locations().with_filter(osmium.filter.KeyFilter("highway"))
+    for way in ways:
+        refs = [n.ref for n in way.nodes] if way.is_way() else []
+        if way.tags.get("highway") not in roads or gate.osm_id in refs or len(refs) < 2:
+            continue
+        points = [to_metres(Point(n.lon, n.lat), origin=origin) for n in way.nodes]
+        if not LineString(points).intersects(outline.boundary):
+            continue
+        k = next((k for k, p in enumerate(points) if 40 <= outline.boundary.distance(p) <= 100
+                  and not outline.covers(p) and outlines.distance(p) > settings.GATE_MATCH_DISTANCE_M), None)
+        if k is not None:
+            return way.id, refs, k
+    return None
+
+
+@pytest.mark.parametrize("name", ["qinghuadonglu", "bupt"])
+def test_a_gate_40_to_100_m_out_on_a_road_into_the_compound_is_matched(name: str, tmp_path: Path) -> None:
+    # A mapped gate moved onto a road that crosses its compound's outline, at a vertex of
+    # that road 40-100 m outside it and more than the match distance from every outline.
+    path = OSM_DIR / EXTRACTS[name][0]
+    extract = read_extract(name)
+    candidates = [(g, c) for g in extract.features["gate"] if g.source == "osm"
+                  for c in extract.features["community"] if ("community", c.osm_type, c.osm_id) == g.parent]
+    gate, compound, (way_id, refs, k) = next(
+        (g, c, found) for g, c in candidates if (found := _road_vertex_out(path, extract, g, c)))
+    vertex = next((n.lon, n.lat) for n in osmium.FileProcessor(str(path), osmium.osm.NODE) if n.id == refs[k])
+    copy = tmp_path / "gate_on_road.osm"
+    processor = osmium.FileProcessor(str(path))
+    with osmium.SimpleWriter(str(copy), header=processor.header, overwrite=True) as writer:
+        for obj in processor:
+            if obj.is_node() and obj.id == gate.osm_id:
+                writer.add_node(obj.replace(location=osmium.osm.Location(*vertex)))
+            elif obj.is_way() and obj.id == way_id:
+                writer.add_way(obj.replace(nodes=[gate.osm_id if i == k else r for i, r in enumerate(refs)]))
+            else:
+                writer.add(obj)
+    moved = read_osm_extract(copy)
+    matched = next(g for g in moved.features["gate"] if g.key == gate.key)
+    assert matched.parent == gate.parent
+    assert matched.tags["youlu:matched"] == "on_road"
