@@ -4,8 +4,9 @@ again, and see whether the entrances the importer infers land where the hidden g
 No routing engine infers entrances, so this figure is ours to set. OSRM, Valhalla and
 GraphHopper route to the street point nearest a destination; Youlu routes through a
 compound's gates, and many compounds in OSM have none mapped, so the importer guesses
-them (``geo.osm.extract``: where a road crosses the compound's boundary, or ends just
-short of it; ``source="inferred"``). The mapped gates are the only ground truth there is.
+them (``geo.osm.entrances``: where a road crosses the compound's boundary, or ends just
+short of it, ``source="inferred"``; where none does, the boundary point nearest a street,
+``source="proposed"``). The mapped gates are the only ground truth there is.
 
 For each bundled extract (``data/osm/*.osm.bz2``):
 
@@ -14,8 +15,8 @@ For each bundled extract (``data/osm/*.osm.bz2``):
 2. write a copy (pyosmium) in which those nodes keep their place (and their ways) but lose
    every gate tag (``barrier``, ``entrance``, ``access``, ``locked``, ``name``, ``ref``,
    mode and hours tags: ``GATE_KEYS``), so that the importer cannot see them;
-3. read the copy: every gate it yields is a *guess* (``source`` inferred, or a later
-   "proposed" kind, see ``is_guess``);
+3. read the copy: every gate it yields is a *guess* (``source`` inferred, or proposed
+   for a compound with no road in, see ``is_guess`` and ``is_proposal``);
 4. compare, per compound and overall, within ``--radius`` metres (default 30, the
    importer's own gate-to-boundary matching distance), in the same compound:
 
@@ -25,6 +26,7 @@ For each bundled extract (``data/osm/*.osm.bz2``):
      radius, counted over the compounds that have a mapped gate (elsewhere there is
      nothing to check a guess against; ``precision_all`` counts every guess). Precision is
      a lower bound: OSM is missing gates in compounds that have some, too;
+   - recall and precision again without the proposals (inferred crossings only);
    - compounds left without any entrance, with the gates hidden and as mapped.
 
 The missed gates are listed with what lies around them (the ways through the node,
@@ -34,7 +36,8 @@ guide to the next guessing rule.
     PYTHONPATH=. .venv/bin/python bench/entrances.py [--radius 30] [--json]
 
 With ``--json`` the last line printed is one JSON object (``entrance_recall``,
-``entrance_precision``, ``compounds_without_entrance``, per-extract figures).
+``entrance_precision``, the same ``…_without_proposals``, ``proposed_entrances``,
+``compounds_without_entrance``, per-extract figures).
 """
 
 from __future__ import annotations
@@ -73,6 +76,11 @@ def is_guess(gate: ImportedFeature) -> bool:
     """Whether a gate feature is our guess rather than a gate mapped in OSM."""
     return (gate.source in GUESS_SOURCES or gate.attrs.get("kind") in GUESS_KINDS
             or bool(gate.attrs.get("inferred")) or bool(gate.attrs.get("proposed")))
+
+
+def is_proposal(gate: ImportedFeature) -> bool:
+    """Whether a guess is a proposed entrance (a compound with no gate and no road in)."""
+    return gate.source == "proposed" or gate.attrs.get("kind") == "proposed"
 
 
 def mapped_gates(extract: OsmExtract) -> list[ImportedFeature]:
@@ -221,6 +229,7 @@ class ExtractRun:
     ways_at: dict[int, list[WayAt]]
     same: Comparison
     any: Comparison
+    inferred_only: Comparison
     missed: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -247,7 +256,8 @@ def measure_extract(path: Path, workdir: Path, radius_m: float = RADIUS_M) -> Ex
     guesses = guessed_gates(with_hidden)
     run = ExtractRun(path.name.removesuffix(".osm.bz2"), as_mapped, with_hidden, copy_path, ways_at,
                      compare(hidden, guesses, radius_m),
-                     compare(hidden, guesses, radius_m, same_compound=False))
+                     compare(hidden, guesses, radius_m, same_compound=False),
+                     compare(hidden, [g for g in guesses if not is_proposal(g)], radius_m))
     run.missed = _missed(run)
     return run
 
@@ -345,6 +355,11 @@ def _summary(runs: list[ExtractRun]) -> dict[str, Any]:
     matched_hidden = sum(r.same.matched_hidden for r in runs)
     matched_guesses = sum(r.same.matched_guesses for r in runs)
     matched_all = sum(sum(r.same.is_near(d) for d in r.same.guess_nearest_m) for r in runs)
+    proposals = [i for r in runs for i, g in enumerate(r.same.guesses) if is_proposal(g)]
+    scored_proposals = sum(1 for r in runs for i in r.same.scored_guesses if is_proposal(r.same.guesses[i]))
+    matched_proposals = sum(1 for r in runs for i in r.same.scored_guesses
+                            if is_proposal(r.same.guesses[i]) and r.same.is_near(r.same.guess_nearest_m[i]))
+    inferred_scored = sum(len(r.inferred_only.scored_guesses) for r in runs)
     return {
         "compounds": sum(len(r.compounds) for r in runs),
         "compounds_with_mapped_gate": sum(len(r.same.scored_compounds) for r in runs),
@@ -354,6 +369,11 @@ def _summary(runs: list[ExtractRun]) -> dict[str, Any]:
         "precision": _ratio(matched_guesses, scored),
         "precision_all": _ratio(matched_all, guesses),
         "any_recall": _ratio(sum(r.any.matched_hidden for r in runs), hidden),
+        "proposed": len(proposals), "scored_proposed": scored_proposals,
+        "matched_proposed": matched_proposals,
+        "recall_without_proposals": _ratio(sum(r.inferred_only.matched_hidden for r in runs), hidden),
+        "precision_without_proposals": _ratio(sum(r.inferred_only.matched_guesses for r in runs),
+                                              inferred_scored),
         "compounds_without_entrance": {
             "hidden": sum(len(r.without_entrance(r.with_hidden)) for r in runs),
             "as_mapped": sum(len(r.without_entrance(r.as_mapped)) for r in runs)},
@@ -381,7 +401,9 @@ def _table_row(name: str, s: dict[str, Any]) -> str:
     empty = s["compounds_without_entrance"]
     return (f"{name:<16}{s['compounds']:>6}{s['compounds_with_mapped_gate']:>7}{s['hidden_gates']:>7}"
             f"{s['guesses']:>8}{s['scored_guesses']:>8}{s['matched_hidden']:>8}{_pct(s['recall']):>8}"
-            f"{_pct(s['precision']):>8}{_pct(s['any_recall']):>8}{empty['hidden']:>8}{empty['as_mapped']:>8}")
+            f"{_pct(s['precision']):>8}{_pct(s['any_recall']):>8}{s['proposed']:>6}"
+            f"{_pct(s['recall_without_proposals']):>8}{_pct(s['precision_without_proposals']):>8}"
+            f"{empty['hidden']:>8}{empty['as_mapped']:>8}")
 
 
 def main() -> None:
@@ -402,13 +424,15 @@ def main() -> None:
 
     print(f"entrance guesses against hidden OSM gates, within {args.radius:g} m, same compound")
     print(f"{'extract':<16}{'cpds':>6}{'gated':>7}{'hidden':>7}{'guesses':>8}{'scored':>8}"
-          f"{'matched':>8}{'recall':>8}{'prec.':>8}{'any-r.':>8}{'no-ent':>8}{'(map)':>8}")
+          f"{'matched':>8}{'recall':>8}{'prec.':>8}{'any-r.':>8}{'prop.':>6}{'r.-p.':>8}{'p.-p.':>8}"
+          f"{'no-ent':>8}{'(map)':>8}")
     for run in runs:
         print(_table_row(run.name.removeprefix("beijing_haidian_"), summaries[run.name]))
     print(_table_row("total", total))
     print("cpds: compounds; gated: with a mapped gate; scored: guesses in gated compounds (precision's "
-          "base);\nany-r.: recall with a guess of any compound; no-ent: compounds with no entrance "
-          "at all, gates hidden (map: as mapped)")
+          "base);\nany-r.: recall with a guess of any compound; prop.: proposed entrances among the "
+          "guesses;\nr.-p., p.-p.: recall and precision without the proposals; no-ent: compounds with "
+          "no entrance at all, gates hidden (map: as mapped)")
     print(f"\n{'compound':<34}{'osm way':>12}{'hidden':>7}{'guesses':>8}{'matched':>8}"
           f"{'recall':>8}{'prec.':>8}  no entrance")
     for run in runs:
@@ -438,6 +462,9 @@ def main() -> None:
             "entrance_precision": _round(total["precision"], 4),
             "entrance_precision_all_guesses": _round(total["precision_all"], 4),
             "entrance_recall_any_compound": _round(total["any_recall"], 4),
+            "entrance_recall_without_proposals": _round(total["recall_without_proposals"], 4),
+            "entrance_precision_without_proposals": _round(total["precision_without_proposals"], 4),
+            "proposed_entrances": total["proposed"],
             "compounds_without_entrance": total["compounds_without_entrance"]["hidden"],
             "compounds_without_entrance_as_mapped": total["compounds_without_entrance"]["as_mapped"],
             "total": total, "extracts": extracts, "missed": missed,

@@ -34,6 +34,10 @@ GATE_MATCH_DISTANCE_M = _float("GATE_MATCH_DISTANCE_M", 30.0)
 INFERRED_GATE_MIN_SPACING_M = _float("INFERRED_GATE_MIN_SPACING_M", 25.0)
 # A road ending this close to a boundary without crossing it leads to an inferred gate.
 ROAD_END_GATE_DISTANCE_M = _float("ROAD_END_GATE_DISTANCE_M", 12.0)
+# A barrier=wall/fence way is a compound's own when most of it runs this close to the boundary.
+WALL_ALONG_BOUNDARY_M = _float("WALL_ALONG_BOUNDARY_M", 15.0)
+# A gate on a road that enters a compound belongs to it up to this far from its boundary.
+GATE_ON_ROAD_MAX_M = _float("GATE_ON_ROAD_MAX_M", 100.0)
 # Smallest compound polygon imported, square metres (drops slivers and mis-tags).
 MIN_COMMUNITY_AREA_M2 = _float("MIN_COMMUNITY_AREA_M2", 2000.0)
 

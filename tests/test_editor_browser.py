@@ -290,3 +290,39 @@ def test_write_outside_the_office_scope_is_refused(app: Flask, browser: Browser,
     with app.app_context():
         assert dump_database(get_engine()) == before
     assert [e for e in outsider.errors if "403" not in e] == []
+
+
+def test_confirm_a_proposed_entrance_in_one_action(app: Flask, browser: Browser, server: str) -> None:
+    # A compound whose one gate the importer proposed: the editor shows it as 待核实 and
+    # one click on 确认入口 makes it the office's, keeping its code.
+    make_accounts(app)
+    lon, lat = CENTRE
+    area = box(lon - 0.001, lat - 0.0007, lon + 0.001, lat + 0.0007)
+    with app.app_context():
+        db = get_session()
+        user = db.scalar(select(User).where(User.username == "editor"))
+        actor = Actor(user=user, token=None, via_session=False)
+        community = create_feature(db, actor, "communities", {
+            "type": "Feature", "geometry": mapping(area),
+            "properties": {"name": "待核实小区", "division_code": "110108010"}})
+        gate = create_feature(db, actor, "gates", {
+            "type": "Feature", "geometry": mapping(Point(lon, lat - 0.0007)),
+            "properties": {"community": community.id, "name": "待核实入口", "kind": "proposed",
+                           "inferred": True}}, source="proposed")
+        ids, code = (community.id, gate.id), gate.code
+    office = Session(browser, server)
+    office.login("editor", "/office/editor")
+    page = office.open_editor(f"/office/editor/{ids[0]}")
+    page.locator(".yl-pin.gates").click()
+    expect(page.locator("#unconfirmed-note")).to_contain_text("待核实")
+    expect(page.locator("#save")).to_have_text("确认入口")
+    page.click("#save")
+    _saved(page)
+    with app.app_context():
+        confirmed = get_session().get(Gate, ids[1])
+        assert (confirmed.source, confirmed.inferred, confirmed.kind) == ("office", False, "gate")
+        assert confirmed.code == code and confirmed.name == "待核实入口"
+    page.locator(".yl-pin.gates").click()
+    expect(page.locator("#unconfirmed-note")).to_have_count(0)
+    expect(page.locator("#save")).to_have_text("保存")
+    assert office.blocked == [] and office.errors == []

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.db import get_session
-from app.models import Building, Gate, Unit
+from app.models import Building, Community, Gate, Unit
 from tests.support.maps import busiest_compound
 
 _EXTERNAL = re.compile(r'(?:src|href)="(?:https?:)?//', re.IGNORECASE)
@@ -166,3 +166,27 @@ def test_landing_links_the_maps(imported_app: Flask) -> None:
     html = imported_app.test_client().get("/").get_data(as_text=True)
     assert 'href="/nearest"' in html and 'href="/planner"' in html
     assert f'href="/r/{refs["code"]}"' in html
+
+
+def test_rider_map_lists_unconfirmed_entrances_as_such(imported_app: Flask) -> None:
+    # 静淑苑 has no gate in OSM and no road into it: its one entrance is proposed (待核实);
+    # 石科院生活区's mapped gate is listed by name without the mark.
+    with imported_app.app_context():
+        db = get_session()
+        jingshu = db.scalar(select(Community).where(Community.name == "静淑苑"))
+        proposed = [g for g in jingshu.gates if g.source == "proposed"]
+        xueshiju = db.scalar(select(Community).where(Community.name == "石科院生活区"))
+        mapped = [g for g in xueshiju.gates if g.source == "osm" and g.name]
+        ids = (jingshu.id, xueshiju.id)
+    assert len(proposed) == 1 and mapped
+    client = imported_app.test_client()
+    html = client.get(f"/r/{ids[0]}").get_data(as_text=True)
+    row = re.search(r'<li class="st-row muted gate-unconfirmed">.*?</li>', html, re.S)
+    assert row and proposed[0].name in row.group(0) and "待核实" in row.group(0)
+    assert "还没有标注出入口" not in html
+    assert [g["unconfirmed"] for g in _page_data(html)["gates"]] == [True]
+    mapped_html = client.get(f"/r/{ids[1]}").get_data(as_text=True)
+    for gate in mapped:
+        assert f"<b>{gate.name}</b>" in mapped_html
+    data = {g["id"]: g for g in _page_data(mapped_html)["gates"]}
+    assert all(not data[g.id]["unconfirmed"] for g in mapped)

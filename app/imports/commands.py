@@ -27,6 +27,9 @@ def import_osm_command(path: str, division: str | None, as_json: bool) -> None:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         return
     echo_import_counts(report, KINDS, heading="kind")
+    found = report.entrances
+    click.echo(f"出入口 entrances: 已标注 mapped {found['mapped']}，推断 inferred {found['inferred']}，"
+               f"待核实 proposed {found['proposed']}")
     for conflict in report.conflicts:
         click.echo(f"冲突 conflict: {conflict['kind']} {conflict['id']} ({conflict['osm']}): "
                    f"办公室已修改，保留办公室的版本 / {conflict['reason']}")

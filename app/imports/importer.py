@@ -1,11 +1,16 @@
 """Store an OSM extract: idempotent upsert keyed by OSM id, office edits left alone.
 
+Gates the importer guessed (inferred, proposed) are keyed too, so a confirmed one keeps
+its row and code; a new guess is not stored where the office deleted that guess before,
+next to a gate the office drew or confirmed, or (a proposal) in a compound that has one.
+
 The whole import is one unit of work, which the request or command rolls back on any
 error: a bad file or a failure midway leaves the database exactly as it was.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +22,13 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.addresses.division_areas import division_index, known_boundaries, store_boundaries
 from app.addresses.divisions import validate_division
-from app.models import MODEL_OF_KIND, PlaceFeature
+from app.models import MODEL_OF_KIND, AuditEntry, Gate, PlaceFeature
 from app.places.import_counts import ImportCounts
 from app.places.serialize import to_feature
+from geo import settings
 from geo.address.division_areas import read_osm_boundaries
+from geo.geometry.coords import distances_m
+from geo.osm.entrances import GUESSED_SOURCES, INFERRED, MAPPED, PROPOSED
 from geo.osm.extract import KINDS, ImportedFeature, OsmExtract, read_osm_extract
 
 _PARENT_COLUMN = {"community": "community_id", "building": "building_id"}
@@ -32,9 +40,18 @@ class ImportReport(ImportCounts):
 
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    entrances: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**super().as_dict(), "conflicts": self.conflicts, "skipped": self.skipped}
+        return {**super().as_dict(), "conflicts": self.conflicts, "skipped": self.skipped,
+                "entrances": self.entrances}
+
+
+def entrance_counts(extract: OsmExtract) -> dict[str, int]:
+    """The gates of ``extract`` by how they were found: ``mapped`` in OSM, ``inferred``
+    where a road enters a compound, ``proposed`` for a compound with neither."""
+    sources = Counter(g.source for g in extract.features["gate"])
+    return {"mapped": sources[MAPPED], "inferred": sources[INFERRED], "proposed": sources[PROPOSED]}
 
 
 def import_osm(session: Session, path: str | Path, *, division: str | None = None,
@@ -52,7 +69,8 @@ def import_osm(session: Session, path: str | Path, *, division: str | None = Non
         validate_division(session, division)
     if extract is None:
         extract = read_osm_extract(path)
-    report = ImportReport(file=Path(path).name, skipped=dict(extract.skipped))
+    report = ImportReport(file=Path(path).name, skipped=dict(extract.skipped),
+                          entrances=entrance_counts(extract))
     division_of = _divisions(session, path, report, division)
     ids: dict[tuple[str, str, int], int] = {}
     for kind in KINDS:
@@ -81,10 +99,16 @@ def _upsert_kind(session: Session, kind: str, features: list[ImportedFeature],
     model = MODEL_OF_KIND[kind]
     resource = model.__tablename__
     existing = _existing(session, model, [f.key for f in features])
+    office = _OfficeGates(session) if kind == "gate" else None
     for feature in features:
         row = existing.get(feature.key)
         digest = feature.content_hash()
         values = {**feature.attrs, **_parent_values(kind, feature, ids)}
+        if row is None and office is not None and feature.source in GUESSED_SOURCES:
+            reason = office.overrules(feature, values.get("community_id"))
+            if reason is not None:
+                report.skipped[reason] = report.skipped.get(reason, 0) + 1
+                continue
         if row is None:
             row = model(source=feature.source, osm_type=feature.osm_type, osm_id=feature.osm_id,
                         osm_hash=digest, geom=feature.geom, tags=feature.tags, **values)
@@ -112,6 +136,33 @@ def _upsert_kind(session: Session, kind: str, features: list[ImportedFeature],
             audit.record(session, actor=actor, action="import", table=resource,
                          feature_id=row.id, before=before, after=to_feature(resource, row))
         ids[(kind, feature.osm_type, feature.osm_id)] = row.id
+
+
+class _OfficeGates:
+    """What an office did to a compound's gates that a guessed gate must not undo: the
+    guesses it deleted (by OSM key, from the audit log) and the gates it drew or confirmed."""
+
+    def __init__(self, session: Session) -> None:
+        self.deleted = {
+            entry.before["properties"].get("osm") for entry in session.scalars(
+                select(AuditEntry).where(AuditEntry.table_name == "gates", AuditEntry.action == "delete"))
+            if entry.before}
+        self.gates: dict[int, list[Any]] = {}
+        for gate in session.scalars(select(Gate).where(Gate.source == "office")):
+            if gate.community_id is not None:
+                self.gates.setdefault(gate.community_id, []).append(gate.geom)
+
+    def overrules(self, feature: ImportedFeature, community_id: int | None) -> str | None:
+        """Why ``feature`` (a guessed gate new to the database) is not stored, or None."""
+        if f"{feature.osm_type}/{feature.osm_id}" in self.deleted:
+            return "guess_deleted_by_office"
+        gates = self.gates.get(community_id, []) if community_id is not None else []
+        if feature.source == PROPOSED and gates:
+            return "guess_compound_has_office_gate"
+        spacing = settings.INFERRED_GATE_MIN_SPACING_M
+        if any(d <= spacing for d in distances_m(feature.geom, gates)):
+            return "guess_near_office_gate"
+        return None
 
 
 def _existing(session: Session, model: type[PlaceFeature],

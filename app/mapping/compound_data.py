@@ -23,6 +23,7 @@ from geo import settings
 from geo.address.codes import building_label, gate_label, number_value, unit_label
 from geo.geometry.coords import to_metres_all
 from geo.hours.opening_hours import gate_state, is_open
+from geo.osm.entrances import GUESSED_SOURCES
 from geo.routing.inputs import Gate as AccessGate
 from maps.streets import street_index
 
@@ -81,6 +82,7 @@ def gate_view(gate: Gate, community: Community, at: datetime) -> dict[str, Any]:
             "lon": round(lon, _ROUND), "lat": round(lat, _ROUND), "status": status,
             "ride": state.ride, "walk": state.walk, "hours": gate.opening_hours,
             "change_zh": hours["change_zh"], "inferred": gate.inferred,
+            "unconfirmed": gate.source in GUESSED_SOURCES,
             "rider_access": gate.rider_access, "reasons": list(state.reasons)}
 
 

@@ -83,8 +83,8 @@ def rider_map(ref: str) -> str:
     return render_template("maps/rider.html", parts=parts, data=data, community=community,
                            here=gate, counts=counts, symbols=symbols(), tiles=tiles,
                            destinations=destinations, address=full_address(db, community),
-                           gates_named=[g for g in data["gates"] if not g["inferred"]],
-                           gates_inferred=[g for g in data["gates"] if g["inferred"]])
+                           gates_named=[g for g in data["gates"] if not g["unconfirmed"]],
+                           gates_inferred=[g for g in data["gates"] if g["unconfirmed"]])
 
 
 @bp.get("/nearest")

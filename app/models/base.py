@@ -25,8 +25,10 @@ class Feature:
     ``version`` starts at 1 and grows by one on every change; SQLAlchemy checks it on
     update, so a write based on an old version fails instead of overwriting. ``source``
     says where the feature came from: ``osm``, ``inferred`` (derived from OSM geometry),
-    ``office`` (drawn by an office) or ``demo`` (demo annotation). ``edited`` is set when
-    an office changes a feature that came from OSM: re-imports then leave it alone.
+    ``proposed`` (an entrance guessed for a compound with none), ``office`` (drawn, or an
+    inferred/proposed gate confirmed, by an office) or ``demo`` (demo annotation).
+    ``edited`` is set when an office changes a feature that came from OSM: re-imports then
+    leave it alone.
     The bounding-box columns are kept from ``geom`` and feed the SQLite R*Tree index.
     """
 

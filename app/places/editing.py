@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.accounts.auth import Actor, check_scope
 from app.addresses.divisions import validate_division
-from app.models import MODEL_OF_RESOURCE, Building, Community, PlaceFeature
+from app.models import MODEL_OF_RESOURCE, Building, Community, Gate, PlaceFeature
 from app.places.schemas import COLUMN_OF, GEOMETRY_TYPES, PROPS, READ_ONLY
 from app.places.serialize import feature_properties, to_feature
 from app.places.validation_messages import describe_validation_error
@@ -23,6 +23,7 @@ from geo import settings
 from geo.errors import InvalidGeometry, InvalidInput, NotFound, StaleWrite
 from geo.geometry.checks import parse_geometry
 from geo.geometry.coords import distance_m
+from geo.osm.entrances import GUESSED_SOURCES, MAPPED
 
 
 def resource_model(resource: str) -> type[PlaceFeature]:
@@ -182,13 +183,25 @@ def update_feature(session: Session, actor: Actor, resource: str, feature_id: in
     if community is not old_community:
         _authorise(actor, resource, community, props, row)
     _apply(row, resource, geom, props, community)
-    if row.source in ("osm", "inferred"):
+    if row.source in (MAPPED, *GUESSED_SOURCES):
         row.edited = True
+    if isinstance(row, Gate) and row.source in GUESSED_SOURCES:
+        _confirm_gate(row)
     session.flush()
     audit.record(session, actor=actor.name, user_id=actor.user.id if actor.user else None,
                  action=action, table=resource, feature_id=row.id, before=before,
                  after=to_feature(resource, row), note=note)
     return row
+
+
+def _confirm_gate(gate: Gate) -> None:
+    """An office edit of an inferred or proposed entrance (confirming, moving or renaming
+    it) confirms it: it becomes the office's (``source`` office, not ``inferred``). It keeps
+    its OSM key, so a new import of the extract finds it, leaves it alone and adds no twin."""
+    gate.source = "office"
+    gate.inferred = False
+    if gate.kind in GUESSED_SOURCES:
+        gate.kind = "gate"
 
 
 def delete_feature(session: Session, actor: Actor, resource: str, feature_id: int, *,

@@ -31,6 +31,7 @@ from app.places.import_counts import ImportCounts
 from app.places.schemas import PROPS
 from app.places.serialize import feature_properties, to_feature
 from geo.errors import InvalidImportFile
+from geo.osm.entrances import GUESSED_SOURCES
 from geo.places.exchange import LAYERS, Layers, empty_layers, read_layers, write_layers
 
 # Parents before children: what a feature refers to exists when it is written.
@@ -42,7 +43,7 @@ def gather(session: Session, community: Community | None = None, *,
            for_osm: bool = False) -> Layers:
     """The features of ``community`` (all compounds' when None) as layers.
 
-    ``for_osm`` leaves out demo features and unconfirmed inferred gates, and adds each
+    ``for_osm`` leaves out demo features and unconfirmed inferred or proposed gates, and adds each
     feature's imported OSM tags (``osm_tags``) for the OSM writer.
     """
     layers = empty_layers()
@@ -58,7 +59,7 @@ def gather(session: Session, community: Community | None = None, *,
             else:
                 query = query.where(model.community_id == community.id)
         for row in session.scalars(query):
-            if for_osm and (row.demo or (row.source == "inferred" and not row.edited)):
+            if for_osm and (row.demo or (row.source in GUESSED_SOURCES and not row.edited)):
                 continue
             feature = to_feature(resource, row)
             if for_osm and row.source == "osm":

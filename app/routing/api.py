@@ -78,7 +78,9 @@ document("/api/v1/route", {"get": {
     "description": (
         "Legs `ride`, `park`, `walk`, each with distance_m, duration_s, GeoJSON geometry and "
         "Chinese turn-by-turn `instructions`; `gate` is the gate used to enter the destination "
-        "compound; `gates_skipped` lists its other gates with reasons (closed_at_time with "
+        "compound; every gate has `origin` (mapped, or inferred/proposed: guessed by the "
+        "importer, not yet confirmed, with `note_zh` 此入口为推测，待社区核实, also said in its "
+        "step); `gates_skipped` lists its other gates with reasons (closed_at_time with "
         "next_open, closed_to_riders, pass_required, ebike_not_allowed, "
         "ebikes_not_allowed_inside, foot_not_allowed, not_connected); `saved` compares with "
         "riding to the road nearest the compound's centroid and finding the way from there. "

@@ -5,9 +5,10 @@ The file is read by ``geo.osm.reader`` (any format; clipped files cut) and its e
 shaped by ``geo.osm.shapes``. OSM data has three quirks this module handles (see
 data/osm/PROVENANCE.md): an extract reaches beyond its bounds (features are kept where
 they touch the bounds, or touch a compound that does); gates are not vertices of
-compound polygons (they are matched by distance to the boundary); and many compounds
-have no gate mapped where a road enters them (a gate is inferred where a road crosses
-the boundary, or ends just short of it, and marked ``source="inferred"``).
+compound polygons (they sit on the compound's walls or on the road at its entrance);
+and many compounds have no gate mapped where a road enters them. Which gate is whose,
+which are inferred and which proposed is ``geo.osm.entrances``'s; this module reads the
+file and makes the features.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from shapely.geometry.base import BaseGeometry
 from geo import settings
 from geo.address.numbering import bare_number, parse_building_number, parse_unit_number
 from geo.errors import InvalidImportFile
+from geo.osm import entrances
 from geo.osm.reader import OsmFile, read_osm
 from geo.osm.shapes import Element, elements
 
@@ -168,9 +170,10 @@ class _Reader:
         self.rows += [r for r in self.outside
                       if len(self.community_tree.query(r[2], predicate="intersects"))]
         self._buildings()
+        self.ways = self._ways()
         gates = self._gates_and_units()
         self._number_units()
-        self._inferred_gates(gates)
+        self._guessed_gates(gates)
         self._paths()
         self._facilities()
 
@@ -202,8 +205,19 @@ class _Reader:
             self._add(feature)
             found.append((feature, metric_geom))
         self.community_tree = STRtree([m for _, m in found])
-        self.boundary_tree = STRtree([m.boundary for _, m in found])
+        self.outlines = [entrances.Outline(f.key, m) for f, m in found]
         return found
+
+    def _ways(self) -> list[entrances.Way]:
+        """The roads, paths, walls and fences, as lines in metres (a closed wall: its ring)."""
+        ways = []
+        for row, tags, metric in self.rows:
+            if row["element"] != "way" or not ("highway" in tags or "barrier" in tags):
+                continue
+            line = metric.exterior if isinstance(metric, Polygon) and "barrier" in tags else metric
+            if isinstance(line, LineString):
+                ways.append(entrances.Way(int(row["id"]), LineString(line.coords), tags))
+        return ways
 
     def _placeholder_name(self, metric_geom: BaseGeometry, row: Element) -> str:
         best: tuple[float, str] | None = None
@@ -252,10 +266,11 @@ class _Reader:
             polygons.append(metric_geom.boundary)
         self.building_tree = STRtree(polygons)
 
-    # --- gates and unit doors --------------------------------------------------------------
-    def _gates_and_units(self) -> list[tuple[ImportedFeature, BaseGeometry]]:
+    # --- gates and unit doors (which gate is whose: geo.osm.entrances) ---------------------
+    def _gates_and_units(self) -> list[entrances.Entrance]:
         gate_rules, unit_rules = self.rules["gate"], self.rules["unit"]
-        gates: list[tuple[ImportedFeature, BaseGeometry]] = []
+        nodes: list[entrances.GateNode] = []
+        self.gate_rows: dict[int, Element] = {}
         for row, tags, metric in self.rows:
             if row["element"] != "node":
                 continue
@@ -269,15 +284,18 @@ class _Reader:
                     if entrance in unit_rules["entrance"]:
                         self._add(self._unit(row, tags, building))
                     continue
-            community = self._community_near(metric)
-            if community is None:
-                self.extract.skipped["gate_not_near_compound"] += 1
-                continue
-            gate = ImportedFeature("gate", "node", int(row["id"]), row.geometry,
-                                   self._gate_attrs(tags), tags, self._parent(community))
-            self._add(gate)
-            gates.append((gate, metric))
-        return gates
+            nodes.append(entrances.GateNode(int(row["id"]), metric, tags))
+            self.gate_rows[int(row["id"])] = row
+        matched, unmatched = entrances.match_gates(
+            self.outlines, nodes, self.ways, self.rules["road_crossing"]["highway"])
+        self.extract.skipped["gate_not_near_compound"] += len(unmatched)
+        for gate in matched:
+            assert gate.node is not None
+            self._add(ImportedFeature(
+                "gate", "node", gate.node.osm_id, self.gate_rows[gate.node.osm_id].geometry,
+                self._gate_attrs(dict(gate.node.tags)), {**gate.node.tags, "youlu:matched": gate.found},
+                self._parent(self.communities[gate.compound][0])))
+        return matched
 
     def _number_units(self) -> None:
         """Number the doors of a building west to east where OSM gives no numbers.
@@ -303,13 +321,6 @@ class _Reader:
         if len(index) == 0:
             return None
         return self.building_features[int(index[0])]
-
-    def _community_near(self, metric_point: BaseGeometry) -> ImportedFeature | None:
-        if not self.communities:
-            return None
-        index = self.boundary_tree.query_nearest(
-            metric_point, max_distance=settings.GATE_MATCH_DISTANCE_M, all_matches=False)
-        return self.communities[int(index[0])][0] if len(index) else None
 
     def _unit(self, row: Element, tags: dict[str, str], building: ImportedFeature) -> ImportedFeature:
         name = tags.get("name")
@@ -338,53 +349,34 @@ class _Reader:
             "opening_hours": tags.get("opening_hours"),
         }
 
-    # --- gates inferred where roads cross a boundary -------------------------------------
-    def _inferred_gates(self, gates: list[tuple[ImportedFeature, BaseGeometry]]) -> None:
+    # --- gates inferred where roads enter a compound, proposed where none does ---------------
+    def _guessed_gates(self, known: list[entrances.Entrance]) -> None:
         rules = self.rules["road_crossing"]
         to_wgs = _metric_to_wgs(self.metric_crs)
-        known: dict[tuple[str, int], list[BaseGeometry]] = {}
-        for gate, metric in gates:
-            assert gate.parent is not None
-            known.setdefault(gate.parent[1:], []).append(metric)
-        for row, tags, metric in self.rows:
-            highway = tags.get("highway")
-            if highway is None or highway not in rules["highway"] or not isinstance(metric, LineString):
-                continue
-            for community, _polygon, point in self._road_entries(metric):
-                taken = known.setdefault(community.key, [])
-                if any(point.distance(p) <= settings.INFERRED_GATE_MIN_SPACING_M for p in taken):
-                    continue
-                taken.append(point)
-                lon, lat = to_wgs(point.x, point.y)
-                self._add(ImportedFeature(
-                    "gate", "inferred",
-                    _stable_id(row["id"], community.osm_type, community.osm_id,
-                               round(lon, 6), round(lat, 6)),
-                    Point(lon, lat),
-                    {"name": f"推断出入口（{tags['name']}）" if "name" in tags else "推断出入口",
-                     "number": None, "kind": "inferred", "inferred": True,
-                     "foot": True, "ebike": highway not in rules["foot_only"],
-                     "rider_access": "open", "opening_hours": None},
-                    {"highway": highway, "osm_way": str(row["id"])},
-                    self._parent(community), source="inferred"))
-
-    def _road_entries(self, road: LineString) -> list[tuple[ImportedFeature, BaseGeometry, Point]]:
-        """Where ``road`` (metres) enters a compound: points where it crosses a boundary,
-        and the boundary point next to a road end that stops short of one."""
-        entries = []
-        for i in self.boundary_tree.query(road, predicate="intersects"):
-            community, polygon = self.communities[int(i)]
-            crossing = road.intersection(polygon.boundary)
-            entries += [(community, polygon, g) for g in getattr(crossing, "geoms", [crossing])
-                        if isinstance(g, Point)]
-        reach = settings.ROAD_END_GATE_DISTANCE_M
-        for end in (Point(road.coords[0]), Point(road.coords[-1])):
-            for i in self.boundary_tree.query(end, predicate="dwithin", distance=reach):
-                community, polygon = self.communities[int(i)]
-                if not road.intersects(polygon.boundary):
-                    boundary = polygon.boundary
-                    entries.append((community, polygon, boundary.interpolate(boundary.project(end))))
-        return entries
+        inferred = entrances.infer_crossings(self.outlines, self.ways, known, rules["highway"])
+        proposed = entrances.propose_entrances(self.outlines, self.ways, [*known, *inferred],
+                                               self.rules["proposed_entrance"]["highway"])
+        for guess in (*inferred, *proposed):
+            assert guess.way is not None
+            community = self.communities[guess.compound][0]
+            lon, lat = to_wgs(guess.point.x, guess.point.y)
+            highway, street = guess.way.tags["highway"], guess.way.tags.get("name")
+            if guess.source == entrances.INFERRED:
+                key = _stable_id(guess.way.osm_id, community.osm_type, community.osm_id,
+                                 round(lon, 6), round(lat, 6))
+                name = f"推断出入口（{street}）" if street else "推断出入口"
+                tags = {"highway": highway, "osm_way": str(guess.way.osm_id)}
+            else:
+                key = _stable_id(guess.source, community.osm_type, community.osm_id)
+                name = f"待核实入口（{street}旁）" if street else "待核实入口"
+                tags = {"highway": highway, "osm_way": str(guess.way.osm_id),
+                        "youlu:found": guess.found, "youlu:distance_m": f"{guess.distance_m:.1f}"}
+            self._add(ImportedFeature(
+                "gate", guess.source, key, Point(lon, lat),
+                {"name": name, "number": None, "kind": guess.source, "inferred": True,
+                 "foot": True, "ebike": highway not in rules["foot_only"],
+                 "rider_access": "open", "opening_hours": None},
+                tags, self._parent(community), source=guess.source))
 
     # --- internal paths and facilities -------------------------------------------------------
     def _paths(self) -> None:

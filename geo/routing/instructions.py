@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 
 from geo.routing.street_graph import mode_rules
 
+# Said of a gate inferred or proposed by the importer (``Gate.origin``), not yet confirmed.
+UNCONFIRMED_GATE_ZH = "此入口为推测，待社区核实"
+
 COMPASS = ("北", "东北", "东", "东南", "南", "西南", "西", "西北")
 # Smallest turn that counts as one; shorter unnamed links are joined to the step before.
 STRAIGHT_DEG = 25.0
@@ -35,6 +38,7 @@ class Piece:
     lonlat: tuple[float, float]
     end: tuple[float, float]
     gate: str | None = None
+    gate_unconfirmed: bool = False
     entering: bool = True
     link: bool = False
     gate_index: int = -1
@@ -109,7 +113,8 @@ def steps(pieces: list[Piece], *, heading: float | None = None) -> list[Step]:
     for piece in pieces:
         if piece.gate is not None:
             word = "进入" if piece.entering else "出来"
-            out.append(Step(f"从{piece.gate}{word}", 0.0, piece.seconds, "gate",
+            note = f"（{UNCONFIRMED_GATE_ZH}）" if piece.gate_unconfirmed else ""
+            out.append(Step(f"从{piece.gate}{word}{note}", 0.0, piece.seconds, "gate",
                             "enter" if piece.entering else "exit", piece.lonlat))
             continue
         if piece.length <= 0:

@@ -25,6 +25,7 @@ from geo.routing.inputs import Door
 from geo.routing.instructions import (
     SHORT_LINK_M,
     STRAIGHT_DEG,
+    UNCONFIRMED_GATE_ZH,
     Piece,
     Step,
     bearing,
@@ -123,6 +124,7 @@ def _pieces(snap: Snapshot, path: Path, start: Start | None) -> list[tuple[str, 
             layer_l[s0], names[nm] if nm >= 0 else None, highways[way] if way >= 0 else None,
             run_len, run_s, bear_l[s0], coords[0], coords[-1],
             gate=snap.gates[g][0].label if g >= 0 else None,
+            gate_unconfirmed=g >= 0 and snap.gates[g][0].origin != "mapped",
             entering=g >= 0 and v_l[s0] == int(gate_in[g]), link=kind_l[s0] == LINK,
             gate_index=g, last_bearing=bear_l[s1 - 1], coords=coords)))
     return items
@@ -212,7 +214,8 @@ def _leg(mode: str, pieces: list[Piece], leg_steps: list[Step],
 def _gate_dict(snap: Snapshot, gate: int) -> dict[str, Any]:
     g = snap.gates[gate][0]
     return {"id": g.id, "name": g.name, "number": g.number, "code": g.code, "label": g.label,
-            "location": round_point((g.lon, g.lat))}
+            "location": round_point((g.lon, g.lat)), "origin": g.origin,
+            "note_zh": UNCONFIRMED_GATE_ZH if g.origin != "mapped" else None}
 
 
 def gate_report(snap: Snapshot, compound: int, at: datetime, *, has_pass: bool,

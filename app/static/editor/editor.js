@@ -29,6 +29,8 @@
 
   const state = {features: new Map(), compound: null, tool: null, selected: null, pending: null};
   const keyOf = (resource, id) => `${resource}:${id}`;
+  // Gate sources the importer guessed; saving such a gate confirms it (source becomes office).
+  const GUESSED = ["inferred", "proposed"];
 
   // --- talking to the API ---------------------------------------------------------------
   async function api(method, path, body) {
@@ -347,10 +349,20 @@
     const id = entry.feature.id;
     title.textContent = `${F.names[entry.resource]}${id == null ? "（新，未保存）" : ` #${id}`}`;
     form.append(title);
+    const guessed = entry.resource === "gates" && GUESSED.includes(entry.feature.properties.source);
+    if (guessed) {
+      const note = document.createElement("p");
+      note.id = "unconfirmed-note";
+      note.className = "warning";
+      note.textContent = entry.feature.properties.source === "proposed"
+        ? "待核实：导入时推测的入口（离街道最近的围墙处）。确认、拖动或改名并保存后即为已核实的出入口。"
+        : "待核实：导入时推断的入口（道路进入小区处）。确认、拖动或改名并保存后即为已核实的出入口。";
+      form.append(note);
+    }
     F.fields[entry.resource].forEach((field) => form.append(fieldInput(entry, field)));
     const buttons = document.createElement("div");
     buttons.className = "buttons";
-    buttons.append(button("保存", "save", null, "primary"),
+    buttons.append(button(guessed ? "确认入口" : "保存", "save", null, "primary"),
                    button("取消", "cancel", deselect));
     if (id != null) {
       buttons.append(button("修改记录", "show-history", () => showHistory(entry)));

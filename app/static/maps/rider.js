@@ -63,10 +63,10 @@
              g.change_zh ? ' · ' + g.change_zh : ''),
         g.hours ? Y.el('div', {className: 'y-hours'}, '开放时间：', g.hours) : null,
         Y.el('div', {className: 'y-pop-sub'}, (g.ride ? '可骑车进入' : g.walk ? '只能步行进入' : '骑手不能进入') +
-             (g.inferred ? ' · 推断的出入口' : '')),
+             (g.unconfirmed ? ' · 待核实：推测的出入口' : '')),
         g.status === 'closed' ? null : start);
       L.marker(Y.toView(g.lon, g.lat), {title: g.label, keyboard: false, zIndexOffset: 500,
-        icon: Y.discIcon('门', s.colour, 'y-gate y-gate-' + g.status + (g.inferred ? ' y-gate-inferred' : ''), 44)})
+        icon: Y.discIcon('门', s.colour, 'y-gate y-gate-' + g.status + (g.unconfirmed ? ' y-gate-inferred' : ''), 44)})
         .bindPopup(body).addTo(marks);
     });
 
