@@ -11,6 +11,7 @@ from app.addresses.commands import init_database
 from app.cli_support import domain_errors
 from app.db import get_session
 from app.demo.service import build_demo
+from app.routing.service import cache_dir
 
 
 @click.command("demo")
@@ -22,7 +23,7 @@ from app.demo.service import build_demo
 def demo_command(host: str, port: int, no_serve: bool) -> None:
     """Build the database from the bundled Beijing extracts plus demo annotations, then serve."""
     init_database()
-    report = build_demo(get_session())
+    report = build_demo(get_session(), cache_dir=cache_dir())
     for item in report.imported:
         created = sum(item["created"].values())
         click.echo(f"导入 {item['file']}：新增 {created} 个要素 / imported {item['file']}: {created} new")

@@ -24,9 +24,11 @@ from app.models.riders import (
     Rider,
     RiderPass,
 )
+from app.models.sources import SOURCE_STATUSES, Source
 
 __all__ = [
     "PLACE_MODELS",
+    "SOURCE_STATUSES",
     "ApiToken",
     "AuditEntry",
     "Base",
@@ -49,6 +51,7 @@ __all__ = [
     "Rider",
     "RiderPass",
     "SigningKey",
+    "Source",
     "Unit",
     "User",
 ]

@@ -1,10 +1,11 @@
 """Routing for the app: database rows → ``geo.routing.inputs`` values → cached access networks.
 
-One street graph per configured OSM file (``ROUTING_OSM_FILES``, default every extract
-in data/osm), compiled once and cached on disk under ``ROUTING_CACHE_DIR`` (default
-CACHE_DIR/routing). Each request checks a cheap stamp of the place tables; when an
-office changed something, the data is read again and only the compounds whose rows
-changed get their layer rebuilt. No restart, no street-graph rebuild.
+One street graph per *ready* source (``app.models.Source``, recorded by ``import-osm``),
+built and cached on disk at import time under ``ROUTING_CACHE_DIR`` (default
+CACHE_DIR/routing); a request only loads it (memory-mapped), never builds it. Each
+request checks the ready sources and a cheap stamp of the place tables; when an office
+changed something, the data is read again and only the compounds whose rows changed get
+their layer rebuilt. No restart, no street-graph rebuild.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from sqlalchemy.orm import Session
 
 from app.addresses.resolve import places_stamp, resolve_address
 from app.db import get_session
-from app.models import Building, Community, Facility, Gate, Unit
+from app.models import Building, Community, Facility, Gate, Source, Unit
 from app.models import Path as PathModel
-from geo import settings
 from geo.address.codes import building_label, unit_label
-from geo.errors import InvalidInput, NotFound
-from geo.routing.cache import load_street_graph
+from geo.errors import InvalidInput, NotFound, ServiceUnavailable
+from geo.routing.cache import cached_street_graph
 from geo.routing.inputs import GATE_ORIGINS, AccessData, Compound, Door, OfficePath
 from geo.routing.inputs import Building as BuildingValue
 from geo.routing.inputs import Facility as FacilityValue
@@ -34,29 +34,25 @@ from geo.routing.isochrones import isochrones
 from geo.routing.nearest import nearest_facilities
 from geo.routing.network import AccessNetwork
 from geo.routing.route import route_to_door
+from geo.routing.street_graph import StreetGraph
 
 _EXTENSION = "youlu_routing"
 _KIND_ID = re.compile(r"^(unit|building)[:/](\d+)$")
 
 
 class _State:
-    """The networks of one app and the place-table stamp they reflect."""
+    """The networks of one app, the ready sources (path, sha256) they were loaded from and
+    the place-table stamp they reflect."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.networks: list[AccessNetwork] = []
+        self.sources: tuple[tuple[str, str], ...] = ()
         self.stamp: tuple[Any, ...] | None = None
 
 
-def osm_files() -> list[Path]:
-    """The OSM extracts routed on."""
-    configured = current_app.config.get("ROUTING_OSM_FILES")
-    if configured:
-        return [Path(p) for p in configured]
-    return sorted(settings.OSM_DIR.glob("*.osm.bz2"))
-
-
 def cache_dir() -> Path:
+    """Where street graphs are cached: ``ROUTING_CACHE_DIR``, default CACHE_DIR/routing."""
     configured = current_app.config.get("ROUTING_CACHE_DIR")
     return Path(configured) if configured else Path(current_app.config["CACHE_DIR"]) / "routing"
 
@@ -109,15 +105,30 @@ def load_access_data(session: Session) -> AccessData:
                       buildings=outlines)
 
 
+def _street_graph(path: str, sha256: str) -> StreetGraph:
+    """The cached graph of a ready source; a clear error if the cache lost it."""
+    graph = cached_street_graph(path, sha256, cache_dir=cache_dir())
+    if graph is None:
+        raise ServiceUnavailable(
+            f"来源“{path}”的路网缓存不存在，请办公室重新运行 flask --app app import-osm {path}",
+            f"the street graph of source {path} is not in the cache; the office must run "
+            f"`flask --app app import-osm {path}` again",
+            details={"source": path, "cache_dir": str(cache_dir())})
+    return graph
+
+
 def networks() -> list[AccessNetwork]:
-    """The app's access networks, brought up to date with the database first."""
+    """The access networks of the ready sources, brought up to date with the database first."""
     state: _State = current_app.extensions.setdefault(_EXTENSION, _State())
     session = get_session()
+    ready = tuple((str(path), str(sha256)) for path, sha256 in session.execute(
+        select(Source.path, Source.sha256).where(Source.status == "ready").order_by(Source.id)))
     stamp = places_stamp(session)
     with state.lock:
-        if not state.networks:
-            state.networks = [AccessNetwork(load_street_graph(path, cache_dir=cache_dir()))
-                              for path in osm_files()]
+        if ready != state.sources:
+            loaded = dict(zip(state.sources, state.networks, strict=True))
+            state.networks = [loaded.get(key) or AccessNetwork(_street_graph(*key)) for key in ready]
+            state.sources, state.stamp = ready, None
         if stamp != state.stamp:
             data = load_access_data(session)
             for network in state.networks:
@@ -127,11 +138,21 @@ def networks() -> list[AccessNetwork]:
 
 
 def _network_at(lon: float, lat: float) -> AccessNetwork:
-    candidates = [n for n in networks() if n.covers(lon, lat)]
+    loaded = networks()
+    candidates = [n for n in loaded if n.covers(lon, lat)]
     if not candidates:
+        failed = [s for s in get_session().scalars(select(Source).where(Source.status == "failed"))
+                  if s.covers(lon, lat)]
+        if failed:
+            raise NotFound(
+                f"({lon}, {lat}) 只在无法建成路网的来源中：{failed[0].path}（{failed[0].error}）",
+                f"({lon}, {lat}) is covered only by sources whose street graph could not be "
+                f"built: {failed[0].path} ({failed[0].error})",
+                details={"failed_sources": [{"id": s.id, "path": s.path, "error": s.error}
+                                            for s in failed]})
         raise NotFound(f"({lon}, {lat}) 不在已载入的路网范围内",
                        f"({lon}, {lat}) is outside every loaded street network",
-                       details={"networks": [n.street.source for n in networks()]})
+                       details={"networks": [n.street.source for n in loaded]})
 
     def off_centre(n: AccessNetwork) -> float:
         west, south, east, north = n.street.bounds

@@ -51,8 +51,21 @@ def cache_key(path: Path, cache_dir: Path) -> str:
     if stamp not in index:
         index[stamp] = file_digest(path)[:16]
         _atomic_write(index_file, json.dumps(index, indent=0).encode())
+    return entry_name(path, index[stamp])
+
+
+def entry_name(path: Path, digest: str) -> str:
+    """The cache entry name of the file ``path`` whose sha256 (hex) is ``digest``."""
     stem = path.name.split(".")[0]
-    return f"{stem}-{index[stamp]}-{rules_digest()}"
+    return f"{stem}-{digest[:16]}-{rules_digest()}"
+
+
+def cached_street_graph(path: str | Path, digest: str, *,
+                        cache_dir: str | Path) -> StreetGraph | None:
+    """The street graph cached for ``path`` with sha256 ``digest``, or None if it is not
+    cached; never reads the OSM file, never builds."""
+    entry = Path(cache_dir) / entry_name(Path(path), digest)
+    return read_street_graph(entry) if (entry / "meta.json").exists() else None
 
 
 def load_street_graph(path: str | Path, *, cache_dir: str | Path | None = None) -> StreetGraph:

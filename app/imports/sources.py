@@ -1,0 +1,98 @@
+"""The sources of the map: each imported OSM file recorded once, its street graph built
+and cached at import time (never in a request), listed and removed by the office.
+
+A source is ``ready`` when its graph is in the cache, ``failed`` (with the reason) when it
+cannot be built; a failed source is not tried again until it is imported again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.imports.importer import ImportReport
+from app.models import Source
+from app.models.base import utcnow
+from geo.errors import NotFound, YouluError
+from geo.osm.extract import OsmExtract
+from geo.routing.cache import file_digest, load_street_graph
+from geo.routing.street_graph import read_bounds
+
+# Entrances by how they became known: a gate's source → the count it goes to.
+ENTRANCE_KINDS = {"osm": "found", "office": "found", "inferred": "inferred", "proposed": "proposed"}
+
+
+def entrance_counts(extract: OsmExtract) -> dict[str, int]:
+    """Entrances of ``extract`` found (mapped in OSM), inferred and proposed."""
+    counts = dict.fromkeys(("found", "inferred", "proposed"), 0)
+    for gate in extract.features["gate"]:
+        counts[ENTRANCE_KINDS.get(gate.source, "found")] += 1
+    return counts
+
+
+def record_source(session: Session, extract: OsmExtract, report: ImportReport, *,
+                  cache_dir: Path) -> Source:
+    """Record the file ``extract`` was read from (or update it, keyed by absolute path)
+    with its hash, size, bounds and what ``report`` says the import did, then build and
+    cache its street graph: ``ready`` if that works, ``failed`` with the reason if not."""
+    path = Path(extract.path).resolve()
+    source = session.scalar(select(Source).where(Source.path == str(path)))
+    if source is None:
+        source = Source(path=str(path))
+        session.add(source)
+    source.sha256 = file_digest(path)
+    source.size = path.stat().st_size
+    source.imported_at = utcnow()
+    source.counts = {**{k: v for k, v in report.as_dict().items() if k in ("created", "updated",
+                                                                          "unchanged", "skipped")},
+                     "conflicts": len(report.conflicts), "entrances": entrance_counts(extract)}
+    bounds = extract.bounds or read_bounds(path)
+    try:
+        graph = load_street_graph(path, cache_dir=cache_dir)
+    except YouluError as error:
+        source.status, source.error = "failed", f"{error.zh} / {error.en}"
+    else:
+        source.status, source.error = "ready", None
+        bounds = bounds or graph.bounds
+    source.west, source.south, source.east, source.north = bounds or (None, None, None, None)
+    session.flush()
+    return source
+
+
+def all_sources(session: Session) -> list[Source]:
+    """Every recorded source, oldest first."""
+    return list(session.scalars(select(Source).order_by(Source.id)))
+
+
+def source_paths(session: Session) -> list[Path]:
+    """The files of every recorded source (the map's street layer reads them)."""
+    return [Path(p) for p in session.scalars(select(Source.path).order_by(Source.id))]
+
+
+def find_source(session: Session, path_or_id: str) -> Source:
+    """The source with id ``path_or_id`` or at that path; ``NotFound`` otherwise."""
+    text = path_or_id.strip()
+    source = session.get(Source, int(text)) if text.isdigit() else None
+    if source is None and text:
+        source = session.scalar(select(Source).where(Source.path == str(Path(text).resolve())))
+    if source is None:
+        raise NotFound(f"没有来源“{text}”（用 sources 列出）",
+                       f"no source {text!r} (list them with `sources`)")
+    return source
+
+
+def remove_source(session: Session, source: Source) -> None:
+    """Drop ``source``: its features stay, its street graph is no longer served."""
+    session.delete(source)
+    session.flush()
+
+
+def source_view(source: Source) -> dict[str, Any]:
+    """A source as JSON: path, status, error, imported_at (UTC ISO 8601), bounds, counts."""
+    return {"id": source.id, "path": source.path, "sha256": source.sha256, "size": source.size,
+            "status": source.status, "error": source.error,
+            "imported_at": source.imported_at.isoformat(), "bounds": source.bounds,
+            "counts": source.counts}
