@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,6 @@ from app.models.base import utcnow
 from geo.errors import NotFound, YouluError
 from geo.osm.extract import OsmExtract
 from geo.routing.cache import file_digest, load_street_graph
-from geo.routing.street_graph import read_bounds
 
 # Entrances by how they became known: a gate's source → the count it goes to.
 ENTRANCE_KINDS = {"osm": "found", "office": "found", "inferred": "inferred", "proposed": "proposed"}
@@ -49,7 +49,7 @@ def record_source(session: Session, extract: OsmExtract, report: ImportReport, *
     source.counts = {**{k: v for k, v in report.as_dict().items() if k in ("created", "updated",
                                                                           "unchanged", "skipped")},
                      "conflicts": len(report.conflicts), "entrances": entrance_counts(extract)}
-    bounds = extract.bounds or read_bounds(path)
+    bounds = extract.bounds
     try:
         graph = load_street_graph(path, cache_dir=cache_dir)
     except YouluError as error:
@@ -57,9 +57,18 @@ def record_source(session: Session, extract: OsmExtract, report: ImportReport, *
     else:
         source.status, source.error = "ready", None
         bounds = bounds or graph.bounds
-    source.west, source.south, source.east, source.north = bounds or (None, None, None, None)
+    source.west, source.south, source.east, source.north = bounds or _feature_bounds(extract)
     session.flush()
     return source
+
+
+def _feature_bounds(extract: OsmExtract) -> tuple[float | None, ...]:
+    """(west, south, east, north) of every feature read, for a file without ``<bounds>``
+    and without streets; Nones if it holds nothing."""
+    geoms = [f.geom for features in extract.features.values() for f in features]
+    if not geoms:
+        return (None, None, None, None)
+    return tuple(float(v) for v in shapely.total_bounds(geoms))
 
 
 def all_sources(session: Session) -> list[Source]:
