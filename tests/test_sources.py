@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ from sqlalchemy import func, select
 
 from app.db import get_session
 from app.models import Building, Community, Gate, Source
-from app.routing.service import cache_dir
+from app.routing.service import cache_dir, networks
+from geo.routing.cache import load_street_graph
 from geo.routing.street_graph import StreetGraph
 from tests.support.extracts import EXTRACTS, OSM_DIR
 
@@ -92,6 +94,10 @@ def test_imported_extracts_are_routed_listed_and_removed(
     rows = _json(listed)
     assert sorted(Path(r["path"]).name for r in rows) == sorted(f for f, _ in EXTRACTS.values())
     assert all(r["status"] == "ready" and len(r["bounds"]) == 4 for r in rows)
+    for r in rows:  # imported at, in Beijing time (UTC+8)
+        utc = datetime.fromisoformat(r["imported_at"])
+        assert utc.utcoffset() == timedelta(0)
+        assert r["imported_local"] == (utc + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
     text = runner.invoke(args=["sources"]).output
     assert text.count("ready") == 3 and "bounds" in text
 
@@ -201,3 +207,78 @@ def test_removing_an_unknown_source_changes_nothing(app: Flask, runner: FlaskCli
     result = runner.invoke(args=["sources", "remove", bad])
     assert result.exit_code == 2 and "no source" in result.output
     assert "还没有来源" in runner.invoke(args=["sources"]).output
+
+
+def _clip(source: Path, target: Path, bbox: tuple[float, float, float, float]) -> None:
+    """``source`` cut to ``bbox`` (W, S, E, N) as ``osmium extract`` does with complete
+    ways: nodes inside, every way with a node inside (with all its nodes), the relations
+    of those; the box written as the file's ``<bounds>``."""
+    west, south, east, north = bbox
+    inside = {n.id for n in osmium.FileProcessor(str(source), osmium.osm.NODE)
+              if west <= n.lon <= east and south <= n.lat <= north}
+    ways: set[int] = set()
+    refs: set[int] = set()
+    for way in osmium.FileProcessor(str(source), osmium.osm.WAY):
+        nodes = [n.ref for n in way.nodes]
+        if any(r in inside for r in nodes):
+            ways.add(way.id)
+            refs.update(nodes)
+    header = osmium.io.Header()
+    header.add_box(osmium.osm.Box(osmium.osm.Location(west, south), osmium.osm.Location(east, north)))
+    with osmium.SimpleWriter(str(target), header=header) as writer:
+        for obj in osmium.FileProcessor(str(source)):
+            if isinstance(obj, osmium.osm.Node):
+                keep = obj.id in inside or obj.id in refs
+            elif isinstance(obj, osmium.osm.Way):
+                keep = obj.id in ways
+            else:
+                keep = any(m.ref in (ways if m.type == "w" else inside) for m in obj.members)
+            if keep:
+                writer.add(obj)
+
+
+def test_overlapping_sources_are_routed_as_one_network(
+        app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    """The bundled BUPT extract cut in a west and an east part that overlap: imported as
+    two sources, they are served as one street graph joined by OSM node id, and a route
+    from the west part's streets reaches a building at the far east through both."""
+    west, south, east, north = 116.34886, 39.95668, 116.35519, 39.96377
+    parts = {"bupt_west": (west, south, 116.3530, north), "bupt_east": (116.3515, south, east, north)}
+    for name, bbox in parts.items():
+        _clip(OSM_DIR / EXTRACTS["bupt"][0], tmp_path / f"{name}.osm", bbox)
+        assert _import(runner, tmp_path / f"{name}.osm")["source"]["status"] == "ready"
+    assert len(_cache_entries(app, "joined2")) == 1
+    with app.app_context():
+        singles = {name: load_street_graph(tmp_path / f"{name}.osm", cache_dir=cache_dir())
+                   for name in parts}
+        with app.test_request_context():
+            served = networks()
+        assert len(served) == 1
+        joined = served[0].street
+        assert set(joined.osmid.tolist()) == set(singles["bupt_west"].osmid.tolist()) | set(
+            singles["bupt_east"].osmid.tolist())
+    east_part = singles["bupt_east"]
+    building, lon, lat = _building_in_a_compound(app, 116.3540, south, east, north)
+    # The start: a street node of the west part only, as far as can be from the east part.
+    west_part = singles["bupt_west"]
+    only_west = np.flatnonzero(~np.isin(west_part.osmid, east_part.osmid) & west_part.node_main)
+    ex, ey = east_part.to_plane(east_part.lon, east_part.lat)
+    wx, wy = east_part.to_plane(west_part.lon[only_west], west_part.lat[only_west])
+    gap = np.min(np.hypot(wx[:, None] - ex[None, :], wy[:, None] - ey[None, :]), axis=1)
+    node = only_west[int(np.argmax(gap))]
+    assert gap.max() > 100.0  # no street of the east part within 100 m of the start
+    start = (float(west_part.lon[node]), float(west_part.lat[node]))
+    result = _route(runner, start, building)
+    assert result.exit_code == 0, result.output
+    route = _json(result)
+    first = route["legs"][0]["geometry"]["coordinates"][0]
+    fx, fy = east_part.to_plane(first[0], first[1])
+    sx, sy = east_part.to_plane(*start)
+    assert float(np.hypot(fx - sx, fy - sy)) < 5.0  # the route starts on the west part's street
+    assert route["to"]["id"] is not None and route["distance_m"] > 0
+
+    east_id = next(r["id"] for r in _json(runner.invoke(args=["sources", "--json"]))
+                   if r["path"].endswith("bupt_east.osm"))
+    assert runner.invoke(args=["sources", "remove", str(east_id)]).exit_code == 0
+    with app.test_request_context():
+        assert [n.street.source for n in networks()] == ["bupt_west.osm"]

@@ -101,7 +101,7 @@ def remove_command(path_or_id: str) -> None:
     session = get_session()
     source = find_source(session, path_or_id)
     path = source.path
-    remove_source(session, source)
+    remove_source(session, source, cache_dir=cache_dir())
     session.commit()
     click.echo(f"已移除来源 / removed source {path}")
 

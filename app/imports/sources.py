@@ -2,7 +2,9 @@
 and cached at import time (never in a request), listed and removed by the office.
 
 A source is ``ready`` when its graph is in the cache, ``failed`` (with the reason) when it
-cannot be built; a failed source is not tried again until it is imported again.
+cannot be built; a failed source is not tried again until it is imported again. Ready
+sources that overlap or touch are served as one graph, joined by OSM node id, built here
+too.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from sqlalchemy.orm import Session
 from app.imports.importer import ImportReport
 from app.models import Source
 from app.models.base import utcnow
+from app.routing.service import served_groups
 from geo.errors import NotFound, YouluError
+from geo.hours.opening_hours import local_text
 from geo.osm.extract import OsmExtract
-from geo.routing.cache import file_digest, load_street_graph
+from geo.routing.cache import file_digest, load_joined_street_graph, load_street_graph
 
 # Entrances by how they became known: a gate's source → the count it goes to.
 ENTRANCE_KINDS = {"osm": "found", "office": "found", "inferred": "inferred", "proposed": "proposed"}
@@ -37,7 +41,8 @@ def record_source(session: Session, extract: OsmExtract, report: ImportReport, *
                   cache_dir: Path) -> Source:
     """Record the file ``extract`` was read from (or update it, keyed by absolute path)
     with its hash, size, bounds and what ``report`` says the import did, then build and
-    cache its street graph: ``ready`` if that works, ``failed`` with the reason if not."""
+    cache its street graph (and the joined graph of the sources it overlaps or touches):
+    ``ready`` if that works, ``failed`` with the reason if not."""
     path = Path(extract.path).resolve()
     source = session.scalar(select(Source).where(Source.path == str(path)))
     if source is None:
@@ -59,7 +64,17 @@ def record_source(session: Session, extract: OsmExtract, report: ImportReport, *
         bounds = bounds or graph.bounds
     source.west, source.south, source.east, source.north = bounds or _feature_bounds(extract)
     session.flush()
+    if source.status == "ready":
+        build_joined_graphs(session, cache_dir=cache_dir)
     return source
+
+
+def build_joined_graphs(session: Session, *, cache_dir: Path) -> None:
+    """Build and cache the joined street graph of every group of ready sources that
+    overlap or touch (the routing service serves one graph per group)."""
+    for group in served_groups(session):
+        if len(group) > 1:
+            load_joined_street_graph([path for path, _ in group], cache_dir=cache_dir)
 
 
 def _feature_bounds(extract: OsmExtract) -> tuple[float | None, ...]:
@@ -93,15 +108,19 @@ def find_source(session: Session, path_or_id: str) -> Source:
     return source
 
 
-def remove_source(session: Session, source: Source) -> None:
-    """Drop ``source``: its features stay, its street graph is no longer served."""
+def remove_source(session: Session, source: Source, *, cache_dir: Path) -> None:
+    """Drop ``source``: its features stay, its street graph is no longer served (the
+    sources it joined are joined again without it)."""
     session.delete(source)
     session.flush()
+    build_joined_graphs(session, cache_dir=cache_dir)
 
 
 def source_view(source: Source) -> dict[str, Any]:
-    """A source as JSON: path, status, error, imported_at (UTC ISO 8601), bounds, counts."""
+    """A source as JSON: path, status, error, imported_at (UTC ISO 8601) and
+    imported_local (Beijing time), bounds, counts."""
     return {"id": source.id, "path": source.path, "sha256": source.sha256, "size": source.size,
             "status": source.status, "error": source.error,
-            "imported_at": source.imported_at.isoformat(), "bounds": source.bounds,
+            "imported_at": source.imported_at.isoformat(),
+            "imported_local": local_text(source.imported_at), "bounds": source.bounds,
             "counts": source.counts}

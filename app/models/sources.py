@@ -51,3 +51,9 @@ class Source(Base):
         """Whether (lon, lat) lies within the bounds."""
         b = self.bounds
         return b is not None and b[0] <= lon <= b[2] and b[1] <= lat <= b[3]
+
+    def meets(self, other: Source) -> bool:
+        """Whether the bounds of the two sources overlap or touch."""
+        a, b = self.bounds, other.bounds
+        return (a is not None and b is not None and a[0] <= b[2] and b[0] <= a[2]
+                and a[1] <= b[3] and b[1] <= a[3])

@@ -1,8 +1,9 @@
 """Routing for the app: database rows → ``geo.routing.inputs`` values → cached access networks.
 
-One street graph per *ready* source (``app.models.Source``, recorded by ``import-osm``),
-built and cached on disk at import time under ``ROUTING_CACHE_DIR`` (default
-CACHE_DIR/routing); a request only loads it (memory-mapped), never builds it. Each
+One street graph per group of *ready* sources (``app.models.Source``, recorded by
+``import-osm``; sources that overlap or touch are one group, joined by OSM node id), built
+and cached on disk at import time under ``ROUTING_CACHE_DIR`` (default CACHE_DIR/routing);
+a request only loads it (memory-mapped), never builds it. Each
 request checks the ready sources and a cheap stamp of the place tables; when an office
 changed something, the data is read again and only the compounds whose rows changed get
 their layer rebuilt. No restart, no street-graph rebuild.
@@ -40,14 +41,17 @@ _EXTENSION = "youlu_routing"
 _KIND_ID = re.compile(r"^(unit|building)[:/](\d+)$")
 
 
+Group = tuple[tuple[str, str], ...]  # the (path, sha256) of sources served as one graph
+
+
 class _State:
-    """The networks of one app, the ready sources (path, sha256) they were loaded from and
-    the place-table stamp they reflect."""
+    """The networks of one app, the groups of ready sources they were loaded from and the
+    place-table stamp they reflect."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.networks: list[AccessNetwork] = []
-        self.sources: tuple[tuple[str, str], ...] = ()
+        self.sources: tuple[Group, ...] = ()
         self.stamp: tuple[Any, ...] | None = None
 
 
@@ -105,30 +109,54 @@ def load_access_data(session: Session) -> AccessData:
                       buildings=outlines)
 
 
-def _street_graph(path: str, sha256: str) -> StreetGraph:
-    """The cached graph of a ready source; a clear error if the cache lost it."""
-    graph = cached_street_graph(path, sha256, cache_dir=cache_dir())
+def served_groups(session: Session) -> list[Group]:
+    """The ready sources in groups served as one street graph each: sources whose bounds
+    overlap or touch, directly or through others, form one group (joined by OSM node id)."""
+    ready = list(session.scalars(select(Source).where(Source.status == "ready").order_by(Source.id)))
+    parent = list(range(len(ready)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(ready):
+        for j in range(i):
+            if a.meets(ready[j]):
+                parent[root(i)] = root(j)
+    groups: dict[int, list[Source]] = {}
+    for i, source in enumerate(ready):
+        groups.setdefault(root(i), []).append(source)
+    return [tuple(sorted((s.path, s.sha256) for s in members)) for members in groups.values()]
+
+
+def _street_graph(group: Group) -> StreetGraph:
+    """The cached graph of a group of ready sources; a clear error if the cache lost it."""
+    paths = [path for path, _ in group]
+    graph = cached_street_graph(paths, [sha256 for _, sha256 in group], cache_dir=cache_dir())
     if graph is None:
+        names = "、".join(paths)
         raise ServiceUnavailable(
-            f"来源“{path}”的路网缓存不存在，请办公室重新运行 flask --app app import-osm {path}",
-            f"the street graph of source {path} is not in the cache; the office must run "
-            f"`flask --app app import-osm {path}` again",
-            details={"source": path, "cache_dir": str(cache_dir())})
+            f"来源“{names}”的路网缓存不存在，请办公室重新运行 flask --app app import-osm {paths[0]}",
+            f"the street graph of source {', '.join(paths)} is not in the cache; the office must "
+            f"run `flask --app app import-osm {paths[0]}` again",
+            details={"source": paths[0], "sources": paths, "cache_dir": str(cache_dir())})
     return graph
 
 
 def networks() -> list[AccessNetwork]:
-    """The access networks of the ready sources, brought up to date with the database first."""
+    """The access networks of the ready sources (one per group), brought up to date with
+    the database first."""
     state: _State = current_app.extensions.setdefault(_EXTENSION, _State())
     session = get_session()
-    ready = tuple((str(path), str(sha256)) for path, sha256 in session.execute(
-        select(Source.path, Source.sha256).where(Source.status == "ready").order_by(Source.id)))
+    groups = tuple(served_groups(session))
     stamp = places_stamp(session)
     with state.lock:
-        if ready != state.sources:
+        if groups != state.sources:
             loaded = dict(zip(state.sources, state.networks, strict=True))
-            state.networks = [loaded.get(key) or AccessNetwork(_street_graph(*key)) for key in ready]
-            state.sources, state.stamp = ready, None
+            state.networks = [loaded.get(g) or AccessNetwork(_street_graph(g)) for g in groups]
+            state.sources, state.stamp = groups, None
         if stamp != state.stamp:
             data = load_access_data(session)
             for network in state.networks:
