@@ -24,11 +24,10 @@ from app.models.riders import (
     Rider,
     RiderPass,
 )
-from app.models.sources import SOURCE_STATUSES, Source
+from app.models.sources import Source
 
 __all__ = [
     "PLACE_MODELS",
-    "SOURCE_STATUSES",
     "ApiToken",
     "AuditEntry",
     "Base",

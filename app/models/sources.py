@@ -11,8 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.models.base import Base, utcnow
 from app.models.riders import UtcDateTime
 
-SOURCE_STATUSES = ("ready", "failed")
-
 
 class Source(Base):
     """One imported OSM file, keyed by its absolute ``path``.
