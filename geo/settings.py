@@ -119,9 +119,6 @@ RATELIMIT_LOGIN = os.environ.get("YOULU_RATELIMIT_LOGIN", "10 per minute")
 DEFAULT_MAP_BOX = (116.30, 39.95, 116.40, 40.03)
 # Highest zoom of the web maps (tiles are enlarged past their own highest zoom).
 MAP_MAX_ZOOM = _int("MAP_MAX_ZOOM", 20)
-# OSM files whose streets are drawn when the base map is "none" (os.pathsep-separated).
-MAP_STREET_FILES = [Path(p) for p in os.environ.get("YOULU_MAP_STREET_FILES", "").split(os.pathsep)
-                    if p] or sorted(OSM_DIR.glob("*.osm*"))
 # Streets drawn this far around a compound on its rider map and poster.
 MAP_STREET_MARGIN_M = _float("MAP_STREET_MARGIN_M", 150.0)
 # Facilities outside a compound shown on its rider map and poster within this distance.

@@ -1,10 +1,9 @@
 """Streets for maps with no tile server: highway lines read from the OSM extracts.
 
 With the base map setting ``none`` the maps draw the streets around a compound from the
-same OSM files the data was imported from (``settings.MAP_STREET_FILES``, default every
-extract in ``data/osm/``). They are read once per process by ``geo.osm.reader`` (any
-format; a way of a clipped file is one street per run of present nodes) and queried by
-bounding box through an STRtree.
+same OSM files the data was imported from (the app passes its recorded sources). They
+are read once per process by ``geo.osm.reader`` (any format; a way of a clipped file is
+one street per run of present nodes) and queried by bounding box through an STRtree.
 Coordinates are (lon, lat) WGS-84.
 """
 
@@ -18,7 +17,6 @@ import shapely
 from shapely.geometry import LineString, box
 from shapely.strtree import STRtree
 
-from geo import settings
 from geo.osm.reader import read_osm
 from maps.symbols import street_rank
 
@@ -80,11 +78,10 @@ def _index_of(files: tuple[tuple[str, float], ...]) -> StreetIndex:
     return StreetIndex(streets, STRtree([s.line for s in streets]))
 
 
-def street_index(files: list[Path] | None = None) -> StreetIndex:
-    """The street index of ``files`` (default ``settings.MAP_STREET_FILES``), rebuilt when a
-    file changes."""
-    paths = files if files is not None else settings.MAP_STREET_FILES
-    return _index_of(tuple((str(p), p.stat().st_mtime) for p in sorted(paths) if p.exists()))
+def street_index(files: list[Path]) -> StreetIndex:
+    """The street index of the OSM ``files`` (missing ones skipped), rebuilt when a file
+    changes."""
+    return _index_of(tuple((str(p), p.stat().st_mtime) for p in sorted(files) if p.exists()))
 
 
 def simplified(line: LineString, tolerance_deg: float) -> list[list[float]]:

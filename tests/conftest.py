@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 
 from app.db import get_session
 from app.imports.importer import import_osm
+from app.imports.sources import record_source
 from tests.support.accounts import Accounts, make_accounts
 from tests.support.databases import (
     BACKENDS,
@@ -77,15 +78,20 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 
 @pytest.fixture(scope="session")
-def imported_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database with the three Beijing extracts imported (read it, do not change it)."""
+def imported_url(backend: str, tmp_path_factory: pytest.TempPathFactory,
+                 routing_cache: Path) -> Iterator[str]:
+    """A database with the three Beijing extracts imported as sources, their street graphs
+    in ``routing_cache`` (read it, do not change it)."""
     url = new_database(backend, "imported", tmp_path_factory.mktemp(f"{backend}-imported"))
     prepare(url)
     application = make_app(url, tmp_path_factory.mktemp("imported-app"))
     with application.app_context():
+        session = get_session()
         for name, (filename, division) in EXTRACTS.items():
-            import_osm(get_session(), OSM_DIR / filename, division=division,
-                       extract=read_extract(name))
+            extract = read_extract(name)
+            report = import_osm(session, OSM_DIR / filename, division=division, extract=extract)
+            record_source(session, extract, report, cache_dir=routing_cache)
+        session.commit()
     application.extensions["db_engine"].dispose()
     yield url
     if backend == "postgis":

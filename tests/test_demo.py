@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from app.db import get_session
-from app.models import Community, Facility, Gate, Unit
+from app.models import Community, Facility, Gate, Source, Unit
 from tests.support.extracts import EXTRACTS, OSM_DIR, ROOT, read_extract
 
 
@@ -42,6 +42,9 @@ def test_demo_builds_and_is_idempotent(app: Flask, runner, monkeypatch) -> None:
         assert db.scalar(select(func.count()).select_from(Facility).where(
             Facility.demo, Facility.kind == "station")) == 2
         counts = [db.scalar(select(func.count()).select_from(m)) for m in (Community, Gate, Unit)]
+        sources = db.scalars(select(Source).order_by(Source.path)).all()
+        assert [Path(s.path).name for s in sources] == sorted(f for f, _ in EXTRACTS.values())
+        assert all(s.status == "ready" and s.counts["created"]["community"] > 0 for s in sources)
     resolved = runner.invoke(args=["resolve", "双泉嘉苑3号楼二单元", "--json"])
     assert resolved.exit_code == 0 and '"status": "matched"' in resolved.output
     assert "110108010000-008-003-02" in resolved.output or '"unit"' in resolved.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +19,6 @@ from app.db import get_engine, get_session
 from app.models import AuditEntry, Building, Community, Gate, Unit, User
 from tests.support.accounts import Accounts, make_accounts
 from tests.support.dbdump import dump_database
-from tests.support.extracts import OSM_DIR
 
 CENTRE = (116.3306, 39.9946)
 
@@ -247,17 +247,11 @@ def test_upload_without_the_form_token_is_refused(app: Flask, compound: dict[str
     assert response.status_code == 400
 
 
-@pytest.fixture(scope="module")
-def routing_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(tmp_path_factory.mktemp("editor-routing"))
-
-
 def test_an_edit_reaches_routing_without_a_restart(writable_imported_app: Flask,
-                                                   routing_cache: str) -> None:
+                                                   routing_cache: Path) -> None:
     """Close the gate a route uses: the very next route goes round it and says why."""
     app = writable_imported_app
-    app.config.update(ROUTING_OSM_FILES=[str(OSM_DIR / "beijing_haidian_bupt.osm.bz2")],
-                      ROUTING_CACHE_DIR=routing_cache)
+    app.config.update(ROUTING_CACHE_DIR=str(routing_cache))
     accounts = make_accounts(app, division="110108008")
     client = app.test_client()
     with app.app_context():

@@ -10,6 +10,7 @@ from werkzeug.serving import run_simple
 from app.addresses.commands import init_database
 from app.cli_support import domain_errors, unit_of_work
 from app.demo.service import build_demo
+from app.routing.service import cache_dir
 
 
 @click.command("demo")
@@ -22,7 +23,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     """Build the database from the bundled Beijing extracts plus demo annotations, then serve."""
     with unit_of_work() as session:  # committed before serving
         init_database(session)
-        report = build_demo(session)
+        report = build_demo(session, cache_dir=cache_dir())
     for item in report.imported:
         created = sum(item["created"].values())
         click.echo(f"导入 {item['file']}：新增 {created} 个要素 / imported {item['file']}: {created} new")

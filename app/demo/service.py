@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 import shapely
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.auth import Actor, hash_password
 from app.imports.importer import import_osm
+from app.imports.sources import record_source
 from app.models import Community, Facility, Gate, Office, Unit, User
 from app.places.editing import create_feature, update_feature
 from app.places.serialize import feature_properties
@@ -45,8 +47,9 @@ def load_annotations() -> dict[str, Any]:
     return json.loads((settings.DATA_DIR / "demo_annotations.json").read_text(encoding="utf-8"))
 
 
-def build_demo(session: Session) -> DemoReport:
-    """Import the bundled extracts and apply the demo annotations; idempotent.
+def build_demo(session: Session, *, cache_dir: Path) -> DemoReport:
+    """Import the bundled extracts (three sources, their street graphs cached in
+    ``cache_dir``) and apply the demo annotations; idempotent.
 
     Compounds get their division last, so that the address codes allocated then
     follow the building numbers the demo gives.
@@ -56,8 +59,9 @@ def build_demo(session: Session) -> DemoReport:
     divisions: dict[tuple[str | None, int | None], str] = {}  # (osm_type, osm_id) → division
     for filename, division in notes["divisions"].items():
         extract = read_osm_extract(settings.OSM_DIR / filename)
-        report.imported.append(import_osm(session, extract.path, extract=extract,
-                                          actor="demo").as_dict())
+        imported = import_osm(session, extract.path, extract=extract, actor="demo")
+        record_source(session, extract, imported, cache_dir=cache_dir)
+        report.imported.append(imported.as_dict())
         divisions.update({c.key: division for c in extract.features["community"]})
     admin = _accounts(session, notes, report)
     actor = Actor(user=admin, token=None, via_session=False)

@@ -1,4 +1,5 @@
-"""``import-osm``: load a real OSM extract into the database."""
+"""``import-osm``: load a real OSM extract into the database, record it as a source and
+build its street graph; ``sources``: list and remove the recorded sources."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ from flask.cli import with_appcontext
 from app.cli_support import domain_errors, echo_import_counts, unit_of_work
 from app.db import get_session
 from app.imports.importer import import_osm
-from geo.osm.extract import KINDS
+from app.imports.sources import all_sources, find_source, record_source, remove_source, source_view
+from app.models import Source
+from app.routing.service import cache_dir
+from geo.hours.opening_hours import local_text
+from geo.osm.extract import KINDS, read_osm_extract
+
+
+def _stage(name: str, as_json: bool) -> None:
+    if not as_json:
+        click.echo(f"… {name}", err=True)
 
 
 @click.command("import-osm")
@@ -21,10 +31,17 @@ from geo.osm.extract import KINDS
 @domain_errors
 @unit_of_work()
 def import_osm_command(path: str, division: str | None, as_json: bool) -> None:
-    """Import an OSM extract (.osm, .osm.bz2, .osm.gz, .osm.pbf); re-import is idempotent."""
-    report = import_osm(get_session(), path, division=division)
+    """Import an OSM extract (.osm, .osm.bz2, .osm.gz, .osm.pbf) and build its street
+    graph; re-import is idempotent."""
+    session = get_session()
+    _stage("读取 reading", as_json)
+    extract = read_osm_extract(path)
+    _stage("要素 features", as_json)
+    report = import_osm(session, path, division=division, extract=extract)
+    _stage("路网与缓存 graph and cache", as_json)
+    source = record_source(session, extract, report, cache_dir=cache_dir())
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        click.echo(json.dumps({**report.as_dict(), "source": source_view(source)}, ensure_ascii=False))
         return
     echo_import_counts(report, KINDS, heading="kind")
     found = report.entrances
@@ -35,6 +52,61 @@ def import_osm_command(path: str, division: str | None, as_json: bool) -> None:
                    f"办公室已修改，保留办公室的版本 / {conflict['reason']}")
     if report.skipped:
         click.echo("skipped: " + ", ".join(f"{k} {v}" for k, v in report.skipped.items()))
+    entrances = source.counts["entrances"]
+    click.echo(f"出入口 entrances: found {entrances['found']}, inferred {entrances['inferred']}, "
+               f"proposed {entrances['proposed']}")
+    if source.status == "ready":
+        click.echo(f"路网已建成并缓存 / street graph built and cached ({cache_dir()})")
+    else:
+        click.echo(f"路网无法建成，此来源不参与寻路 / street graph failed, not routed on: {source.error}")
 
 
-COMMANDS = [import_osm_command]
+def _source_line(source: Source) -> str:
+    bounds = ", ".join(f"{v:.5f}" for v in source.bounds) if source.bounds else "—"
+    created = sum(source.counts.get("created", {}).values())
+    entrances = source.counts.get("entrances", {})
+    line = (f"{source.id:>3}  {source.status:<6}  {local_text(source.imported_at)}  {source.path}\n"
+            f"     bounds {bounds}; created {created}; entrances found {entrances.get('found', 0)}, "
+            f"inferred {entrances.get('inferred', 0)}, proposed {entrances.get('proposed', 0)}")
+    return line + (f"\n     error: {source.error}" if source.error else "")
+
+
+@click.group("sources", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="List the sources as one JSON array.")
+@click.pass_context
+def sources_group(context: click.Context, as_json: bool) -> None:
+    """The OSM extracts the map was imported from (default: list them)."""
+    if context.invoked_subcommand is None:
+        context.invoke(list_command, as_json=as_json)
+
+
+@sources_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the sources as one JSON array.")
+@with_appcontext
+def list_command(as_json: bool = False) -> None:
+    """List the sources: id, status, imported at (Beijing time), path, bounds, counts."""
+    sources = all_sources(get_session())
+    if as_json:
+        click.echo(json.dumps([source_view(s) for s in sources], ensure_ascii=False))
+        return
+    if not sources:
+        click.echo("还没有来源，请先运行 import-osm / no sources yet: run import-osm")
+    for source in sources:
+        click.echo(_source_line(source))
+
+
+@sources_group.command("remove")
+@click.argument("path_or_id")
+@with_appcontext
+@domain_errors
+@unit_of_work()
+def remove_command(path_or_id: str) -> None:
+    """Drop a source by id or path: its features stay, its street graph is no longer served."""
+    session = get_session()
+    source = find_source(session, path_or_id)
+    path = source.path
+    remove_source(session, source, cache_dir=cache_dir())
+    click.echo(f"已移除来源 / removed source {path}")
+
+
+COMMANDS = [import_osm_command, sources_group]

@@ -60,11 +60,11 @@ def map_facilities() -> Response:
 
 @bp.get("/map/streets")
 def map_streets() -> Response:
-    """Streets in ``bbox`` from the OSM extracts, for maps without a tile server."""
+    """Streets in ``bbox`` from the recorded sources' OSM files, for maps without a tile server."""
     bbox = bbox_arg()
     if bbox is None:
         raise InvalidInput("需要 bbox=西,南,东,北", "bbox=W,S,E,N is required")
-    return jsonify(street_collection(bbox, _zoom()))
+    return jsonify(street_collection(get_session(), bbox, _zoom()))
 
 
 _BBOX = {"name": "bbox", "in": "query", "schema": {"type": "string"}, "example": "116.35,39.99,116.37,40.01",

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.mapping.compound_data import coords, hours_state
+from app.mapping.compound_data import coords, hours_state, street_files
 from app.models import Building, Community, Facility, Gate, Unit
 from app.planner.friendliness import community_scores
 from app.spatial import bbox_candidates, exact_in_bbox
@@ -102,13 +102,14 @@ def facility_collection(session: Session, *, bbox: tuple[float, float, float, fl
     return {"type": "FeatureCollection", "features": features, "numberMatched": len(features)}
 
 
-def street_collection(bbox: tuple[float, float, float, float], zoom: int) -> dict[str, Any]:
-    """Streets meeting ``bbox`` from the OSM extracts, of the ranks drawn at ``zoom``
+def street_collection(session: Session, bbox: tuple[float, float, float, float],
+                      zoom: int) -> dict[str, Any]:
+    """Streets meeting ``bbox`` from the recorded sources' OSM files, of the ranks drawn at ``zoom``
     (``min_zoom`` in data/maps/symbols.json: main roads first, footpaths last)."""
     ranks = {rank for rank, spec in symbols()["streets"].items() if zoom >= spec["min_zoom"]}
     tolerance = settings.MAP_SIMPLIFY_PX * degrees_per_pixel(zoom)
     features = []
-    for street in street_index().in_bbox(bbox):
+    for street in street_index(street_files(session)).in_bbox(bbox):
         if street.rank in ranks:
             features.append({"type": "Feature", "geometry": {
                 "type": "LineString", "coordinates": coords(street.line.simplify(tolerance))},

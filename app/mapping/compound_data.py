@@ -10,6 +10,7 @@ shifts them for GCJ-02 tiles (maps/tiles.py).
 from __future__ import annotations
 
 import math
+import pathlib
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ import shapely
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.models import Building, Community, Facility, Gate, Path, Unit
+from app.models import Building, Community, Facility, Gate, Path, Source, Unit
 from app.spatial import bbox_candidates, exact_in_bbox
 from geo import settings
 from geo.address.codes import building_label, gate_label, number_value, unit_label
@@ -119,10 +120,15 @@ def facility_view(facility: Facility, at: datetime) -> dict[str, Any]:
             "community_id": facility.community_id}
 
 
-def streets_near(geom: Any, metres: float) -> list[dict[str, Any]]:
+def street_files(session: Session) -> list[pathlib.Path]:
+    """The OSM files of the recorded sources, whose streets the no-tile maps draw."""
+    return [pathlib.Path(p) for p in session.scalars(select(Source.path).order_by(Source.id))]
+
+
+def streets_near(session: Session, geom: Any, metres: float) -> list[dict[str, Any]]:
     """The streets within ``metres`` of ``geom``'s bounding box, for the no-tile map."""
     return [{"name": s.name, "rank": s.rank, "coords": coords(s.line)}
-            for s in street_index().in_bbox(padded_bbox(geom, metres))]
+            for s in street_index(street_files(session)).in_bbox(padded_bbox(geom, metres))]
 
 
 def nearby_facilities(session: Session, community: Community) -> list[Facility]:
@@ -166,7 +172,7 @@ def compound_map_data(session: Session, community: Community, *, at: datetime,
         "units": [unit_view(u, building_views.get(u.building_id)) for u in units],
         "paths": [{"id": p.id, "mode": p.mode, "coords": coords(p.geom)} for p in paths],
         "facilities": [facility_view(f, at) for f in nearby_facilities(session, community)],
-        "streets": streets_near(community.geom, settings.MAP_STREET_MARGIN_M) if streets else [],
+        "streets": streets_near(session, community.geom, settings.MAP_STREET_MARGIN_M) if streets else [],
         "at": at.isoformat(timespec="minutes"),
     }
 

@@ -26,6 +26,7 @@ from app.models.riders import (
     Rider,
     RiderPass,
 )
+from app.models.sources import Source
 
 __all__ = [
     "KIND_OF_MODEL",
@@ -54,6 +55,7 @@ __all__ = [
     "Rider",
     "RiderPass",
     "SigningKey",
+    "Source",
     "Unit",
     "User",
 ]

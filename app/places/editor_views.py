@@ -108,7 +108,7 @@ def _editor_page(community: Community | None) -> str:
         "bounds": list(area.bounds),
         "divisions": _divisions(db, actor),
         "tiles": tiles,
-        "streets": [] if tiles else streets_near(area, settings.MAP_STREET_MARGIN_M),
+        "streets": [] if tiles else streets_near(db, area, settings.MAP_STREET_MARGIN_M),
         "editorUrl": url_for("office.editor.editor_page", community_id=0).rstrip("0"),
         "newUrl": url_for("office.editor.editor_new"),
     }

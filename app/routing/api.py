@@ -65,7 +65,7 @@ def isochrone() -> Response:
 
 
 _ERRORS = {str(code): {"description": "错误 / error", "content": {"application/json": {
-    "schema": {"$ref": "#/components/schemas/Error"}}}} for code in (400, 404, 422)}
+    "schema": {"$ref": "#/components/schemas/Error"}}}} for code in (400, 404, 422, 503)}
 _FROM = {"name": "from", "in": "query", "required": True, "schema": {"type": "string"},
          "example": "116.3500,40.0010", "description": "起点 经度,纬度 (WGS-84; crs=gcj02 to convert)"}
 _CRS = {"name": "crs", "in": "query", "schema": {"enum": ["wgs84", "gcj02"]}}
@@ -84,7 +84,10 @@ document("/api/v1/route", {"get": {
         "next_open, closed_to_riders, pass_required, ebike_not_allowed, "
         "ebikes_not_allowed_inside, foot_not_allowed, not_connected); `saved` compares with "
         "riding to the road nearest the compound's centroid and finding the way from there. "
-        "No route: 422 `no_route` with the reasons and `details.next_open`."),
+        "No route: 422 `no_route` with the reasons and `details.next_open`. A destination "
+        "outside every ready source: 404 `not_found` (`details.failed_sources` when only a "
+        "source whose street graph failed covers it); a ready source whose graph is not in "
+        "the cache: 503 `service_unavailable` naming it (run import-osm again)."),
     "parameters": [_FROM, {"name": "to", "in": "query", "required": True,
                            "schema": {"type": "string"}, "example": "unit:12",
                            "description": "unit:ID, building:ID, a bare unit id, a standard "

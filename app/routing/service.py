@@ -1,10 +1,12 @@
 """Routing for the app: database rows → ``geo.routing.inputs`` values → cached access networks.
 
-One street graph per configured OSM file (``ROUTING_OSM_FILES``, default every extract
-in data/osm), compiled once and cached on disk under ``ROUTING_CACHE_DIR`` (default
-CACHE_DIR/routing). Each request checks a cheap stamp of the place tables; when an
-office changed something, the data is read again and only the compounds whose rows
-changed get their layer rebuilt. No restart, no street-graph rebuild.
+One street graph per group of *ready* sources (``app.models.Source``, recorded by
+``import-osm``; sources that overlap or touch are one group, joined by OSM node id), built
+and cached on disk at import time under ``ROUTING_CACHE_DIR`` (default CACHE_DIR/routing);
+a request only loads it (memory-mapped), never builds it. Each
+request checks the ready sources and a cheap stamp of the place tables; when an office
+changed something, the data is read again and only the compounds whose rows changed get
+their layer rebuilt. No restart, no street-graph rebuild.
 """
 
 from __future__ import annotations
@@ -19,12 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.addresses.resolve import places_stamp, resolve_address
-from app.models import Building, Community, Facility, Gate, Unit
+from app.models import Building, Community, Facility, Gate, Source, Unit
 from app.models import Path as PathModel
-from geo import settings
 from geo.address.codes import building_label, door_label, unit_label
-from geo.errors import InvalidInput, NotFound
-from geo.routing.cache import load_street_graph
+from geo.errors import InvalidInput, NotFound, ServiceUnavailable
+from geo.routing.cache import cached_street_graph
 from geo.routing.inputs import GATE_ORIGINS, AccessData, Compound, Door, OfficePath
 from geo.routing.inputs import Building as BuildingValue
 from geo.routing.inputs import Facility as FacilityValue
@@ -33,29 +34,28 @@ from geo.routing.isochrones import isochrones
 from geo.routing.nearest import nearest_facilities
 from geo.routing.network import AccessNetwork
 from geo.routing.route import route_to_door
+from geo.routing.street_graph import StreetGraph
 
 _EXTENSION = "youlu_routing"
 _KIND_ID = re.compile(r"^(unit|building)[:/](\d+)$")
 
 
+Group = tuple[tuple[str, str], ...]  # the (path, sha256) of sources served as one graph
+
+
 class _State:
-    """The networks of one app and the place-table stamp they reflect."""
+    """The networks of one app, the groups of ready sources they were loaded from and the
+    place-table stamp they reflect."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.networks: list[AccessNetwork] = []
+        self.sources: tuple[Group, ...] = ()
         self.stamp: tuple[Any, ...] | None = None
 
 
-def osm_files() -> list[Path]:
-    """The OSM extracts routed on."""
-    configured = current_app.config.get("ROUTING_OSM_FILES")
-    if configured:
-        return [Path(p) for p in configured]
-    return sorted(settings.OSM_DIR.glob("*.osm.bz2"))
-
-
 def cache_dir() -> Path:
+    """Where street graphs are cached: ``ROUTING_CACHE_DIR``, default CACHE_DIR/routing."""
     configured = current_app.config.get("ROUTING_CACHE_DIR")
     return Path(configured) if configured else Path(current_app.config["CACHE_DIR"]) / "routing"
 
@@ -109,14 +109,53 @@ def load_access_data(session: Session) -> AccessData:
                       buildings=outlines)
 
 
+def served_groups(session: Session) -> list[Group]:
+    """The ready sources in groups served as one street graph each: sources whose bounds
+    overlap or touch, directly or through others, form one group (joined by OSM node id)."""
+    ready = list(session.scalars(select(Source).where(Source.status == "ready").order_by(Source.id)))
+    parent = list(range(len(ready)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(ready):
+        for j in range(i):
+            if a.meets(ready[j]):
+                parent[root(i)] = root(j)
+    groups: dict[int, list[Source]] = {}
+    for i, source in enumerate(ready):
+        groups.setdefault(root(i), []).append(source)
+    return [tuple(sorted((s.path, s.sha256) for s in members)) for members in groups.values()]
+
+
+def _street_graph(group: Group) -> StreetGraph:
+    """The cached graph of a group of ready sources; a clear error if the cache lost it."""
+    paths = [path for path, _ in group]
+    graph = cached_street_graph(paths, [sha256 for _, sha256 in group], cache_dir=cache_dir())
+    if graph is None:
+        names = "、".join(paths)
+        raise ServiceUnavailable(
+            f"来源“{names}”的路网缓存不存在，请办公室重新运行 flask --app app import-osm {paths[0]}",
+            f"the street graph of source {', '.join(paths)} is not in the cache; the office must "
+            f"run `flask --app app import-osm {paths[0]}` again",
+            details={"source": paths[0], "sources": paths, "cache_dir": str(cache_dir())})
+    return graph
+
+
 def networks(session: Session) -> list[AccessNetwork]:
-    """The app's access networks, brought up to date with the database first."""
+    """The access networks of the ready sources (one per group), brought up to date with
+    the database first."""
     state: _State = current_app.extensions.setdefault(_EXTENSION, _State())
+    groups = tuple(served_groups(session))
     stamp = places_stamp(session)
     with state.lock:
-        if not state.networks:
-            state.networks = [AccessNetwork(load_street_graph(path, cache_dir=cache_dir()))
-                              for path in osm_files()]
+        if groups != state.sources:
+            loaded = dict(zip(state.sources, state.networks, strict=True))
+            state.networks = [loaded.get(g) or AccessNetwork(_street_graph(g)) for g in groups]
+            state.sources, state.stamp = groups, None
         if stamp != state.stamp:
             data = load_access_data(session)
             for network in state.networks:
@@ -129,6 +168,15 @@ def _network_at(session: Session, lon: float, lat: float) -> AccessNetwork:
     loaded = networks(session)
     candidates = [n for n in loaded if n.covers(lon, lat)]
     if not candidates:
+        failed = [s for s in session.scalars(select(Source).where(Source.status == "failed"))
+                  if s.covers(lon, lat)]
+        if failed:
+            raise NotFound(
+                f"({lon}, {lat}) 只在无法建成路网的来源中：{failed[0].path}（{failed[0].error}）",
+                f"({lon}, {lat}) is covered only by sources whose street graph could not be "
+                f"built: {failed[0].path} ({failed[0].error})",
+                details={"failed_sources": [{"id": s.id, "path": s.path, "error": s.error}
+                                            for s in failed]})
         raise NotFound(f"({lon}, {lat}) 不在已载入的路网范围内",
                        f"({lon}, {lat}) is outside every loaded street network",
                        details={"networks": [n.street.source for n in loaded]})

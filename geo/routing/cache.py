@@ -5,6 +5,9 @@ milliseconds, not an osmnx rebuild) and a ``meta.json``. Its name carries a dige
 the OSM file's bytes and of everything that shapes the graph (data/routing/modes.json,
 the format version), so a changed file or rule set builds a new entry. A small index
 maps (path, size, mtime) to the file digest so that a load does not re-read the file.
+Several files that overlap or touch compile into one joined entry, named by the digests of
+all of them; ``cached_street_graph`` finds an entry from recorded digests without reading
+any OSM file.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -42,8 +46,54 @@ def cache_key(path: Path, cache_dir: Path) -> str:
     if stamp not in index:
         index[stamp] = file_sha256(path)[:16]
         _atomic_write(index_file, json.dumps(index, indent=0).encode())
+    return entry_name(path, index[stamp])
+
+
+def entry_name(path: Path, digest: str) -> str:
+    """The cache entry name of the file ``path`` whose sha256 (hex) is ``digest``."""
     stem = path.name.split(".")[0]
-    return f"{stem}-{index[stamp]}-{rules_digest()}"
+    return f"{stem}-{digest[:16]}-{rules_digest()}"
+
+
+def joined_entry_name(digests: Sequence[str]) -> str:
+    """The cache entry name of the files with sha256 ``digests`` joined into one graph (one
+    file: its own entry is used instead); order does not matter."""
+    joined = hashlib.sha256("|".join(sorted(digests)).encode()).hexdigest()[:16]
+    return f"joined{len(digests)}-{joined}-{rules_digest()}"
+
+
+def cached_street_graph(paths: Sequence[str | Path], digests: Sequence[str], *,
+                        cache_dir: str | Path) -> StreetGraph | None:
+    """The street graph cached for the OSM ``paths`` (one, or several joined) whose sha256
+    are ``digests``, or None if it is not cached; never reads the OSM files, never builds."""
+    name = (entry_name(Path(paths[0]), digests[0]) if len(paths) == 1
+            else joined_entry_name(digests))
+    entry = Path(cache_dir) / name
+    return read_street_graph(entry) if (entry / "meta.json").exists() else None
+
+
+def load_joined_street_graph(paths: Sequence[str | Path], *,
+                             cache_dir: str | Path | None = None) -> StreetGraph:
+    """One compiled street graph of several OSM files that overlap or touch, joined where
+    they share OSM nodes (a way in two files becomes one), from the cache or built and
+    cached; one file is ``load_street_graph``."""
+    files = [Path(p) for p in paths]
+    if len(files) == 1:
+        return load_street_graph(files[0], cache_dir=cache_dir)
+    cache_dir = Path(cache_dir or settings.ROUTING_CACHE_DIR)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    entry = cache_dir / joined_entry_name([file_sha256(p) for p in files])
+    if not (entry / "meta.json").exists():
+        import networkx as nx
+        networks = [read_osm_network(p) for p in files]
+        joined = nx.compose_all(networks)
+        boxes = [n.graph.get("bounds") for n in networks]
+        joined.graph["bounds"] = None if None in boxes else (
+            min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+        names = "+".join(sorted(p.name for p in files))
+        save_street_graph(compile_network(joined, source=names, key=entry.name), entry)
+    return read_street_graph(entry)
 
 
 def load_street_graph(path: str | Path, *, cache_dir: str | Path | None = None) -> StreetGraph:
