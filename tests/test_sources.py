@@ -252,7 +252,7 @@ def test_overlapping_sources_are_routed_as_one_network(
         singles = {name: load_street_graph(tmp_path / f"{name}.osm", cache_dir=cache_dir())
                    for name in parts}
         with app.test_request_context():
-            served = networks()
+            served = networks(get_session())
         assert len(served) == 1
         joined = served[0].street
         assert set(joined.osmid.tolist()) == set(singles["bupt_west"].osmid.tolist()) | set(
@@ -281,4 +281,4 @@ def test_overlapping_sources_are_routed_as_one_network(
                    if r["path"].endswith("bupt_east.osm"))
     assert runner.invoke(args=["sources", "remove", str(east_id)]).exit_code == 0
     with app.test_request_context():
-        assert [n.street.source for n in networks()] == ["bupt_west.osm"]
+        assert [n.street.source for n in networks(get_session())] == ["bupt_west.osm"]

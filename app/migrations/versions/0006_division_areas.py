@@ -1,7 +1,7 @@
 """division_areas: boundaries of streets and committees, for assigning compounds
 
 Revision ID: 0006
-Revises: 0004 (to be chained after 0005_sources when both are merged)
+Revises: 0005
 Create Date: 2026-12-01
 """
 
