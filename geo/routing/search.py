@@ -206,7 +206,8 @@ def run_search(snap: Snapshot, seeds: NDArray[np.int64], seed_cost: NDArray[np.f
         snap.o_cost, snap.o_gate, snap.park, door, settings.PARKING_DELAY_S, gate_ok,
         snap.x, snap.y, seeds, seed_cost,
         targets, n_need, tx, ty, _inv_speed(snap, bool(nodes)), limit, snap.b_walk_m,
-        snap.o_walk_m, walk_max, ws.dist, ws.pred, ws.pred_edge, ws.walked, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
+        snap.o_walk_m, walk_max, ws.dist, ws.pred, ws.pred_edge, ws.walked, ws.stamp, ws.done, gen,
+        ws.heap_key, ws.heap_val)
     return found, ws
 
 
