@@ -290,3 +290,36 @@ def test_no_route_crosses_a_wall_but_through_a_gate_open_then(streets, access, e
         assert error.details["reason"] and error.details.get("lon", start[0]) == start[0]
         return
     assert unguarded_crossings(net, data, route, at, has_pass) == []
+
+
+def test_no_out_and_back_at_a_gate(networks) -> None:
+    # Random starts (inside and outside compounds) to random doors on every extract: the
+    # route's line never passes a gate it uses and comes back to it within 60 m (it did
+    # where the road a gate's passage was given does not run through the gate: the
+    # route rode to that road's end and back to the gate).
+    rng = random.Random(4)
+    checked = 0
+    for net in networks.values():
+        snap = net.snapshot
+        street = snap.street
+        west, south, east, north = street.bounds
+        keys = sorted(k for k, (_n, d) in snap.doors.items() if d.compound_id is not None)
+        with_gates = [c for c in snap.compounds if c.gates]
+        for i in range(60):
+            start = (_point_inside(rng.choice(with_gates).polygon, rng) if i % 2 else
+                     (rng.uniform(west, east), rng.uniform(south, north)))
+            try:
+                route = route_to_door(net, start, rng.choice(keys), at=NOON, compare=False)
+            except (NoRoute, InvalidCoordinates):
+                continue
+            coords = np.asarray([c for leg in route["legs"] if leg["geometry"]["type"] == "LineString"
+                                 for c in leg["geometry"]["coordinates"]])
+            xy = np.column_stack(street.to_plane(coords[:, 0], coords[:, 1]))
+            along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+            for gate in route["gates_passed"]:
+                gx, gy = street.to_plane(*gate["location"])
+                visits = along[np.hypot(xy[:, 0] - gx, xy[:, 1] - gy) < 1.0]
+                gaps = np.diff(visits)
+                assert not ((gaps > 1.0) & (gaps < 60.0)).any(), (start, gate, visits)
+            checked += 1
+    assert checked > 100

@@ -40,6 +40,8 @@ _PATH_MODES = {"foot": WALK, "ebike": RIDE, "both": RIDE | WALK}
 _G = TypeVar("_G", bound=BaseGeometry)
 # A building's own door is put at least this far inside its compound's wall (metres).
 _DOOR_INSIDE_M = 1.0
+# A gate this near a road (metres) stands on it: it is joined to it besides its passage.
+_GATE_ON_ROAD_M = 3.0
 
 
 class StreetIndex:
@@ -337,7 +339,14 @@ class _Builder:
                 layer.add_edge(t, first, near_t, modes, STREET, inside=not entering, way=way)
                 layer.add_edge(second, h, near_h, modes, STREET, inside=entering, way=way)
             connected = len(mine) > 0
-            if not connected:
+            if connected:  # the passage's roads may miss a gate standing on another road:
+                # join it to that one too, or a route would run on to the passage road's end
+                # and come back to the gate (out and back)
+                self._attach(out, gx[k], gy[k], side="outside", max_m=_GATE_ON_ROAD_M,
+                             ride=True, park_split=STREET_PARKING)
+                self._attach(inn, gx[k], gy[k], side="inside", max_m=_GATE_ON_ROAD_M,
+                             ride=self.ride_inside)
+            else:
                 connected = self._attach(out, gx[k], gy[k], side="outside",
                                          max_m=settings.GATE_CONNECT_MAX_M, ride=True,
                                          park_split=STREET_PARKING) is not None
