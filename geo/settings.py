@@ -65,6 +65,12 @@ GATE_CONNECT_MAX_M = _float("GATE_CONNECT_MAX_M", 80.0)
 ROUTE_SNAP_MAX_M = _float("ROUTE_SNAP_MAX_M", 300.0)
 # A start snaps to a road open to e-bikes unless a footway is this much nearer.
 SNAP_PREFER_RIDE_M = _float("SNAP_PREFER_RIDE_M", 30.0)
+# A rider may push the e-bike this far from the start: to a road other than the nearest,
+# or against a one-way street to where riding is allowed.
+PUSH_MAX_M = _float("PUSH_MAX_M", 30.0)
+# After parking, a route walks at most this far outside compounds (then it rides on to a
+# nearer parking place or gate); only when no route keeps to it is the bound dropped.
+WALK_AFTER_PARKING_MAX_M = _float("WALK_AFTER_PARKING_MAX_M", 300.0)
 # Ends of office-drawn paths join the network within this distance.
 OFFICE_PATH_SNAP_M = _float("OFFICE_PATH_SNAP_M", 8.0)
 # Nearest-facility search: the farthest it looks, seconds, and most results.

@@ -84,10 +84,13 @@ document("/api/v1/route", {"get": {
         "next_open, closed_to_riders, pass_required, ebike_not_allowed, "
         "ebikes_not_allowed_inside, foot_not_allowed, not_connected); `saved` compares with "
         "riding to the road nearest the compound's centroid and finding the way from there. "
-        "No route: 422 `no_route` with the reasons and `details.next_open`. A destination "
-        "outside every ready source: 404 `not_found` (`details.failed_sources` when only a "
-        "source whose street graph failed covers it); a ready source whose graph is not in "
-        "the cache: 503 `service_unavailable` naming it (run import-osm again)."),
+        "No route: 422 `no_route` with `details`: `reason`, `from` (the start's lon, lat, "
+        "compound and its gate ids), `to`, and `next_open` when gates are closed at that hour. "
+        "A start with no road near: 400 `invalid_coordinates`, `details` with reason, lon, lat, "
+        "compound and gate ids. A destination outside every ready source: 404 `not_found` "
+        "(`details.failed_sources` when only a source whose street graph failed covers it); a "
+        "ready source whose graph is not in the cache: 503 `service_unavailable` naming it "
+        "(run import-osm again)."),
     "parameters": [_FROM, {"name": "to", "in": "query", "required": True,
                            "schema": {"type": "string"}, "example": "unit:12",
                            "description": "unit:ID, building:ID, a bare unit id, a standard "

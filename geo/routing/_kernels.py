@@ -6,7 +6,10 @@ layer 1 walking. Edges come from two CSR adjacency structures, the street graph'
 each with a cost per layer (``inf`` = not allowed). An overlay edge may be a gate
 passage (``o_gate >= 0``): it is open in a layer only if ``gate_ok`` has that layer's
 bit. At a node with a finite ``park`` cost the search may switch from riding to
-walking (leaving the e-bike); never back.
+walking (leaving the e-bike); never back. Walking after parking counts the metres of
+``b_walk_m``/``o_walk_m`` (streets outside compounds) and stops at ``walk_max``: the
+bound is kept on the cheapest path to each state (a label-setting search keeps no
+costlier paths that walk less).
 
 It is A* when ``tx``/``ty`` hold target coordinates (the heuristic is the straight
 distance at the layer's top speed, admissible and consistent), Dijkstra when empty.
@@ -95,14 +98,15 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
            o_head: _Index, o_cost: _Float, o_gate: _Index, park: _Float, park_node: int,
            park_node_cost: float, gate_ok: _Index, x: _Float, y: _Float, seeds: _Index,
            seed_cost: _Float, targets: _Index, n_need: int, tx: _Float, ty: _Float,
-           inv_speed: _Float, limit: float, dist: _Float, pred: _Int, pred_edge: _Int,
+           inv_speed: _Float, limit: float, b_walk_m: _Float, o_walk_m: _Float,
+           walk_max: float, dist: _Float, pred: _Int, pred_edge: _Int, walked: _Float,
            stamp: _Int, done: _Int, gen: int, heap_key: _Float,
            heap_val: _Int) -> tuple[_Int, int]:
     """Search from ``seeds`` (states) at ``seed_cost``; returns the settled targets in
     order (states) and the number of states settled. ``b_cost``/``o_cost`` have shape
     (edges, 2). ``park_node`` parks at ``park_node_cost`` instead of its ``park`` cost
-    (the destination door). Fills ``dist``/``pred``/``pred_edge`` for the states it
-    reaches."""
+    (the destination door). Fills ``dist``/``pred``/``pred_edge`` (and ``walked``, metres
+    walked since parking) for the states it reaches."""
     n_edges_base = b_head.shape[0]
     size = 0
     for i in range(seeds.shape[0]):
@@ -113,6 +117,7 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
             dist[s] = c
             pred[s] = -1
             pred_edge[s] = SEED_EDGE
+            walked[s] = 0.0
             size = _push(heap_key, heap_val, size,
                          c + _heuristic(s >> 1, s & 1, x, y, tx, ty, inv_speed), s)
     found = np.empty(targets.shape[0], dtype=np.int64)
@@ -147,12 +152,16 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
                 dist[t] = c
                 pred[t] = s
                 pred_edge[t] = PARK_EDGE
+                walked[t] = 0.0
                 size = _push(heap_key, heap_val, size,
                              c + _heuristic(node, 1, x, y, tx, ty, inv_speed), t)
         if node < n_base:
             for e in range(b_indptr[node], b_indptr[node + 1]):
                 w = b_cost[e, layer]
                 if w == np.inf:
+                    continue
+                walk = walked[s] + b_walk_m[e] if layer == 1 else 0.0
+                if walk > walk_max:
                     continue
                 t = 2 * b_head[e] + layer
                 c = g + w
@@ -161,6 +170,7 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
                     dist[t] = c
                     pred[t] = s
                     pred_edge[t] = e
+                    walked[t] = walk
                     size = _push(heap_key, heap_val, size,
                                  c + _heuristic(b_head[e], layer, x, y, tx, ty, inv_speed), t)
         for f in range(o_indptr[node], o_indptr[node + 1]):
@@ -170,6 +180,9 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
             gate = o_gate[f]
             if gate >= 0 and (gate_ok[gate] >> layer) & 1 == 0:
                 continue
+            walk = walked[s] + o_walk_m[f] if layer == 1 else 0.0
+            if walk > walk_max:
+                continue
             t = 2 * o_head[f] + layer
             c = g + w
             if done[t] != gen and (stamp[t] != gen or c < dist[t]):
@@ -177,6 +190,7 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
                 dist[t] = c
                 pred[t] = s
                 pred_edge[t] = n_edges_base + f
+                walked[t] = walk
                 size = _push(heap_key, heap_val, size,
                              c + _heuristic(o_head[f], layer, x, y, tx, ty, inv_speed), t)
     for i in range(targets.shape[0]):
@@ -224,6 +238,7 @@ class Workspace:
         self.dist = np.empty(states, dtype=np.float64)
         self.pred = np.empty(states, dtype=np.int64)
         self.pred_edge = np.empty(states, dtype=np.int64)
+        self.walked = np.empty(states, dtype=np.float64)
         self.stamp = np.zeros(states, dtype=np.int64)
         self.done = np.zeros(states, dtype=np.int64)
         capacity = 2 * n_edges + states + 64

@@ -3,12 +3,16 @@
 A compound's inside is reachable only through its gates. Street-graph nodes inside
 the polygon are the inside; a road segment between the inside and the outside passes
 through the gate nearest to it (within ``GATE_PASSAGE_SNAP_M``) or is cut as a wall.
+The outside is what lies in no compound: a segment leading into another compound (two
+compounds wall to wall) is cut, and nothing of the layer attaches to a segment with an
+end inside another compound, so a neighbour's wall is never reopened.
 Each gate becomes two nodes, outside and inside, joined by a passage edge that the
 gate's rules open or close at query time. Unit doors, facilities and office-drawn
 paths are attached to the nearest segment by splitting it at the projection point.
 
-A layer depends only on its compound's own data and the street graph, so an office
-edit rebuilds one layer (milliseconds), never the street graph.
+A layer depends only on its compound's own data, the street graph and which street
+nodes near it lie in other compounds, so an office edit rebuilds one layer
+(milliseconds), never the street graph.
 """
 
 from __future__ import annotations
@@ -34,6 +38,10 @@ STREET, INSIDE, GATE, LINK, PATH, COURTYARD = range(6)
 NO_PARKING, STREET_PARKING, GOOD_PARKING = 0, 1, 2
 _PATH_MODES = {"foot": WALK, "ebike": RIDE, "both": RIDE | WALK}
 _G = TypeVar("_G", bound=BaseGeometry)
+# A building's own door is put at least this far inside its compound's wall (metres).
+_DOOR_INSIDE_M = 1.0
+# A gate this near a road (metres) stands on it: it is joined to it besides its passage.
+_GATE_ON_ROAD_M = 3.0
 
 
 class StreetIndex:
@@ -70,12 +78,18 @@ class StreetIndex:
         return np.sort(inside[~self.node_public[inside]])
 
 
-def building_door(index: StreetIndex, outline: BaseGeometry, *,
-                   search_m: float = 150.0) -> tuple[float, float]:
+def building_door(index: StreetIndex, outline: BaseGeometry, *, within: BaseGeometry | None = None,
+                  search_m: float = 150.0) -> tuple[float, float]:
     """Where a building without a mapped unit door is entered: the point of its outline
-    (WGS-84) nearest to the nearest walkable segment; its centroid if none is near."""
+    (WGS-84) nearest to the nearest walkable segment; its centroid if none is near. With
+    ``within`` (its compound's polygon, WGS-84), only the part of the outline at least
+    ``_DOOR_INSIDE_M`` inside it counts, if there is one: a door is not behind the wall."""
     street = index.street
     shape = to_plane(street, outline)
+    if within is not None:
+        part = shape.intersection(to_plane(street, within).buffer(-_DOOR_INSIDE_M))
+        if part.area > 0:
+            shape = part
     c = shape.centroid
     ids = index.segments.query_box(c.x - search_m, c.y - search_m, c.x + search_m, c.y + search_m)
     ids = ids[((index.seg_ab[ids] | index.seg_ba[ids]) & WALK) > 0]
@@ -91,9 +105,12 @@ def building_door(index: StreetIndex, outline: BaseGeometry, *,
     return float(lon), float(lat)
 
 
-def build_door_of_building(index: StreetIndex, building: Building) -> Door:
-    """The door of a building without unit doors, at ``building_door`` of its outline."""
-    lon, lat = building_door(index, building.outline)
+def build_door_of_building(index: StreetIndex, building: Building,
+                           compound: Compound | None = None) -> Door:
+    """The door of a building without unit doors, at ``building_door`` of its outline
+    (inside ``compound``, the building's)."""
+    lon, lat = building_door(index, building.outline,
+                             within=compound.polygon if compound is not None else None)
     return Door(id=building.id, lon=lon, lat=lat, kind="building", compound_id=building.compound_id,
                 label=building.label, code=building.code, building_id=building.id,
                 version=building.version)
@@ -173,7 +190,7 @@ class _Builder:
         self.compound = compound
         self.layer = Layer(compound)
         self.ride_inside = compound.ebikes_allowed if compound else True
-        self.excluded_outside = outside_nodes  # street layer: nodes inside any compound
+        self.excluded_outside = outside_nodes  # street nodes inside any compound
 
     # --- membership ------------------------------------------------------------------
     def _is_inside(self, nodes: NDArray[np.int64]) -> NDArray[np.bool_]:
@@ -295,12 +312,16 @@ class _Builder:
         tail = np.asarray(street.tail)[crossing].astype(np.int64)
         head = np.asarray(street.head)[crossing].astype(np.int64)
         assigned = np.full(len(crossing), -1)
+        # A crossing into another compound stays a wall: its own gate is not this one.
+        beyond = np.where(self._is_inside(tail), head, tail)
+        through = (np.ones(len(crossing), dtype=bool) if self.excluded_outside is None
+                   else ~self.excluded_outside[beyond])
         if len(crossing):
             dist = np.stack([point_segment(gx[k], gy[k], self.x[tail], self.y[tail],
                                            self.x[head], self.y[head])[0]
                              for k in range(len(gates))])
             nearest = dist.argmin(axis=0)
-            ok = dist[nearest, np.arange(len(crossing))] <= settings.GATE_PASSAGE_SNAP_M
+            ok = (dist[nearest, np.arange(len(crossing))] <= settings.GATE_PASSAGE_SNAP_M) & through
             assigned[ok] = nearest[ok]
         for k, _gate in enumerate(gates):
             out = layer.add_node(gx[k], gy[k], STREET_PARKING)
@@ -318,7 +339,14 @@ class _Builder:
                 layer.add_edge(t, first, near_t, modes, STREET, inside=not entering, way=way)
                 layer.add_edge(second, h, near_h, modes, STREET, inside=entering, way=way)
             connected = len(mine) > 0
-            if not connected:
+            if connected:  # the passage's roads may miss a gate standing on another road:
+                # join it to that one too, or a route would run on to the passage road's end
+                # and come back to the gate (out and back)
+                self._attach(out, gx[k], gy[k], side="outside", max_m=_GATE_ON_ROAD_M,
+                             ride=True, park_split=STREET_PARKING)
+                self._attach(inn, gx[k], gy[k], side="inside", max_m=_GATE_ON_ROAD_M,
+                             ride=self.ride_inside)
+            else:
                 connected = self._attach(out, gx[k], gy[k], side="outside",
                                          max_m=settings.GATE_CONNECT_MAX_M, ride=True,
                                          park_split=STREET_PARKING) is not None
@@ -498,8 +526,9 @@ def build_layer(index: StreetIndex, compound: Compound | None, *, doors: list[Do
                 facilities: list[Facility], paths: list[OfficePath],
                 inside_any: NDArray[np.bool_] | None = None) -> Layer:
     """The layer of ``compound`` (or, with ``compound=None``, of the doors and
-    facilities outside every compound; ``inside_any`` marks the street nodes inside
-    some compound, which they must not attach to)."""
+    facilities outside every compound). ``inside_any`` marks the street nodes inside
+    some compound: nothing attaches to the outside there, and a segment into another
+    compound is a wall."""
     return _Builder(index, compound, inside_any).build(doors, facilities, paths)
 
 

@@ -3,7 +3,8 @@
 ``AccessNetwork.update(data)`` first gives every building of ``data`` that has no unit
 door a door of its own (``building_door``, kept per building version), then rebuilds
 only the layers whose compound, gates, doors,
-facilities or office paths changed, then assembles a new immutable ``Snapshot``
+facilities, office paths or neighbouring compounds (the street nodes near it inside
+another compound) changed, then assembles a new immutable ``Snapshot``
 (arrays for the compiled search) and swaps it in; queries running on the old
 snapshot finish undisturbed. The street graph itself is never rebuilt here.
 """
@@ -19,6 +20,7 @@ import numpy as np
 import shapely
 from numpy.typing import DTypeLike, NDArray
 from shapely import STRtree
+from shapely.geometry.base import BaseGeometry
 
 from geo import settings
 from geo.hours.opening_hours import ScheduleCache, static_gate_state
@@ -27,12 +29,14 @@ from geo.routing.compound_layer import (
     GATE,
     GOOD_PARKING,
     INSIDE,
+    LINK,
     STREET,
     STREET_PARKING,
     Layer,
     StreetIndex,
     build_door_of_building,
     build_layer,
+    to_plane,
 )
 from geo.routing.inputs import AccessData, Building, Compound, Door, Facility, Gate, OfficePath
 from geo.routing.street_graph import PRIVATE, RIDE, WALK, StreetGraph
@@ -55,7 +59,9 @@ class Snapshot:
     Nodes ``0..n_base-1`` are street-graph nodes, the rest layer nodes. Edges
     ``0..E-1`` are street-graph edges (CSR of the street graph), the rest layer edges
     (CSR ``o_indptr``/``o_head``). ``e_cost`` holds (edges, 2) seconds for riding and
-    walking (``inf``: not allowed); ``e_gate`` the gate of a passage edge (else -1).
+    walking (``inf``: not allowed); ``e_gate`` the gate of a passage edge (else -1);
+    ``e_walk_m`` the metres of an edge that count as walking after parking (streets
+    outside compounds; 0 inside).
     """
 
     version: int
@@ -72,6 +78,7 @@ class Snapshot:
     e_length: NDArray[np.float64]
     e_kind: NDArray[np.int8]
     e_gate: NDArray[np.int64]
+    e_walk_m: NDArray[np.float64]
     e_way: NDArray[np.int32]
     e_name: NDArray[np.int32]
     names: list[str]
@@ -97,6 +104,8 @@ class Snapshot:
         self.b_cost = self.e_cost[:self.n_edges_base]
         self.o_cost = self.e_cost[self.n_edges_base:]
         self.o_gate = self.e_gate[self.n_edges_base:]
+        self.b_walk_m = self.e_walk_m[:self.n_edges_base]
+        self.o_walk_m = self.e_walk_m[self.n_edges_base:]
         top_factor = max(1.0, float(np.max(np.asarray(self.street.ride_factor), initial=1.0)))
         top = max(ride_speed_ms() * top_factor, inside_speed_ms(), settings.WALK_SPEED_MS)
         self.inv_top_speed = np.array([1.0 / top, 1.0 / settings.WALK_SPEED_MS])
@@ -180,11 +189,14 @@ def _gate_bits(gate: Gate, compound: Compound, has_pass: bool) -> int:
 
 
 def with_building_doors(data: AccessData, index: StreetIndex, *,
-                        known: dict[Building, Door] | None = None) -> AccessData:
+                        known: dict[tuple[Building, BaseGeometry | None], Door] | None = None
+                        ) -> AccessData:
     """``data`` plus a door for each of its buildings that lies in ``index``'s street
     graph box and has no door yet (no unit door, no door of its own), at
-    ``building_door`` of its outline. ``known`` keeps doors between calls: a building
-    whose value did not change keeps its door, and ``known`` ends holding this call's."""
+    ``building_door`` of its outline inside its compound. ``known`` keeps doors between
+    calls: a building whose value (and compound polygon) did not change keeps its door, and
+    ``known`` ends holding this call's."""
+    compounds = {c.id: c for c in data.compounds}
     with_doors = {d.building_id for d in data.doors if d.building_id is not None}
     west, south, east, north = index.street.bounds
     previous = dict(known or {})
@@ -195,9 +207,11 @@ def with_building_doors(data: AccessData, index: StreetIndex, *,
         lon, lat = building.outline.centroid.coords[0]
         if building.id in with_doors or not (west <= lon <= east and south <= lat <= north):
             continue
-        door = previous.get(building) or build_door_of_building(index, building)
+        compound = compounds.get(building.compound_id) if building.compound_id is not None else None
+        key = (building, compound.polygon if compound is not None else None)
+        door = previous.get(key) or build_door_of_building(index, building, compound)
         if known is not None:
-            known[building] = door
+            known[key] = door
         added.append(door)
     return replace(data, doors=data.doors + tuple(added)) if added else data
 
@@ -209,7 +223,8 @@ class AccessNetwork:
         self.street = street
         self.index = StreetIndex(street)
         self._layers: dict[int | None, tuple[Any, Layer]] = {}
-        self._building_doors: dict[Building, Door] = {}
+        self._building_doors: dict[tuple[Building, BaseGeometry | None], Door] = {}
+        self._inside: dict[Any, NDArray[np.int64]] = {}
         self._lock = threading.Lock()
         self._version = 0
         self.snapshot: Snapshot
@@ -245,16 +260,17 @@ class AccessNetwork:
                     paths.setdefault(path.compound_id, []).append(path)
             rebuilt: list[int | None] = []
             layers: dict[int | None, tuple[Any, Layer]] = {}
+            inside_any = self._inside_any(compounds)
             for c in compounds:
                 inputs = (c, tuple(doors.get(c.id, ())), tuple(facilities.get(c.id, ())),
-                          tuple(paths.get(c.id, ())))
+                          tuple(paths.get(c.id, ())), self._neighbours(c, inside_any))
                 old = self._layers.get(c.id)
                 if old is not None and old[0] == inputs:
                     layers[c.id] = old
                     continue
                 layers[c.id] = (inputs, build_layer(self.index, c, doors=list(inputs[1]),
                                                     facilities=list(inputs[2]),
-                                                    paths=list(inputs[3])))
+                                                    paths=list(inputs[3]), inside_any=inside_any))
                 rebuilt.append(c.id)
             street_inputs = (tuple(doors.get(None, ())), tuple(facilities.get(None, ())),
                              tuple((c.id, c.polygon) for c in compounds))
@@ -262,9 +278,6 @@ class AccessNetwork:
             if old is not None and old[0] == street_inputs:
                 layers[None] = old
             else:
-                inside_any = np.zeros(self.street.n_nodes, dtype=bool)
-                for _inputs, layer in layers.values():
-                    inside_any[layer.inside_nodes] = True
                 layers[None] = (street_inputs, build_layer(
                     self.index, None, doors=list(street_inputs[0]),
                     facilities=list(street_inputs[1]), paths=[], inside_any=inside_any))
@@ -275,6 +288,30 @@ class AccessNetwork:
                 self.snapshot = self._assemble(list(layers.values()))
             self.rebuilt = rebuilt
             return rebuilt
+
+    def _inside_any(self, compounds: list[Compound]) -> NDArray[np.bool_]:
+        """Per street node: whether it lies inside some compound (each compound's nodes
+        kept while its polygon stays the same)."""
+        inside_any = np.zeros(self.street.n_nodes, dtype=bool)
+        kept: dict[Any, NDArray[np.int64]] = {}
+        for c in compounds:
+            key = (c.id, c.polygon)
+            nodes = self._inside.get(key)
+            if nodes is None:
+                nodes = self.index.nodes_in(to_plane(self.street, c.polygon))
+            kept[key] = nodes
+            inside_any[nodes] = True
+        self._inside = kept
+        return inside_any
+
+    def _neighbours(self, compound: Compound, inside_any: NDArray[np.bool_]) -> bytes:
+        """Which street nodes within reach of ``compound``'s gates and doors lie inside
+        some compound: part of its layer's inputs (a neighbour's change rebuilds it)."""
+        reach = settings.GATE_CONNECT_MAX_M + settings.GATE_PASSAGE_SNAP_M
+        minx, miny, maxx, maxy = to_plane(self.street, compound.polygon).bounds
+        near = self.index.nodes.query_box(minx - reach, miny - reach, maxx + reach, maxy + reach)
+        near = np.sort(near)
+        return near.tobytes() + np.packbits(inside_any[near]).tobytes()
 
     def _assemble(self, entries: list[tuple[Any, Layer]]) -> Snapshot:
         street = self.street
@@ -417,6 +454,9 @@ class AccessNetwork:
             e_kind=np.concatenate([np.where(b_inside, INSIDE, STREET).astype(np.int8),
                                    o_kind[order]]),
             e_gate=np.concatenate([np.full(n_edges, -1, dtype=np.int64), o_gate[order]]),
+            e_walk_m=np.concatenate([np.where(b_inside, 0.0, length),
+                                     np.where(o_inside | ~np.isin(o_kind, (STREET, LINK)), 0.0,
+                                              o_length)[order]]),
             e_way=np.concatenate([np.asarray(street.way, dtype=np.int32), o_way[order]]),
             e_name=np.concatenate([way_name_id[np.asarray(street.way)], o_name[order]]),
             names=names, park=park, node_compound=node_comp,

@@ -43,6 +43,7 @@ from geo.routing.search import (
     Start,
     length_time,
     line_coordinates,
+    place_details,
     round_point,
     run_search,
     snap_start,
@@ -68,19 +69,18 @@ def _pieces(snap: Snapshot, path: Path, start: Start | None) -> list[tuple[str, 
     items: list[tuple[str, Any]] = []
     if start is not None and len(path.states):
         i = int(np.flatnonzero(start.seeds == path.states[0])[0])
-        e0, frac = int(start.seed_edge[i]), float(start.seed_frac[i])
-        layer0 = int(path.states[0]) & 1
+        e0 = int(start.seed_edge[i])
         node = int(path.states[0]) >> 1
-        qx, qy = street.to_plane(*start.snapped)
-        if layer0 == WALK_LAYER:
-            items.append(("park", ("start", start.snapped)))
-        name0 = int(snap.e_name[e0])
+        frm = (float(start.seed_from[i, 0]), float(start.seed_from[i, 1]))
+        qx, qy = street.to_plane(*frm)
+        if int(path.states[0]) & 1 == WALK_LAYER:
+            items.append(("park", ("start", frm)))
         items.append(("piece", Piece(
-            layer0, snap.names[name0] if name0 >= 0 else None,
-            street.way_highway[int(street.way[e0])],
-            float(street.length_m[e0]) * frac, float(snap.e_cost[e0, layer0]) * frac,
+            int(start.seed_layer[i]), snap.edge_name(e0) if e0 >= 0 else None,
+            street.way_highway[int(street.way[e0])] if e0 >= 0 else None,
+            float(start.seed_length[i]), float(start.seed_seconds[i]),
             bearing((float(qx), float(qy)), (float(snap.x[node]), float(snap.y[node]))),
-            start.snapped, snap.lonlat(node), coords=[start.snapped, snap.lonlat(node)])))
+            frm, snap.lonlat(node), coords=[frm, snap.lonlat(node)])))
     states, edges = path.states, path.edges[1:]
     n = len(edges)
     if n == 0:
@@ -267,11 +267,15 @@ def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tupl
     target = 2 * door_node + WALK_LAYER
     compound = int(snap.node_compound[door_node])
     if compound >= 0 and not _any_gate_usable(snap, compound, gate_ok):
-        raise _no_route(snap, compound, when, has_pass, door_info)
-    found, ws = run_search(snap, origin.seeds, origin.seed_cost, np.asarray([target], np.int64),
-                           n_need=1, gate_ok=gate_ok, door=door_node, heuristic_nodes=[door_node])
+        raise _no_route(snap, compound, when, has_pass, door_info, origin)
+    for walk_max in (settings.WALK_AFTER_PARKING_MAX_M, np.inf):  # the bound, else none
+        found, ws = run_search(snap, origin.seeds, origin.seed_cost, np.asarray([target], np.int64),
+                               n_need=1, gate_ok=gate_ok, door=door_node,
+                               heuristic_nodes=[door_node], walk_max=walk_max)
+        if len(found) or walk_max == np.inf:
+            break
     if len(found) == 0:
-        raise _no_route(snap, compound, when, has_pass, door_info)
+        raise _no_route(snap, compound, when, has_pass, door_info, origin)
     path = trace_path(ws, target)
     nav = snap.nav.get(compound) if compound >= 0 else None
     # The main search often settled the centroid's road point on its way: reuse it.
@@ -353,21 +357,32 @@ def _saved(snap: Snapshot, origin: Start, nav: int, gate_ok: NDArray[np.uint8], 
 
 
 def _no_route(snap: Snapshot, compound: int, when: datetime, has_pass: bool,
-              door: Door) -> NoRoute:
+              door: Door, origin: Start) -> NoRoute:
+    """Why no route reaches ``door``; ``details`` always says where the start and the
+    destination are (``reason``, ``from``: its place, ``to``: the door's)."""
+    details: dict[str, Any] = {
+        "reason": "no_way_from_start",
+        "from": place_details(snap, origin.lon, origin.lat, "start"),
+        "to": {"lon": door.lon, "lat": door.lat, "compound": _compound_dict(snap, compound),
+               "gates": [snap.gates[g][0].id for g in snap.gates_of(compound).tolist()]
+               if compound >= 0 else []}}
     if compound < 0:
-        return NoRoute(f"从起点无法到达{door.label}", f"no way from the start to {door.label}")
+        return NoRoute(f"从起点无法到达{door.label}", f"no way from the start to {door.label}",
+                       details=details)
     c = snap.compounds[compound]
     report = gate_report(snap, compound, when, has_pass=has_pass, used=set())
     gates = snap.gates_of(compound)
     blocked = {g["id"] for g in report if any(
         r["code"] in ("closed_at_time", "closed_to_riders", "pass_required", "not_connected")
         for r in g["reasons"])}
-    details: dict[str, Any] = {"compound": _compound_dict(snap, compound), "gates": report}
+    details.update({"compound": _compound_dict(snap, compound), "gates": report})
     if len(gates) == 0:
+        details["reason"] = "no_gates"
         return NoRoute(f"{c.name}没有登记任何出入口，无法规划进入路线",
                        f"{c.name} has no gates on record", details=details)
     if len(blocked) == len(gates):
         opens = sorted((g["next_open"], g["label"]) for g in report if g["next_open"])
+        details["reason"] = "no_usable_gate"
         if opens:
             details["next_open"] = opens[0][0]
             t = datetime.fromisoformat(opens[0][0])

@@ -7,6 +7,7 @@ isochrones are built on these. Coordinates are ``(lon, lat)`` WGS-84, costs seco
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -14,7 +15,7 @@ from numpy.typing import NDArray
 from geo import settings
 from geo.errors import InvalidCoordinates
 from geo.routing._kernels import PARK_EDGE, Workspace, nearest_segments, search, trace
-from geo.routing.network import RIDE_LAYER, WALK_LAYER, Snapshot
+from geo.routing.network import RIDE_LAYER, WALK_LAYER, Snapshot, inside_speed_ms
 
 # The heuristic is scaled down a little so that plane distances never overestimate.
 _HEURISTIC_SLACK = 0.99
@@ -22,8 +23,10 @@ _HEURISTIC_SLACK = 0.99
 
 @dataclass
 class Start:
-    """A point snapped to the network: seed states with their costs, and the edge and
-    fraction each seed starts on."""
+    """A point snapped to the network: seed states with their costs and, per seed, the
+    first piece of the way (from ``seed_from``, on street edge ``seed_edge`` or straight
+    across a courtyard when -1, its metres, seconds and layer: walking when the e-bike is
+    pushed to where it may be ridden)."""
 
     lon: float
     lat: float
@@ -31,8 +34,11 @@ class Start:
     snap_m: float
     seeds: NDArray[np.int64]
     seed_cost: NDArray[np.float64]
+    seed_from: NDArray[np.float64]
     seed_edge: NDArray[np.int64]
-    seed_frac: NDArray[np.float64]
+    seed_length: NDArray[np.float64]
+    seed_seconds: NDArray[np.float64]
+    seed_layer: NDArray[np.int64]
     compound: int
 
 
@@ -43,12 +49,25 @@ def _inv_speed(snap: Snapshot, heuristic: bool) -> NDArray[np.float64]:
     return snap.inv_top_speed * _HEURISTIC_SLACK
 
 
-def snap_start(snap: Snapshot, lon: float, lat: float) -> Start:
-    """Snap (lon, lat) to the nearest street segment usable from where it lies.
+def place_details(snap: Snapshot, lon: float, lat: float, reason: str) -> dict[str, Any]:
+    """The ``details`` of an answer about a place: the reason, (lon, lat), the compound
+    it lies in (None outside) and that compound's gate ids."""
+    compound = snap.compound_at(lon, lat)
+    c = snap.compounds[compound] if compound >= 0 else None
+    return {"reason": reason, "lon": lon, "lat": lat,
+            "compound": {"id": c.id, "name": c.name} if c is not None else None,
+            "gates": [g.id for g in c.gates] if c is not None else []}
 
-    A point inside a compound snaps to that compound's own roads, a point outside to
-    roads outside every compound. Raises ``InvalidCoordinates`` when no road is within
-    ``ROUTE_SNAP_MAX_M``.
+
+def snap_start(snap: Snapshot, lon: float, lat: float) -> Start:
+    """Snap (lon, lat) to the network from where it lies.
+
+    A point outside compounds snaps to roads outside every compound, a point inside one
+    to that compound's own roads or, when none is near, straight to its gates and doors
+    (it leaves through its own gates). Besides the nearest road, roads up to
+    ``PUSH_MAX_M`` farther are seeded at the cost of pushing the e-bike there, and so is
+    pushing it up to ``PUSH_MAX_M`` against a one-way street: the search takes the
+    cheapest. Raises ``InvalidCoordinates`` when nothing is within ``ROUTE_SNAP_MAX_M``.
     """
     street = snap.street
     x, y = (float(v) for v in street.to_plane(lon, lat))
@@ -58,10 +77,36 @@ def snap_start(snap: Snapshot, lon: float, lat: float) -> Start:
         start = _snap_within(snap, x, y, lon, lat, where, radius)
         if start is not None:
             return start
+    if where >= 0:
+        start = _courtyard_start(snap, x, y, lon, lat, where)
+        if start is not None:
+            return start
     raise InvalidCoordinates(
         f"起点 ({lon}, {lat}) 附近 {max_m:.0f} 米内没有可通行的道路",
         f"no usable road within {max_m:.0f} m of the start ({lon}, {lat})",
-        details={"lon": lon, "lat": lat})
+        details=place_details(snap, lon, lat, "no_road_near"))
+
+
+class _Seeds:
+    """Seed states being collected, the cheapest kept per state."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, tuple[float, float, float, int, float, float, int]] = {}
+
+    def add(self, state: int, cost: float, frm: tuple[float, float], edge: int, length: float,
+            seconds: float, layer: int) -> None:
+        if state not in self.rows or cost < self.rows[state][0]:
+            self.rows[state] = (cost, frm[0], frm[1], edge, length, seconds, layer)
+
+    def start(self, lon: float, lat: float, snapped: tuple[float, float], snap_m: float,
+              where: int) -> Start | None:
+        if not self.rows:
+            return None
+        states = np.asarray(list(self.rows), dtype=np.int64)
+        rows = np.asarray(list(self.rows.values()), dtype=np.float64).reshape(-1, 7)
+        return Start(lon, lat, snapped, snap_m, states, rows[:, 0], rows[:, 1:3],
+                     rows[:, 3].astype(np.int64), rows[:, 4], rows[:, 5],
+                     rows[:, 6].astype(np.int64), where)
 
 
 def _snap_within(snap: Snapshot, x: float, y: float, lon: float, lat: float, where: int,
@@ -71,46 +116,85 @@ def _snap_within(snap: Snapshot, x: float, y: float, lon: float, lat: float, whe
         x, y, max_m, grid.start, grid.items, grid.nx, grid.ny, grid.ox, grid.oy, grid.cell,
         grid.x0, grid.y0, grid.x1, grid.y1, index.seg_a, index.seg_b, snap.node_compound,
         snap.street.node_main, where, index.seg_rideable, settings.SNAP_PREFER_RIDE_M, 16)
+    seeds = _Seeds()
+    nearest: tuple[tuple[float, float], float] | None = None
     for seg, d, f in zip(ids.tolist(), dist.tolist(), frac.tolist(), strict=True):
-        start = _seeds(snap, seg, f, lon, lat, d, where)
-        if start is not None:
-            return start
-    return None
+        if nearest is not None and d > nearest[1] + settings.PUSH_MAX_M:
+            continue
+        push = 0.0 if nearest is None else max(d - nearest[1], 0.0) / settings.WALK_SPEED_MS
+        point = _seeds(snap, seeds, seg, f, where, push)
+        if point is not None and nearest is None:
+            nearest = (point, d)
+    if nearest is None:
+        return None
+    return seeds.start(lon, lat, nearest[0], nearest[1], where)
 
 
-def _seeds(snap: Snapshot, seg: int, frac: float, lon: float, lat: float, dist: float,
-           where: int) -> Start | None:
+def _seeds(snap: Snapshot, seeds: _Seeds, seg: int, frac: float, where: int,
+           push: float) -> tuple[float, float] | None:
+    """Add the seeds of segment ``seg`` at ``frac`` (``push`` seconds to get there);
+    returns the snapped point (lon, lat), None if the segment gives no seed."""
     street, index = snap.street, snap.index
     a, b = int(index.seg_a[seg]), int(index.seg_b[seg])
+    ax, ay = street.x[a], street.y[a]
+    qlon, qlat = street.to_lonlat(ax + frac * (street.x[b] - ax), ay + frac * (street.y[b] - ay))
+    q = (float(qlon), float(qlat))
     street_park = settings.PARKING_DELAY_S + settings.STREET_PARKING_PENALTY_S
     park_here = street_park if where < 0 else settings.PARKING_DELAY_S
-    seeds, costs, edges, fracs = [], [], [], []
+    found = False
     for tail, head, along in ((a, b, 1.0 - frac), (b, a, frac)):
         for e in range(int(street.indptr[tail]), int(street.indptr[tail + 1])):
             if int(street.head[e]) != head:
                 continue
-            for layer, extra in ((RIDE_LAYER, 0.0), (WALK_LAYER, park_here)):
-                cost = float(snap.b_cost[e, layer])
-                if np.isfinite(cost) and np.isfinite(extra):
-                    seeds.append(2 * head + layer)
-                    costs.append(cost * along + extra)
-                    edges.append(e)
-                    fracs.append(along)
-    if not seeds:
+            ride, walk = float(snap.b_cost[e, RIDE_LAYER]), float(snap.b_cost[e, WALK_LAYER])
+            metres = float(street.length_m[e]) * along
+            found |= bool(np.isfinite(ride) or np.isfinite(walk) and np.isfinite(park_here))
+            if np.isfinite(ride):
+                seeds.add(2 * head + RIDE_LAYER, push + ride * along, q, e, metres, ride * along,
+                          RIDE_LAYER)
+            if np.isfinite(walk) and np.isfinite(park_here):
+                seeds.add(2 * head + WALK_LAYER, push + walk * along + park_here, q, e, metres,
+                          walk * along, WALK_LAYER)
+                if not np.isfinite(ride) and metres <= settings.PUSH_MAX_M:
+                    seeds.add(2 * head + RIDE_LAYER, push + walk * along, q, e, metres,
+                              walk * along, WALK_LAYER)
+    return q if found else None
+
+
+def _courtyard_start(snap: Snapshot, x: float, y: float, lon: float, lat: float,
+                     where: int) -> Start | None:
+    """Seeds of a start inside compound ``where`` away from its roads: straight across
+    the courtyard to each of its connected gates (inside) and its doors, riding if the
+    compound allows e-bikes, else walking after parking at the start."""
+    gates = snap.gates_of(where)
+    nodes = snap.gate_nodes[gates[snap.gate_connected[gates]], 1].tolist()
+    nodes += [node for node, _door in snap.doors.values() if int(snap.node_compound[node]) == where]
+    if not nodes:
         return None
-    ax, ay = street.x[a], street.y[a]
-    qx, qy = ax + frac * (street.x[b] - ax), ay + frac * (street.y[b] - ay)
-    qlon, qlat = street.to_lonlat(qx, qy)
-    return Start(lon, lat, (float(qlon), float(qlat)), dist, np.asarray(seeds, dtype=np.int64),
-                 np.asarray(costs), np.asarray(edges, dtype=np.int64), np.asarray(fracs), where)
+    seeds = _Seeds()
+    ride = snap.compounds[where].ebikes_allowed
+    best: tuple[float, int] | None = None
+    for node in nodes:
+        d = float(np.hypot(snap.x[node] - x, snap.y[node] - y))
+        if best is None or d < best[0]:
+            best = (d, node)
+        if ride:
+            seconds = d / inside_speed_ms()
+            seeds.add(2 * node + RIDE_LAYER, seconds, (lon, lat), -1, d, seconds, RIDE_LAYER)
+        seconds = d / settings.WALK_SPEED_MS
+        seeds.add(2 * node + WALK_LAYER, seconds + settings.PARKING_DELAY_S, (lon, lat), -1, d,
+                  seconds, WALK_LAYER)
+    assert best is not None  # nodes is not empty
+    return seeds.start(lon, lat, snap.lonlat(best[1]), best[0], where)
 
 
 def run_search(snap: Snapshot, seeds: NDArray[np.int64], seed_cost: NDArray[np.float64],
                targets: NDArray[np.int64], *, n_need: int, gate_ok: NDArray[np.integer],
                limit: float = np.inf, heuristic_nodes: list[int] | None = None,
-               door: int = -1) -> tuple[NDArray[np.int64], Workspace]:
+               door: int = -1, walk_max: float = np.inf) -> tuple[NDArray[np.int64], Workspace]:
     """Run the compiled search; returns (settled targets, workspace). ``door`` is the
-    node where parking costs only ``PARKING_DELAY_S`` (the destination)."""
+    node where parking costs only ``PARKING_DELAY_S`` (the destination); ``walk_max``
+    bounds the metres walked outside compounds after parking."""
     ws = snap.workspace()
     gen = ws.next_gen()
     street = snap.street
@@ -121,8 +205,9 @@ def run_search(snap: Snapshot, seeds: NDArray[np.int64], seed_cost: NDArray[np.f
         snap.n_base, street.indptr, street.head, snap.b_cost, snap.o_indptr, snap.o_head,
         snap.o_cost, snap.o_gate, snap.park, door, settings.PARKING_DELAY_S, gate_ok,
         snap.x, snap.y, seeds, seed_cost,
-        targets, n_need, tx, ty, _inv_speed(snap, bool(nodes)), limit, ws.dist, ws.pred,
-        ws.pred_edge, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
+        targets, n_need, tx, ty, _inv_speed(snap, bool(nodes)), limit, snap.b_walk_m,
+        snap.o_walk_m, walk_max, ws.dist, ws.pred, ws.pred_edge, ws.walked, ws.stamp, ws.done, gen,
+        ws.heap_key, ws.heap_val)
     return found, ws
 
 

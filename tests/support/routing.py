@@ -6,18 +6,21 @@ networks joining the two, and the imported app routing on that cache."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pytest
 from flask import Flask
+from shapely.geometry import LineString, Point
 
+from geo.hours.opening_hours import gate_state, local_time
 from geo.routing.cache import load_street_graph
-from geo.routing.compound_layer import StreetIndex
+from geo.routing.compound_layer import StreetIndex, to_plane
 from geo.routing.extract_inputs import access_data_from_extract
 from geo.routing.inputs import AccessData
 from geo.routing.network import AccessNetwork, Snapshot, with_building_doors
-from geo.routing.street_graph import StreetGraph
+from geo.routing.street_graph import PUBLIC, StreetGraph
 from tests.support.extracts import EXTRACTS, OSM_DIR, read_extract
 
 # A time when no test rule closes anything, and one at night.
@@ -82,3 +85,80 @@ def state_graph(snap: Snapshot, gate_ok: np.ndarray, door_node: int) -> nx.DiGra
     for node in np.flatnonzero(np.isfinite(park)).tolist():
         graph.add_edge((node, 0), (node, 1), weight=float(park[node]))
     return graph
+
+
+def _crossings(line: LineString, polygon: Any) -> list[tuple[Point, int]]:
+    """Where ``line`` (plane metres) goes from inside ``polygon`` to outside or back: the
+    line is split at the boundary and consecutive pieces compared (a touch is no
+    crossing). Each crossing comes with the index of the line's segment it lies on."""
+    hits = line.intersection(polygon.boundary)
+    stops = sorted({float(line.project(q)) for g in getattr(hits, "geoms", [hits]) if not g.is_empty
+                    for q in ([g] if g.geom_type == "Point" else [Point(c) for c in g.coords])})
+    cuts = [0.0, *stops, float(line.length)]
+    mids = [(a + b) / 2 for a, b in zip(cuts, cuts[1:], strict=False) if b - a > 1e-6]
+    side = [bool(polygon.contains(line.interpolate(m))) for m in mids]
+    vertex_at = np.concatenate([[0.0], np.cumsum([LineString(pair).length for pair in
+                                                  zip(line.coords, line.coords[1:], strict=False)])])
+    out = []
+    for k in range(1, len(mids)):
+        if side[k] != side[k - 1]:
+            d = next(c for c in cuts if mids[k - 1] < c < mids[k])
+            out.append((line.interpolate(d), int(np.searchsorted(vertex_at, d, side="right")) - 1))
+    return out
+
+
+def unguarded_crossings(net: AccessNetwork, data: AccessData, route: dict[str, Any], at: str,
+                        has_pass: bool, tolerance_m: float = 5.0) -> list[dict[str, Any]]:
+    """Where ``route``'s legs cross a compound boundary (split at the boundaries, plane
+    metres) other than through a gate of that compound that the route passed in a mode
+    its state at ``at`` allows: within ``tolerance_m`` of the
+    gate or on the road piece leading to or from it (a gate may be mapped up to
+    ``GATE_PASSAGE_SNAP_M`` off the wall). Not counted: a crossing on a public through
+    road (part of no compound), a straight piece between two points inside the compound
+    that cuts a corner of its drawn wall, and the way to and from the inside of a gate
+    mapped outside the wall (met from inside and left inside, not passed)."""
+    street = net.street
+    index = net.snapshot.index
+    when = local_time(at)
+    modes, tail, head = np.asarray(street.modes), np.asarray(street.tail), np.asarray(street.head)
+    passed = {(g["id"], g["mode"]) for g in route["gates_passed"]}
+    bad = []
+    coords = np.asarray([c for leg in route["legs"] if leg["geometry"]["type"] == "LineString"
+                         for c in leg["geometry"]["coordinates"]])
+    coords = np.column_stack(street.to_plane(coords[:, 0], coords[:, 1]))
+    coords = coords[np.concatenate([[True], np.hypot(*np.diff(coords, axis=0).T) > 1e-9])]
+    if len(coords) > 1:
+        line = LineString(coords)
+        for c in data.compounds:
+            polygon = to_plane(street, c.polygon)
+            if not line.intersects(polygon.boundary):
+                continue
+            gates = []
+            for g in c.gates:
+                state = gate_state(g, when, ebikes_inside=c.ebikes_allowed, has_pass=has_pass)
+                if (g.id, "ride") in passed and state.ride or (g.id, "walk") in passed and state.walk:
+                    gates.append(np.asarray(street.to_plane(g.lon, g.lat), dtype=float))
+            inside = [bool(polygon.contains(Point(e))) for e in coords]
+            touch = set()  # segments to and from a gate mapped off the wall, met from inside
+            for g in c.gates:
+                gxy = np.asarray(street.to_plane(g.lon, g.lat), dtype=float)
+                for k in np.flatnonzero(np.hypot(*(coords - gxy).T) < 0.5).tolist():
+                    if 0 < k < len(coords) - 1 and inside[k - 1] and inside[k + 1]:
+                        touch |= {k - 1, k}
+            for p, seg in _crossings(line, polygon):
+                ends = coords[seg:seg + 2]
+                if inside[seg] and inside[seg + 1] or seg in touch:
+                    continue  # a road between inside points cutting a corner of the drawn wall
+                if any(p.distance(Point(g)) <= tolerance_m or
+                       np.hypot(*(ends - g).T).min() < 0.5 for g in gates):
+                    continue
+                ids = index.segments.query_box(p.x - 1, p.y - 1, p.x + 1, p.y + 1).tolist()
+                if any(LineString([(street.x[index.seg_a[s]], street.y[index.seg_a[s]]),
+                                   (street.x[index.seg_b[s]], street.y[index.seg_b[s]])]).distance(p) < 0.5
+                       and (modes[((tail == index.seg_a[s]) & (head == index.seg_b[s]))
+                                  | ((tail == index.seg_b[s]) & (head == index.seg_a[s]))] & PUBLIC).any()
+                       for s in ids):
+                    continue
+                bad.append({"compound": c.id,
+                            "lonlat": tuple(float(v) for v in street.to_lonlat(p.x, p.y))})
+    return bad
