@@ -138,7 +138,7 @@ def write_city(template: Template, n: int, target: Path) -> int:
         return k * n_nodes + index[r]
 
     count = 0
-    tmp = target.with_suffix(".part")
+    tmp = target.with_name(target.name + ".part")
     with open(tmp, "w", encoding="utf-8") as out:
         out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
                   '<osm version="0.6" generator="youlu-bench tiles">\n')
@@ -240,3 +240,20 @@ def write_clipped(source: Path, target: Path, margin: float) -> tuple[float, flo
         writer.close()
     tmp.rename(target)
     return box
+
+
+CLIP_MARGIN = 0.05
+
+
+def city_files(template: Path, n: int, cache: Path) -> tuple[Path, Path]:
+    """The ``n × n`` city tiled from ``template`` and its clipped copy (bounds shrunk by
+    ``CLIP_MARGIN`` on each side), written under ``cache`` once; returns (city, clipped)."""
+    stem = template.name.split(".")[0]
+    city = cache / f"{stem}-{n}x{n}.osm"
+    clipped = cache / f"{stem}-{n}x{n}-clipped.osm"
+    cache.mkdir(parents=True, exist_ok=True)
+    if not city.exists():
+        write_city(read_template(template), n, city)
+    if not clipped.exists():
+        write_clipped(city, clipped, CLIP_MARGIN)
+    return city, clipped
