@@ -9,7 +9,8 @@ so ways refer to missing nodes, as in a bounding-box extract), both written once
 (bench/city_worker.py, ``flask``; peak memory is the process's own VmHWM, read at its exit):
 
 - ``import_s``, ``peak_import_mb``: ``flask --app app import-osm CITY`` into a new SQLite
-  database (``init-db`` first), against the floor: one pyosmium pass over the same file
+  database (``init-db`` first; no ``--division``: a city spans many streets, and one
+  street's committee numbers at most 999 小区), against the floor: one pyosmium pass over the same file
   with node locations (``import_vs_pyosmium``, both whole processes);
 - ``graph_build_s``: ``load_street_graph`` into an empty cache directory;
 - ``network_s``: the app's first ``networks()`` with that graph cached (compound layers,
@@ -45,7 +46,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from _common import EXTRACTS, ROOT, app_for
+from _common import ROOT, app_for
 from osm_tiles import city_files
 from routing import AT, TEMPLATE, percentiles, pick_queries, routed, time_osrm_to_gates, time_routes
 
@@ -137,8 +138,7 @@ def import_into(directory: Path, osm: Path) -> dict[str, Any]:
     init = run_measured("flask", ["--app", "app", "init-db"], env)
     if init["rc"] != 0:
         return {"url": url, "ok": False, "error": f"init-db: {reason(init)}"}
-    run = run_measured("flask", ["--app", "app", "import-osm", str(osm), "--division",
-                                 EXTRACTS[TEMPLATE.name], "--json"], env)
+    run = run_measured("flask", ["--app", "app", "import-osm", str(osm), "--json"], env)
     out = {"url": url, "ok": run["rc"] == 0, "s": run["s"], "cpu_s": run["cpu_s"], "peak_mb": run["peak_mb"]}
     if run["rc"] == 0:
         out["report"] = json.loads(run["stdout"].strip().splitlines()[-1])
@@ -265,8 +265,9 @@ def measure(args: argparse.Namespace, log: Any) -> dict[str, Any]:
                    imported=imported["report"]["created"])
         log(f"[city] import {imported['s']:.1f} s, peak {imported['peak_mb']:.0f} MB: {res['imported']}")
     else:
-        res["import_error"] = imported["error"]
-        log(f"[city] import failed: {imported['error']}")
+        res.update(import_error=imported["error"], import_failed_after_s=imported.get("s"),
+                   import_failed_peak_mb=imported.get("peak_mb"))
+        log(f"[city] import failed after {imported.get('s', 0):.0f} s: {imported['error']}")
 
     if imported["ok"] and built["rc"] == 0:
         res.update(measure_app(imported["url"], runs / "city", city,
