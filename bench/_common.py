@@ -31,13 +31,14 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
-def app_for(url: str, directory: Path) -> Any:
-    """A Youlu app on the database at ``url`` (instance files under ``directory``)."""
+def app_for(url: str, directory: Path, **config: Any) -> Any:
+    """A Youlu app on the database at ``url`` (instance files under ``directory``, the
+    routing cache in ``directory``/cache/routing), with ``config`` on top."""
     from app import create_app
 
     return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench",
                        "KEYS_DIR": str(directory / "keys"), "CACHE_DIR": str(directory / "cache"),
-                       "RATELIMIT_ENABLED": False})
+                       "RATELIMIT_ENABLED": False, **config})
 
 
 def import_bundled(directory: Path) -> str:

@@ -1,6 +1,7 @@
 """A city-size OSM file made by tiling a real extract (for bench/routing.py).
 
-The extract is clipped to its own ``<bounds>`` (ways cut where they leave the box),
+The extract is clipped to its ``<bounds>`` grown to hold every compound and building
+that crosses them whole (``AREA_TAGS``; other ways are cut where they leave the box),
 then copied onto a grid of ``n × n`` tiles, each shifted by the box's size with new ids
 (numbered densely from 1: OSRM packs node ids into 40 bits). Neighbouring tiles are
 joined at their edges by short residential ways between road nodes near the shared edge.
@@ -24,6 +25,8 @@ from geo.routing.street_graph import mode_rules
 
 EDGE_BAND_M = 60.0
 JOINS_PER_EDGE = 10
+# Closed ways kept whole: the box grows to hold those that cross the extract's bounds.
+AREA_TAGS = {"landuse": {"residential"}, "building": None}
 
 
 @dataclass
@@ -35,39 +38,60 @@ class Template:
     ways: list[tuple[int, list[int], dict[str, str]]]
 
 
+def _is_area(refs: list[int], tags: osmium.osm.TagList) -> bool:
+    """A closed way that is a compound or a building (``AREA_TAGS``)."""
+    return len(refs) > 3 and refs[0] == refs[-1] and any(
+        k in tags and (values is None or tags[k] in values) for k, values in AREA_TAGS.items())
+
+
+def _grown_bounds(path: Path, bounds: tuple[float, float, float, float]
+                  ) -> tuple[float, float, float, float]:
+    """``bounds`` grown to hold every compound and building with a node inside them."""
+    west, south, east, north = bounds
+    box = list(bounds)
+    for w in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations():
+        if not w.is_way():
+            continue
+        refs = [r.ref for r in w.nodes]
+        if not _is_area(refs, w.tags) or not all(r.location.valid() for r in w.nodes):
+            continue
+        lons = [r.location.lon for r in w.nodes]
+        lats = [r.location.lat for r in w.nodes]
+        if any(west <= x <= east and south <= y <= north for x, y in zip(lons, lats, strict=True)):
+            box = [min(box[0], *lons), min(box[1], *lats), max(box[2], *lons), max(box[3], *lats)]
+    return box[0], box[1], box[2], box[3]
+
+
 def read_template(path: Path) -> Template:
-    """Nodes inside the bounds, and the runs of ways inside them."""
+    """Nodes inside the (grown) bounds, and the runs of ways inside them."""
     bounds = read_osm_file(path).bounds
     assert bounds is not None, f"{path} has no nodes"
+    bounds = _grown_bounds(path, bounds)
     west, south, east, north = bounds
     nodes: dict[int, tuple[float, float, dict[str, str]]] = {}
     ways: list[tuple[int, list[int], dict[str, str]]] = []
-
-    class Handler(osmium.SimpleHandler):
-        def node(self, n: osmium.osm.Node) -> None:
-            lon, lat = n.location.lon, n.location.lat
+    for obj in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY):
+        if obj.is_node():
+            lon, lat = obj.location.lon, obj.location.lat
             if west <= lon <= east and south <= lat <= north:
-                nodes[n.id] = (lon, lat, {t.k: t.v for t in n.tags})
-
-        def way(self, w: osmium.osm.Way) -> None:
-            refs = [r.ref for r in w.nodes]
-            tags = {t.k: t.v for t in w.tags}
-            if len(refs) > 2 and refs[0] == refs[-1]:
-                if all(r in nodes for r in refs):
-                    ways.append((w.id * 10, refs, tags))
-                return
-            run: list[int] = []
-            part = 0
-            for r in refs + [None]:  # type: ignore[list-item]
-                if r is not None and r in nodes:
-                    run.append(r)
-                    continue
-                if len(run) >= 2:
-                    ways.append((w.id * 10 + part, run, tags))
-                    part += 1
-                run = []
-
-    Handler().apply_file(str(path), locations=False)
+                nodes[obj.id] = (lon, lat, {t.k: t.v for t in obj.tags})
+            continue
+        refs = [r.ref for r in obj.nodes]
+        tags = {t.k: t.v for t in obj.tags}
+        if len(refs) > 2 and refs[0] == refs[-1]:
+            if all(r in nodes for r in refs):
+                ways.append((obj.id * 10, refs, tags))
+            continue
+        run: list[int] = []
+        part = 0
+        for r in refs + [None]:  # type: ignore[list-item]
+            if r is not None and r in nodes:
+                run.append(r)
+                continue
+            if len(run) >= 2:
+                ways.append((obj.id * 10 + part, run, tags))
+                part += 1
+            run = []
     return Template(bounds, nodes, ways)
 
 
@@ -115,7 +139,7 @@ def write_city(template: Template, n: int, target: Path) -> int:
         return k * n_nodes + index[r]
 
     count = 0
-    tmp = target.with_suffix(".part")
+    tmp = target.with_name(target.name + ".part")
     with open(tmp, "w", encoding="utf-8") as out:
         out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
                   '<osm version="0.6" generator="youlu-bench tiles">\n')
@@ -185,3 +209,52 @@ def tile_access(data: AccessData, bounds: tuple[float, float, float, float], n: 
                               compound_id=cid(b.compound_id)) for b in data.buildings]
     return AccessData(compounds=tuple(compounds), doors=tuple(doors), facilities=tuple(facilities),
                       buildings=tuple(buildings))
+
+
+def write_clipped(source: Path, target: Path, margin: float) -> tuple[float, float, float, float]:
+    """``source`` cut the way a bounding-box extract of a larger file is: nodes outside
+    its bounds shrunk by ``margin`` (a fraction of the width and height on each side)
+    dropped, every way and relation kept, so ways near the cut refer to missing nodes.
+    The new ``<bounds>`` is the box; returns it (west, south, east, north)."""
+    bounds = read_bounds(source)
+    assert bounds is not None, f"{source} has no <bounds>"
+    west, south, east, north = bounds
+    dx, dy = (east - west) * margin, (north - south) * margin
+    box = (west + dx, south + dy, east - dx, north - dy)
+    header = osmium.io.Header()
+    header.add_box(osmium.osm.Box(osmium.osm.Location(box[0], box[1]),
+                                  osmium.osm.Location(box[2], box[3])))
+    tmp = target.with_name(target.name + ".part")
+    tmp.unlink(missing_ok=True)
+    writer = osmium.SimpleWriter(osmium.io.File(str(tmp), "osm"), header=header)
+    try:
+        for obj in osmium.FileProcessor(str(source)):
+            if obj.is_node():
+                lon, lat = obj.location.lon, obj.location.lat
+                if box[0] <= lon <= box[2] and box[1] <= lat <= box[3]:
+                    writer.add_node(obj)
+            elif obj.is_way():
+                writer.add_way(obj)
+            else:
+                writer.add_relation(obj)
+    finally:
+        writer.close()
+    tmp.rename(target)
+    return box
+
+
+CLIP_MARGIN = 0.05
+
+
+def city_files(template: Path, n: int, cache: Path) -> tuple[Path, Path]:
+    """The ``n × n`` city tiled from ``template`` and its clipped copy (bounds shrunk by
+    ``CLIP_MARGIN`` on each side), written under ``cache`` once; returns (city, clipped)."""
+    stem = template.name.split(".")[0]
+    city = cache / f"{stem}-{n}x{n}.osm"
+    clipped = cache / f"{stem}-{n}x{n}-clipped.osm"
+    cache.mkdir(parents=True, exist_ok=True)
+    if not city.exists():
+        write_city(read_template(template), n, city)
+    if not clipped.exists():
+        write_clipped(city, clipped, CLIP_MARGIN)
+    return city, clipped

@@ -102,7 +102,9 @@ def pick_queries(net: AccessNetwork, count: int, seed: int
     return queries
 
 
-def time_ours(net: AccessNetwork, queries: list, starts: list) -> dict[str, Any]:
+def time_routes(net: AccessNetwork, queries: list) -> tuple[list[dict[str, Any]], list[float], list[float]]:
+    """Each query's access route (after a warm-up), timed without (``route_ms``) and with
+    the saved-time comparison (``full_ms``); returns (routes, route_ms, full_ms)."""
     routes, route_ms, full_ms = [], [], []
     for start, key in queries[:5]:  # compile and warm up
         with contextlib.suppress(Exception):  # a warm-up may hit a door with no open gate
@@ -121,6 +123,24 @@ def time_ours(net: AccessNetwork, queries: list, starts: list) -> dict[str, Any]
         with contextlib.suppress(Exception):  # failures were counted above
             route_to_door(net, start, key, at=AT)
         full_ms.append((time.perf_counter() - t) * 1000)
+    return routes, route_ms, full_ms
+
+
+def routed(queries: list, routes: list[dict[str, Any]]) -> list[tuple[Any, dict[str, Any]]]:
+    """The (query, route) pairs whose route went through a gate."""
+    return [(q, r) for q, r in zip(queries, routes, strict=True) if "error" not in r and r["gate"]]
+
+
+def time_osrm_to_gates(osm: Path, ok: list[tuple[Any, dict[str, Any]]], cache: Path) -> dict[str, Any]:
+    """OSRM (its venv and data made once under ``cache``) from each routed query's start
+    to the gate our route chose."""
+    python = osrm_venv(cache)
+    data = osrm_prepare(python, osm, cache)
+    return time_osrm(python, data, [[list(q[0]), r["gate"]["location"]] for q, r in ok], cache)
+
+
+def time_ours(net: AccessNetwork, queries: list, starts: list) -> dict[str, Any]:
+    routes, route_ms, full_ms = time_routes(net, queries)
     nearest_ms, iso_ms = [], []
     for start in starts:
         t = time.perf_counter()
@@ -299,7 +319,7 @@ def run_set(name: str, osm: Path, data: AccessData, cache: Path, args: argparse.
     queries = pick_queries(net, args.queries, seed=7)
     starts = [s for s, _k in queries[: max(20, args.queries // 2)]]
     ours = time_ours(net, queries, starts)
-    ok = [(q, r) for q, r in zip(queries, ours["routes"], strict=True) if "error" not in r and r["gate"]]
+    ok = routed(queries, ours["routes"])
     log(f"[{name}] ours: {len(ok)}/{len(queries)} routes through a gate")
     route_p50, route_p95 = percentiles(ours["route_ms"])
     log(f"[{name}] ours: route p50 {route_p50:.2f} ms, p95 {route_p95:.2f} ms; nearest p50 "
@@ -312,10 +332,7 @@ def run_set(name: str, osm: Path, data: AccessData, cache: Path, args: argparse.
     naive_ms = time_naive(naive, [q for q, _r in ok], args.naive_queries)
     del naive
     log(f"[{name}] naive: p50 {percentiles(naive_ms)[0]:.1f} ms over {len(naive_ms)} routes")
-    python = osrm_venv(cache)
-    data_osrm = osrm_prepare(python, osm, cache)
-    osrm = time_osrm(python, data_osrm,
-                     [[list(q[0]), r["gate"]["location"]] for q, r in ok], cache)
+    osrm = time_osrm_to_gates(osm, ok, cache)
     naive_p50, _ = percentiles(naive_ms)
     osrm_p50, osrm_p95 = percentiles(osrm["ms"])
     return {
