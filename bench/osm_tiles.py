@@ -216,7 +216,7 @@ def write_clipped(source: Path, target: Path, margin: float) -> tuple[float, flo
     its bounds shrunk by ``margin`` (a fraction of the width and height on each side)
     dropped, every way and relation kept, so ways near the cut refer to missing nodes.
     The new ``<bounds>`` is the box; returns it (west, south, east, north)."""
-    bounds = read_bounds(source)
+    bounds = read_osm_file(source).bounds
     assert bounds is not None, f"{source} has no <bounds>"
     west, south, east, north = bounds
     dx, dy = (east - west) * margin, (north - south) * margin

@@ -12,7 +12,7 @@ import pytest
 from bench.osm_tiles import CLIP_MARGIN, city_files, read_template, write_city
 from geo import settings
 from geo.osm.extract import OsmExtract, read_osm_extract
-from geo.routing.street_graph import read_bounds
+from geo.osm.reader import read_osm_file
 
 BUPT = settings.OSM_DIR / "beijing_haidian_bupt.osm.bz2"
 KINDS = ("community", "gate", "building", "unit")
@@ -70,8 +70,8 @@ def test_the_clipped_copy_keeps_every_way_and_misses_nodes(files: tuple[Path, Pa
     _one, city, clipped = files
     city_nodes, city_ways = _read(city)
     cut_nodes, cut_ways = _read(clipped)
-    west, south, east, north = read_bounds(city)
-    box = read_bounds(clipped)
+    west, south, east, north = read_osm_file(city).bounds
+    box = read_osm_file(clipped).bounds
     dx, dy = (east - west) * CLIP_MARGIN, (north - south) * CLIP_MARGIN
     assert box == pytest.approx((west + dx, south + dy, east - dx, north - dy), abs=1e-6)
     assert cut_ways == city_ways
