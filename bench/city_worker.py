@@ -45,7 +45,7 @@ def worker(url: str, directory: str, osm: str, start: str, to: str, at: str) -> 
     ``answered_at`` is the wall-clock time (s since the epoch) of the answer."""
     from _common import app_for
 
-    app = app_for(url, Path(directory), ROUTING_OSM_FILES=[osm])
+    app = app_for(url, Path(directory))  # routes on the source import-osm recorded
     response = app.test_client().get("/api/v1/route", query_string={"from": start, "to": to, "at": at})
     answered_at = time.time()
     body = response.get_json() or {}
