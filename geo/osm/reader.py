@@ -191,6 +191,9 @@ def read_osm(path: str | Path) -> OsmData:
     relations: list[OsmRelation] = []
     counts = {"nodes": 0, "missing_refs": 0, "ways_cut": 0, "ways_dropped": 0}
     box = [180.0, 90.0, -180.0, -90.0]
+    # libosmium's location index holds non-negative ids only; files from editors (JOSM,
+    # Youlu's own OSM export) give new objects negative ids, kept here instead.
+    negative: dict[int, tuple[float, float]] = {}
     last = "the header"
     try:
         processor = osmium.FileProcessor(osmium.io.File(str(path), fmt)).with_locations()
@@ -198,10 +201,10 @@ def read_osm(path: str | Path) -> OsmData:
         for obj in processor:
             last = f"{obj.type_str()}{obj.id}"
             if isinstance(obj, osmium.osm.Node):
-                _read_node(obj, nodes, box, path)
+                _read_node(obj, nodes, box, path, negative)
                 counts["nodes"] += 1
             elif isinstance(obj, osmium.osm.Way):
-                ways.append(_read_way(obj, counts))
+                ways.append(_read_way(obj, counts, negative))
             elif isinstance(obj, osmium.osm.Relation):
                 relations.append(OsmRelation(
                     obj.id, _tags(obj), tuple((m.type, m.ref, m.role) for m in obj.members)))
@@ -231,7 +234,8 @@ def _tags(obj: osmium.osm.Node | osmium.osm.Way | osmium.osm.Relation) -> dict[s
     return {tag.k: tag.v for tag in obj.tags}
 
 
-def _read_node(node: osmium.osm.Node, nodes: list[OsmNode], box: list[float], path: Path) -> None:
+def _read_node(node: osmium.osm.Node, nodes: list[OsmNode], box: list[float], path: Path,
+               negative: dict[int, tuple[float, float]]) -> None:
     location = node.location
     if not location.valid():
         raise _refuse(path, f"里的节点 node {node.id} 没有有效坐标（lat/lon）：请修正或重新导出",
@@ -239,11 +243,14 @@ def _read_node(node: osmium.osm.Node, nodes: list[OsmNode], box: list[float], pa
     lon, lat = location.lon, location.lat
     box[0], box[1] = min(box[0], lon), min(box[1], lat)
     box[2], box[3] = max(box[2], lon), max(box[3], lat)
+    if node.id < 0:
+        negative[node.id] = (lon, lat)
     if len(node.tags):
         nodes.append(OsmNode(node.id, lon, lat, _tags(node)))
 
 
-def _read_way(way: osmium.osm.Way, counts: dict[str, int]) -> OsmWay:
+def _read_way(way: osmium.osm.Way, counts: dict[str, int],
+              negative: dict[int, tuple[float, float]]) -> OsmWay:
     refs: list[int] = []
     runs: list[tuple[tuple[int, float, float], ...]] = []
     run: list[tuple[int, float, float]] = []
@@ -253,6 +260,9 @@ def _read_way(way: osmium.osm.Way, counts: dict[str, int]) -> OsmWay:
         refs.append(ref)
         if location.valid():
             run.append((ref, location.lon, location.lat))
+            continue
+        if ref in negative:
+            run.append((ref, *negative[ref]))
             continue
         missing += 1
         if len(run) >= 2:
