@@ -77,7 +77,9 @@ def compound_facts(session: Session) -> dict[int, CompoundFacts]:
 def community_scores(session: Session) -> dict[int, Score]:
     """The score of every compound by id, recomputed only when the data has changed (by
     one request at a time: the others wait for its answer instead of doing it again)."""
-    key = str(session.get_bind().url)
+    # Per engine, not per URL: a database dropped and made again under the same URL (a
+    # test's copy, a restored backup) must not reuse the old one's scores.
+    key = f"{session.get_bind().url}#{id(session.get_bind())}"
     fingerprint = _fingerprint(session)
     with _lock:
         cached = _cache.get(key)
