@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import request
 
 from geo.errors import InvalidInput
@@ -70,7 +72,17 @@ def if_match_version() -> int | None:
 
 
 def safe_next(value: str | None, default: str) -> str:
-    """``value`` when it is a path on this site, else ``default`` (no open redirect)."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return default
+    """``value`` when it is a path on this site, else ``default`` (no open redirect).
+
+    The one redirect-target check: a path starting with a single ``/``, without a scheme or
+    host, backslashes, control characters or whitespace (browsers and Werkzeug strip tabs
+    and newlines, so ``/`` TAB ``/evil.example`` would become ``//evil.example``).
+    """
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return default
+    if any(ch == "\\" or ch.isspace() or not ch.isprintable() for ch in value):
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return default
+    return value

@@ -25,6 +25,7 @@ MAX_NOTE_CHARS = 500
 MAX_CODE_CHARS = 40
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_SIDE = 2048  # pixels
+MAX_PHOTO_PIXELS = 50_000_000  # width × height, checked from the header before decoding
 JPEG_QUALITY = 85
 
 
@@ -54,11 +55,22 @@ def check_text(text: str, *, field: str = "text", limit: int = MAX_TEXT_CHARS) -
     return text or None
 
 
+def _check_pixels(size: tuple[int, int]) -> None:
+    """``InvalidInput`` when an image of ``size`` (width, height in pixels) is too large."""
+    width, height = size
+    if width * height > MAX_PHOTO_PIXELS:
+        raise InvalidInput(
+            f"照片像素太多：最多 {MAX_PHOTO_PIXELS // 10_000} 万像素，这张是 {width}×{height}",
+            f"photo has too many pixels: at most {MAX_PHOTO_PIXELS}, got {width}x{height}",
+            details={"field": "photo"})
+
+
 def clean_photo(data: bytes) -> bytes:
     """A metadata-free JPEG of the image in ``data``.
 
-    ``InvalidInput`` when ``data`` is over ``MAX_PHOTO_BYTES`` or is not an image Pillow
-    can decode.
+    ``InvalidInput`` when ``data`` is over ``MAX_PHOTO_BYTES``, declares more than
+    ``MAX_PHOTO_PIXELS`` pixels (read from the header, before any pixel is decoded: a
+    small file can declare a huge image), or is not an image Pillow can decode.
     """
     if len(data) > MAX_PHOTO_BYTES:
         raise InvalidInput(
@@ -67,6 +79,8 @@ def clean_photo(data: bytes) -> bytes:
             details={"field": "photo"})
     try:
         with Image.open(io.BytesIO(data)) as image:
+            _check_pixels(image.size)
+            image.draft("RGB", (MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))  # JPEG: decode at reduced scale
             image.load()
             upright = ImageOps.exif_transpose(image).convert("RGB")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,

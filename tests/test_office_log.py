@@ -116,6 +116,16 @@ def test_log_in_and_out(site: Site) -> None:
     assert client.get("/office/log").status_code == 302
 
 
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\n/evil.example", "/\\evil.example",
+                                    "https://evil.example/", "//evil.example"])
+def test_login_never_redirects_off_site(site: Site, target: str) -> None:
+    client = site.app.test_client()
+    answer = client.post("/office/login", data={"csrf_token": csrf_token(client, "/office/login"),
+                                                "username": "editor", "password": PASSWORD,
+                                                "next": target})
+    assert answer.status_code == 302 and answer.headers["Location"] == "/office/passes"
+
+
 def test_login_without_csrf_token_is_refused(site: Site) -> None:
     client = site.app.test_client()
     answer = client.post("/office/login", data={"username": "editor", "password": PASSWORD})

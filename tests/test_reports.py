@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import os
 import re
+import struct
+import zlib
 from dataclasses import dataclass
 
 import pytest
@@ -160,12 +162,28 @@ def big_png() -> bytes:
     return out.getvalue()
 
 
+def bomb_png(side: int = 13000) -> bytes:
+    """A grey PNG of ``side``×``side`` pixels (169 MP by default) that is small as a file."""
+    row = b"\x00" * (side + 1)  # filter byte, then one zero byte per pixel
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+    data = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
+    assert len(data) < reports.MAX_PHOTO_BYTES // 10
+    return data
+
+
 @pytest.mark.parametrize(("fields", "photo", "message"), [
     ({"kind": "flying_car"}, None, "问题类型“flying_car”无效"),
     ({"kind": ""}, None, "请选择问题类型"),
     ({"text": "路" * 501}, None, "文字太长：最多 500 个字"),
     ({}, (b"%PDF-1.4 not a picture", "scan.pdf"), "不是可识别的图片"),
     ({}, "big", "照片太大：最多 5 MB"),
+    ({}, "bomb", "照片像素太多：最多 5000 万像素，这张是 13000×13000"),
     ({"lon": "40.000800", "lat": "116.351000"}, None, "经纬度似乎写反了"),
     ({"lon": "116.351000", "lat": ""}, None, "位置不完整"),
 ])
@@ -176,6 +194,8 @@ def test_bad_input_is_refused_and_nothing_stored(site: Site, fields: dict, photo
     data = form(site.client, site.gate_code, **fields)
     if photo == "big":
         photo = (big_png(), "big.png")
+    if photo == "bomb":
+        photo = (bomb_png(), "bomb.png")
     if photo is not None:
         data["photo"] = (io.BytesIO(photo[0]), photo[1])
     answer = site.client.post("/report", data=data, content_type="multipart/form-data")
