@@ -20,6 +20,7 @@ from app.addresses import commands as address_commands
 from app.apidocs.views import bp as openapi_bp
 from app.config import load_config
 from app.demo import commands as demo_commands
+from app.ids import IdConverter
 from app.imports import commands as import_commands
 from app.mapping import api as map_api
 from app.mapping import views as map_views
@@ -69,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.jinja_env.globals["local"] = local_text  # Beijing time on every page
+    app.url_map.converters["int"] = IdConverter  # ids past the range: 404, before any rule
 
     db.init_app(app)
     codes.init_app(app)  # standard address codes are allocated on flush

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from app.db import roll_back
+from app.page_errors import ERROR_TEMPLATE
 from geo.errors import StaleWrite, YouluError
 
 _HTTP_ZH = {
@@ -44,16 +45,20 @@ def init_app(app: Flask) -> None:
             "a concurrent change conflicted with this one; try again"))
 
     @app.errorhandler(HTTPException)
-    def handle_http(error: HTTPException) -> Response | HTTPException:
+    def handle_http(error: HTTPException) -> Response:
+        """JSON or a Chinese page, keeping the error's headers (``Allow``, ``Retry-After``)."""
         roll_back()
-        if not _wants_json():
-            return error
         status = error.code or 500
-        return _json_error(status, {
-            "error": error.name.lower().replace(" ", "_"),
-            "message": _HTTP_ZH.get(status, error.name),
-            "message_en": error.description or error.name,
-        })
+        plain = YouluError(_HTTP_ZH.get(status, error.name), error.description or error.name)
+        plain.kind = error.name.lower().replace(" ", "_")
+        if _wants_json():
+            response = _json_error(status, plain.to_dict())
+        else:
+            response = make_response(render_template(ERROR_TEMPLATE, error=plain), status)
+        for key, value in error.get_headers():
+            if key.lower() != "content-type":
+                response.headers[key] = value
+        return response
 
 
 def _wants_json() -> bool:

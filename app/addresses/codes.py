@@ -23,6 +23,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.addresses.divisions import division_full_name
+from app.ids import get_row, parse_id
 from app.models import (
     KIND_OF_MODEL,
     MODEL_OF_KIND,
@@ -229,12 +230,13 @@ def lookup_by_code_or_id(session: Session, model: type[PlaceFeature],
 
     Digits only (``"42"``) are an id; anything else must be a code of the model's kind.
     """
-    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
-        row = session.get(model, int(value))
+    number = parse_id(value)
+    if number is not None:
+        row = get_row(session, model, number)
         if row is None:
             kind = KIND_OF_MODEL.get(model, model.__tablename__)
-            raise NotFound(f"找不到编号为 {int(value)} 的{KIND_ZH.get(kind, kind)}",
-                           f"{kind} {int(value)} not found")
+            raise NotFound(f"找不到编号为 {number} 的{KIND_ZH.get(kind, kind)}",
+                           f"{kind} {number} not found")
         return row
     parsed = parse_code(value)
     kind = KIND_OF_MODEL.get(model)

@@ -16,6 +16,7 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.ids import get_row, parse_id
 from app.imports.importer import ImportReport
 from app.models import Source
 from app.models.base import utcnow
@@ -100,7 +101,8 @@ def source_paths(session: Session) -> list[Path]:
 def find_source(session: Session, path_or_id: str) -> Source:
     """The source with id ``path_or_id`` or at that path; ``NotFound`` otherwise."""
     text = path_or_id.strip()
-    source = session.get(Source, int(text)) if text.isdigit() else None
+    number = parse_id(text)
+    source = get_row(session, Source, number) if number is not None else None
     if source is None and text:
         source = session.scalar(select(Source).where(Source.path == str(Path(text).resolve())))
     if source is None:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.auth import Actor
+from app.ids import get_row
 from app.models import AuditEntry, PlaceFeature
 from app.places.editing import create_feature, resource_model, update_feature
 from app.places.schemas import PROPS
@@ -69,7 +70,7 @@ def revert_to(session: Session, actor: Actor, resource: str, feature_id: int, en
     ``version`` is the feature's current version as the editor saw it: an older one is
     a ``StaleWrite``. Returns the feature and whether it was created anew.
     """
-    entry = session.get(AuditEntry, entry_id)
+    entry = get_row(session, AuditEntry, entry_id)
     if entry is None or entry.table_name != resource or entry.feature_id != feature_id:
         raise NotFound(f"{resource} {feature_id} 没有编号为 {entry_id} 的修改记录",
                        f"audit entry {entry_id} is not about {resource} {feature_id}")

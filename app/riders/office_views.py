@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.accounts.auth import current_actor, scope_clause
 from app.accounts.views import login_required
 from app.db import get_session
+from app.ids import in_range, parse_id
 from app.models import Community, Office, PassPolicy, Rider, RiderPass
 from app.models.base import utcnow
 from app.params import safe_next
@@ -71,10 +72,11 @@ def _day_arg() -> date:
 
 def _filters() -> LogFilter:
     gate = request.args.get("gate") or ""
-    if gate and not gate.isdigit():
+    gate_id = parse_id(gate) if gate else None
+    if gate and (gate_id is None or not in_range(gate_id)):
         raise InvalidInput("出入口编号应为数字", "gate must be an id", details={"field": "gate"})
     key = request.args.get("platform") or None
-    return LogFilter(day=_day_arg(), gate_id=int(gate) if gate else None,
+    return LogFilter(day=_day_arg(), gate_id=gate_id,
                      platform=platform(key).key if key else None)
 
 

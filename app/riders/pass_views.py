@@ -37,6 +37,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from app import page_errors
 from app.db import get_session
 from app.extensions import limiter
+from app.ids import get_row, in_range, parse_id
 from app.models import Community, EntryEvent, Gate, RiderPass, Unit
 from app.models.base import utcnow
 from app.params import safe_next
@@ -263,8 +264,9 @@ def gate_page(plate: str) -> Response | str:
     if page_errors.wants_json():
         return jsonify(_visit_json(seen, gate, community))
     event = None
-    if g.rider is not None and request.args.get("event", "").isdigit():
-        event = db.get(EntryEvent, int(request.args["event"]))
+    event_id = parse_id(request.args.get("event"))
+    if g.rider is not None and event_id is not None:
+        event = get_row(db, EntryEvent, event_id)
         event = event if event is not None and event.rider_id == g.rider.id else None
     unit = db.get(Unit, event.unit_id) if event is not None and event.unit_id else None
     return render_template(
@@ -301,11 +303,12 @@ def gate_tap(plate: str) -> BaseResponse:
     """One tap: entry or exit at this gate (a repeated tap gives back the same event)."""
     db = get_session()
     gate = read_gate_plate(db, plate)
-    seq, unit = request.form.get("seq", ""), request.form.get("unit", "")
-    if not seq.isdigit() or (unit and not unit.isdigit()):
+    seq, unit = parse_id(request.form.get("seq")), request.form.get("unit", "")
+    unit_id = parse_id(unit) if unit else None
+    if seq is None or not in_range(seq) or (unit and (unit_id is None or not in_range(unit_id))):
         raise InvalidInput("页面已过期，请刷新后再点", "seq and unit must be whole numbers",
                            details={"reason": "stale_page"})
-    result = tap(db, g.rider, gate, seq=int(seq), unit_id=int(unit) if unit else None,
+    result = tap(db, g.rider, gate, seq=seq, unit_id=unit_id,
                  now=utcnow(), window_s=_repeat_window())
     if page_errors.wants_json():
         event = result.event

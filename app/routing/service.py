@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.addresses.resolve import places_stamp, resolve_address
+from app.ids import in_range, parse_id
 from app.models import Building, Community, Facility, Gate, Source, Unit
 from app.models import Path as PathModel
 from geo.address.codes import building_label, door_label, unit_label
@@ -37,7 +38,7 @@ from geo.routing.route import route_to_door
 from geo.routing.street_graph import StreetGraph
 
 _EXTENSION = "youlu_routing"
-_KIND_ID = re.compile(r"^(unit|building)[:/](\d+)$")
+_KIND_ID = re.compile(r"^(unit|building)[:/]([0-9]+)$")
 
 
 Group = tuple[tuple[str, str], ...]  # the (path, sha256) of sources served as one graph
@@ -189,6 +190,13 @@ def _network_at(session: Session, lon: float, lat: float) -> AccessNetwork:
     return min(candidates, key=off_centre)
 
 
+def _row_id(number: int) -> int:
+    """``number`` when it can be a row id; ``NotFound`` past the id range."""
+    if not in_range(number):
+        raise NotFound(f"找不到编号为 {number} 的单元或楼栋", f"no unit or building {number}")
+    return number
+
+
 def resolve_target(session: Session, to: str) -> tuple[str, int]:
     """``to`` as (kind, id): ``unit:12``/``building:5``, a bare unit id, a standard code
     of a unit or building, or free text through the address resolver."""
@@ -197,9 +205,9 @@ def resolve_target(session: Session, to: str) -> tuple[str, int]:
         raise InvalidInput("缺少参数 to（单元或楼栋的编码、编号或地址）",
                            "parameter to is required (code, id or address of a unit or building)")
     if match := _KIND_ID.match(text):
-        return match.group(1), int(match.group(2))
-    if text.isdigit():
-        return "unit", int(text)
+        return match.group(1), _row_id(int(match.group(2)))
+    if (number := parse_id(text)) is not None:
+        return "unit", _row_id(number)
     for kind, model in (("unit", Unit), ("building", Building)):
         row = session.scalar(select(model.id).where(model.code == text))
         if row is not None:
