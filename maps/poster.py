@@ -111,9 +111,10 @@ class _Sheet:
 
     def text(self, target: Any, x: float, y: float, s: str, size: float, *,
              fixed: bool = False, **kw: Any) -> Any:
-        """Text at ``size`` points on A4, scaled up on A3 unless ``fixed``."""
+        """Text at ``size`` points on A4, scaled up on A3 unless ``fixed``; never read as TeX."""
         kw.setdefault("fontproperties", self.font)
         kw.setdefault("clip_on", target is not self.fig)
+        kw["parse_math"] = False  # names are text: "$x^{2}$" is drawn as typed, never as TeX
         artist = target.text(x, y, s, fontsize=size if fixed else size * self.k, **kw)
         self.texts.append(artist)
         return artist

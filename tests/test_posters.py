@@ -90,6 +90,23 @@ def test_pdf_poster_text_font_and_qr(poster_app: Flask, tmp_path: Path) -> None:
     assert "你在这里：" in html and gate["community"] in html
 
 
+@pytest.mark.parametrize("name", ["双泉$\\foo{$嘉苑", "平方$x^{2}$小区"])
+def test_names_with_tex_are_drawn_as_text(writable_imported_app: Flask, routing_cache: Path,
+                                          name: str) -> None:
+    app = writable_imported_app
+    app.config.update(ROUTING_CACHE_DIR=str(routing_cache), PUBLIC_BASE_URL=BASE)
+    with app.app_context():
+        db = get_session()
+        community = busiest_compound(db)
+        community.name = name
+        db.commit()
+    gate = _gate(app)
+    response = app.test_client().get(f"/posters/{gate['code']}.pdf?size=A4")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    text = pypdf.PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert name in text  # every character as typed, none read as TeX
+
+
 def test_png_poster_from_the_cli(poster_app: Flask, tmp_path: Path) -> None:
     gate = _gate(poster_app)
     out = tmp_path / "door.png"
