@@ -167,3 +167,6 @@ RESOLVE_SHADOW_FACTOR = _float("RESOLVE_SHADOW_FACTOR", 0.6)
 # The resolver's index is rebuilt when places change, and at the latest after this long
 # (committee names are not watched), seconds.
 RESOLVE_INDEX_MAX_AGE_S = _float("RESOLVE_INDEX_MAX_AGE_S", 600.0)
+
+# JSON from outside (request bodies, imported files): deepest nesting of arrays and objects
+JSON_MAX_DEPTH = _int("JSON_MAX_DEPTH", 64)

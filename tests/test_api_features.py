@@ -166,7 +166,12 @@ def test_bad_writes_are_refused_and_change_nothing(app: Flask, label: str, resou
 
 
 @pytest.mark.parametrize(("body", "headers", "message"), [
-    (b"{not json", {"Content-Type": "application/json"}, "请求体应为 JSON"),
+    (b"{not json", {"Content-Type": "application/json"}, "请求体不是有效的 JSON"),
+    (b"[" * 100_000 + b"]" * 100_000, {"Content-Type": "application/json"},
+     "请求体的 JSON 嵌套太深：最多 64 层"),
+    (b'{"type": "Feature", "properties": {"floors": NaN}}', {"Content-Type": "application/json"},
+     "请求体不是有效的 JSON"),
+    (b'{"type": "Feature"}', {"Content-Type": "text/plain"}, "请求体应为 JSON"),
     (b"x" * (21 * 1024 * 1024), {"Content-Type": "application/json"}, "上传内容过大"),
 ])
 def test_bad_bodies(app: Flask, body: bytes, headers: dict[str, str], message: str) -> None:

@@ -8,11 +8,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import osmium
+import pyogrio
 import pytest
 from flask import Flask
 from shapely import wkt as shapely_wkt
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 from sqlalchemy import select
 
 from app.db import get_engine, get_session
@@ -192,6 +194,8 @@ BAD_FILES = [
     ("empty.geojson", b"", "是空的"),
     ("broken.geojson", b'{"type": "FeatureCollection", "features": [', "不是有效的 JSON"),
     ("list.geojson", b"[1, 2, 3]", "不是 GeoJSON FeatureCollection"),
+    ("deep.geojson", b'{"type": "FeatureCollection", "features": ' + b"[" * 100_000
+     + b"]" * 100_000 + b"}", "JSON 嵌套太深：最多 64 层"),
     ("nolayer.geojson", json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": None, "properties": {"name": "x"}}]}).encode(),
      "properties.layer"),
@@ -218,6 +222,35 @@ def test_bad_file_is_refused_and_nothing_changes(app: Flask, tmp_path: Path, nam
         before = dump_database(get_engine())
     result = app.test_cli_runner().invoke(args=["import-features", str(path)])
     assert result.exit_code == 2
+    assert message in result.output
+    with app.app_context():
+        assert dump_database(get_engine()) == before
+
+
+def _gpkg(path: Path, types: str, floors: list[Any]) -> Path:
+    """A one-layer GeoPackage of units with ``youlu_types`` metadata ``types``."""
+    frame = gpd.GeoDataFrame({"id": list(range(1, len(floors) + 1)), "floors": floors},
+                             geometry=[Point(116.355, 39.962)] * len(floors), crs="EPSG:4326")
+    pyogrio.write_dataframe(frame, path, layer="units", driver="GPKG",
+                            layer_metadata={"youlu_types": types})
+    return path
+
+
+@pytest.mark.parametrize(("types", "floors", "message"), [
+    ('{"id": "int", "floors": ', [3], "youlu_types 元数据不是有效的 JSON"),
+    ('["int"]', [3], "元数据应为“列名: 类型”"),
+    ('{"id": "int", "floors": "tuple"}', [3], "元数据应为“列名: 类型”"),
+    ('{"id": "int", "floors": "int"}', ["很多"], "第 1 行的 floors 应为 int 类型，收到“很多”"),
+    ('{"id": "int", "floors": "int"}', [2.5], "floors 应为 int 类型"),
+    ('{"id": "int", "floors": "json"}', ["{oops"], "floors 应为 json 类型"),
+])
+def test_bad_geopackage_is_refused_and_nothing_changes(app: Flask, tmp_path: Path, types: str,
+                                                       floors: list[Any], message: str) -> None:
+    path = _gpkg(tmp_path / "bad.gpkg", types, floors)
+    with app.app_context():
+        before = dump_database(get_engine())
+    result = app.test_cli_runner().invoke(args=["import-features", str(path)])
+    assert result.exit_code == 2, result.output
     assert message in result.output
     with app.app_context():
         assert dump_database(get_engine()) == before

@@ -20,6 +20,7 @@ from app.places.editing import (
 from app.places.serialize import to_feature
 from app.spatial import bbox_candidates, exact_in_bbox
 from geo.errors import InvalidInput
+from geo.json_input import parse_json
 
 bp = Blueprint("places", __name__)  # under /api/v1
 
@@ -29,11 +30,10 @@ MAX_LIMIT = 1000
 
 def json_body() -> Any:
     """The request body as JSON, or a clear error."""
-    body = request.get_json(silent=True)
-    if body is None:
+    if not request.is_json:
         raise InvalidInput("请求体应为 JSON（Content-Type: application/json）",
                            "the body must be JSON (Content-Type: application/json)")
-    return body
+    return parse_json(request.get_data())
 
 
 def feature_response(resource: str, row: Any, status: int = 200) -> Response:

@@ -29,7 +29,8 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon, mapping, 
 from shapely.geometry.base import BaseGeometry
 
 from geo import settings
-from geo.errors import InvalidImportFile
+from geo.errors import InvalidImportFile, InvalidInput
+from geo.json_input import parse_json
 from geo.osm.reader import FORMATS as OSM_FORMATS
 
 LAYERS = ("communities", "buildings", "gates", "units", "paths", "facilities")
@@ -100,11 +101,8 @@ def write_geojson(layers: Layers, path: Path) -> int:
 
 def read_geojson(path: Path) -> Layers:
     """Layers from a FeatureCollection written by ``write_geojson`` (or by hand)."""
-    try:
-        body = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidImportFile(f"文件“{path.name}”不是有效的 JSON：{error}",
-                                f"{path.name} is not valid JSON: {error}") from error
+    body = parse_json(path.read_bytes(), what=(f"文件“{path.name}”", path.name),
+                      error=InvalidImportFile)
     if not isinstance(body, dict) or body.get("type") != "FeatureCollection" \
             or not isinstance(body.get("features"), list):
         raise InvalidImportFile(f"文件“{path.name}”不是 GeoJSON FeatureCollection",
@@ -180,10 +178,13 @@ def _from_cell(value: Any, kind: str) -> Any:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
     if kind == "json":
-        return json.loads(value)
+        return parse_json(str(value), what=("单元格", "a cell"))
     if kind == "bool":
         return bool(value)
     if kind == "int":
+        if isinstance(value, float) and not value.is_integer():
+            msg = f"{value} is not a whole number"
+            raise ValueError(msg)
         return int(value)
     if kind == "float":
         return float(value)
@@ -206,17 +207,44 @@ def read_gpkg(path: Path) -> Layers:
     layers = empty_layers()
     for name in names:
         info = pyogrio.read_info(path, layer=name)
-        types = json.loads((info.get("layer_metadata") or {}).get(_TYPES_KEY) or "{}")
+        types = _column_types(name, (info.get("layer_metadata") or {}).get(_TYPES_KEY))
         frame = pyogrio.read_dataframe(path, layer=name)
         if frame.crs is not None and frame.crs.to_epsg() not in (4326, None):
             frame = frame.to_crs("EPSG:4326")
-        for record, geom in zip(frame.drop(columns="geometry").to_dict("records"),
-                                frame.geometry, strict=True):
-            props = {c: _from_cell(v, types.get(c, "str")) for c, v in record.items()}
+        for number, (record, geom) in enumerate(zip(
+                frame.drop(columns="geometry").to_dict("records"), frame.geometry, strict=True),
+                start=1):
+            props = {c: _read_cell(name, number, c, v, types.get(c, "str"))
+                     for c, v in record.items()}
             layers[name].append({"type": "Feature", "id": props.get("id"),
                                  "geometry": mapping(geom) if geom is not None else None,
                                  "properties": props})
     return layers
+
+
+def _column_types(layer: str, metadata: str | None) -> dict[str, str]:
+    """The column types a layer's ``youlu_types`` metadata declares (none: all text)."""
+    types = parse_json(metadata or "{}", what=(f"图层 {layer} 的 {_TYPES_KEY} 元数据",
+                                               f"the {_TYPES_KEY} metadata of layer {layer}"),
+                       error=InvalidImportFile)
+    if not isinstance(types, dict) or not all(
+            isinstance(kind, str) and kind in _PANDAS_DTYPE for kind in types.values()):
+        raise InvalidImportFile(
+            f"图层 {layer} 的 {_TYPES_KEY} 元数据应为“列名: 类型”，类型为 {'、'.join(_PANDAS_DTYPE)}",
+            f"the {_TYPES_KEY} metadata of layer {layer} must map columns to one of "
+            f"{', '.join(_PANDAS_DTYPE)}")
+    return types
+
+
+def _read_cell(layer: str, number: int, column: str, value: Any, kind: str) -> Any:
+    """``_from_cell``, a value that is not of its column's type an ``InvalidImportFile``."""
+    try:
+        return _from_cell(value, kind)
+    except (ValueError, TypeError, OverflowError, InvalidInput):
+        raise InvalidImportFile(
+            f"图层 {layer} 第 {number} 行的 {column} 应为 {kind} 类型，收到“{value}”",
+            f"layer {layer} row {number}: {column} must be of type {kind}, got {value!r}",
+            details={"layer": layer, "row": number, "column": column}) from None
 
 
 # --- OSM XML ------------------------------------------------------------------------------
