@@ -210,8 +210,13 @@ def test_cli_bad_inputs_change_nothing(runner, app: Flask, tmp_path: Path) -> No
         before = dump_database(get_engine())
     truncated = tmp_path / "truncated.osm"
     truncated.write_bytes(bz2.decompress((OSM_DIR / EXTRACTS["bupt"][0]).read_bytes())[:200000])
+    huge_id = tmp_path / "huge-id.osm"
+    huge_id.write_text("<?xml version='1.0'?><osm version='0.6'>"
+                       "<bounds minlat='39.96' minlon='116.35' maxlat='39.97' maxlon='116.36'/>"
+                       f"<node id='{2**63}' lat='39.961' lon='116.351' version='1'/></osm>")
     cases = [
         ([str(truncated)], "无法解析"),
+        ([str(huge_id)], "illegal id"),
         ([str(tmp_path / "nope.osm")], "找不到"),
         ([str(OSM_DIR / EXTRACTS["bupt"][0]), "--division", "12345"], "位数"),
         ([str(OSM_DIR / EXTRACTS["bupt"][0]), "--division", "110108999"], "不在国家"),
