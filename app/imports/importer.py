@@ -31,7 +31,10 @@ from geo.geometry.coords import distances_m
 from geo.osm.entrances import GUESSED_SOURCES, INFERRED, MAPPED, PROPOSED
 from geo.osm.extract import KINDS, ImportedFeature, OsmExtract, read_osm_extract
 
-_PARENT_COLUMN = {"community": "community_id", "building": "building_id"}
+# Kinds whose new rows stay referenced for the whole import: the session holds rows
+# weakly, and the code allocator looks up a building's or gate's compound (a unit's
+# building) by id, which would otherwise be read back from the database for each child.
+_PARENTS = frozenset({"community", "building"})
 
 
 @dataclass
@@ -73,8 +76,9 @@ def import_osm(session: Session, path: str | Path, *, division: str | None = Non
                           entrances=entrance_counts(extract))
     division_of = _divisions(session, path, report, division)
     ids: dict[tuple[str, str, int], int] = {}
+    parents: list[PlaceFeature] = []
     for kind in KINDS:
-        _upsert_kind(session, kind, extract.features[kind], ids, report, division_of, actor)
+        _upsert_kind(session, kind, extract.features[kind], ids, parents, report, division_of, actor)
     session.flush()
     return report
 
@@ -94,12 +98,16 @@ def _divisions(session: Session, path: str | Path, report: ImportReport,
 
 
 def _upsert_kind(session: Session, kind: str, features: list[ImportedFeature],
-                 ids: dict[tuple[str, str, int], int], report: ImportReport,
-                 division_of: Callable[[Any], str | None], actor: str) -> None:
+                 ids: dict[tuple[str, str, int], int], parents: list[PlaceFeature],
+                 report: ImportReport, division_of: Callable[[Any], str | None], actor: str) -> None:
+    """Store the features of one kind: new and changed rows flushed together (one
+    multi-row INSERT per table, codes allocated in one pass), then audited."""
     model = MODEL_OF_KIND[kind]
     resource = model.__tablename__
     existing = _existing(session, model, [f.key for f in features])
     office = _OfficeGates(session) if kind == "gate" else None
+    created: list[tuple[ImportedFeature, PlaceFeature]] = []
+    updated: list[tuple[PlaceFeature, dict[str, Any]]] = []
     for feature in features:
         row = existing.get(feature.key)
         digest = feature.content_hash()
@@ -115,11 +123,9 @@ def _upsert_kind(session: Session, kind: str, features: list[ImportedFeature],
             if kind == "community":
                 row.division_code = division_of(feature.geom)
             session.add(row)
-            session.flush()
-            report.created[kind] += 1
-            audit.record(session, actor=actor, action="import", table=resource,
-                         feature_id=row.id, after=to_feature(resource, row))
-        elif row.osm_hash == digest:
+            created.append((feature, row))
+            continue
+        if row.osm_hash == digest:
             report.unchanged[kind] += 1
             if kind == "community" and row.code is None:
                 row.division_code = division_of(feature.geom) or row.division_code
@@ -131,11 +137,20 @@ def _upsert_kind(session: Session, kind: str, features: list[ImportedFeature],
             for name, value in values.items():
                 setattr(row, name, value)
             row.geom, row.tags, row.osm_hash = feature.geom, feature.tags, digest
-            session.flush()
-            report.updated[kind] += 1
-            audit.record(session, actor=actor, action="import", table=resource,
-                         feature_id=row.id, before=before, after=to_feature(resource, row))
+            updated.append((row, before))
         ids[(kind, feature.osm_type, feature.osm_id)] = row.id
+    session.flush()
+    for feature, row in created:
+        report.created[kind] += 1
+        audit.record(session, actor=actor, action="import", table=resource,
+                     feature_id=row.id, after=to_feature(resource, row))
+        ids[(kind, feature.osm_type, feature.osm_id)] = row.id
+    for row, before in updated:
+        report.updated[kind] += 1
+        audit.record(session, actor=actor, action="import", table=resource,
+                     feature_id=row.id, before=before, after=to_feature(resource, row))
+    if kind in _PARENTS:
+        parents += [row for _, row in created]
 
 
 class _OfficeGates:
@@ -157,7 +172,9 @@ class _OfficeGates:
         if f"{feature.osm_type}/{feature.osm_id}" in self.deleted:
             return "guess_deleted_by_office"
         gates = self.gates.get(community_id, []) if community_id is not None else []
-        if feature.source == PROPOSED and gates:
+        if not gates:
+            return None
+        if feature.source == PROPOSED:
             return "guess_compound_has_office_gate"
         spacing = settings.INFERRED_GATE_MIN_SPACING_M
         if any(d <= spacing for d in distances_m(feature.geom, gates)):

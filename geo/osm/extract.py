@@ -184,6 +184,9 @@ class _Reader:
     def _communities(self) -> list[tuple[ImportedFeature, BaseGeometry]]:
         rules = self.rules["community"]
         found: list[tuple[ImportedFeature, BaseGeometry]] = []
+        self.named_streets = [(tags["name"], metric) for _, tags, metric in self.rows
+                              if "highway" in tags and "name" in tags and isinstance(metric, LineString)]
+        self.named_street_tree = STRtree([m for _, m in self.named_streets])
         for row, tags, metric in self.rows:
             by_tag = any(tags.get(k) in v for k, v in rules["polygon_tags"].items())
             ring = "name" in tags and any(
@@ -220,14 +223,11 @@ class _Reader:
         return ways
 
     def _placeholder_name(self, metric_geom: BaseGeometry, row: Element) -> str:
-        best: tuple[float, str] | None = None
-        for _, tags, metric in self.rows:
-            if "highway" in tags and "name" in tags and isinstance(metric, LineString):
-                d = metric.distance(metric_geom)
-                if d <= 200 and (best is None or d < best[0]):
-                    best = (d, tags["name"])
-        if best:
-            return f"未命名小区（{best[1]}旁）"
+        """``未命名小区（<street>旁）`` after the nearest named street within 200 m (the
+        first in file order among equals), else after the element's OSM id."""
+        near = self.named_street_tree.query_nearest(metric_geom, max_distance=200, all_matches=True)
+        if len(near):
+            return f"未命名小区（{self.named_streets[int(min(near))][0]}旁）"
         return f"未命名小区（OSM {row['element']} {row['id']}）"
 
     def _community_at(self, metric_point: BaseGeometry) -> ImportedFeature | None:
