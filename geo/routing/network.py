@@ -7,12 +7,17 @@ facilities, office paths or neighbouring compounds (the street nodes near it ins
 another compound) changed, then assembles a new immutable ``Snapshot``
 (arrays for the compiled search) and swaps it in; queries running on the old
 snapshot finish undisturbed. The street graph itself is never rebuilt here.
+``update(data, touched=...)`` names the layers an office edit may have changed: only
+those are compared and rebuilt, so its cost does not grow with the city (besides the
+assembly, which is array concatenation). A network pickles without its street graph
+(``geo.routing.network_cache`` stores it beside the graph's cache entry).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from collections.abc import Collection
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +55,54 @@ def ride_speed_ms() -> float:
 
 def inside_speed_ms() -> float:
     return settings.EBIKE_INSIDE_SPEED_KMH / 3.6
+
+
+_PACKED = {"x": np.float64, "y": np.float64, "tail": np.int64, "head": np.int64,
+           "length": np.float64, "modes": np.int64, "kind": np.int8, "inside": bool,
+           "gate": np.int64, "way": np.int32}
+
+
+@dataclass
+class PackedLayer:
+    """A built ``Layer`` with its node and edge lists as arrays (what assembly and the
+    disk cache use); ``park`` holds seconds (``inf``: no parking)."""
+
+    compound: Compound | None
+    inside_nodes: NDArray[np.int64]
+    inside_edges: NDArray[np.int64]
+    cut_edges: NDArray[np.int64]
+    unblock_nodes: NDArray[np.int64]
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    park: NDArray[np.float64]
+    tail: NDArray[np.int64]
+    head: NDArray[np.int64]
+    length: NDArray[np.float64]
+    modes: NDArray[np.int64]
+    kind: NDArray[np.int8]
+    inside: NDArray[np.bool_]
+    gate: NDArray[np.int64]
+    way: NDArray[np.int32]
+    label: list[str | None]
+    gate_nodes: list[tuple[int, int]]
+    gate_connected: list[bool]
+    doors: dict[tuple[str, int], int]
+    facilities: dict[int, int]
+    nav: int | None
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.x)
+
+
+def pack_layer(layer: Layer) -> PackedLayer:
+    """``layer`` with its lists as arrays and its parking as seconds."""
+    street_park = settings.PARKING_DELAY_S + settings.STREET_PARKING_PENALTY_S
+    park_of = {0: np.inf, STREET_PARKING: street_park, GOOD_PARKING: settings.PARKING_DELAY_S}
+    values = {f.name: getattr(layer, f.name) for f in fields(PackedLayer)}
+    values.update({name: np.asarray(values[name], dtype=dtype) for name, dtype in _PACKED.items()})
+    values["park"] = np.asarray([park_of[p] for p in layer.park], dtype=np.float64)
+    return PackedLayer(**values)
 
 
 @dataclass
@@ -116,6 +169,13 @@ class Snapshot:
     @property
     def n_nodes(self) -> int:
         return len(self.x)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__post_init__()
 
     def facilities_of(self, kind: str) -> tuple[NDArray[np.int64], list[Facility]]:
         """Nodes and facilities of ``kind`` (cached per snapshot)."""
@@ -189,21 +249,25 @@ def _gate_bits(gate: Gate, compound: Compound, has_pass: bool) -> int:
 
 
 def with_building_doors(data: AccessData, index: StreetIndex, *,
-                        known: dict[tuple[Building, BaseGeometry | None], Door] | None = None
-                        ) -> AccessData:
+                        known: dict[tuple[Building, BaseGeometry | None], Door] | None = None,
+                        scope: Collection[int | None] | None = None) -> AccessData:
     """``data`` plus a door for each of its buildings that lies in ``index``'s street
     graph box and has no door yet (no unit door, no door of its own), at
     ``building_door`` of its outline inside its compound. ``known`` keeps doors between
     calls: a building whose value (and compound polygon) did not change keeps its door, and
-    ``known`` ends holding this call's."""
+    ``known`` ends holding this call's. With ``scope`` (compound ids, None: in no
+    compound) only the buildings of those compounds are looked at and ``known`` keeps the
+    others' doors."""
     compounds = {c.id: c for c in data.compounds}
     with_doors = {d.building_id for d in data.doors if d.building_id is not None}
     west, south, east, north = index.street.bounds
     previous = dict(known or {})
-    if known is not None:
+    if known is not None and scope is None:
         known.clear()
     added = []
     for building in data.buildings:
+        if scope is not None and building.compound_id not in scope:
+            continue
         lon, lat = building.outline.centroid.coords[0]
         if building.id in with_doors or not (west <= lon <= east and south <= lat <= north):
             continue
@@ -222,7 +286,8 @@ class AccessNetwork:
     def __init__(self, street: StreetGraph, data: AccessData | None = None) -> None:
         self.street = street
         self.index = StreetIndex(street)
-        self._layers: dict[int | None, tuple[Any, Layer]] = {}
+        self._layers: dict[int | None, tuple[Any, PackedLayer]] = {}
+        self._inside_all = np.zeros(street.n_nodes, dtype=bool)
         self._building_doors: dict[tuple[Building, BaseGeometry | None], Door] = {}
         self._inside: dict[Any, NDArray[np.int64]] = {}
         self._lock = threading.Lock()
@@ -241,53 +306,80 @@ class AccessNetwork:
         minx, miny, maxx, maxy = compound.polygon.bounds
         return minx <= east and maxx >= west and miny <= north and maxy >= south
 
-    def update(self, data: AccessData) -> list[int | None]:
+    def update(self, data: AccessData, *,
+               touched: Collection[int | None] | None = None) -> list[int | None]:
         """Bring the network up to ``data``; returns the layers rebuilt (compound ids,
-        None for the street layer)."""
+        None for the street layer). ``touched`` (compound ids, None for the street layer)
+        names the only layers whose inputs can differ from the last update (an office
+        edit that moved no compound wall): the others are kept without being compared.
+        Without it, or when compounds came or went, every layer is compared."""
         with self._lock:
             compounds = [c for c in data.compounds if self._reach(c)]
             ids = {c.id for c in compounds}
+            scope: set[int | None] | None = None
+            if touched is not None and ids == set(self._layers) - {None}:
+                scope = {t if t in ids else None for t in touched}
             doors: dict[int | None, list[Door]] = {}
             facilities: dict[int | None, list[Facility]] = {}
             paths: dict[int | None, list[OfficePath]] = {}
-            data = with_building_doors(data, self.index, known=self._building_doors)
+            data = with_building_doors(data, self.index, known=self._building_doors,
+                                       scope=None if scope is None else set(touched or ()) | scope)
             for door in data.doors:
-                doors.setdefault(door.compound_id if door.compound_id in ids else None, []).append(door)
+                key = door.compound_id if door.compound_id in ids else None
+                if scope is None or key in scope:
+                    doors.setdefault(key, []).append(door)
             for fac in data.facilities:
-                facilities.setdefault(fac.compound_id if fac.compound_id in ids else None, []).append(fac)
+                key = fac.compound_id if fac.compound_id in ids else None
+                if scope is None or key in scope:
+                    facilities.setdefault(key, []).append(fac)
             for path in data.paths:
-                if path.compound_id in ids:
+                if path.compound_id in ids and (scope is None or path.compound_id in scope):
                     paths.setdefault(path.compound_id, []).append(path)
             rebuilt: list[int | None] = []
-            layers: dict[int | None, tuple[Any, Layer]] = {}
-            inside_any = self._inside_any(compounds)
+            layers: dict[int | None, tuple[Any, PackedLayer]] = {}
+            inside_any = self._inside_any(compounds) if scope is None else self._inside_all
             for c in compounds:
+                old = self._layers.get(c.id)
+                if scope is not None and c.id not in scope and old is not None:
+                    layers[c.id] = old
+                    continue
                 inputs = (c, tuple(doors.get(c.id, ())), tuple(facilities.get(c.id, ())),
                           tuple(paths.get(c.id, ())), self._neighbours(c, inside_any))
-                old = self._layers.get(c.id)
                 if old is not None and old[0] == inputs:
                     layers[c.id] = old
                     continue
-                layers[c.id] = (inputs, build_layer(self.index, c, doors=list(inputs[1]),
-                                                    facilities=list(inputs[2]),
-                                                    paths=list(inputs[3]), inside_any=inside_any))
+                layers[c.id] = (inputs, pack_layer(build_layer(
+                    self.index, c, doors=list(inputs[1]), facilities=list(inputs[2]),
+                    paths=list(inputs[3]), inside_any=inside_any)))
                 rebuilt.append(c.id)
-            street_inputs = (tuple(doors.get(None, ())), tuple(facilities.get(None, ())),
-                             tuple((c.id, c.polygon) for c in compounds))
             old = self._layers.get(None)
-            if old is not None and old[0] == street_inputs:
+            if scope is not None and None not in scope and old is not None:
                 layers[None] = old
             else:
-                layers[None] = (street_inputs, build_layer(
-                    self.index, None, doors=list(street_inputs[0]),
-                    facilities=list(street_inputs[1]), paths=[], inside_any=inside_any))
-                rebuilt.append(None)
+                street_inputs = (tuple(doors.get(None, ())), tuple(facilities.get(None, ())),
+                                 tuple((c.id, c.polygon) for c in compounds))
+                if old is not None and old[0] == street_inputs:
+                    layers[None] = old
+                else:
+                    layers[None] = (street_inputs, pack_layer(build_layer(
+                        self.index, None, doors=list(street_inputs[0]),
+                        facilities=list(street_inputs[1]), paths=[], inside_any=inside_any)))
+                    rebuilt.append(None)
             if rebuilt or set(layers) != set(self._layers) or not hasattr(self, "snapshot"):
                 self._layers = layers
                 self._version += 1
                 self.snapshot = self._assemble(list(layers.values()))
             self.rebuilt = rebuilt
             return rebuilt
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def _inside_any(self, compounds: list[Compound]) -> NDArray[np.bool_]:
         """Per street node: whether it lies inside some compound (each compound's nodes
@@ -302,6 +394,7 @@ class AccessNetwork:
             kept[key] = nodes
             inside_any[nodes] = True
         self._inside = kept
+        self._inside_all = inside_any
         return inside_any
 
     def _neighbours(self, compound: Compound, inside_any: NDArray[np.bool_]) -> bytes:
@@ -313,7 +406,7 @@ class AccessNetwork:
         near = np.sort(near)
         return near.tobytes() + np.packbits(inside_any[near]).tobytes()
 
-    def _assemble(self, entries: list[tuple[Any, Layer]]) -> Snapshot:
+    def _assemble(self, entries: list[tuple[Any, PackedLayer]]) -> Snapshot:
         street = self.street
         layers = [layer for _inputs, layer in entries]
         n_base, n_edges = street.n_nodes, street.n_edges
@@ -356,7 +449,7 @@ class AccessNetwork:
         offsets = np.cumsum([0] + [layer.n_nodes for layer in layers]) + n_base
         n = int(offsets[-1])
 
-        def glob(refs: list[int], off: int) -> NDArray[np.int64]:
+        def glob(refs: NDArray[np.int64], off: int) -> NDArray[np.int64]:
             r = np.asarray(refs, dtype=np.int64)
             return np.where(r >= 0, r, off + (-r - 1))
 
@@ -366,7 +459,7 @@ class AccessNetwork:
         o_head = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64)
 
         def cat(name: str, dtype: DTypeLike) -> NDArray[Any]:
-            return np.asarray([v for layer in layers for v in getattr(layer, name)], dtype=dtype)
+            return np.concatenate([np.empty(0, dtype)] + [getattr(layer, name) for layer in layers])
 
         o_length = cat("length", np.float64)
         o_modes = cat("modes", np.int64)
@@ -375,10 +468,9 @@ class AccessNetwork:
         o_way = cat("way", np.int32)
         o_label = [v for layer in layers for v in layer.label]
         gate_offsets = np.cumsum([0] + [len(layer.gate_nodes) for layer in layers])
-        o_gate = np.concatenate([np.where(np.asarray(layer.gate, dtype=np.int64) >= 0,
-                                          np.asarray(layer.gate, dtype=np.int64) + g0, -1)
-                                 for layer, g0 in zip(layers, gate_offsets[:-1], strict=True)]
-                                ) if layers else np.empty(0, np.int64)
+        o_gate = cat("gate", np.int64)
+        gate_base = np.repeat(gate_offsets[:-1], [len(layer.gate) for layer in layers])
+        o_gate = np.where(o_gate >= 0, o_gate + gate_base, -1)
         speed = np.where(o_inside, inside_speed_ms(), ride_speed_ms())
         o_ride = (o_modes & RIDE) > 0
         o_ride &= ((o_modes & PRIVATE) == 0) | o_inside
@@ -394,12 +486,11 @@ class AccessNetwork:
         o_indptr = np.cumsum(o_indptr)
 
         # --- nodes: coordinates, parking, compound of each node.
-        x = np.concatenate([np.asarray(street.x)] + [np.asarray(layer.x) for layer in layers])
-        y = np.concatenate([np.asarray(street.y)] + [np.asarray(layer.y) for layer in layers])
+        x = np.concatenate([np.asarray(street.x)] + [layer.x for layer in layers])
+        y = np.concatenate([np.asarray(street.y)] + [layer.y for layer in layers])
         street_park = settings.PARKING_DELAY_S + settings.STREET_PARKING_PENALTY_S
-        park_of = {0: np.inf, STREET_PARKING: street_park, GOOD_PARKING: settings.PARKING_DELAY_S}
-        park = np.concatenate([np.where(node_compound < 0, street_park, np.inf)] + [
-            np.asarray([park_of[p] for p in layer.park], dtype=np.float64) for layer in layers])
+        park = np.concatenate([np.where(node_compound < 0, street_park, np.inf)] +
+                              [layer.park for layer in layers])
         node_comp = np.concatenate([node_compound] + [
             np.full(layer.n_nodes, compound_index[layer.compound.id] if layer.compound else -1,
                     dtype=np.int32) for layer in layers])
