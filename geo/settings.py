@@ -167,6 +167,3 @@ RESOLVE_SHADOW_FACTOR = _float("RESOLVE_SHADOW_FACTOR", 0.6)
 # The resolver's index is rebuilt when places change, and at the latest after this long
 # (committee names are not watched), seconds.
 RESOLVE_INDEX_MAX_AGE_S = _float("RESOLVE_INDEX_MAX_AGE_S", 600.0)
-# Routing re-reads the place rows updated this long before the newest change it has seen
-# (a write that flushed early but committed late is still picked up), seconds.
-ROUTING_CHANGE_WINDOW_S = _float("ROUTING_CHANGE_WINDOW_S", 120.0)

@@ -3,26 +3,27 @@ date by reading only the rows that changed.
 
 ``RoutingPlaces`` holds the compounds (with their gates), unit doors, buildings,
 facilities and office-drawn paths by id, with ``stamp``: per place table its row count,
-highest id and newest ``updated_at``, read in one query. When the stamp moves,
-``refresh`` reads the rows updated since the newest time it has seen (less
-``ROUTING_CHANGE_WINDOW_S``, for writes that committed late), and only when a table has
-fewer rows than it knows, that table's ids (to find the deleted ones). The first load is
-the same ``refresh`` from nothing. It answers which compounds the changes touch (None:
-a compound came, went or moved its wall, so every layer must be compared).
+highest id, newest ``updated_at`` and sum of versions, read in one query. When a
+table's part of the stamp moves, ``refresh`` reads its rows updated since the newest
+time it has seen. When the table then has fewer rows than it knows, it reads that
+table's ids (to find the deleted ones); when its row count or sum of versions still
+differs from what it knows (a long write, such as an import, that committed after newer
+ones), the whole table. The first load is the same ``refresh`` from nothing. It answers
+which compounds the changes touch (None: a compound came, went or moved its wall, so
+every layer must be compared).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.models import Building, Community, Facility, Gate, PlaceFeature, Unit
 from app.models import Path as PathModel
-from geo import settings
 from geo.address.codes import building_label, door_label, unit_label
 from geo.routing.inputs import GATE_ORIGINS, AccessData, Compound, Door, OfficePath
 from geo.routing.inputs import Building as BuildingValue
@@ -33,11 +34,16 @@ TABLES: tuple[type[PlaceFeature], ...] = (Community, Gate, Building, Unit, Facil
 Touched = set[int | None] | None  # compound ids (None: outside compounds); None: all
 
 
+_PER_TABLE = 4  # rows, highest id, newest updated_at, sum of versions
+
+
 def places_stamp(session: Session) -> tuple[Any, ...]:
-    """Per place table (``TABLES``): rows, highest id, newest ``updated_at``; one query."""
+    """Per place table (``TABLES``): rows, highest id, newest ``updated_at`` and sum of
+    versions; one query."""
     columns = [select(aggregate).select_from(model).scalar_subquery()
                for model in TABLES
-               for aggregate in (func.count(), func.max(model.id), func.max(model.updated_at))]
+               for aggregate in (func.count(), func.max(model.id), func.max(model.updated_at),
+                                 func.sum(model.version))]
     return tuple(session.execute(select(*columns)).one())
 
 
@@ -71,6 +77,7 @@ class RoutingPlaces:
     units: dict[int, Door] = field(default_factory=dict)
     facilities: dict[int, FacilityValue] = field(default_factory=dict)
     paths: dict[int, OfficePath | None] = field(default_factory=dict)  # None: not an office path
+    versions: dict[str, dict[int, int]] = field(default_factory=dict)  # per model: id → version
     stamp: tuple[Any, ...] | None = None
     newest: datetime | None = None
 
@@ -94,32 +101,54 @@ class RoutingPlaces:
         if stamp == self.stamp:
             return set()
         touched: set[int | None] = set()
-        since = None if self.newest is None else self.newest - timedelta(
-            seconds=settings.ROUTING_CHANGE_WINDOW_S)
-        changed: dict[type[PlaceFeature], list[Any]] = {}
-        for model in TABLES:
-            query = select(model) if since is None else select(model).where(model.updated_at >= since)
-            changed[model] = list(session.scalars(query.order_by(model.id)))
-        relabel: set[int] = set()
-        full = self._apply_compounds(changed[Community], touched)
-        self._apply_gates(changed[Gate], touched)
-        self._apply_buildings(changed[Building], touched, relabel)
-        if relabel:
-            changed[Unit] += session.scalars(select(Unit).where(Unit.building_id.in_(relabel)))
-        self._apply_units(changed[Unit], touched)
-        self._apply_facilities(changed[Facility], touched)
-        self._apply_paths(changed[PathModel], touched)
+        since = self.newest
+        full = False
         for i, model in enumerate(TABLES):
-            if stamp[3 * i] < len(self._known(model)):
+            part = slice(_PER_TABLE * i, _PER_TABLE * (i + 1))
+            if self.stamp is not None and stamp[part] == self.stamp[part]:
+                continue  # this table did not change
+            query = select(model) if since is None else select(model).where(model.updated_at >= since)
+            full |= self._apply(session, model, query, touched)
+            count, total = stamp[part][0], stamp[part][3] or 0
+            versions = self.versions.setdefault(model.__name__, {})
+            if count < len(versions):
+                full |= self._drop_deleted(session, model, touched)
+            if count != len(versions) or total != sum(versions.values()):
+                # A write that committed after newer ones (older updated_at): read it all.
+                full |= self._apply(session, model, select(model), touched)
                 full |= self._drop_deleted(session, model, touched)
         for cid in [t for t in touched if t is not None and t in self.compounds]:
             self._regate(cid)
-        newest = [t for t in stamp[2::3] if t is not None]
+        newest = [t for t in stamp[2::_PER_TABLE] if t is not None]
         self.newest = max(newest) if newest else None
         self.stamp = stamp
         return None if full else touched
 
     # --- applying changed rows ---------------------------------------------------------
+    def _apply(self, session: Session, model: type[PlaceFeature], query: Select[Any],
+               touched: set[int | None]) -> bool:
+        """Take in the rows ``query`` selects from ``model``'s table; True if a compound
+        came or moved its wall."""
+        rows = list(session.scalars(query.order_by(model.id)))
+        versions = self.versions.setdefault(model.__name__, {})
+        versions.update((row.id, row.version) for row in rows)
+        if model is Community:
+            return self._apply_compounds(rows, touched)
+        if model is Gate:
+            self._apply_gates(rows, touched)
+        elif model is Building:
+            relabel: set[int] = set()
+            self._apply_buildings(rows, touched, relabel)
+            if relabel:  # their units' labels and compounds come from the building
+                self._apply(session, Unit, select(Unit).where(Unit.building_id.in_(relabel)), touched)
+        elif model is Unit:
+            self._apply_units(rows, touched)
+        elif model is Facility:
+            self._apply_facilities(rows, touched)
+        else:
+            self._apply_paths(rows, touched)
+        return False
+
     def _apply_compounds(self, rows: list[Community], touched: set[int | None]) -> bool:
         full = False
         for c in rows:
@@ -206,10 +235,13 @@ class RoutingPlaces:
         """Forget the rows of ``model`` no longer in the database (reads its ids); True
         if a compound went."""
         present = set(session.scalars(select(model.id)))
-        known = self._known(model)
+        versions = self.versions.setdefault(model.__name__, {})
         went = False
-        for row_id in [i for i in known if i not in present]:
-            value = known.pop(row_id)
+        for row_id in [i for i in versions if i not in present]:
+            del versions[row_id]
+            value = self._known(model).pop(row_id, None)
+            if value is None:
+                continue
             if model is Community:
                 touched.add(row_id)
                 went = True
@@ -219,7 +251,7 @@ class RoutingPlaces:
             elif model is Building:
                 touched.add(value.compound_id)
                 self.building_names.pop(row_id, None)
-            elif value is not None:
+            else:
                 touched.add(value.compound_id)
         return went
 

@@ -65,7 +65,12 @@ _PACKED = {"x": np.float64, "y": np.float64, "tail": np.int64, "head": np.int64,
 @dataclass
 class PackedLayer:
     """A built ``Layer`` with its node and edge lists as arrays (what assembly and the
-    disk cache use); ``park`` holds seconds (``inf``: no parking)."""
+    disk cache use); ``park`` holds seconds (``inf``: no parking); ``label`` per edge the
+    index of its name in ``label_names`` (-1: none). Per gate of its
+    compound: ``gate_nodes`` (outside, inside; encoded as in ``Layer``),
+    ``gate_connected`` (its outside joins the street graph's main network),
+    ``gate_static`` (``_gate_bits`` without and with a pass) and, in ``gate_hours``, the
+    gates that have opening hours."""
 
     compound: Compound | None
     inside_nodes: NDArray[np.int64]
@@ -83,9 +88,12 @@ class PackedLayer:
     inside: NDArray[np.bool_]
     gate: NDArray[np.int64]
     way: NDArray[np.int32]
-    label: list[str | None]
-    gate_nodes: list[tuple[int, int]]
-    gate_connected: list[bool]
+    label_names: list[str]
+    label: NDArray[np.int32]
+    gate_nodes: NDArray[np.int64]
+    gate_connected: NDArray[np.bool_]
+    gate_static: NDArray[np.uint8]
+    gate_hours: NDArray[np.int64]
     doors: dict[tuple[str, int], int]
     facilities: dict[int, int]
     nav: int | None
@@ -95,13 +103,33 @@ class PackedLayer:
         return len(self.x)
 
 
-def pack_layer(layer: Layer) -> PackedLayer:
-    """``layer`` with its lists as arrays and its parking as seconds."""
+def pack_layer(layer: Layer, street: StreetGraph) -> PackedLayer:
+    """``layer`` (of ``street``) with its lists as arrays, its parking as seconds and its
+    gates' rules and connections worked out."""
     street_park = settings.PARKING_DELAY_S + settings.STREET_PARKING_PENALTY_S
     park_of = {0: np.inf, STREET_PARKING: street_park, GOOD_PARKING: settings.PARKING_DELAY_S}
-    values = {f.name: getattr(layer, f.name) for f in fields(PackedLayer)}
+    values = {f.name: getattr(layer, f.name) for f in fields(PackedLayer) if hasattr(layer, f.name)}
     values.update({name: np.asarray(values[name], dtype=dtype) for name, dtype in _PACKED.items()})
     values["park"] = np.asarray([park_of[p] for p in layer.park], dtype=np.float64)
+    values["label_names"] = sorted({v for v in layer.label if v})
+    label_id = {v: i for i, v in enumerate(values["label_names"])}
+    values["label"] = np.asarray([label_id[v] if v else -1 for v in layer.label], dtype=np.int32)
+    c = layer.compound
+    gates = c.gates if c is not None else ()
+    main = np.asarray(street.node_main)
+    tail, head = values["tail"], values["head"]
+    connected = []
+    for (out, _inn), linked in zip(layer.gate_nodes, layer.gate_connected, strict=True):
+        near = head[tail == out]
+        near = np.concatenate([near, head[np.isin(tail, near[near < 0])]])
+        connected.append(bool(linked and main[near[near >= 0]].any()))
+    values.update(
+        gate_nodes=np.asarray(layer.gate_nodes, dtype=np.int64).reshape(-1, 2),
+        gate_connected=np.asarray(connected, dtype=bool),
+        gate_static=np.asarray([[_gate_bits(g, c, has_pass) for has_pass in (False, True)]
+                                for g in gates] if c is not None else [],
+                               dtype=np.uint8).reshape(-1, 2),
+        gate_hours=np.asarray([k for k, g in enumerate(gates) if g.opening_hours], dtype=np.int64))
     return PackedLayer(**values)
 
 
@@ -248,6 +276,12 @@ def _gate_bits(gate: Gate, compound: Compound, has_pass: bool) -> int:
     return (1 if state.ride else 0) | (2 if state.walk else 0)
 
 
+def _last_of_each(values: NDArray[np.int64]) -> NDArray[np.intp]:
+    """Indices of the last occurrence of each distinct value in ``values``."""
+    _unique, first_from_end = np.unique(values[::-1], return_index=True)
+    return len(values) - 1 - first_from_end
+
+
 def with_building_doors(data: AccessData, index: StreetIndex, *,
                         known: dict[tuple[Building, BaseGeometry | None], Door] | None = None,
                         scope: Collection[int | None] | None = None) -> AccessData:
@@ -288,6 +322,11 @@ class AccessNetwork:
         self.index = StreetIndex(street)
         self._layers: dict[int | None, tuple[Any, PackedLayer]] = {}
         self._inside_all = np.zeros(street.n_nodes, dtype=bool)
+        names = sorted({v for v in street.way_name if v})
+        name_id = {v: i for i, v in enumerate(names)}
+        # Per way: its name's index (the extra last entry: no way, -1).
+        self._street_names = (names, np.asarray(
+            [name_id[v] if v else -1 for v in street.way_name] + [-1], dtype=np.int32))
         self._building_doors: dict[tuple[Building, BaseGeometry | None], Door] = {}
         self._inside: dict[Any, NDArray[np.int64]] = {}
         self._lock = threading.Lock()
@@ -350,7 +389,7 @@ class AccessNetwork:
                     continue
                 layers[c.id] = (inputs, pack_layer(build_layer(
                     self.index, c, doors=list(inputs[1]), facilities=list(inputs[2]),
-                    paths=list(inputs[3]), inside_any=inside_any)))
+                    paths=list(inputs[3]), inside_any=inside_any), self.street))
                 rebuilt.append(c.id)
             old = self._layers.get(None)
             if scope is not None and None not in scope and old is not None:
@@ -363,7 +402,8 @@ class AccessNetwork:
                 else:
                     layers[None] = (street_inputs, pack_layer(build_layer(
                         self.index, None, doors=list(street_inputs[0]),
-                        facilities=list(street_inputs[1]), paths=[], inside_any=inside_any)))
+                        facilities=list(street_inputs[1]), paths=[], inside_any=inside_any),
+                        self.street))
                     rebuilt.append(None)
             if rebuilt or set(layers) != set(self._layers) or not hasattr(self, "snapshot"):
                 self._layers = layers
@@ -418,8 +458,7 @@ class AccessNetwork:
 
         # --- street-graph edges: speeds, barriers, private roads, then compound rules.
         block = np.asarray(street.node_block).copy()
-        for layer in layers:
-            block[layer.unblock_nodes] = 0
+        block[np.concatenate([np.empty(0, np.int64)] + [layer.unblock_nodes for layer in layers])] = 0
         ride_ok = ((modes & RIDE) > 0) & ((modes & PRIVATE) == 0)
         ride_ok &= ((block[tail] | block[head]) & RIDE) == 0
         walk_ok = ((modes & WALK) > 0) & ((modes & PRIVATE) == 0)
@@ -430,20 +469,30 @@ class AccessNetwork:
         b_cost = np.column_stack([np.where(ride_ok, ride, np.inf), np.where(walk_ok, walk, np.inf)])
         b_inside = np.zeros(n_edges, dtype=bool)
         node_compound = np.full(n_base, -1, dtype=np.int32)
-        for layer in layers:
-            if layer.compound is None:
-                continue
-            ci = compound_index[layer.compound.id]
-            node_compound[layer.inside_nodes] = ci
-            e = layer.inside_edges
-            b_inside[e] = True
-            m = modes[e]
-            inside_ride = ((m & RIDE) > 0) & layer.compound.ebikes_allowed
-            inside_ride &= ((block[tail[e]] | block[head[e]]) & RIDE) == 0
+        inner = [layer for layer in layers if layer.compound is not None]
+        if inner:
+            # Each layer's inside edges, then its cut edges; where layers share an edge or
+            # a node, the later one decides.
+            e = np.concatenate([part for layer in inner
+                                for part in (layer.inside_edges, layer.cut_edges)])
+            sizes = [len(part) for layer in inner for part in (layer.inside_edges, layer.cut_edges)]
+            cut = np.repeat(np.tile([False, True], len(inner)), sizes)
+            ebikes = np.repeat([layer.compound is not None and layer.compound.ebikes_allowed
+                                for layer in inner for _part in range(2)], sizes)
+            b_inside[e[~cut]] = True
+            last = _last_of_each(e)
+            e, cut, ebikes = e[last], cut[last], ebikes[last]
+            m, ends = modes[e], block[tail[e]] | block[head[e]]
+            inside_ride = ((m & RIDE) > 0) & ebikes & ((ends & RIDE) == 0) & ~cut
+            inside_walk = ((m & WALK) > 0) & ((ends & WALK) == 0) & ~cut
             b_cost[e, 0] = np.where(inside_ride, length[e] / inside_speed_ms(), np.inf)
-            inside_walk = ((m & WALK) > 0) & (((block[tail[e]] | block[head[e]]) & WALK) == 0)
             b_cost[e, 1] = np.where(inside_walk, walk[e], np.inf)
-            b_cost[layer.cut_edges] = np.inf
+            nodes = np.concatenate([layer.inside_nodes for layer in inner])
+            owner = np.repeat([compound_index[layer.compound.id] for layer in inner
+                               if layer.compound is not None],
+                              [len(layer.inside_nodes) for layer in inner]).astype(np.int32)
+            last = _last_of_each(nodes)
+            node_compound[nodes[last]] = owner[last]
 
         # --- layer nodes and edges, renumbered after the street nodes.
         offsets = np.cumsum([0] + [layer.n_nodes for layer in layers]) + n_base
@@ -466,7 +515,6 @@ class AccessNetwork:
         o_kind = cat("kind", np.int8)
         o_inside = cat("inside", bool)
         o_way = cat("way", np.int32)
-        o_label = [v for layer in layers for v in layer.label]
         gate_offsets = np.cumsum([0] + [len(layer.gate_nodes) for layer in layers])
         o_gate = cat("gate", np.int64)
         gate_base = np.repeat(gate_offsets[:-1], [len(layer.gate) for layer in layers])
@@ -496,47 +544,42 @@ class AccessNetwork:
                     dtype=np.int32) for layer in layers])
 
         gates: list[tuple[Gate, int]] = []
-        gate_nodes, gate_connected, gate_static, gate_hours = [], [], [], []
         doors: dict[tuple[str, int], tuple[int, Door]] = {}
         facilities: dict[int, tuple[int, Facility]] = {}
         nav: dict[int, int] = {}
+        gate_parts: list[tuple[NDArray[np.int64], NDArray[np.bool_], NDArray[np.uint8],
+                               NDArray[np.int64]]] = []
         for (inputs, layer), off in zip(entries, offsets[:-1], strict=True):
             c = layer.compound
             door_list, facility_list = (inputs[1], inputs[2]) if c is not None else inputs[:2]
             if c is not None:
                 ci = compound_index[c.id]
-                for k, gate in enumerate(c.gates):
-                    out, inn = layer.gate_nodes[k]
-                    gates.append((gate, ci))
-                    gate_nodes.append((off - out - 1, off - inn - 1))
-                    gate_connected.append(layer.gate_connected[k])
-                    gate_static.append([_gate_bits(gate, c, has_pass) for has_pass in (False, True)])
-                    if gate.opening_hours:
-                        gate_hours.append(len(gates) - 1)
+                gate_parts.append((off - layer.gate_nodes - 1, layer.gate_connected,
+                                   layer.gate_static, layer.gate_hours + len(gates)))
+                gates.extend((gate, ci) for gate in c.gates)
                 if layer.nav is not None:
                     nav[ci] = off - layer.nav - 1
             for door in door_list:
                 doors[door.key] = (int(off - layer.doors[door.key] - 1), door)
             for fac in facility_list:
                 facilities[fac.id] = (int(off - layer.facilities[fac.id] - 1), fac)
-        # A gate counts as connected only if its outside joins the main street network.
-        main = np.asarray(street.node_main)
-        o_head_sorted = o_head[order]
-        for g, (out, _inn) in enumerate(gate_nodes):
-            near = o_head_sorted[o_indptr[out]:o_indptr[out + 1]]
-            near = np.concatenate([near] + [o_head_sorted[o_indptr[h]:o_indptr[h + 1]]
-                                            for h in near if h >= n_base])
-            base = near[near < n_base]
-            gate_connected[g] = bool(gate_connected[g] and main[base].any())
+        gate_nodes = np.concatenate([np.empty((0, 2), np.int64)] + [g[0] for g in gate_parts])
+        gate_connected = np.concatenate([np.empty(0, bool)] + [g[1] for g in gate_parts])
+        gate_static = np.concatenate([np.empty((0, 2), np.uint8)] + [g[2] for g in gate_parts])
+        gate_hours = np.concatenate([np.empty(0, np.int64)] + [g[3] for g in gate_parts])
         tree = STRtree([c.polygon for c in compounds]) if compounds else None
-        names = sorted({v for v in o_label if v} | {v for v in street.way_name if v})
+        street_names, way_name_id = self._street_names
+        known = set(street_names)
+        names = street_names + sorted({v for layer in layers for v in layer.label_names
+                                       if v not in known})
         name_id = {v: i for i, v in enumerate(names)}
-        way_name_id = np.asarray([name_id[v] if v else -1 for v in street.way_name] + [-1],
-                                 dtype=np.int32)  # index -1 (no way) maps to the last, -1
-        o_name = np.asarray([name_id[v] if v else -1 for v in o_label], dtype=np.int32)
+        o_name = np.concatenate([np.empty(0, np.int32)] + [
+            np.asarray([name_id[v] for v in layer.label_names] + [-1], dtype=np.int32)[layer.label]
+            for layer in layers])  # label -1 picks the appended -1
         o_name = np.where(o_name >= 0, o_name, way_name_id[o_way])
-        lon, lat = street.to_lonlat(x, y)
-        lon[:n_base], lat[:n_base] = street.lon, street.lat
+        layer_lon, layer_lat = street.to_lonlat(x[n_base:], y[n_base:])
+        lon = np.concatenate([np.asarray(street.lon), np.asarray(layer_lon, dtype=np.float64)])
+        lat = np.concatenate([np.asarray(street.lat), np.asarray(layer_lat, dtype=np.float64)])
         snapshot = Snapshot(
             version=self._version, street=street, index=self.index, n_base=n_base, x=x, y=y,
             lon=lon, lat=lat, o_indptr=o_indptr, o_head=o_head[order],
@@ -552,9 +595,7 @@ class AccessNetwork:
             e_name=np.concatenate([way_name_id[np.asarray(street.way)], o_name[order]]),
             names=names, park=park, node_compound=node_comp,
             compounds=compounds, compound_index=compound_index, gates=gates,
-            gate_nodes=np.asarray(gate_nodes, dtype=np.int64).reshape(-1, 2),
-            gate_connected=np.asarray(gate_connected, dtype=bool),
-            gate_static=np.asarray(gate_static, dtype=np.uint8).reshape(-1, 2),
-            gate_hours=np.asarray(gate_hours, dtype=np.int64), doors=doors, facilities=facilities, nav=nav,
+            gate_nodes=gate_nodes, gate_connected=gate_connected, gate_static=gate_static,
+            gate_hours=gate_hours, doors=doors, facilities=facilities, nav=nav,
             compound_tree=tree)
         return snapshot
