@@ -4,7 +4,8 @@ and cached at import time (never in a request), listed and removed by the office
 A source is ``ready`` when its graph is in the cache, ``failed`` (with the reason) when it
 cannot be built; a failed source is not tried again until it is imported again. Ready
 sources that overlap or touch are served as one graph, joined by OSM node id, built here
-too.
+too, and so is each graph's access network (compound layers, building doors), cached
+beside it for new workers to load.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from app.ids import get_row, parse_id
 from app.imports.importer import ImportReport
 from app.models import Source
 from app.models.base import utcnow
-from app.routing.service import served_groups
+from app.routing.service import build_network_caches, served_groups
 from geo.errors import NotFound, YouluError
 from geo.hours.opening_hours import local_text
 from geo.osm.extract import OsmExtract
@@ -68,6 +69,7 @@ def record_source(session: Session, extract: OsmExtract, report: ImportReport, *
     session.flush()
     if source.status == "ready":
         build_joined_graphs(session, cache_dir=cache_dir)
+    build_network_caches(session, directory=cache_dir)
     return source
 
 
@@ -117,6 +119,7 @@ def remove_source(session: Session, source: Source, *, cache_dir: Path) -> None:
     session.delete(source)
     session.flush()
     build_joined_graphs(session, cache_dir=cache_dir)
+    build_network_caches(session, directory=cache_dir)
 
 
 def source_view(source: Source) -> dict[str, Any]:

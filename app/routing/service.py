@@ -3,10 +3,12 @@
 One street graph per group of *ready* sources (``app.models.Source``, recorded by
 ``import-osm``; sources that overlap or touch are one group, joined by OSM node id), built
 and cached on disk at import time under ``ROUTING_CACHE_DIR`` (default CACHE_DIR/routing);
-a request only loads it (memory-mapped), never builds it. Each
-request checks the ready sources and a cheap stamp of the place tables; when an office
-changed something, the data is read again and only the compounds whose rows changed get
-their layer rebuilt. No restart, no street-graph rebuild.
+a request only loads it (memory-mapped), never builds it. The access network of each
+group (compound layers, building doors) is built at import too and cached beside it
+(``geo.routing.network_cache``): a new worker loads it. Each request checks the ready
+sources and a cheap stamp of the place tables; when an office changed something, only
+the rows that changed are read (``app.routing.places``) and only the layers of the
+compounds they touch are rebuilt. No restart, no street-graph rebuild.
 """
 
 from __future__ import annotations
@@ -20,20 +22,16 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.addresses.resolve import places_stamp, resolve_address
+from app.addresses.resolve import resolve_address
 from app.ids import in_range, parse_id
-from app.models import Building, Community, Facility, Gate, Source, Unit
-from app.models import Path as PathModel
-from geo.address.codes import building_label, door_label, unit_label
+from app.models import Building, Source, Unit
+from app.routing.places import RoutingPlaces
 from geo.errors import InvalidInput, NotFound, ServiceUnavailable
 from geo.routing.cache import cached_street_graph
-from geo.routing.inputs import GATE_ORIGINS, AccessData, Compound, Door, OfficePath
-from geo.routing.inputs import Building as BuildingValue
-from geo.routing.inputs import Facility as FacilityValue
-from geo.routing.inputs import Gate as GateValue
 from geo.routing.isochrones import isochrones
 from geo.routing.nearest import nearest_facilities
 from geo.routing.network import AccessNetwork
+from geo.routing.network_cache import load_network, save_network
 from geo.routing.route import route_to_door
 from geo.routing.street_graph import StreetGraph
 
@@ -46,68 +44,19 @@ Group = tuple[tuple[str, str], ...]  # the (path, sha256) of sources served as o
 
 class _State:
     """The networks of one app, the groups of ready sources they were loaded from and the
-    place-table stamp they reflect."""
+    place rows they reflect."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.networks: list[AccessNetwork] = []
         self.sources: tuple[Group, ...] = ()
-        self.stamp: tuple[Any, ...] | None = None
+        self.places: RoutingPlaces | None = None
 
 
 def cache_dir() -> Path:
     """Where street graphs are cached: ``ROUTING_CACHE_DIR``, default CACHE_DIR/routing."""
     configured = current_app.config.get("ROUTING_CACHE_DIR")
     return Path(configured) if configured else Path(current_app.config["CACHE_DIR"]) / "routing"
-
-
-def _unit_label(unit: Unit, building: Building | None) -> str:
-    if building is None:
-        return unit_label(unit.number, unit.name)
-    return door_label(building.number, building.name, unit.number, unit.name)
-
-
-def load_access_data(session: Session) -> AccessData:
-    """Compounds with their gates, unit doors, buildings, facilities and office-drawn paths."""
-    gates: dict[int, list[GateValue]] = {}
-    for g in session.scalars(select(Gate)):
-        if g.community_id is None:
-            continue
-        gates.setdefault(g.community_id, []).append(GateValue(
-            id=g.id, lon=g.geom.x, lat=g.geom.y, name=g.name, number=g.number, code=g.code,
-            foot=g.foot, ebike=g.ebike, rider_access=g.rider_access,
-            opening_hours=g.opening_hours, version=g.version,
-            origin=g.source if g.source in GATE_ORIGINS else "mapped"))
-    compounds = tuple(
-        Compound(id=c.id, name=c.name, polygon=c.geom, gates=tuple(gates.get(c.id, ())),
-                 ebikes_allowed=c.ebikes_allowed, code=c.code, version=c.version)
-        for c in session.scalars(select(Community)))
-    buildings = {b.id: b for b in session.scalars(select(Building))}
-    doors = tuple(
-        Door(id=u.id, lon=u.geom.x, lat=u.geom.y, kind="unit",
-             compound_id=u.community_id or (buildings[u.building_id].community_id
-                                            if u.building_id in buildings else None),
-             label=_unit_label(u, buildings.get(u.building_id)), code=u.code,
-             building_id=u.building_id, version=u.version)
-        for u in session.scalars(select(Unit)))
-    facilities = tuple(
-        FacilityValue(id=f.id, kind=f.kind, lon=f.geom.x, lat=f.geom.y,
-                      compound_id=f.community_id, name=f.name, opening_hours=f.opening_hours,
-                      info=(("charger_type", f.charger_type), ("capacity", f.capacity),
-                            ("rider_priority_slots", f.rider_priority_slots),
-                            ("shaded", f.shaded), ("charging", f.charging)),
-                      version=f.version)
-        for f in session.scalars(select(Facility)))
-    paths = tuple(
-        OfficePath(id=p.id, line=p.geom, mode=p.mode, compound_id=p.community_id, name=p.name,
-                   version=p.version)
-        for p in session.scalars(select(PathModel).where(PathModel.source == "office")))
-    outlines = tuple(
-        BuildingValue(id=b.id, outline=b.geom, compound_id=b.community_id,
-                      label=building_label(b.number, b.name), code=b.code, version=b.version)
-        for b in buildings.values())
-    return AccessData(compounds=compounds, doors=doors, facilities=facilities, paths=paths,
-                      buildings=outlines)
 
 
 def served_groups(session: Session) -> list[Group]:
@@ -132,10 +81,12 @@ def served_groups(session: Session) -> list[Group]:
     return [tuple(sorted((s.path, s.sha256) for s in members)) for members in groups.values()]
 
 
-def _street_graph(group: Group) -> StreetGraph:
-    """The cached graph of a group of ready sources; a clear error if the cache lost it."""
+def _street_graph(group: Group, directory: Path | None = None) -> StreetGraph:
+    """The cached graph of a group of ready sources (in ``directory``, default
+    ``cache_dir()``); a clear error if the cache lost it."""
     paths = [path for path, _ in group]
-    graph = cached_street_graph(paths, [sha256 for _, sha256 in group], cache_dir=cache_dir())
+    directory = directory or cache_dir()
+    graph = cached_street_graph(paths, [sha256 for _, sha256 in group], cache_dir=directory)
     if graph is None:
         names = "、".join(paths)
         raise ServiceUnavailable(
@@ -146,22 +97,72 @@ def _street_graph(group: Group) -> StreetGraph:
     return graph
 
 
+def _group_key(session: Session, group: Group) -> tuple[tuple[str, str, str], ...]:
+    """What a cached network of ``group`` was built from: path, sha256 and import time of
+    each of its sources (a new import, or another database, does not match)."""
+    rows = session.execute(select(Source.path, Source.imported_at)
+                           .where(Source.path.in_([path for path, _ in group]))).all()
+    imported = {path: at.isoformat() for path, at in rows}
+    return tuple((path, sha256, imported.get(path, "")) for path, sha256 in group)
+
+
+def _cached_network(session: Session, group: Group) -> tuple[AccessNetwork, RoutingPlaces] | None:
+    """The network of ``group`` and the places it reflects from the disk cache, if they
+    were built from these sources."""
+    street = _street_graph(group)
+    cached = load_network(street, cache_dir=cache_dir())
+    if cached is None or cached[1].get("group") != _group_key(session, group):
+        return None
+    return cached[0], cached[1]["places"]
+
+
+def build_network_caches(session: Session, *, directory: Path) -> None:
+    """Build every served group's access network (compound layers, building doors) from
+    the database and cache it on disk beside its street graph in ``directory``
+    (``import-osm``, ``sources remove``): a new worker then loads it instead."""
+    places = RoutingPlaces()
+    places.refresh(session)
+    data = places.data()
+    for group in served_groups(session):
+        network = AccessNetwork(_street_graph(group, directory))
+        network.update(data)
+        save_network(network, cache_dir=directory,
+                     meta={"group": _group_key(session, group), "places": places})
+
+
 def networks(session: Session) -> list[AccessNetwork]:
     """The access networks of the ready sources (one per group), brought up to date with
-    the database first."""
+    the database first: from the disk cache in a new process, then by the rows that
+    changed (``RoutingPlaces.refresh``), rebuilding only the layers they touch."""
     state: _State = current_app.extensions.setdefault(_EXTENSION, _State())
     groups = tuple(served_groups(session))
-    stamp = places_stamp(session)
     with state.lock:
+        stale: list[AccessNetwork] = []  # networks not at state.places's stamp
         if groups != state.sources:
             loaded = dict(zip(state.sources, state.networks, strict=True))
-            state.networks = [loaded.get(g) or AccessNetwork(_street_graph(g)) for g in groups]
-            state.sources, state.stamp = groups, None
-        if stamp != state.stamp:
-            data = load_access_data(session)
-            for network in state.networks:
-                network.update(data)
-            state.stamp = stamp
+            state.networks = []
+            for group in groups:
+                network = loaded.get(group)
+                if network is None:
+                    cached = _cached_network(session, group)
+                    if cached is None:
+                        network = AccessNetwork(_street_graph(group))
+                        stale.append(network)
+                    else:
+                        network, places = cached
+                        if state.places is None:
+                            state.places = places
+                        elif places.stamp != state.places.stamp:
+                            stale.append(network)
+                state.networks.append(network)
+            state.sources = groups
+        if state.places is None:
+            state.places = RoutingPlaces()
+        touched = state.places.refresh(session)
+        data = state.places.data() if touched or touched is None or stale else None
+        for network in state.networks:
+            if data is not None and (touched is None or touched or network in stale):
+                network.update(data, touched=None if network in stale else touched)
         return state.networks
 
 

@@ -7,12 +7,17 @@ facilities, office paths or neighbouring compounds (the street nodes near it ins
 another compound) changed, then assembles a new immutable ``Snapshot``
 (arrays for the compiled search) and swaps it in; queries running on the old
 snapshot finish undisturbed. The street graph itself is never rebuilt here.
+``update(data, touched=...)`` names the layers an office edit may have changed: only
+those are compared and rebuilt, so its cost does not grow with the city (besides the
+assembly, which is array concatenation). A network pickles without its street graph
+(``geo.routing.network_cache`` stores it beside the graph's cache entry).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from collections.abc import Collection
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +55,82 @@ def ride_speed_ms() -> float:
 
 def inside_speed_ms() -> float:
     return settings.EBIKE_INSIDE_SPEED_KMH / 3.6
+
+
+_PACKED = {"x": np.float64, "y": np.float64, "tail": np.int64, "head": np.int64,
+           "length": np.float64, "modes": np.int64, "kind": np.int8, "inside": bool,
+           "gate": np.int64, "way": np.int32}
+
+
+@dataclass
+class PackedLayer:
+    """A built ``Layer`` with its node and edge lists as arrays (what assembly and the
+    disk cache use); ``park`` holds seconds (``inf``: no parking); ``label`` per edge the
+    index of its name in ``label_names`` (-1: none). Per gate of its
+    compound: ``gate_nodes`` (outside, inside; encoded as in ``Layer``),
+    ``gate_connected`` (its outside joins the street graph's main network),
+    ``gate_static`` (``_gate_bits`` without and with a pass) and, in ``gate_hours``, the
+    gates that have opening hours."""
+
+    compound: Compound | None
+    inside_nodes: NDArray[np.int64]
+    inside_edges: NDArray[np.int64]
+    cut_edges: NDArray[np.int64]
+    unblock_nodes: NDArray[np.int64]
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    park: NDArray[np.float64]
+    tail: NDArray[np.int64]
+    head: NDArray[np.int64]
+    length: NDArray[np.float64]
+    modes: NDArray[np.int64]
+    kind: NDArray[np.int8]
+    inside: NDArray[np.bool_]
+    gate: NDArray[np.int64]
+    way: NDArray[np.int32]
+    label_names: list[str]
+    label: NDArray[np.int32]
+    gate_nodes: NDArray[np.int64]
+    gate_connected: NDArray[np.bool_]
+    gate_static: NDArray[np.uint8]
+    gate_hours: NDArray[np.int64]
+    doors: dict[tuple[str, int], int]
+    facilities: dict[int, int]
+    nav: int | None
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.x)
+
+
+def pack_layer(layer: Layer, street: StreetGraph) -> PackedLayer:
+    """``layer`` (of ``street``) with its lists as arrays, its parking as seconds and its
+    gates' rules and connections worked out."""
+    street_park = settings.PARKING_DELAY_S + settings.STREET_PARKING_PENALTY_S
+    park_of = {0: np.inf, STREET_PARKING: street_park, GOOD_PARKING: settings.PARKING_DELAY_S}
+    values = {f.name: getattr(layer, f.name) for f in fields(PackedLayer) if hasattr(layer, f.name)}
+    values.update({name: np.asarray(values[name], dtype=dtype) for name, dtype in _PACKED.items()})
+    values["park"] = np.asarray([park_of[p] for p in layer.park], dtype=np.float64)
+    values["label_names"] = sorted({v for v in layer.label if v})
+    label_id = {v: i for i, v in enumerate(values["label_names"])}
+    values["label"] = np.asarray([label_id[v] if v else -1 for v in layer.label], dtype=np.int32)
+    c = layer.compound
+    gates = c.gates if c is not None else ()
+    main = np.asarray(street.node_main)
+    tail, head = values["tail"], values["head"]
+    connected = []
+    for (out, _inn), linked in zip(layer.gate_nodes, layer.gate_connected, strict=True):
+        near = head[tail == out]
+        near = np.concatenate([near, head[np.isin(tail, near[near < 0])]])
+        connected.append(bool(linked and main[near[near >= 0]].any()))
+    values.update(
+        gate_nodes=np.asarray(layer.gate_nodes, dtype=np.int64).reshape(-1, 2),
+        gate_connected=np.asarray(connected, dtype=bool),
+        gate_static=np.asarray([[_gate_bits(g, c, has_pass) for has_pass in (False, True)]
+                                for g in gates] if c is not None else [],
+                               dtype=np.uint8).reshape(-1, 2),
+        gate_hours=np.asarray([k for k, g in enumerate(gates) if g.opening_hours], dtype=np.int64))
+    return PackedLayer(**values)
 
 
 @dataclass
@@ -116,6 +197,13 @@ class Snapshot:
     @property
     def n_nodes(self) -> int:
         return len(self.x)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__post_init__()
 
     def facilities_of(self, kind: str) -> tuple[NDArray[np.int64], list[Facility]]:
         """Nodes and facilities of ``kind`` (cached per snapshot)."""
@@ -188,22 +276,32 @@ def _gate_bits(gate: Gate, compound: Compound, has_pass: bool) -> int:
     return (1 if state.ride else 0) | (2 if state.walk else 0)
 
 
+def _last_of_each(values: NDArray[np.int64]) -> NDArray[np.intp]:
+    """Indices of the last occurrence of each distinct value in ``values``."""
+    _unique, first_from_end = np.unique(values[::-1], return_index=True)
+    return len(values) - 1 - first_from_end
+
+
 def with_building_doors(data: AccessData, index: StreetIndex, *,
-                        known: dict[tuple[Building, BaseGeometry | None], Door] | None = None
-                        ) -> AccessData:
+                        known: dict[tuple[Building, BaseGeometry | None], Door] | None = None,
+                        scope: Collection[int | None] | None = None) -> AccessData:
     """``data`` plus a door for each of its buildings that lies in ``index``'s street
     graph box and has no door yet (no unit door, no door of its own), at
     ``building_door`` of its outline inside its compound. ``known`` keeps doors between
     calls: a building whose value (and compound polygon) did not change keeps its door, and
-    ``known`` ends holding this call's."""
+    ``known`` ends holding this call's. With ``scope`` (compound ids, None: in no
+    compound) only the buildings of those compounds are looked at and ``known`` keeps the
+    others' doors."""
     compounds = {c.id: c for c in data.compounds}
     with_doors = {d.building_id for d in data.doors if d.building_id is not None}
     west, south, east, north = index.street.bounds
     previous = dict(known or {})
-    if known is not None:
+    if known is not None and scope is None:
         known.clear()
     added = []
     for building in data.buildings:
+        if scope is not None and building.compound_id not in scope:
+            continue
         lon, lat = building.outline.centroid.coords[0]
         if building.id in with_doors or not (west <= lon <= east and south <= lat <= north):
             continue
@@ -222,7 +320,13 @@ class AccessNetwork:
     def __init__(self, street: StreetGraph, data: AccessData | None = None) -> None:
         self.street = street
         self.index = StreetIndex(street)
-        self._layers: dict[int | None, tuple[Any, Layer]] = {}
+        self._layers: dict[int | None, tuple[Any, PackedLayer]] = {}
+        self._inside_all = np.zeros(street.n_nodes, dtype=bool)
+        names = sorted({v for v in street.way_name if v})
+        name_id = {v: i for i, v in enumerate(names)}
+        # Per way: its name's index (the extra last entry: no way, -1).
+        self._street_names = (names, np.asarray(
+            [name_id[v] if v else -1 for v in street.way_name] + [-1], dtype=np.int32))
         self._building_doors: dict[tuple[Building, BaseGeometry | None], Door] = {}
         self._inside: dict[Any, NDArray[np.int64]] = {}
         self._lock = threading.Lock()
@@ -241,53 +345,81 @@ class AccessNetwork:
         minx, miny, maxx, maxy = compound.polygon.bounds
         return minx <= east and maxx >= west and miny <= north and maxy >= south
 
-    def update(self, data: AccessData) -> list[int | None]:
+    def update(self, data: AccessData, *,
+               touched: Collection[int | None] | None = None) -> list[int | None]:
         """Bring the network up to ``data``; returns the layers rebuilt (compound ids,
-        None for the street layer)."""
+        None for the street layer). ``touched`` (compound ids, None for the street layer)
+        names the only layers whose inputs can differ from the last update (an office
+        edit that moved no compound wall): the others are kept without being compared.
+        Without it, or when compounds came or went, every layer is compared."""
         with self._lock:
             compounds = [c for c in data.compounds if self._reach(c)]
             ids = {c.id for c in compounds}
+            scope: set[int | None] | None = None
+            if touched is not None and ids == set(self._layers) - {None}:
+                scope = {t if t in ids else None for t in touched}
             doors: dict[int | None, list[Door]] = {}
             facilities: dict[int | None, list[Facility]] = {}
             paths: dict[int | None, list[OfficePath]] = {}
-            data = with_building_doors(data, self.index, known=self._building_doors)
+            data = with_building_doors(data, self.index, known=self._building_doors,
+                                       scope=None if scope is None else set(touched or ()) | scope)
             for door in data.doors:
-                doors.setdefault(door.compound_id if door.compound_id in ids else None, []).append(door)
+                key = door.compound_id if door.compound_id in ids else None
+                if scope is None or key in scope:
+                    doors.setdefault(key, []).append(door)
             for fac in data.facilities:
-                facilities.setdefault(fac.compound_id if fac.compound_id in ids else None, []).append(fac)
+                key = fac.compound_id if fac.compound_id in ids else None
+                if scope is None or key in scope:
+                    facilities.setdefault(key, []).append(fac)
             for path in data.paths:
-                if path.compound_id in ids:
+                if path.compound_id in ids and (scope is None or path.compound_id in scope):
                     paths.setdefault(path.compound_id, []).append(path)
             rebuilt: list[int | None] = []
-            layers: dict[int | None, tuple[Any, Layer]] = {}
-            inside_any = self._inside_any(compounds)
+            layers: dict[int | None, tuple[Any, PackedLayer]] = {}
+            inside_any = self._inside_any(compounds) if scope is None else self._inside_all
             for c in compounds:
+                old = self._layers.get(c.id)
+                if scope is not None and c.id not in scope and old is not None:
+                    layers[c.id] = old
+                    continue
                 inputs = (c, tuple(doors.get(c.id, ())), tuple(facilities.get(c.id, ())),
                           tuple(paths.get(c.id, ())), self._neighbours(c, inside_any))
-                old = self._layers.get(c.id)
                 if old is not None and old[0] == inputs:
                     layers[c.id] = old
                     continue
-                layers[c.id] = (inputs, build_layer(self.index, c, doors=list(inputs[1]),
-                                                    facilities=list(inputs[2]),
-                                                    paths=list(inputs[3]), inside_any=inside_any))
+                layers[c.id] = (inputs, pack_layer(build_layer(
+                    self.index, c, doors=list(inputs[1]), facilities=list(inputs[2]),
+                    paths=list(inputs[3]), inside_any=inside_any), self.street))
                 rebuilt.append(c.id)
-            street_inputs = (tuple(doors.get(None, ())), tuple(facilities.get(None, ())),
-                             tuple((c.id, c.polygon) for c in compounds))
             old = self._layers.get(None)
-            if old is not None and old[0] == street_inputs:
+            if scope is not None and None not in scope and old is not None:
                 layers[None] = old
             else:
-                layers[None] = (street_inputs, build_layer(
-                    self.index, None, doors=list(street_inputs[0]),
-                    facilities=list(street_inputs[1]), paths=[], inside_any=inside_any))
-                rebuilt.append(None)
+                street_inputs = (tuple(doors.get(None, ())), tuple(facilities.get(None, ())),
+                                 tuple((c.id, c.polygon) for c in compounds))
+                if old is not None and old[0] == street_inputs:
+                    layers[None] = old
+                else:
+                    layers[None] = (street_inputs, pack_layer(build_layer(
+                        self.index, None, doors=list(street_inputs[0]),
+                        facilities=list(street_inputs[1]), paths=[], inside_any=inside_any),
+                        self.street))
+                    rebuilt.append(None)
             if rebuilt or set(layers) != set(self._layers) or not hasattr(self, "snapshot"):
                 self._layers = layers
                 self._version += 1
                 self.snapshot = self._assemble(list(layers.values()))
             self.rebuilt = rebuilt
             return rebuilt
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def _inside_any(self, compounds: list[Compound]) -> NDArray[np.bool_]:
         """Per street node: whether it lies inside some compound (each compound's nodes
@@ -302,6 +434,7 @@ class AccessNetwork:
             kept[key] = nodes
             inside_any[nodes] = True
         self._inside = kept
+        self._inside_all = inside_any
         return inside_any
 
     def _neighbours(self, compound: Compound, inside_any: NDArray[np.bool_]) -> bytes:
@@ -313,7 +446,7 @@ class AccessNetwork:
         near = np.sort(near)
         return near.tobytes() + np.packbits(inside_any[near]).tobytes()
 
-    def _assemble(self, entries: list[tuple[Any, Layer]]) -> Snapshot:
+    def _assemble(self, entries: list[tuple[Any, PackedLayer]]) -> Snapshot:
         street = self.street
         layers = [layer for _inputs, layer in entries]
         n_base, n_edges = street.n_nodes, street.n_edges
@@ -325,8 +458,7 @@ class AccessNetwork:
 
         # --- street-graph edges: speeds, barriers, private roads, then compound rules.
         block = np.asarray(street.node_block).copy()
-        for layer in layers:
-            block[layer.unblock_nodes] = 0
+        block[np.concatenate([np.empty(0, np.int64)] + [layer.unblock_nodes for layer in layers])] = 0
         ride_ok = ((modes & RIDE) > 0) & ((modes & PRIVATE) == 0)
         ride_ok &= ((block[tail] | block[head]) & RIDE) == 0
         walk_ok = ((modes & WALK) > 0) & ((modes & PRIVATE) == 0)
@@ -337,26 +469,36 @@ class AccessNetwork:
         b_cost = np.column_stack([np.where(ride_ok, ride, np.inf), np.where(walk_ok, walk, np.inf)])
         b_inside = np.zeros(n_edges, dtype=bool)
         node_compound = np.full(n_base, -1, dtype=np.int32)
-        for layer in layers:
-            if layer.compound is None:
-                continue
-            ci = compound_index[layer.compound.id]
-            node_compound[layer.inside_nodes] = ci
-            e = layer.inside_edges
-            b_inside[e] = True
-            m = modes[e]
-            inside_ride = ((m & RIDE) > 0) & layer.compound.ebikes_allowed
-            inside_ride &= ((block[tail[e]] | block[head[e]]) & RIDE) == 0
+        inner = [layer for layer in layers if layer.compound is not None]
+        if inner:
+            # Each layer's inside edges, then its cut edges; where layers share an edge or
+            # a node, the later one decides.
+            e = np.concatenate([part for layer in inner
+                                for part in (layer.inside_edges, layer.cut_edges)])
+            sizes = [len(part) for layer in inner for part in (layer.inside_edges, layer.cut_edges)]
+            cut = np.repeat(np.tile([False, True], len(inner)), sizes)
+            ebikes = np.repeat([layer.compound is not None and layer.compound.ebikes_allowed
+                                for layer in inner for _part in range(2)], sizes)
+            b_inside[e[~cut]] = True
+            last = _last_of_each(e)
+            e, cut, ebikes = e[last], cut[last], ebikes[last]
+            m, ends = modes[e], block[tail[e]] | block[head[e]]
+            inside_ride = ((m & RIDE) > 0) & ebikes & ((ends & RIDE) == 0) & ~cut
+            inside_walk = ((m & WALK) > 0) & ((ends & WALK) == 0) & ~cut
             b_cost[e, 0] = np.where(inside_ride, length[e] / inside_speed_ms(), np.inf)
-            inside_walk = ((m & WALK) > 0) & (((block[tail[e]] | block[head[e]]) & WALK) == 0)
             b_cost[e, 1] = np.where(inside_walk, walk[e], np.inf)
-            b_cost[layer.cut_edges] = np.inf
+            nodes = np.concatenate([layer.inside_nodes for layer in inner])
+            owner = np.repeat([compound_index[layer.compound.id] for layer in inner
+                               if layer.compound is not None],
+                              [len(layer.inside_nodes) for layer in inner]).astype(np.int32)
+            last = _last_of_each(nodes)
+            node_compound[nodes[last]] = owner[last]
 
         # --- layer nodes and edges, renumbered after the street nodes.
         offsets = np.cumsum([0] + [layer.n_nodes for layer in layers]) + n_base
         n = int(offsets[-1])
 
-        def glob(refs: list[int], off: int) -> NDArray[np.int64]:
+        def glob(refs: NDArray[np.int64], off: int) -> NDArray[np.int64]:
             r = np.asarray(refs, dtype=np.int64)
             return np.where(r >= 0, r, off + (-r - 1))
 
@@ -366,19 +508,17 @@ class AccessNetwork:
         o_head = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64)
 
         def cat(name: str, dtype: DTypeLike) -> NDArray[Any]:
-            return np.asarray([v for layer in layers for v in getattr(layer, name)], dtype=dtype)
+            return np.concatenate([np.empty(0, dtype)] + [getattr(layer, name) for layer in layers])
 
         o_length = cat("length", np.float64)
         o_modes = cat("modes", np.int64)
         o_kind = cat("kind", np.int8)
         o_inside = cat("inside", bool)
         o_way = cat("way", np.int32)
-        o_label = [v for layer in layers for v in layer.label]
         gate_offsets = np.cumsum([0] + [len(layer.gate_nodes) for layer in layers])
-        o_gate = np.concatenate([np.where(np.asarray(layer.gate, dtype=np.int64) >= 0,
-                                          np.asarray(layer.gate, dtype=np.int64) + g0, -1)
-                                 for layer, g0 in zip(layers, gate_offsets[:-1], strict=True)]
-                                ) if layers else np.empty(0, np.int64)
+        o_gate = cat("gate", np.int64)
+        gate_base = np.repeat(gate_offsets[:-1], [len(layer.gate) for layer in layers])
+        o_gate = np.where(o_gate >= 0, o_gate + gate_base, -1)
         speed = np.where(o_inside, inside_speed_ms(), ride_speed_ms())
         o_ride = (o_modes & RIDE) > 0
         o_ride &= ((o_modes & PRIVATE) == 0) | o_inside
@@ -394,58 +534,52 @@ class AccessNetwork:
         o_indptr = np.cumsum(o_indptr)
 
         # --- nodes: coordinates, parking, compound of each node.
-        x = np.concatenate([np.asarray(street.x)] + [np.asarray(layer.x) for layer in layers])
-        y = np.concatenate([np.asarray(street.y)] + [np.asarray(layer.y) for layer in layers])
+        x = np.concatenate([np.asarray(street.x)] + [layer.x for layer in layers])
+        y = np.concatenate([np.asarray(street.y)] + [layer.y for layer in layers])
         street_park = settings.PARKING_DELAY_S + settings.STREET_PARKING_PENALTY_S
-        park_of = {0: np.inf, STREET_PARKING: street_park, GOOD_PARKING: settings.PARKING_DELAY_S}
-        park = np.concatenate([np.where(node_compound < 0, street_park, np.inf)] + [
-            np.asarray([park_of[p] for p in layer.park], dtype=np.float64) for layer in layers])
+        park = np.concatenate([np.where(node_compound < 0, street_park, np.inf)] +
+                              [layer.park for layer in layers])
         node_comp = np.concatenate([node_compound] + [
             np.full(layer.n_nodes, compound_index[layer.compound.id] if layer.compound else -1,
                     dtype=np.int32) for layer in layers])
 
         gates: list[tuple[Gate, int]] = []
-        gate_nodes, gate_connected, gate_static, gate_hours = [], [], [], []
         doors: dict[tuple[str, int], tuple[int, Door]] = {}
         facilities: dict[int, tuple[int, Facility]] = {}
         nav: dict[int, int] = {}
+        gate_parts: list[tuple[NDArray[np.int64], NDArray[np.bool_], NDArray[np.uint8],
+                               NDArray[np.int64]]] = []
         for (inputs, layer), off in zip(entries, offsets[:-1], strict=True):
             c = layer.compound
             door_list, facility_list = (inputs[1], inputs[2]) if c is not None else inputs[:2]
             if c is not None:
                 ci = compound_index[c.id]
-                for k, gate in enumerate(c.gates):
-                    out, inn = layer.gate_nodes[k]
-                    gates.append((gate, ci))
-                    gate_nodes.append((off - out - 1, off - inn - 1))
-                    gate_connected.append(layer.gate_connected[k])
-                    gate_static.append([_gate_bits(gate, c, has_pass) for has_pass in (False, True)])
-                    if gate.opening_hours:
-                        gate_hours.append(len(gates) - 1)
+                gate_parts.append((off - layer.gate_nodes - 1, layer.gate_connected,
+                                   layer.gate_static, layer.gate_hours + len(gates)))
+                gates.extend((gate, ci) for gate in c.gates)
                 if layer.nav is not None:
                     nav[ci] = off - layer.nav - 1
             for door in door_list:
                 doors[door.key] = (int(off - layer.doors[door.key] - 1), door)
             for fac in facility_list:
                 facilities[fac.id] = (int(off - layer.facilities[fac.id] - 1), fac)
-        # A gate counts as connected only if its outside joins the main street network.
-        main = np.asarray(street.node_main)
-        o_head_sorted = o_head[order]
-        for g, (out, _inn) in enumerate(gate_nodes):
-            near = o_head_sorted[o_indptr[out]:o_indptr[out + 1]]
-            near = np.concatenate([near] + [o_head_sorted[o_indptr[h]:o_indptr[h + 1]]
-                                            for h in near if h >= n_base])
-            base = near[near < n_base]
-            gate_connected[g] = bool(gate_connected[g] and main[base].any())
+        gate_nodes = np.concatenate([np.empty((0, 2), np.int64)] + [g[0] for g in gate_parts])
+        gate_connected = np.concatenate([np.empty(0, bool)] + [g[1] for g in gate_parts])
+        gate_static = np.concatenate([np.empty((0, 2), np.uint8)] + [g[2] for g in gate_parts])
+        gate_hours = np.concatenate([np.empty(0, np.int64)] + [g[3] for g in gate_parts])
         tree = STRtree([c.polygon for c in compounds]) if compounds else None
-        names = sorted({v for v in o_label if v} | {v for v in street.way_name if v})
+        street_names, way_name_id = self._street_names
+        known = set(street_names)
+        names = street_names + sorted({v for layer in layers for v in layer.label_names
+                                       if v not in known})
         name_id = {v: i for i, v in enumerate(names)}
-        way_name_id = np.asarray([name_id[v] if v else -1 for v in street.way_name] + [-1],
-                                 dtype=np.int32)  # index -1 (no way) maps to the last, -1
-        o_name = np.asarray([name_id[v] if v else -1 for v in o_label], dtype=np.int32)
+        o_name = np.concatenate([np.empty(0, np.int32)] + [
+            np.asarray([name_id[v] for v in layer.label_names] + [-1], dtype=np.int32)[layer.label]
+            for layer in layers])  # label -1 picks the appended -1
         o_name = np.where(o_name >= 0, o_name, way_name_id[o_way])
-        lon, lat = street.to_lonlat(x, y)
-        lon[:n_base], lat[:n_base] = street.lon, street.lat
+        layer_lon, layer_lat = street.to_lonlat(x[n_base:], y[n_base:])
+        lon = np.concatenate([np.asarray(street.lon), np.asarray(layer_lon, dtype=np.float64)])
+        lat = np.concatenate([np.asarray(street.lat), np.asarray(layer_lat, dtype=np.float64)])
         snapshot = Snapshot(
             version=self._version, street=street, index=self.index, n_base=n_base, x=x, y=y,
             lon=lon, lat=lat, o_indptr=o_indptr, o_head=o_head[order],
@@ -461,9 +595,7 @@ class AccessNetwork:
             e_name=np.concatenate([way_name_id[np.asarray(street.way)], o_name[order]]),
             names=names, park=park, node_compound=node_comp,
             compounds=compounds, compound_index=compound_index, gates=gates,
-            gate_nodes=np.asarray(gate_nodes, dtype=np.int64).reshape(-1, 2),
-            gate_connected=np.asarray(gate_connected, dtype=bool),
-            gate_static=np.asarray(gate_static, dtype=np.uint8).reshape(-1, 2),
-            gate_hours=np.asarray(gate_hours, dtype=np.int64), doors=doors, facilities=facilities, nav=nav,
+            gate_nodes=gate_nodes, gate_connected=gate_connected, gate_static=gate_static,
+            gate_hours=gate_hours, doors=doors, facilities=facilities, nav=nav,
             compound_tree=tree)
         return snapshot

@@ -1,0 +1,135 @@
+"""Access networks built at import and cached beside the street graph (SQLite and
+PostGIS): a new app process routes from the cache without reading the place tables, and
+an office edit reads only the rows it changed and rebuilds only its compound's layer."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import event, func, select
+
+from app.accounts.auth import Actor
+from app.db import get_session
+from app.models import Gate, Unit, User
+from app.models.base import Feature
+from app.places.editing import delete_feature, update_feature
+from app.routing.places import TABLES
+from tests.support.databases import make_app
+from tests.support.routing import NIGHT, NOON
+
+BUPT_START = "116.3512,39.9600"
+BUPT_UNIT_OSM = 12754262374
+NORTH_GATE_OSM_IDS = (5184435996, 12753716512)
+
+
+@pytest.fixture
+def writable_routed_app(writable_imported_app: Flask, routing_cache: Path) -> Flask:
+    writable_imported_app.config["ROUTING_CACHE_DIR"] = str(routing_cache)
+    return writable_imported_app
+
+
+@contextmanager
+def place_rows_loaded() -> Iterator[Counter[str]]:
+    """Count the place rows (communities, gates, buildings, units, facilities, paths)
+    the ORM loads inside the block, by table."""
+    loaded: Counter[str] = Counter()
+
+    def count(target: Feature, _context: object) -> None:
+        loaded[type(target).__tablename__] += 1  # type: ignore[attr-defined]
+
+    event.listen(Feature, "load", count, propagate=True)
+    try:
+        yield loaded
+    finally:
+        event.remove(Feature, "load", count)
+
+
+def _id_of(app: Flask, model: type[Unit] | type[Gate], osm_id: int) -> int:
+    with app.app_context():
+        return int(get_session().scalar(select(model.id).where(model.osm_id == osm_id)))
+
+
+def _office(app: Flask) -> Actor:
+    with app.app_context():
+        session = get_session()
+        admin = User(username="cache-test-admin", password_hash="x", role="admin")
+        session.add(admin)
+        session.commit()
+        session.expunge(admin)
+    return Actor(user=admin, token=None, via_session=False)
+
+
+def _bupt(app: Flask):  # type: ignore[no-untyped-def]
+    state = app.extensions["youlu_routing"]
+    return next(n for n in state.networks if n.street.source.startswith("beijing_haidian_bupt"))
+
+
+def test_a_new_app_process_routes_from_the_cache_without_reading_the_place_tables(
+        imported_url: str, routing_cache: Path, tmp_path: Path) -> None:
+    app = make_app(imported_url, tmp_path)
+    app.config["ROUTING_CACHE_DIR"] = str(routing_cache)
+    unit = _id_of(app, Unit, BUPT_UNIT_OSM)
+    with app.app_context():
+        rows = sum(get_session().scalar(select(func.count()).select_from(model))
+                   for model in TABLES)
+    try:
+        with place_rows_loaded() as loaded:
+            response = app.test_client().get(f"/api/v1/route?from={BUPT_START}&to=unit:{unit}&at={NOON}")
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["to"]["id"] == unit
+        # The route reads its own door's row; the compounds, gates and doors come from disk.
+        assert sum(loaded.values()) <= 5, loaded
+        assert rows > 1000
+        assert len(_bupt(app).snapshot.doors) > 100
+    finally:
+        app.extensions["db_engine"].dispose()
+
+
+def test_an_edit_to_one_compound_changes_its_routes_and_leaves_other_layers_untouched(
+        writable_routed_app: Flask) -> None:
+    app = writable_routed_app
+    client = app.test_client()
+    unit = _id_of(app, Unit, BUPT_UNIT_OSM)
+    north = {_id_of(app, Gate, osm) for osm in NORTH_GATE_OSM_IDS}
+    url = f"/api/v1/route?from={BUPT_START}&to=unit:{unit}&at={NIGHT}"
+    assert client.get(url).get_json()["gate"]["id"] in north
+    layers = {id(n): dict(n._layers) for n in app.extensions["youlu_routing"].networks}
+    office = _office(app)
+    with app.app_context():
+        session = get_session()
+        for gate in session.scalars(select(Gate).where(Gate.id.in_(north))):
+            update_feature(session, office, "gates", gate.id, {
+                "type": "Feature",
+                "properties": {"opening_hours": "Mo-Su 06:00-22:00", "version": gate.version}})
+        session.commit()
+        compound = session.get(Gate, min(north)).community_id
+    with place_rows_loaded() as loaded:
+        after = client.get(url).get_json()
+    assert after["gate"]["id"] not in north
+    assert {g["id"] for g in after["gates_skipped"]} >= north
+    assert loaded["gates"] == len(north) and loaded["communities"] == 0, loaded
+    for network in app.extensions["youlu_routing"].networks:
+        before = layers[id(network)]
+        changed = {cid for cid, entry in network._layers.items() if before.get(cid) is not entry}
+        assert changed == ({compound} if network is _bupt(app) else set())
+
+
+def test_a_deleted_gate_is_no_longer_routed_through(writable_routed_app: Flask) -> None:
+    app = writable_routed_app
+    client = app.test_client()
+    unit = _id_of(app, Unit, BUPT_UNIT_OSM)
+    url = f"/api/v1/route?from={BUPT_START}&to=unit:{unit}&at={NOON}"
+    first = client.get(url).get_json()["gate"]["id"]
+    office = _office(app)
+    with app.app_context():
+        session = get_session()
+        delete_feature(session, office, "gates", first)
+        session.commit()
+    after = client.get(url).get_json()
+    assert after["gate"]["id"] != first
+    assert all(g.id != first for g, _c in _bupt(app).snapshot.gates)
