@@ -200,13 +200,25 @@ def test_checks_follow_the_edits(app: Flask, compound: dict[str, Any]) -> None:
 @pytest.mark.parametrize(("value", "status", "text"), [
     ("Mo-Su 06:00-22:00", 200, "每天 06:00–22:00"),
     ("Mo-Fr 08:00-18:00; Sa,Su off", 200, "周一至周五 08:00–18:00；周六、周日 关闭"),
-    ("每天六点", 400, "不是有效的 OSM opening_hours 格式"),
+    ("每天6点到22点", 200, "每天 06:00–22:00"),
+    ("每天六点", 400, "看不懂开放时间“每天六点”"),
 ])
 def test_opening_hours_preview(client: FlaskClient, value: str, status: int, text: str) -> None:
     response = client.get("/api/v1/opening-hours", query_string={"value": value})
     body = response.get_json()
     assert response.status_code == status
     assert text in (body.get("text") or body.get("message"))
+
+
+def test_hours_as_people_write_them_are_saved_in_osm_syntax(compound: dict[str, Any],
+                                                             client: FlaskClient) -> None:
+    preview = client.get("/api/v1/opening-hours", query_string={"value": "每天6点到22点"})
+    assert preview.get_json()["osm"] == "Mo-Su 06:00-22:00"
+    response = client.patch(f"/api/v1/gates/{compound['gate']['id']}", headers=compound["headers"],
+                            json={"type": "Feature", "properties": {
+                                "opening_hours": "工作日7:00-21:00，周末关闭", "version": 1}})
+    assert response.status_code == 200
+    assert response.get_json()["properties"]["opening_hours"] == "Mo-Fr 07:00-21:00; Sa,Su off"
 
 
 def test_download_edit_and_upload_a_file(app: Flask, compound: dict[str, Any]) -> None:

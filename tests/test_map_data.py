@@ -70,13 +70,17 @@ def test_gate_state_at_a_time(writable_imported_app: Flask, access: str, hours: 
 
 
 @pytest.mark.parametrize(("hours", "at", "expected"), [
-    (None, "2025-05-06T03:00", {"open": True, "readable": True, "change_zh": ""}),
-    ("24/7", "2025-05-06T03:00", {"open": True, "readable": True, "change_zh": ""}),
+    (None, "2025-05-06T03:00", {"open": True, "readable": True, "change_zh": "", "hours_zh": ""}),
+    ("24/7", "2025-05-06T03:00", {"open": True, "readable": True, "change_zh": "",
+                                  "hours_zh": "每天 24 小时开放"}),
     ("Mo-Su 08:00-20:00", "2025-05-06T07:00", {"open": False, "readable": True,
-                                               "change_zh": "08:00 开门"}),
+                                               "change_zh": "08:00 开门",
+                                               "hours_zh": "每天 08:00–20:00"}),
     ("Mo-Su 08:00-20:00", "2025-05-06T19:59", {"open": True, "readable": True,
-                                               "change_zh": "20:00 关门"}),
-    ("sometimes", "2025-05-06T03:00", {"open": True, "readable": False, "change_zh": ""}),
+                                               "change_zh": "20:00 关门",
+                                               "hours_zh": "每天 08:00–20:00"}),
+    ("sometimes", "2025-05-06T03:00", {"open": True, "readable": False, "change_zh": "",
+                                       "hours_zh": "开放时间无法识别"}),
 ])
 def test_hours_state(hours: str | None, at: str, expected: dict) -> None:
     assert hours_state(hours, local_time(at)) == expected

@@ -24,6 +24,7 @@ from geo import settings
 from geo.address.codes import building_label, gate_label, number_value, unit_label
 from geo.geometry.coords import to_metres_all
 from geo.hours.opening_hours import gate_state, is_open
+from geo.hours.text import hours_zh
 from geo.osm.entrances import GUESSED_SOURCES
 from geo.routing.inputs import Gate as AccessGate
 from maps.streets import street_index
@@ -57,12 +58,14 @@ def _clock(when: datetime, at: datetime) -> str:
 
 
 def hours_state(expression: str | None, at: datetime) -> dict[str, Any]:
-    """Open now or not, and when that changes, in Chinese: ``{open, readable, change_zh}``."""
+    """Open now or not, when that changes, and the hours, in Chinese:
+    ``{open, readable, change_zh, hours_zh}``."""
     open_now, change, readable = is_open(expression, at)
     text = ""
     if change is not None:
         text = f"{_clock(change, at)} {'关门' if open_now else '开门'}"
-    return {"open": open_now, "readable": readable, "change_zh": text}
+    return {"open": open_now, "readable": readable, "change_zh": text,
+            "hours_zh": hours_zh(expression)}
 
 
 def gate_view(gate: Gate, community: Community, at: datetime) -> dict[str, Any]:
@@ -82,7 +85,7 @@ def gate_view(gate: Gate, community: Community, at: datetime) -> dict[str, Any]:
     return {"id": gate.id, "code": gate.code, "label": gate_label(gate.number, gate.name),
             "lon": round(lon, _ROUND), "lat": round(lat, _ROUND), "status": status,
             "ride": state.ride, "walk": state.walk, "hours": gate.opening_hours,
-            "change_zh": hours["change_zh"], "inferred": gate.inferred,
+            "change_zh": hours["change_zh"], "hours_zh": hours["hours_zh"], "inferred": gate.inferred,
             "unconfirmed": gate.source in GUESSED_SOURCES,
             "rider_access": gate.rider_access, "reasons": list(state.reasons)}
 

@@ -12,6 +12,7 @@ from app.places.api import feature_response, json_body
 from app.places.checks import compound_findings
 from app.places.history import deleted_features, entry_dict, feature_history, revert_to
 from geo.errors import InvalidInput, Unauthorized
+from geo.hours.spoken import spoken_to_osm
 from geo.hours.text import describe_hours
 
 bp = Blueprint("editor", __name__)  # under /api/v1
@@ -25,9 +26,11 @@ def _require_office_user() -> None:
 
 @bp.get("/opening-hours")
 def opening_hours_text() -> Response:
-    """``?value=Mo-Su 06:00-22:00`` → ``{"text": "每天 06:00–22:00"}`` (400 if invalid)."""
+    """``?value=每天6点到22点`` → ``{"osm": "Mo-Su 06:00-22:00", "text": "每天 06:00–22:00"}``:
+    what would be saved and how riders read it (400 if unreadable)."""
     value = request.args.get("value", "")
-    return jsonify({"value": value, "text": describe_hours(value)})
+    osm = spoken_to_osm(value)
+    return jsonify({"value": value, "osm": osm, "text": describe_hours(osm)})
 
 
 @bp.get("/communities/<int:community_id>/checks")
@@ -69,10 +72,11 @@ def revert(resource: str, feature_id: int) -> Response:
 
 
 document("/api/v1/opening-hours", {"get": {
-    "summary": "Opening hours (OSM syntax) in plain Chinese",
+    "summary": "Opening hours as people write them (or OSM syntax) → OSM syntax and plain Chinese",
     "parameters": [{"name": "value", "in": "query", "required": True,
-                    "schema": {"type": "string"}, "example": "Mo-Su 06:00-22:00"}],
-    "responses": {"200": {"description": '{"value": ..., "text": "每天 06:00–22:00"}'},
+                    "schema": {"type": "string"}, "example": "每天6点到22点"}],
+    "responses": {"200": {"description":
+                          '{"value": ..., "osm": "Mo-Su 06:00-22:00", "text": "每天 06:00–22:00"}'},
                   "400": {"description": "not a valid opening_hours expression"}}}})
 document("/api/v1/communities/{id}/checks", {"get": {
     "summary": "Editor checks of one compound in plain words",

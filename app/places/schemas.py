@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import opening_hours
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.models.places import FACILITY_KINDS
+from geo.errors import InvalidInput
+from geo.hours.spoken import spoken_to_osm
 
 COLUMN_OF = {"community": "community_id", "building": "building_id", "office": "office_id"}
 # Properties the server owns: accepted back from clients (round trips) but never written.
@@ -21,9 +22,13 @@ READ_ONLY = ("id", "code", "version", "source", "osm", "edited", "demo", "update
 
 
 def _check_hours(value: str | None) -> str | None:
-    if value is not None and not opening_hours.validate(value):
-        raise ValueError("opening_hours")
-    return value
+    """Hours as people write them ("每天6点到22点") stored in OSM syntax."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return spoken_to_osm(value)
+    except InvalidInput as error:
+        raise ValueError(f"opening_hours: {error.en}") from None
 
 
 OpeningHours = Annotated[str | None, Field(max_length=255), AfterValidator(_check_hours)]

@@ -31,7 +31,8 @@ def describe_validation_error(error: ValidationError) -> InvalidInput:
         field = ".".join(str(part) for part in item["loc"]) or "properties"
         reason = _REASON_ZH.get(item["type"], "无效")
         if item["type"] == "value_error" and "opening_hours" in str(item.get("msg", "")):
-            reason = "营业时间不是有效的 OSM opening_hours 格式（例如 Mo-Su 06:00-22:00）"
+            reason = ("开放时间看不懂，可以写成“每天6点到22点”“工作日7:00-21:00，周末关闭”“24小时”"
+                      "或 OSM 格式（例如 Mo-Su 06:00-22:00）")
         problems.append({"field": field, "zh": reason, "en": item["msg"]})
     zh = "；".join(f"属性“{p['field']}”：{p['zh']}" for p in problems)
     en = "; ".join(f"property {p['field']!r}: {p['en']}" for p in problems)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 import opening_hours
 
@@ -63,6 +64,22 @@ def describe_hours(value: str, *, year: int | None = None) -> str:
     if comments:
         extras.append(f"（备注：{'；'.join(comments)}）")
     return "".join([text, *[e for e in extras if e]])
+
+
+def hours_zh(value: str | None, *, year: int | None = None) -> str:
+    """What a rider reads for ``value``: its Chinese text, ``""`` when there are no hours,
+    and a note (never the raw expression) when it cannot be read."""
+    if not value or not value.strip():
+        return ""
+    return _hours_zh_cached(value.strip(), year or date.today().year)
+
+
+@lru_cache(maxsize=4096)
+def _hours_zh_cached(value: str, year: int) -> str:
+    try:
+        return describe_hours(value, year=year)
+    except InvalidInput:
+        return "开放时间无法识别"
 
 
 def _reference_monday(year: int, month: int) -> datetime:
@@ -178,4 +195,4 @@ def _comments(parsed: opening_hours.OpeningHours, monday: datetime) -> list[str]
     return found
 
 
-__all__ = ["describe_hours", "parse_hours"]
+__all__ = ["describe_hours", "hours_zh", "parse_hours"]

@@ -13,6 +13,7 @@ from typing import Any
 from geo import settings
 from geo.errors import InvalidInput
 from geo.hours.opening_hours import is_open, local_time
+from geo.hours.text import hours_zh
 from geo.routing.network import WALK_LAYER, AccessNetwork
 from geo.routing.search import length_time, line_coordinates, run_search, snap_start, trace_path
 
@@ -54,7 +55,8 @@ def nearest_facilities(network: AccessNetwork, start: tuple[float, float], kind:
         out.append({
             "id": fac.id, "kind": fac.kind, "name": fac.name,
             "location": [round(fac.lon, 7), round(fac.lat, 7)],
-            "opening_hours": fac.opening_hours, "open_now": _open,
+            "opening_hours": fac.opening_hours, "opening_hours_zh": hours_zh(fac.opening_hours),
+            "open_now": _open,
             "next_change": change.isoformat() if change else None,
             "distance_m": round(metres, 1), "duration_s": round(seconds, 1),
             "geometry": {"type": "LineString", "coordinates": line_coordinates(coords)},

@@ -290,7 +290,11 @@
       const preview = document.createElement("div");
       preview.className = "hours-preview";
       preview.id = "hours-preview";
-      wrap.append(preview);
+      const choices = document.createElement("datalist");
+      choices.id = "hours-choices";
+      F.hoursChoices.forEach((text) => choices.append(new Option(text, text)));
+      input.setAttribute("list", choices.id);
+      wrap.append(choices, preview);
       let timer = null;
       const update = () => { clearTimeout(timer); timer = setTimeout(() => previewHours(input.value, preview), 250); };
       input.addEventListener("input", update);
@@ -308,7 +312,8 @@
     try {
       const data = await api("GET", `/opening-hours?value=${encodeURIComponent(value)}`);
       preview.className = "hours-preview";
-      preview.textContent = data.text;
+      preview.textContent = data.osm === value.trim() ? data.text
+        : `骑手看到：${data.text}（保存为 ${data.osm}）`;
     } catch (error) {
       preview.className = "hours-preview bad";
       preview.textContent = error.message;

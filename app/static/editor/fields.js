@@ -1,6 +1,7 @@
 /* The editor's forms: one list of fields per resource, labels in Chinese.
    Field: [property, label, type, options]. Types: text, number, checkbox, tristate
-   (是/否/不详), select, list (comma separated), hours (OSM opening_hours + preview);
+   (是/否/不详), select, list (comma separated), hours (as people write them or OSM
+   opening_hours, with common choices to pick and a preview);
    options of a text or number field: {required, default (for a new feature)}. */
 window.YouluEditorFields = {
   names: {communities: "小区", gates: "出入口", buildings: "楼栋", units: "单元门",
@@ -15,6 +16,8 @@ window.YouluEditorFields = {
     paths: "依次点出道路经过的点，在最后一个点上再点一次结束。",
     facilities: "点出设施（驿站、充电、停车、卫生间等）的位置。"
   },
+  hoursChoices: ["24小时", "每天6点到22点", "每天7点到21点", "工作日7:00-21:00，周末关闭",
+                 "工作日8:00-18:00", "周末关闭"],
   actions: {create: "新建", update: "修改", delete: "删除", import: "导入", revert: "恢复"},
   fields: {
     communities: [
@@ -31,7 +34,7 @@ window.YouluEditorFields = {
       ["rider_access", "骑手能否通行", "select", [["open", "开放"], ["pass", "凭骑手通行证"], ["closed", "不开放"]]],
       ["foot", "步行可以通过", "checkbox"],
       ["ebike", "电动车可以通过", "checkbox"],
-      ["opening_hours", "开放时间（OSM 格式，如 Mo-Su 06:00-22:00；空着表示全天开放）", "hours"]
+      ["opening_hours", "开放时间（如 每天6点到22点、工作日7:00-21:00；空着表示全天开放）", "hours"]
     ],
     buildings: [
       ["number", "楼号（如 3）", "text"],
@@ -60,7 +63,7 @@ window.YouluEditorFields = {
       ["rider_priority_slots", "骑手优先位", "number"],
       ["shaded", "有遮阳", "tristate"],
       ["charging", "可以充电", "tristate"],
-      ["opening_hours", "开放时间（OSM 格式；空着表示全天开放）", "hours"],
+      ["opening_hours", "开放时间（如 每天6点到22点；空着表示全天开放）", "hours"],
       ["operator", "运营方", "text"]
     ]
   }

@@ -65,6 +65,7 @@
           var marker = L.marker(Y.toView(r.location[0], r.location[1]), {zIndexOffset: 900 - i,
             title: r.name || s.zh, icon: Y.discIcon(String(i + 1), '#fff', 'y-result', 44)})
             .bindPopup(Y.facilityPopup({kind: r.kind, name: r.name, hours: r.opening_hours,
+              hours_zh: r.opening_hours_zh,
               open: r.open_now, capacity: r.capacity, rider_priority_slots: r.rider_priority_slots}))
             .addTo(found);
           var pick = function () {
@@ -81,7 +82,7 @@
             Y.el('span', {className: 'glyph rank'}, String(i + 1)),
             Y.el('span', null, Y.el('b', null, r.name || s.zh), Y.el('br'),
               r.opening_hours ? Y.el('small', {className: r.open_now ? 'st-open' : 'st-closed'},
-                (r.open_now ? '营业中' : '休息中') + ' · ' + r.opening_hours) :
+                (r.open_now ? '营业中' : '休息中') + ' · ' + r.opening_hours_zh) :
                 Y.el('small', {className: 'muted'}, '开放时间未标注')),
             Y.el('span', {className: 'dist'}, Y.metres(r.distance_m), Y.el('br'),
                  Y.el('small', null, '骑行约 ' + Y.minutes(r.duration_s))));

@@ -61,7 +61,7 @@
         Y.el('div', {className: 'y-pop-title'}, g.label),
         Y.el('div', {className: 'y-gate-state y-state-' + g.status}, s.zh,
              g.change_zh ? ' · ' + g.change_zh : ''),
-        g.hours ? Y.el('div', {className: 'y-hours'}, '开放时间：', g.hours) : null,
+        g.hours ? Y.el('div', {className: 'y-hours'}, '开放时间：', g.hours_zh) : null,
         Y.el('div', {className: 'y-pop-sub'}, (g.ride ? '可骑车进入' : g.walk ? '只能步行进入' : '骑手不能进入') +
              (g.unconfirmed ? ' · 待核实：推测的出入口' : '')),
         g.status === 'closed' ? null : start);

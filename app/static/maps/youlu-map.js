@@ -150,7 +150,7 @@
       Y.el('div', {className: 'y-pop-title'}, f.name || s.zh),
       Y.el('div', {className: 'y-pop-sub'}, s.zh),
       f.hours ? Y.el('div', {className: 'y-hours ' + (f.open ? 'is-open' : 'is-closed')},
-        state, ' · ', f.hours, f.change_zh ? ' · ' + f.change_zh : '') :
+        state, ' · ', f.hours_zh, f.change_zh ? ' · ' + f.change_zh : '') :
         Y.el('div', {className: 'y-hours'}, '开放时间未标注'),
       f.capacity ? Y.el('div', null, '车位/容量：', String(f.capacity)) : null,
       f.rider_priority_slots ? Y.el('div', null, '骑手优先位：', String(f.rider_priority_slots)) : null,
