@@ -63,6 +63,9 @@ GATE_PASSAGE_SNAP_M = _float("GATE_PASSAGE_SNAP_M", 30.0)
 GATE_CONNECT_MAX_M = _float("GATE_CONNECT_MAX_M", 80.0)
 # A start point farther than this from any road is refused.
 ROUTE_SNAP_MAX_M = _float("ROUTE_SNAP_MAX_M", 300.0)
+# A street network serves points up to this far beyond its nodes' extent (and the
+# extract's bounds), so a gate or facility at the edge of an extract is still served.
+NETWORK_COVER_MARGIN_M = _float("NETWORK_COVER_MARGIN_M", 300.0)
 # A start snaps to a road open to e-bikes unless a footway is this much nearer.
 SNAP_PREFER_RIDE_M = _float("SNAP_PREFER_RIDE_M", 30.0)
 # A rider may push the e-bike this far from the start: to a road other than the nearest,
@@ -75,6 +78,8 @@ WALK_AFTER_PARKING_MAX_M = _float("WALK_AFTER_PARKING_MAX_M", 300.0)
 OFFICE_PATH_SNAP_M = _float("OFFICE_PATH_SNAP_M", 8.0)
 # Nearest-facility search: the farthest it looks, seconds, and most results.
 NEAREST_MAX_S = _float("NEAREST_MAX_S", 1800.0)
+# Route steps shorter than this (metres) that only bend are folded into the step before.
+FOLD_STEP_M = _float("FOLD_STEP_M", 20.0)
 NEAREST_MAX_K = _int("NEAREST_MAX_K", 20)
 # Isochrones: the longest allowed, minutes, and the smallest hole/indent kept, metres.
 ISOCHRONE_MAX_MINUTES = _float("ISOCHRONE_MAX_MINUTES", 30.0)

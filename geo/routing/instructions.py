@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from geo import settings
 from geo.routing.street_graph import mode_rules
 
 # Said of a gate inferred or proposed by the importer (``Gate.origin``), not yet confirmed.
@@ -21,6 +22,8 @@ COMPASS = ("北", "东北", "东", "东南", "南", "西南", "西", "西北")
 # Smallest turn that counts as one; shorter unnamed links are joined to the step before.
 STRAIGHT_DEG = 25.0
 SHORT_LINK_M = 12.0
+# Smallest turn that is more than a bend (``turn`` says 稍向左/右转 below it).
+BEND_DEG = 60.0
 VERBS = {0: "骑行", 1: "步行"}
 
 
@@ -130,8 +133,33 @@ def steps(pieces: list[Piece], *, heading: float | None = None) -> list[Step]:
             continue
         out.append(Step("", piece.length, piece.seconds, "turn", None, piece.lonlat, piece.name,
                         piece.bearing, end_bearing, piece.highway))
+    out = fold_steps(out)
     _fill_texts(out, pieces[0].layer if pieces else 0, heading)
     return out
+
+
+def fold_steps(out: list[Step], *, short_m: float | None = None) -> list[Step]:
+    """``out`` with every step shorter than ``short_m`` metres (``FOLD_STEP_M``) that
+    bends by less than ``BEND_DEG`` from the step before folded into that step: its
+    metres and seconds added, its end bearing kept. Gate steps, real turns and the first
+    step stay. Texts are not filled in (``steps`` does that after folding)."""
+    limit = settings.FOLD_STEP_M if short_m is None else short_m
+    kept: list[Step] = []
+    for step in out:
+        last = kept[-1] if kept and kept[-1].type != "gate" else None
+        if (last is not None and step.type != "gate" and step.distance_m < limit
+                and _bend(last.last_bearing, step.first_bearing) < BEND_DEG):
+            last.distance_m += step.distance_m
+            last.duration_s += step.duration_s
+            last.last_bearing = step.last_bearing
+            continue
+        kept.append(step)
+    return kept
+
+
+def _bend(before: float, after: float) -> float:
+    """The size of the turn (degrees, 0–180) from one bearing to another."""
+    return abs((after - before + 540.0) % 360.0 - 180.0)
 
 
 def _fill_texts(out: list[Step], layer: int, heading: float | None) -> None:
