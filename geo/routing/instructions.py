@@ -140,18 +140,27 @@ def steps(pieces: list[Piece], *, heading: float | None = None) -> list[Step]:
 
 def fold_steps(out: list[Step], *, short_m: float | None = None) -> list[Step]:
     """``out`` with every step shorter than ``short_m`` metres (``FOLD_STEP_M``) that
-    bends by less than ``BEND_DEG`` from the step before folded into that step: its
-    metres and seconds added, its end bearing kept. Gate steps, real turns and the first
-    step stay. Texts are not filled in (``steps`` does that after folding)."""
+    bends by less than ``BEND_DEG`` folded into the step before (its metres and seconds
+    added, its end bearing kept); a short step right after a gate is folded into the
+    step after it. Gate steps, real turns, the first step and a leg's last step after a
+    gate stay. Texts are not filled in (``steps`` does
+    that after folding)."""
     limit = settings.FOLD_STEP_M if short_m is None else short_m
     kept: list[Step] = []
     for step in out:
-        last = kept[-1] if kept and kept[-1].type != "gate" else None
-        if (last is not None and step.type != "gate" and step.distance_m < limit
-                and _bend(last.last_bearing, step.first_bearing) < BEND_DEG):
-            last.distance_m += step.distance_m
-            last.duration_s += step.duration_s
-            last.last_bearing = step.last_bearing
+        before = kept[-1] if kept else None
+        short = step.type != "gate" and step.distance_m < limit
+        if before is not None and before.type != "gate" and short and _bend(
+                before.last_bearing, step.first_bearing) < BEND_DEG:
+            before.distance_m += step.distance_m
+            before.duration_s += step.duration_s
+            before.last_bearing = step.last_bearing
+            continue
+        if (before is not None and before.type != "gate" and step.type != "gate"
+                and len(kept) > 1 and kept[-2].type == "gate" and before.distance_m < limit):
+            step.distance_m += before.distance_m  # the short piece after the gate
+            step.duration_s += before.duration_s
+            kept[-1] = step
             continue
         kept.append(step)
     return kept
