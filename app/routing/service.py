@@ -36,7 +36,7 @@ from geo.routing.nearest import nearest_facilities
 from geo.routing.network import AccessNetwork
 from geo.routing.route import route_to_door
 from geo.routing.street_graph import StreetGraph
-from geo.routing.to_gate import route_to_gate
+from geo.routing.to_gate import route_to_gate, street_side
 
 _EXTENSION = "youlu_routing"
 _KIND_ID = re.compile(r"^(unit|building|gate)[:/](\d+)$")
@@ -190,6 +190,15 @@ def _network_at(session: Session, lon: float, lat: float) -> AccessNetwork:
             north - south)
 
     return min(candidates, key=off_centre)
+
+
+def gate_street_point(session: Session, gate: Gate) -> tuple[float, float]:
+    """The (lon, lat) just outside ``gate`` on the street side, where a rider scanning its
+    plate stands (the gate itself when it belongs to no compound)."""
+    community = session.get(Community, gate.community_id) if gate.community_id else None
+    if community is None:
+        return float(gate.geom.x), float(gate.geom.y)
+    return street_side(community.geom, float(gate.geom.x), float(gate.geom.y))
 
 
 def resolve_target(session: Session, to: str) -> tuple[str, int]:

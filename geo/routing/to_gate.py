@@ -3,17 +3,39 @@ closed gate needs to reach the open one. Coordinates ``(lon, lat)``, metres, sec
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
 import numpy as np
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
+from geo import settings
 from geo.errors import NoRoute, NotFound
+from geo.geometry.coords import from_metres, to_metres
 from geo.hours.opening_hours import local_time
 from geo.routing.inputs import Door
 from geo.routing.network import RIDE_LAYER, WALK_LAYER, AccessNetwork
 from geo.routing.route import _gate_dict, _legs, _pieces
 from geo.routing.search import round_point, run_search, snap_start, trace_path
+
+
+def street_side(outline: BaseGeometry, lon: float, lat: float, *,
+                metres: float | None = None) -> tuple[float, float]:
+    """The (lon, lat) ``metres`` (``GATE_STREET_SIDE_M``) outside the compound ``outline``
+    from the gate at ``(lon, lat)``: where a rider at the gate stands, on the street."""
+    step = settings.GATE_STREET_SIDE_M if metres is None else metres
+    origin = (lon, lat)
+    plane = to_metres(outline, origin=origin)
+    gate = to_metres(Point(lon, lat), origin=origin)
+    candidates = [Point(gate.x + step * math.sin(a), gate.y + step * math.cos(a))
+                  for a in np.linspace(0, 2 * math.pi, 16, endpoint=False)]
+    best = max(candidates, key=plane.distance)  # the one farthest out (0 inside)
+    if plane.distance(best) == 0:
+        return lon, lat
+    point = from_metres(best, origin=origin)
+    return float(point.x), float(point.y)
 
 
 def route_to_gate(network: AccessNetwork, start: tuple[float, float], gate_id: int, *,
