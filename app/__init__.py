@@ -39,6 +39,7 @@ from app.riders import office_views as rider_office_views
 from app.riders import pass_views
 from app.routing import api as routing_api
 from app.routing import commands as routing_commands
+from app.routing import warm as routing_warm
 from app.site import views as site_views
 from geo.hours.opening_hours import local_text
 
@@ -91,4 +92,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for command in COMMANDS:
         app.cli.add_command(command)
+    routing_warm.init_app(app)  # the first route of a fresh server does not wait
     return app

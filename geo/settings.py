@@ -63,6 +63,11 @@ GATE_PASSAGE_SNAP_M = _float("GATE_PASSAGE_SNAP_M", 30.0)
 GATE_CONNECT_MAX_M = _float("GATE_CONNECT_MAX_M", 80.0)
 # A start point farther than this from any road is refused.
 ROUTE_SNAP_MAX_M = _float("ROUTE_SNAP_MAX_M", 300.0)
+# A street network serves points up to this far beyond its nodes' extent (and the
+# extract's bounds), so a gate or facility at the edge of an extract is still served.
+NETWORK_COVER_MARGIN_M = _float("NETWORK_COVER_MARGIN_M", 300.0)
+# A rider scanning a gate's plate stands this far outside the compound (routes start there).
+GATE_STREET_SIDE_M = _float("GATE_STREET_SIDE_M", 8.0)
 # A start snaps to a road open to e-bikes unless a footway is this much nearer.
 SNAP_PREFER_RIDE_M = _float("SNAP_PREFER_RIDE_M", 30.0)
 # A rider may push the e-bike this far from the start: to a road other than the nearest,
@@ -75,6 +80,8 @@ WALK_AFTER_PARKING_MAX_M = _float("WALK_AFTER_PARKING_MAX_M", 300.0)
 OFFICE_PATH_SNAP_M = _float("OFFICE_PATH_SNAP_M", 8.0)
 # Nearest-facility search: the farthest it looks, seconds, and most results.
 NEAREST_MAX_S = _float("NEAREST_MAX_S", 1800.0)
+# Route steps shorter than this (metres) that only bend are folded into the step before.
+FOLD_STEP_M = _float("FOLD_STEP_M", 20.0)
 NEAREST_MAX_K = _int("NEAREST_MAX_K", 20)
 # Isochrones: the longest allowed, minutes, and the smallest hole/indent kept, metres.
 ISOCHRONE_MAX_MINUTES = _float("ISOCHRONE_MAX_MINUTES", 30.0)
@@ -104,6 +111,8 @@ CHECKIN_REPEAT_WINDOW_S = _float("CHECKIN_REPEAT_WINDOW_S", 10.0)
 PASS_RENEW_WINDOW_DAYS = _int("PASS_RENEW_WINDOW_DAYS", 14)
 # Longest validity an office may set for its passes, days.
 PASS_MAX_VALIDITY_DAYS = _int("PASS_MAX_VALIDITY_DAYS", 366)
+# How long an office usually takes to review a pass request, hours (told to the rider).
+PASS_REVIEW_EXPECTED_HOURS = _int("PASS_REVIEW_EXPECTED_HOURS", 24)
 # Phone verification: code length, lifetime, wrong guesses allowed, wait before resending.
 PHONE_CODE_DIGITS = _int("PHONE_CODE_DIGITS", 6)
 PHONE_CODE_TTL_S = _float("PHONE_CODE_TTL_S", 600.0)

@@ -32,7 +32,8 @@ def test_genuine_unit_page(plated: Plated) -> None:
     assert "3号楼 2单元" in html
     assert "北京市海淀区学院路街道 双泉嘉苑 3号楼 2单元" in html
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="mini-map"' in html
-    assert f'href="/api/v1/route?to={plated.codes["unit"]}"' in html
+    route = re.search(r'id="route-link" href="([^"]+)"', html).group(1)
+    assert route == f"/r/{plated.codes['community']}?unit={plated.codes['unit']}"  # a page
     assert "/report?code=" in html and "骑手登记进门" not in html  # check-in is at gates
     rider_map = re.search(r'href="([^"]+)">在小区地图上查看', html).group(1)
     assert rider_map == f"/r/{plated.codes['community']}?unit={plated.codes['unit']}"

@@ -17,15 +17,16 @@ from geo.errors import InvalidInput
 @click.argument("name")
 @click.option("--division", "divisions", multiple=True,
               help="9-digit street or 12-digit committee code the office serves (repeatable).")
+@click.option("--phone", default=None, help="The number riders call (shown on rider pages).")
 @with_appcontext
 @domain_errors
 @unit_of_work()
-def create_office_command(name: str, divisions: tuple[str, ...]) -> None:
+def create_office_command(name: str, divisions: tuple[str, ...], phone: str | None) -> None:
     """Create a community office serving the given division codes."""
     db = get_session()
     for code in divisions:
         validate_division(db, code)
-    office = Office(name=name, division_codes=list(divisions))
+    office = Office(name=name, division_codes=list(divisions), phone=phone)
     db.add(office)
     db.flush()
     click.echo(f"office {office.id}: {name}")

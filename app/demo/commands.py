@@ -10,6 +10,7 @@ from werkzeug.serving import run_simple
 from app.addresses.commands import init_database
 from app.cli_support import domain_errors, unit_of_work
 from app.demo.service import build_demo
+from app.routing import warm as routing_warm
 from app.routing.service import cache_dir
 
 
@@ -36,6 +37,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     click.echo(f"友路演示已启动，请用浏览器打开 / Youlu demo running at: {url}")
     # flask types current_app as the Flask app itself; it is a LocalProxy to it
     flask_app = current_app._get_current_object()  # type: ignore[attr-defined]
+    routing_warm.start(flask_app)
     run_simple(host, port, flask_app, threaded=True, use_reloader=False)
 
 

@@ -85,7 +85,8 @@ def build_demo(session: Session, *, cache_dir: Path) -> DemoReport:
 def _accounts(session: Session, notes: dict[str, Any], report: DemoReport) -> User:
     office = session.scalar(select(Office).where(Office.name == notes["office"]["name"]))
     if office is None:
-        office = Office(name=notes["office"]["name"], division_codes=notes["office"]["divisions"])
+        office = Office(name=notes["office"]["name"], division_codes=notes["office"]["divisions"],
+                        phone=notes["office"].get("phone"))
         session.add(office)
         session.flush()
     admin = None

@@ -68,20 +68,31 @@ def hours_state(expression: str | None, at: datetime) -> dict[str, Any]:
             "hours_zh": hours_zh(expression)}
 
 
+def _gate_rules(gate: Gate, community: Community, at: datetime) -> Any:
+    rules = AccessGate(id=gate.id, lon=gate.geom.x, lat=gate.geom.y, name=gate.name,
+                       number=gate.number, code=gate.code, foot=gate.foot, ebike=gate.ebike,
+                       rider_access=gate.rider_access, opening_hours=gate.opening_hours)
+    return gate_state(rules, at, ebikes_inside=community.ebikes_allowed, has_pass=True)
+
+
+def _status(gate: Gate, state: Any) -> str:
+    if not state.usable:
+        return "closed"
+    return "pass" if gate.rider_access == "pass" else "open"
+
+
+def gate_status(gate: Gate, community: Community, at: datetime) -> str:
+    """Whether riders may use ``gate`` at ``at``: ``open``, ``pass`` (with a pass) or
+    ``closed``; the one answer every rider page (map, scan page, poster) shows."""
+    return _status(gate, _gate_rules(gate, community, at))
+
+
 def gate_view(gate: Gate, community: Community, at: datetime) -> dict[str, Any]:
     """A gate as the rider map shows it: state ``open``/``pass``/``closed`` at ``at``."""
     lon, lat = gate.geom.x, gate.geom.y
-    rules = AccessGate(id=gate.id, lon=lon, lat=lat, name=gate.name, number=gate.number,
-                       code=gate.code, foot=gate.foot, ebike=gate.ebike,
-                       rider_access=gate.rider_access, opening_hours=gate.opening_hours)
-    state = gate_state(rules, at, ebikes_inside=community.ebikes_allowed, has_pass=True)
+    state = _gate_rules(gate, community, at)
     hours = hours_state(gate.opening_hours, at)
-    if not state.usable:
-        status = "closed"
-    elif gate.rider_access == "pass":
-        status = "pass"
-    else:
-        status = "open"
+    status = _status(gate, state)
     return {"id": gate.id, "code": gate.code, "label": gate_label(gate.number, gate.name),
             "lon": round(lon, _ROUND), "lat": round(lat, _ROUND), "status": status,
             "ride": state.ride, "walk": state.walk, "hours": gate.opening_hours,

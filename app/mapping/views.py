@@ -6,14 +6,17 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
+from app.accounts.offices import office_phone
 from app.addresses.codes import full_address, lookup_by_code_or_id
 from app.config import configured_tiles
 from app.db import get_session
 from app.extensions import limiter
+from app.mapping import errors as map_errors
 from app.mapping.compound_data import compound_map_data
 from app.models import Building, Community, Gate, Unit
 from app.models.places import FACILITY_KINDS
 from app.params import lon_lat_arg
+from app.routing.service import gate_street_point
 from app.spatial import communities_box
 from geo import settings
 from geo.errors import InvalidInput
@@ -59,8 +62,9 @@ def _own(model: Any, ref: str | None, community: Community, what_zh: str) -> Any
 @bp.get("/r/<ref>")
 @limiter.limit(settings.RATELIMIT_RIDER_PAGES)
 def rider_map(ref: str) -> str:
-    """The rider map of one compound (id or code): ``?gate=`` the scanned gate ("你在这里"),
-    ``?unit=``/``?building=`` the destination, ``?from=LON,LAT`` a start, ``?at=`` a time."""
+    """The rider map of one compound (id or code): ``?gate=`` the scanned gate ("你在这里",
+    routes start on its street side), ``?unit=``/``?building=``/``?to_gate=`` the
+    destination, ``?from=LON,LAT`` a start, ``?at=`` a time."""
     db = get_session()
     community = lookup_by_code_or_id(db, Community, ref)
     tiles = _tiles()
@@ -68,13 +72,18 @@ def rider_map(ref: str) -> str:
     gate = _own(Gate, request.args.get("gate"), community, "出入口")
     unit = _own(Unit, request.args.get("unit"), community, "单元")
     building = _own(Building, request.args.get("building"), community, "楼栋")
+    to_gate = _own(Gate, request.args.get("to_gate"), community, "出入口")
     target = ({"kind": "unit", "id": unit.id} if unit else
-              {"kind": "building", "id": building.id} if building else None)
+              {"kind": "building", "id": building.id} if building else
+              {"kind": "gate", "id": to_gate.id} if to_gate else None)
     data = compound_map_data(db, community, at=at, streets=tiles.name == "none")
+    route_url = _api_path("/api/v1/route")
+    origin = lon_lat_arg("from") or (
+        gate_street_point(db, gate) if gate is not None and route_url else None)
     page = {"here": gate.id if gate else None, "target": target,
-            "origin": list(lon_lat_arg("from") or []) or None,
+            "origin": list(origin) if origin else None,
             "at": data["at"] if request.args.get("at") else None,
-            "route_url": _api_path("/api/v1/route")}
+            "route_url": route_url, "office_phone": office_phone(db, community)}
     parts = render_parts(build_rider_map(data, tiles=tiles, static_url=_static_url(), page=page))
     counts = {status: sum(1 for g in data["gates"] if g["status"] == status)
               for status in ("open", "pass", "closed")}
@@ -128,3 +137,6 @@ def planner_map() -> str:
                            symbols=symbols(),
                            reach="、".join(map(str, settings.PLANNER_REACH_MINUTES)),
                            reach_m=round(settings.FRIENDLINESS_REACH_M))
+
+
+map_errors.register(bp)

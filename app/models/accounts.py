@@ -26,6 +26,8 @@ class Office(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     division_codes: Mapped[list[Any]] = mapped_column(default=list)
+    # The number riders call about a pass or a gate (shown on rider pages), or None.
+    phone: Mapped[str | None] = mapped_column(String(40), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="office")

@@ -15,7 +15,6 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -35,9 +34,11 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response as BaseResponse
 
 from app import page_errors
+from app.accounts.offices import office_phone
 from app.db import get_session
 from app.extensions import limiter
 from app.ids import get_row, in_range, parse_id
+from app.mapping.gate_ways import ways_round
 from app.models import Community, EntryEvent, Gate, RiderPass, Unit
 from app.models.base import utcnow
 from app.params import safe_next
@@ -70,7 +71,7 @@ from app.riders.service import (
 from geo import settings
 from geo.address.codes import gate_label
 from geo.errors import InvalidInput, NotFound, Unauthorized
-from geo.hours.opening_hours import local_text
+from geo.hours.opening_hours import local_text, local_time
 from geo.riders import passes
 from geo.riders.phones import mask_phone, normalise_phone
 from geo.riders.platforms import platforms
@@ -78,7 +79,6 @@ from geo.riders.platforms import platforms
 bp = Blueprint("passes", __name__, url_prefix="/pass")
 DEVICE_COOKIE = "youlu_device"
 COOKIE_PATH = "/pass"
-ROUTE_API = "/api/v1/route"
 # A User-Agent fragment and how the "my devices" list names it.
 DEVICE_NAMES = (("MicroMessenger", "微信"), ("AlipayClient", "支付宝"), ("iPhone", "iPhone"),
                 ("iPad", "iPad"), ("HarmonyOS", "鸿蒙"), ("Android", "安卓手机"),
@@ -121,9 +121,26 @@ def _load_rider() -> None:
 def _helpers() -> dict[str, Any]:
     pending = session.get("registration")
     return {"platforms": platforms(), "state_zh": passes.STATE_ZH,
-            "local_iso": lambda text: local_text(datetime.fromisoformat(text)),
+            "local_iso": lambda text, fmt="%Y-%m-%d %H:%M": local_text(
+                datetime.fromisoformat(text), fmt),
             "scope_zh": passes.SCOPE_ZH, "rider": g.get("rider"),
+            "review_hours": settings.PASS_REVIEW_EXPECTED_HOURS,
             "pending_phone": mask_phone(pending["phone"]) if pending else None}
+
+
+SEEN_KEY = "passes_seen"  # pass id → the status this phone last showed
+
+
+def _pass_news() -> list[dict[str, Any]]:
+    """Passes the office decided since this phone last showed them (approved, refused),
+    as ``{pass, status}``; remembers what is shown now for the next visit."""
+    if g.rider is None:
+        return []
+    seen: dict[str, str] = dict(session.get(SEEN_KEY) or {})
+    news = [{"pass": p, "status": p.status} for p in g.rider.passes
+            if seen.get(str(p.id)) == "pending" and p.status != "pending"]
+    session[SEEN_KEY] = {str(p.id): p.status for p in g.rider.passes}
+    return news
 
 
 def rider_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -162,7 +179,7 @@ def home() -> str:
                          "community": get_session().get(Community, p.community_id)
                          if p.community_id else None})
     profile = rider_profile(g.rider) if g.rider is not None else None
-    return render_template("pass/home.html", rows=rows, profile=profile)
+    return render_template("pass/home.html", rows=rows, profile=profile, news=_pass_news())
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -274,7 +291,9 @@ def gate_page(plate: str) -> Response | str:
         gate_label=gate_label(gate.number, gate.name), repeated=request.args.get("repeated") == "1",
         units=_units(community.id) if seen is not None and seen.direction == "in" else [],
         unit_label=unit_labels(db, Unit.id == unit.id)[unit.id] if unit else None,
-        way=_way_links(gate, community, unit), window_s=int(_repeat_window()))
+        way=_way_links(gate, community, unit), window_s=int(_repeat_window()),
+        ways_round=ways_round(db, gate, community, local_time(None)),
+        office_phone=office_phone(db, community), news=_pass_news())
 
 
 def _repeat_window() -> float:
@@ -284,15 +303,14 @@ def _repeat_window() -> float:
 
 
 def _way_links(gate: Gate, community: Community, unit: Unit | None) -> dict[str, str]:
-    """Links to the way from this gate to the unit: the rider map of the compound and
-    the routing API (each only when the app serves it)."""
+    """Links to the way from this gate to the unit: the rider map of the compound, and
+    its route panel (the steps) when a unit was chosen."""
     links: dict[str, str] = {}
     if "maps.rider_map" in current_app.view_functions:
         args = {"gate": gate.code or gate.id, **({"unit": unit.code or unit.id} if unit else {})}
         links["map"] = url_for("maps.rider_map", ref=community.code or community.id, **args)
-    if unit is not None and any(r.rule == ROUTE_API for r in current_app.url_map.iter_rules()):
-        start = f"{gate.geom.x:.7f},{gate.geom.y:.7f}"  # lon,lat
-        links["route"] = f"{ROUTE_API}?{urlencode({'from': start, 'to': unit.code or unit.id})}"
+        if unit is not None:
+            links["route"] = links["map"] + "#y-route"
     return links
 
 

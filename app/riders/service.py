@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.auth import Actor, in_scope
+from app.accounts.offices import office_for
 from app.audit import record
 from app.models import (
     Community,
@@ -225,20 +226,6 @@ def remove_device(session: Session, rider: Rider, device_id: int) -> None:
 
 
 # -- offices and policies -------------------------------------------------------------------
-
-
-def office_for(session: Session, community: Community) -> Office | None:
-    """The office that keeps ``community``: its own, else the office serving the most
-    specific division code that contains the compound's."""
-    if community.office_id is not None:
-        return session.get(Office, community.office_id)
-    code = community.division_code or ""
-    best: tuple[int, Office] | None = None
-    for office in session.scalars(select(Office)):
-        for served in office.division_codes or ():
-            if code.startswith(served) and (best is None or len(served) > best[0]):
-                best = (len(served), office)
-    return best[1] if best else None
 
 
 def policy_for(session: Session, community: Community) -> tuple[passes.Policy, Office | None]:

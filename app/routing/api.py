@@ -84,6 +84,7 @@ document("/api/v1/route", {"get": {
         "next_open, closed_to_riders, pass_required, ebike_not_allowed, "
         "ebikes_not_allowed_inside, foot_not_allowed, not_connected); `saved` compares with "
         "riding to the road nearest the compound's centroid and finding the way from there. "
+        "`handoff`: `amap` and `baidu` URIs (GCJ-02, BD-09) riding to the gate it enters by. "
         "No route: 422 `no_route` with `details`: `reason`, `from` (the start's lon, lat, "
         "compound and its gate ids), `to`, and `next_open` when gates are closed at that hour. "
         "A start with no road near: 400 `invalid_coordinates`, `details` with reason, lon, lat, "
@@ -93,13 +94,15 @@ document("/api/v1/route", {"get": {
         "(run import-osm again)."),
     "parameters": [_FROM, {"name": "to", "in": "query", "required": True,
                            "schema": {"type": "string"}, "example": "unit:12",
-                           "description": "unit:ID, building:ID, a bare unit id, a standard "
+                           "description": "unit:ID, building:ID, gate:ID (its street side), "
+                                          "a bare unit id, a standard "
                                           "code of a unit or building, or an address"},
                    _AT, {"name": "pass", "in": "query", "schema": {"enum": ["0", "1"]},
                          "description": "the rider holds a pass for gates that need one"}, _CRS],
     "responses": {"200": {"description": "the route"}, **_ERRORS}}})
 document("/api/v1/nearest", {"get": {
     "tags": ["路线 routing"], "summary": "Nearest facilities of a kind by network time",
+    "description": "Each with distance_m, duration_s, ride_m and walk_m (metres ridden, walked).",
     "parameters": [_FROM, {"name": "kind", "in": "query", "required": True,
                            "schema": {"enum": list(FACILITY_KINDS)}},
                    {"name": "open_now", "in": "query", "schema": {"enum": ["0", "1"]}},

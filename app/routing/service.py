@@ -24,19 +24,21 @@ from sqlalchemy.orm import Session
 
 from app.addresses.resolve import resolve_address
 from app.ids import in_range, parse_id
-from app.models import Building, Source, Unit
+from app.models import Building, Community, Gate, Source, Unit
 from app.routing.places import RoutingPlaces
 from geo.errors import InvalidInput, NotFound, ServiceUnavailable
 from geo.routing.cache import cached_street_graph
+from geo.routing.handoff import handoff_links
 from geo.routing.isochrones import isochrones
 from geo.routing.nearest import nearest_facilities
 from geo.routing.network import AccessNetwork
 from geo.routing.network_cache import load_network, save_network
 from geo.routing.route import route_to_door
 from geo.routing.street_graph import StreetGraph
+from geo.routing.to_gate import route_to_gate, street_side
 
 _EXTENSION = "youlu_routing"
-_KIND_ID = re.compile(r"^(unit|building)[:/]([0-9]+)$")
+_KIND_ID = re.compile(r"^(unit|building|gate)[:/](\d+)$")
 
 
 Group = tuple[tuple[str, str], ...]  # the (path, sha256) of sources served as one graph
@@ -174,14 +176,15 @@ def _network_at(session: Session, lon: float, lat: float) -> AccessNetwork:
                   if s.covers(lon, lat)]
         if failed:
             raise NotFound(
-                f"({lon}, {lat}) 只在无法建成路网的来源中：{failed[0].path}（{failed[0].error}）",
+                f"这个位置只在无法建成路网的来源中：{failed[0].path}（{failed[0].error}）",
                 f"({lon}, {lat}) is covered only by sources whose street graph could not be "
                 f"built: {failed[0].path} ({failed[0].error})",
                 details={"failed_sources": [{"id": s.id, "path": s.path, "error": s.error}
                                             for s in failed]})
-        raise NotFound(f"({lon}, {lat}) 不在已载入的路网范围内",
+        raise NotFound("这个位置不在已载入的路网范围内",
                        f"({lon}, {lat}) is outside every loaded street network",
-                       details={"networks": [n.street.source for n in loaded]})
+                       details={"lon": lon, "lat": lat,
+                                "networks": [n.street.source for n in loaded]})
 
     def off_centre(n: AccessNetwork) -> float:
         west, south, east, north = n.street.bounds
@@ -198,9 +201,18 @@ def _row_id(number: int) -> int:
     return number
 
 
+def gate_street_point(session: Session, gate: Gate) -> tuple[float, float]:
+    """The (lon, lat) just outside ``gate`` on the street side, where a rider scanning its
+    plate stands (the gate itself when it belongs to no compound)."""
+    community = session.get(Community, gate.community_id) if gate.community_id else None
+    if community is None:
+        return float(gate.geom.x), float(gate.geom.y)
+    return street_side(community.geom, float(gate.geom.x), float(gate.geom.y))
+
+
 def resolve_target(session: Session, to: str) -> tuple[str, int]:
-    """``to`` as (kind, id): ``unit:12``/``building:5``, a bare unit id, a standard code
-    of a unit or building, or free text through the address resolver."""
+    """``to`` as (kind, id): ``unit:12``/``building:5``/``gate:3``, a bare unit id, a
+    standard code of a unit or building, or free text through the address resolver."""
     text = (to or "").strip()
     if not text:
         raise InvalidInput("缺少参数 to（单元或楼栋的编码、编号或地址）",
@@ -224,22 +236,33 @@ def resolve_target(session: Session, to: str) -> tuple[str, int]:
                  "candidates": [c.as_dict() for c in resolution.candidates[:5]]})
 
 
+_TARGETS: dict[str, tuple[Any, str]] = {"unit": (Unit, "单元"), "building": (Building, "楼栋"),
+                                         "gate": (Gate, "出入口")}
+
+
 def _door_point(session: Session, key: tuple[str, int]) -> tuple[float, float]:
-    model = Unit if key[0] == "unit" else Building
+    model, name = _TARGETS[key[0]]
     row = session.get(model, key[1])
     if row is None:
-        name = "单元" if key[0] == "unit" else "楼栋"
         raise NotFound(f"找不到{name} {key[1]}", f"no {key[0]} {key[1]}")
-    point = row.geom if key[0] == "unit" else row.geom.centroid
+    point = row.geom.centroid if key[0] == "building" else row.geom
     return float(point.x), float(point.y)
 
 
 def route(session: Session, start: tuple[float, float], to: str, *, at: str | None = None,
           has_pass: bool = False) -> dict[str, Any]:
-    """The access route from ``start`` (lon, lat) to the door ``to`` names."""
+    """The access route from ``start`` (lon, lat) to the door (or, ``gate:ID``, the
+    gate) ``to`` names, with ``handoff``: the navigation apps' routes to where it enters."""
     key = _door_of(session, resolve_target(session, to), start)
     network = _network_at(session, *_door_point(session, key))
-    return route_to_door(network, start, key, at=at, has_pass=has_pass)
+    if key[0] == "gate":
+        answer = route_to_gate(network, start, key[1], at=at, has_pass=has_pass)
+    else:
+        answer = route_to_door(network, start, key, at=at, has_pass=has_pass)
+    place = answer["gate"] or answer["to"]
+    compound = (answer["to"].get("compound") or {}).get("name") or ""
+    answer["handoff"] = handoff_links(*place["location"], f"{compound}{place['label']}")
+    return answer
 
 
 def _door_of(session: Session, key: tuple[str, int], start: tuple[float, float]) -> tuple[str, int]:

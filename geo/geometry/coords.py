@@ -90,6 +90,12 @@ def wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
     return point.lon, point.lat
 
 
+def wgs84_to_bd09(lon: float, lat: float) -> tuple[float, float]:
+    """Convert a WGS-84 point to BD-09 (Baidu's coordinates)."""
+    point = prcoords.wgs_bd(prcoords.Coords(lat, lon))
+    return point.lon, point.lat
+
+
 def to_wgs84(geom: BaseGeometry, crs: str) -> BaseGeometry:
     """``geom`` converted from ``crs`` (``wgs84`` or ``gcj02``) to WGS-84."""
     if crs == "wgs84":

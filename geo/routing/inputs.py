@@ -1,6 +1,6 @@
 """What routing needs to know about compounds, as plain immutable values.
 
-The app builds these from its database rows (``app.routing.service.load_access_data``);
+The app builds these from its database rows (``app.routing.places``);
 ``geo.routing.extract_inputs`` builds the same values straight from an OSM extract.
 Either way ``AccessNetwork`` makes them routable, adding a door for every building
 without unit doors (``compound_layer.building_door``): the app, the tests and the

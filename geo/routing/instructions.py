@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from geo import settings
 from geo.routing.street_graph import mode_rules
 
 # Said of a gate inferred or proposed by the importer (``Gate.origin``), not yet confirmed.
@@ -21,6 +22,8 @@ COMPASS = ("北", "东北", "东", "东南", "南", "西南", "西", "西北")
 # Smallest turn that counts as one; shorter unnamed links are joined to the step before.
 STRAIGHT_DEG = 25.0
 SHORT_LINK_M = 12.0
+# Smallest turn that is more than a bend (``turn`` says 稍向左/右转 below it).
+BEND_DEG = 60.0
 VERBS = {0: "骑行", 1: "步行"}
 
 
@@ -130,8 +133,42 @@ def steps(pieces: list[Piece], *, heading: float | None = None) -> list[Step]:
             continue
         out.append(Step("", piece.length, piece.seconds, "turn", None, piece.lonlat, piece.name,
                         piece.bearing, end_bearing, piece.highway))
+    out = fold_steps(out)
     _fill_texts(out, pieces[0].layer if pieces else 0, heading)
     return out
+
+
+def fold_steps(out: list[Step], *, short_m: float | None = None) -> list[Step]:
+    """``out`` with every step shorter than ``short_m`` metres (``FOLD_STEP_M``) that
+    bends by less than ``BEND_DEG`` folded into the step before (its metres and seconds
+    added, its end bearing kept); a short step right after a gate is folded into the
+    step after it. Gate steps, real turns, the first step and a leg's last step after a
+    gate stay. Texts are not filled in (``steps`` does
+    that after folding)."""
+    limit = settings.FOLD_STEP_M if short_m is None else short_m
+    kept: list[Step] = []
+    for step in out:
+        before = kept[-1] if kept else None
+        short = step.type != "gate" and step.distance_m < limit
+        if before is not None and before.type != "gate" and short and _bend(
+                before.last_bearing, step.first_bearing) < BEND_DEG:
+            before.distance_m += step.distance_m
+            before.duration_s += step.duration_s
+            before.last_bearing = step.last_bearing
+            continue
+        if (before is not None and before.type != "gate" and step.type != "gate"
+                and len(kept) > 1 and kept[-2].type == "gate" and before.distance_m < limit):
+            step.distance_m += before.distance_m  # the short piece after the gate
+            step.duration_s += before.duration_s
+            kept[-1] = step
+            continue
+        kept.append(step)
+    return kept
+
+
+def _bend(before: float, after: float) -> float:
+    """The size of the turn (degrees, 0–180) from one bearing to another."""
+    return abs((after - before + 540.0) % 360.0 - 180.0)
 
 
 def _fill_texts(out: list[Step], layer: int, heading: float | None) -> None:

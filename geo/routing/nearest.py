@@ -10,12 +10,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from geo import settings
 from geo.errors import InvalidInput
 from geo.hours.opening_hours import is_open, local_time
 from geo.hours.text import hours_zh
+from geo.routing.inputs import Facility
 from geo.routing.network import WALK_LAYER, AccessNetwork
-from geo.routing.search import length_time, line_coordinates, run_search, snap_start, trace_path
+from geo.routing.search import (
+    length_time,
+    line_coordinates,
+    mode_metres,
+    run_search,
+    snap_start,
+    trace_path,
+)
 
 FACILITY_KINDS = ("station", "charger", "parking", "toilet", "water", "locker", "first_aid")
 
@@ -41,15 +51,20 @@ def nearest_facilities(network: AccessNetwork, start: tuple[float, float], kind:
     if not facs:
         return []
     states = 2 * nodes + WALK_LAYER
-    candidates = dict(zip(states.tolist(), facs, strict=True))
-    found, ws = run_search(snap, origin.seeds, origin.seed_cost, states, n_need=k,
+    at_state: dict[int, list[Facility]] = {}  # facilities sharing a node are all answers
+    for state, fac in zip(states.tolist(), facs, strict=True):
+        at_state.setdefault(state, []).append(fac)
+    targets = np.array(sorted(at_state), dtype=np.int64)
+    found, ws = run_search(snap, origin.seeds, origin.seed_cost, targets, n_need=k,
                            gate_ok=snap.gate_ok(when, has_pass=has_pass),
                            limit=settings.NEAREST_MAX_S)
-    out = []
-    for state in found.tolist():
-        fac = candidates[state]
+    out: list[dict[str, Any]] = []
+    for state, fac in ((s, f) for s in found.tolist() for f in at_state[s]):
+        if len(out) == k:
+            break
         path = trace_path(ws, state)
         metres, seconds = length_time(snap, path)
+        ride_m, walk_m = mode_metres(snap, path)
         coords = [origin.snapped] + [snap.lonlat(int(s) >> 1) for s in path.states]
         _open, change, _ = is_open(fac.opening_hours, when)
         out.append({
@@ -59,6 +74,7 @@ def nearest_facilities(network: AccessNetwork, start: tuple[float, float], kind:
             "open_now": _open,
             "next_change": change.isoformat() if change else None,
             "distance_m": round(metres, 1), "duration_s": round(seconds, 1),
+            "ride_m": round(ride_m, 1), "walk_m": round(walk_m, 1),
             "geometry": {"type": "LineString", "coordinates": line_coordinates(coords)},
             **dict(fac.info)})
     return out

@@ -28,6 +28,7 @@ from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
 from geo import settings
+from geo.geometry.coords import from_metres, to_metres
 from geo.hours.opening_hours import ScheduleCache, static_gate_state
 from geo.routing._kernels import Workspace
 from geo.routing.compound_layer import (
@@ -314,11 +315,26 @@ def with_building_doors(data: AccessData, index: StreetIndex, *,
     return replace(data, doors=data.doors + tuple(added)) if added else data
 
 
+def served_extent(street: StreetGraph) -> tuple[float, float, float, float]:
+    """The (west, south, east, north) box, in degrees, a street graph serves: its
+    extract's bounds and its nodes' extent, widened by ``NETWORK_COVER_MARGIN_M`` metres."""
+    west, south, east, north = street.bounds
+    if street.n_nodes:
+        west, east = min(west, float(street.lon.min())), max(east, float(street.lon.max()))
+        south, north = min(south, float(street.lat.min())), max(north, float(street.lat.max()))
+    origin = ((west + east) / 2, (south + north) / 2)
+    plane = to_metres(shapely.box(west, south, east, north), origin=origin)
+    widened = shapely.box(*plane.buffer(settings.NETWORK_COVER_MARGIN_M, join_style="mitre").bounds)
+    served = from_metres(widened, origin=origin).bounds
+    return float(served[0]), float(served[1]), float(served[2]), float(served[3])
+
+
 class AccessNetwork:
     """A street graph joined with compounds; see the module docstring."""
 
     def __init__(self, street: StreetGraph, data: AccessData | None = None) -> None:
         self.street = street
+        self.extent = served_extent(street)
         self.index = StreetIndex(street)
         self._layers: dict[int | None, tuple[Any, PackedLayer]] = {}
         self._inside_all = np.zeros(street.n_nodes, dtype=bool)
@@ -336,12 +352,12 @@ class AccessNetwork:
         self.update(data or AccessData())
 
     def covers(self, lon: float, lat: float) -> bool:
-        """Whether (lon, lat) lies in the street graph's own box (its extract's bounds)."""
-        west, south, east, north = self.street.bounds
+        """Whether (lon, lat) lies in the box the network serves (``extent``)."""
+        west, south, east, north = self.extent
         return west <= lon <= east and south <= lat <= north
 
     def _reach(self, compound: Compound) -> bool:
-        west, south, east, north = self.street.bounds
+        west, south, east, north = self.extent
         minx, miny, maxx, maxy = compound.polygon.bounds
         return minx <= east and maxx >= west and miny <= north and maxy >= south
 

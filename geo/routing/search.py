@@ -82,7 +82,7 @@ def snap_start(snap: Snapshot, lon: float, lat: float) -> Start:
         if start is not None:
             return start
     raise InvalidCoordinates(
-        f"起点 ({lon}, {lat}) 附近 {max_m:.0f} 米内没有可通行的道路",
+        f"起点附近 {max_m:.0f} 米内没有可通行的道路",
         f"no usable road within {max_m:.0f} m of the start ({lon}, {lat})",
         details=place_details(snap, lon, lat, "no_road_near"))
 
@@ -236,6 +236,15 @@ def line_coordinates(coords: list[tuple[float, float]]) -> list[list[float]]:
     keep[1:] = np.any(points[1:] != points[:-1], axis=1)
     clean: list[list[float]] = points[keep].tolist()
     return clean if len(clean) > 1 else clean * 2
+
+
+def mode_metres(snap: Snapshot, path: Path) -> tuple[float, float]:
+    """Metres of a path (ridden, walked)."""
+    edges = path.edges[1:]
+    move = edges != PARK_EDGE
+    layer = path.states[1:][move] & 1
+    lengths = snap.e_length[edges[move]]
+    return float(lengths[layer == 0].sum()), float(lengths[layer == 1].sum())
 
 
 def length_time(snap: Snapshot, path: Path) -> tuple[float, float]:

@@ -85,9 +85,15 @@
                 (r.open_now ? '营业中' : '休息中') + ' · ' + r.opening_hours_zh) :
                 Y.el('small', {className: 'muted'}, '开放时间未标注')),
             Y.el('span', {className: 'dist'}, Y.metres(r.distance_m), Y.el('br'),
-                 Y.el('small', null, '骑行约 ' + Y.minutes(r.duration_s))));
+                 Y.el('small', {className: 'y-mode'}, modeWord(r) + '约 ' + Y.minutes(r.duration_s))));
         })));
       }).catch(function () { say('网络不好，请稍后再试。', 'is-error'); });
+    }
+
+    // What the time measures: riding, walking, or riding then walking (ride_m, walk_m).
+    function modeWord(r) {
+      if (!r.ride_m) return '步行';
+      return r.walk_m >= 50 ? '骑行+步行' : '骑行';
     }
 
     function setOrigin(p) { state.origin = p; showOrigin(); return query(); }

@@ -11,6 +11,9 @@
     var byId = function (list) { var o = {}; list.forEach(function (x) { o[x.id] = x; }); return o; };
     var units = byId(data.units), buildings = byId(data.buildings), gates = byId(data.gates);
     var here = data.here ? gates[data.here] : null;
+    var placeOf = function (t) {
+      return t.kind === 'unit' ? units[t.id] : t.kind === 'gate' ? gates[t.id] : buildings[t.id];
+    };
     if (here && !state.origin) state.origin = [here.lon, here.lat];
 
     var base = L.layerGroup().addTo(map);
@@ -97,6 +100,12 @@
 
     function chooseBuilding(id) {
       var b = buildings[id];
+      // a new building: the old route, its steps and the heading go
+      state.target = null;
+      routeLayer.clearLayers();
+      if (panel) Y.fill(panel);
+      var dest = document.getElementById('y-dest-label');
+      if (dest) dest.textContent = b.label || '';
       map.fitBounds(outlines[id].getBounds(), {maxZoom: 19, padding: [40, 40]});
       Object.keys(outlines).forEach(function (k) {
         outlines[k].setStyle(k == id ? {fillColor: '#ffe082', color: '#f57f17', weight: 3} :
@@ -124,7 +133,7 @@
 
     function setTarget(target) {
       state.target = target;
-      var place = target.kind === 'unit' ? units[target.id] : buildings[target.id];
+      var place = placeOf(target);
       document.querySelectorAll('[data-unit-id]').forEach(function (btn) {
         btn.classList.toggle('is-chosen', target.kind === 'unit' && btn.getAttribute('data-unit-id') == target.id);
       });
@@ -144,16 +153,12 @@
       if (!state.target) return;
       if (!data.route_url) { say('路线规划服务还未开通，请按地图上的门和楼号前往。'); return; }
       if (!state.origin) { say('请点“定位我”，或扫描大门上的二维码，再规划路线。'); return; }
-      var place = state.target.kind === 'unit' ? units[state.target.id] : buildings[state.target.id];
-      var to = state.target.kind + ':' + place.id;
+      var to = state.target.kind + ':' + state.target.id;
       var url = data.route_url + '?from=' + state.origin[0].toFixed(7) + ',' + state.origin[1].toFixed(7) +
         '&to=' + encodeURIComponent(to) + (data.at ? '&at=' + encodeURIComponent(data.at) : '');
       say('正在规划路线…');
       return Y.getJSON(url).then(function (answer) {
-        if (!answer.ok || !answer.body) {
-          say((answer.body && answer.body.message) || '暂时无法规划路线', 'is-error');
-          return;
-        }
+        if (!answer.ok || !answer.body) { showRefusal(answer.body || {}); return; }
         Y.drawRoute(answer.body, routeLayer);
         var bounds = L.latLngBounds([]);
         routeLayer.eachLayer(function (l) { if (l.getBounds) bounds.extend(l.getBounds()); });
@@ -161,6 +166,22 @@
                                                      paddingBottomRight: [56, 40], maxZoom: 19});
         showRoute(answer.body);
       }).catch(function () { say('网络不好，路线没有加载出来，请稍后再试。', 'is-error'); });
+    }
+
+    // No route: the reason, and a way forward (an open gate, the office's phone).
+    function showRefusal(body) {
+      if (!panel) return;
+      var open = data.gates.filter(function (g) { return g.status === 'open'; });
+      var ways = open.map(function (g) {
+        return Y.el('button', {type: 'button', className: 'y-btn y-secondary y-way-gate',
+          onclick: function () { setTarget({kind: 'gate', id: g.id}); }}, '去' + g.label + '（开放）');
+      });
+      Y.fill(panel,
+        Y.el('p', {className: 'y-note is-error', id: 'y-route-refused'},
+             body.message || '暂时无法规划路线'),
+        ways.length ? Y.el('div', {className: 'y-grid'}, ways) : null,
+        data.office_phone ? Y.el('a', {className: 'y-btn y-secondary', id: 'y-call-office',
+          href: 'tel:' + data.office_phone.replace(/[^0-9+]/g, '')}, '打电话给社区：' + data.office_phone) : null);
     }
 
     function showRoute(route) {
@@ -180,6 +201,9 @@
         Y.el('p', {className: 'y-route-sum'}, Y.metres(route.distance_m), ' · 约 ',
              Y.minutes(route.duration_s), route.gate && route.gate.label ? ' · 从' + route.gate.label + '进入' : ''),
         steps.length ? Y.el('ol', {className: 'y-steps'}, steps) : null,
+        route.handoff ? Y.el('div', {className: 'y-handoff'},
+          Y.el('a', {className: 'y-btn y-secondary', id: 'y-nav-amap', href: route.handoff.amap}, '用高德导航'),
+          Y.el('a', {className: 'y-btn y-secondary', id: 'y-nav-baidu', href: route.handoff.baidu}, '用百度导航')) : null,
         skipped.length ? Y.el('details', null, Y.el('summary', null, '没走的门'), Y.el('ul', null, skipped)) : null);
     }
 
