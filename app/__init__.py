@@ -32,6 +32,8 @@ from app.plates import commands as plate_commands
 from app.plates import download_views as plate_downloads
 from app.plates import poster_commands, poster_views
 from app.plates import views as plate_views
+from app.platforms import api as platform_api
+from app.platforms import feed as platform_feed
 from app.reports import views as report_views
 from app.riders import commands as rider_commands
 from app.riders import office_views as rider_office_views
@@ -44,7 +46,7 @@ from geo.hours.opening_hours import local_text
 # /api/v1: JSON for machines. The OpenAPI document comes first so that
 # /api/v1/openapi.json is not taken for a resource name.
 API_BLUEPRINTS = (openapi_bp, plate_api.bp, address_api.bp, routing_api.bp, place_api.bp,
-                  editor_api.bp, map_api.bp)
+                  editor_api.bp, map_api.bp, platform_api.bp)
 # /office: pages for community offices, each feature's own.
 OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
                      report_views.office_bp)
@@ -72,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     codes.init_app(app)  # standard address codes are allocated on flush
+    platform_feed.init_app(app)  # audit entries numbered for the change feed on commit
     extensions.init_app(app)
     errors.init_app(app)
     account_views.init_app(app)  # who is asking, before every request

@@ -167,3 +167,11 @@ RESOLVE_SHADOW_FACTOR = _float("RESOLVE_SHADOW_FACTOR", 0.6)
 # The resolver's index is rebuilt when places change, and at the latest after this long
 # (committee names are not watched), seconds.
 RESOLVE_INDEX_MAX_AGE_S = _float("RESOLVE_INDEX_MAX_AGE_S", 600.0)
+
+# --- Delivery platforms -------------------------------------------------------------
+# Changes per page of the feed, by default and at most.
+FEED_PAGE_SIZE = _int("FEED_PAGE_SIZE", 200)
+FEED_MAX_PAGE = _int("FEED_MAX_PAGE", 2000)
+# Orders per POST /api/v1/routes; origins × doors per POST /api/v1/matrix.
+ROUTES_MAX_ORDERS = _int("ROUTES_MAX_ORDERS", 500)
+MATRIX_MAX_PAIRS = _int("MATRIX_MAX_PAIRS", 250_000)

@@ -1,0 +1,119 @@
+"""The change feed over the audit log.
+
+Every transaction that wrote audit entries numbers them when it commits: it takes the
+row lock of ``feed_counter`` (held until the commit ends), so a later number never becomes
+visible before an earlier one, on SQLite (one writer at a time) and PostgreSQL alike. The
+feed lists numbered entries after a cursor: nothing is missed, nothing comes twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.orm import Session
+
+from app.models import AuditEntry, Change, Community, FeedCounter
+from geo import settings
+from geo.hours.opening_hours import local_time
+from geo.platforms.changes import (
+    FEATURE_KINDS,
+    classify,
+    decode_cursor,
+    encode_cursor,
+    entry,
+    stored_kinds,
+)
+
+_PENDING = "youlu_feed_pending"
+
+
+def init_app(app: Flask) -> None:
+    """Number the audit entries of every committing transaction of this app's sessions."""
+    sessions = app.extensions["db_sessions"]
+    event.listen(sessions, "after_flush", _collect)
+    event.listen(sessions, "before_commit", _number)
+    event.listen(sessions, "after_rollback", _forget)
+
+
+def _collect(session: Session, _context: Any) -> None:
+    pending = session.info.setdefault(_PENDING, [])
+    pending.extend(obj for obj in session.new if isinstance(obj, AuditEntry))
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _division(session: Session, table: str, feature: dict[str, Any] | None) -> str | None:
+    if not feature:
+        return None
+    props = feature.get("properties") or {}
+    if table == "communities":
+        return props.get("division_code")
+    community = props.get("community")
+    if community is None:
+        return None
+    return session.scalar(select(Community.division_code).where(Community.id == community))
+
+
+def _number(session: Session) -> None:
+    session.flush()
+    pending: list[AuditEntry] = session.info.pop(_PENDING, [])
+    rows = []
+    for audit in sorted(pending, key=lambda a: a.id):
+        kind = classify(audit.table_name, audit.action, audit.before, audit.after)
+        if kind is not None:
+            rows.append((audit, kind))
+    if not rows:
+        return
+    last = session.scalar(update(FeedCounter).where(FeedCounter.id == 1)
+                          .values(last_seq=FeedCounter.last_seq + len(rows))
+                          .returning(FeedCounter.last_seq))
+    if last is None:  # an empty database: the counter row is made by the first write
+        last = len(rows)
+        session.execute(insert(FeedCounter).values(id=1, last_seq=last))
+    first = last - len(rows) + 1
+    session.execute(insert(Change), [
+        {"seq": first + i, "audit_id": audit.id, "kind": kind,
+         "division_code": _division(session, audit.table_name, audit.after or audit.before)}
+        for i, (audit, kind) in enumerate(rows)])
+
+
+def read_changes(session: Session, *, since: str | None, kinds: tuple[str, ...] = (),
+                 division: str | None = None, limit: int = settings.FEED_PAGE_SIZE
+                 ) -> dict[str, Any]:
+    """The changes after cursor ``since`` (oldest first, at most ``limit``), filtered by
+    kinds and by division code prefix; ``next`` is the cursor to ask with next time
+    (past the last entry read, even when the filters left entries out)."""
+    after = decode_cursor(since)
+    # The counter first: every change up to it is committed, so a page that ends before
+    # ``limit`` has seen all of them and the next read may start past it.
+    newest = session.scalar(select(FeedCounter.last_seq)) or 0
+    query = (select(Change, AuditEntry).join(AuditEntry, AuditEntry.id == Change.audit_id)
+             .where(Change.seq > after, Change.seq <= newest).order_by(Change.seq).limit(limit))
+    if kinds:
+        query = query.where(Change.kind.in_(stored_kinds(kinds)))
+    if division:
+        query = query.where(Change.division_code.like(f"{division}%"))
+    changes = [as_entry(change, audit) for change, audit in session.execute(query)]
+    more = len(changes) == limit
+    last = int(changes[-1]["cursor"], 16) if more else max(after, newest)
+    return {"changes": changes, "next": encode_cursor(last), "more": more}
+
+
+def as_entry(change: Change, audit: AuditEntry) -> dict[str, Any]:
+    """The feed entry of a numbered audit entry (time in Beijing time)."""
+    return entry(change.seq, change.kind, table=audit.table_name, action=audit.action,
+                 feature_id=audit.feature_id, at=local_time(audit.at).isoformat(),
+                 division=change.division_code, before=audit.before, after=audit.after,
+                 note=audit.note)
+
+
+def current_cursor(session: Session) -> str:
+    """The cursor of the newest change committed."""
+    return encode_cursor(session.scalar(select(FeedCounter.last_seq)) or 0)
+
+
+__all__ = ["FEATURE_KINDS", "as_entry", "current_cursor", "init_app", "read_changes"]
