@@ -34,7 +34,9 @@ from app.plates import poster_commands, poster_views
 from app.plates import views as plate_views
 from app.platforms import api as platform_api
 from app.platforms import batch_api as platform_batch_api
+from app.platforms import commands as platform_commands
 from app.platforms import feed as platform_feed
+from app.platforms import webhook_api
 from app.reports import views as report_views
 from app.riders import commands as rider_commands
 from app.riders import office_views as rider_office_views
@@ -47,7 +49,8 @@ from geo.hours.opening_hours import local_text
 # /api/v1: JSON for machines. The OpenAPI document comes first so that
 # /api/v1/openapi.json is not taken for a resource name.
 API_BLUEPRINTS = (openapi_bp, plate_api.bp, address_api.bp, routing_api.bp, place_api.bp,
-                  editor_api.bp, map_api.bp, platform_api.bp, platform_batch_api.bp)
+                  editor_api.bp, map_api.bp, platform_api.bp, platform_batch_api.bp,
+                  webhook_api.bp)
 # /office: pages for community offices, each feature's own.
 OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
                      report_views.office_bp)
@@ -57,7 +60,7 @@ PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, plate_downloads.bp, map_views.
 COMMANDS = (*account_commands.COMMANDS, *import_commands.COMMANDS,
             *demo_commands.COMMANDS, *plate_commands.COMMANDS, *place_commands.COMMANDS,
             *rider_commands.COMMANDS, *address_commands.COMMANDS, *poster_commands.COMMANDS,
-            *routing_commands.COMMANDS)
+            *routing_commands.COMMANDS, *platform_commands.COMMANDS)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

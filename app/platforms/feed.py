@@ -15,14 +15,14 @@ from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.models import AuditEntry, Change, Community, FeedCounter
+from app.platforms import jobs, outbox
+from app.platforms.entries import as_entry
 from geo import settings
-from geo.hours.opening_hours import local_time
 from geo.platforms.changes import (
     FEATURE_KINDS,
     classify,
     decode_cursor,
     encode_cursor,
-    entry,
     stored_kinds,
 )
 
@@ -30,11 +30,19 @@ _PENDING = "youlu_feed_pending"
 
 
 def init_app(app: Flask) -> None:
-    """Number the audit entries of every committing transaction of this app's sessions."""
+    """Number the audit entries of every committing transaction of this app's sessions,
+    fill the webhook outbox with them, and start the delivery job once it commits."""
+    jobs.init_app(app)
     sessions = app.extensions["db_sessions"]
     event.listen(sessions, "after_flush", _collect)
     event.listen(sessions, "before_commit", _number)
     event.listen(sessions, "after_rollback", _forget)
+
+    def deliver(session: Session) -> None:
+        if session.info.pop(outbox.ADDED, False):
+            jobs.start_deliveries(app)
+
+    event.listen(sessions, "after_commit", deliver)
 
 
 def _collect(session: Session, _context: Any) -> None:
@@ -44,6 +52,7 @@ def _collect(session: Session, _context: Any) -> None:
 
 def _forget(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(outbox.ADDED, None)
 
 
 def _division(session: Session, table: str, feature: dict[str, Any] | None) -> str | None:
@@ -75,10 +84,12 @@ def _number(session: Session) -> None:
         last = len(rows)
         session.execute(insert(FeedCounter).values(id=1, last_seq=last))
     first = last - len(rows) + 1
+    numbered = [(first + i, kind, _division(session, audit.table_name, audit.after or audit.before))
+                for i, (audit, kind) in enumerate(rows)]
     session.execute(insert(Change), [
-        {"seq": first + i, "audit_id": audit.id, "kind": kind,
-         "division_code": _division(session, audit.table_name, audit.after or audit.before)}
-        for i, (audit, kind) in enumerate(rows)])
+        {"seq": seq, "audit_id": audit.id, "kind": kind, "division_code": division}
+        for (seq, kind, division), (audit, _kind) in zip(numbered, rows, strict=True)])
+    outbox.enqueue(session, numbered)
 
 
 def read_changes(session: Session, *, since: str | None, kinds: tuple[str, ...] = (),
@@ -103,17 +114,9 @@ def read_changes(session: Session, *, since: str | None, kinds: tuple[str, ...] 
     return {"changes": changes, "next": encode_cursor(last), "more": more}
 
 
-def as_entry(change: Change, audit: AuditEntry) -> dict[str, Any]:
-    """The feed entry of a numbered audit entry (time in Beijing time)."""
-    return entry(change.seq, change.kind, table=audit.table_name, action=audit.action,
-                 feature_id=audit.feature_id, at=local_time(audit.at).isoformat(),
-                 division=change.division_code, before=audit.before, after=audit.after,
-                 note=audit.note)
-
-
 def current_cursor(session: Session) -> str:
     """The cursor of the newest change committed."""
     return encode_cursor(session.scalar(select(FeedCounter.last_seq)) or 0)
 
 
-__all__ = ["FEATURE_KINDS", "as_entry", "current_cursor", "init_app", "read_changes"]
+__all__ = ["FEATURE_KINDS", "current_cursor", "init_app", "read_changes"]

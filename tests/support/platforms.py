@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -75,7 +76,9 @@ class Receiver:
     ``status`` (set it to 503 to play a receiver that is down)."""
 
     status: int = 200
+    delay_s: float = 0.0
     received: list[dict[str, Any]] = field(default_factory=list)
+    started: list[str] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -89,6 +92,11 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if receiver.status == 200:
+                    receiver.started.append(self.headers.get("X-Youlu-Event-Id", ""))
+                if receiver.delay_s:  # a slow receiver: the request is dropped meanwhile
+                    time.sleep(receiver.delay_s)
+                    return
                 if receiver.status == 200:
                     receiver.received.append({"headers": dict(self.headers), "raw": raw,
                                               "body": json.loads(raw)})
