@@ -33,6 +33,11 @@ from app.plates import commands as plate_commands
 from app.plates import download_views as plate_downloads
 from app.plates import poster_commands, poster_views
 from app.plates import views as plate_views
+from app.platforms import api as platform_api
+from app.platforms import batch_api as platform_batch_api
+from app.platforms import commands as platform_commands
+from app.platforms import feed as platform_feed
+from app.platforms import webhook_api
 from app.reports import views as report_views
 from app.riders import commands as rider_commands
 from app.riders import office_views as rider_office_views
@@ -46,7 +51,8 @@ from geo.hours.opening_hours import local_text
 # /api/v1: JSON for machines. The OpenAPI document comes first so that
 # /api/v1/openapi.json is not taken for a resource name.
 API_BLUEPRINTS = (openapi_bp, plate_api.bp, address_api.bp, routing_api.bp, place_api.bp,
-                  editor_api.bp, map_api.bp)
+                  editor_api.bp, map_api.bp, platform_api.bp, platform_batch_api.bp,
+                  webhook_api.bp)
 # /office: pages for community offices, each feature's own.
 OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
                      report_views.office_bp)
@@ -56,7 +62,7 @@ PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, plate_downloads.bp, map_views.
 COMMANDS = (*account_commands.COMMANDS, *import_commands.COMMANDS,
             *demo_commands.COMMANDS, *plate_commands.COMMANDS, *place_commands.COMMANDS,
             *rider_commands.COMMANDS, *address_commands.COMMANDS, *poster_commands.COMMANDS,
-            *routing_commands.COMMANDS)
+            *routing_commands.COMMANDS, *platform_commands.COMMANDS)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -75,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     codes.init_app(app)  # standard address codes are allocated on flush
+    platform_feed.init_app(app)  # audit entries numbered for the change feed on commit
     extensions.init_app(app)
     errors.init_app(app)
     account_views.init_app(app)  # who is asking, before every request

@@ -179,3 +179,20 @@ RESOLVE_INDEX_MAX_AGE_S = _float("RESOLVE_INDEX_MAX_AGE_S", 600.0)
 
 # JSON from outside (request bodies, imported files): deepest nesting of arrays and objects
 JSON_MAX_DEPTH = _int("JSON_MAX_DEPTH", 64)
+
+# --- Delivery platforms -------------------------------------------------------------
+# Changes per page of the feed, by default and at most.
+FEED_PAGE_SIZE = _int("FEED_PAGE_SIZE", 200)
+FEED_MAX_PAGE = _int("FEED_MAX_PAGE", 2000)
+# Orders per POST /api/v1/routes; origins × doors per POST /api/v1/matrix.
+ROUTES_MAX_ORDERS = _int("ROUTES_MAX_ORDERS", 500)
+MATRIX_MAX_PAIRS = _int("MATRIX_MAX_PAIRS", 250_000)
+# Webhooks: the first retry after this many seconds, doubling up to the maximum gap,
+# for a day after the change; a request's timeout; signatures older than the tolerance
+# are refused by receivers (seconds); the worker polls this often.
+WEBHOOK_RETRY_BASE_S = _float("WEBHOOK_RETRY_BASE_S", 30.0)
+WEBHOOK_RETRY_MAX_S = _float("WEBHOOK_RETRY_MAX_S", 3600.0)
+WEBHOOK_RETRY_FOR_S = _float("WEBHOOK_RETRY_FOR_S", 86400.0)
+WEBHOOK_TIMEOUT_S = _float("WEBHOOK_TIMEOUT_S", 10.0)
+WEBHOOK_TOLERANCE_S = _int("WEBHOOK_TOLERANCE_S", 300)
+WEBHOOK_POLL_S = _float("WEBHOOK_POLL_S", 5.0)

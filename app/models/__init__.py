@@ -17,6 +17,7 @@ from app.models.places import (
     Unit,
 )
 from app.models.plates import RetiredCode, RevokedPlate, SigningKey
+from app.models.platforms import Attestation, Change, Delivery, FeedCounter, Webhook
 from app.models.reports import Report
 from app.models.riders import (
     Device,
@@ -33,16 +34,20 @@ __all__ = [
     "MODEL_OF_KIND",
     "MODEL_OF_RESOURCE",
     "ApiToken",
+    "Attestation",
     "AuditEntry",
     "Base",
     "Building",
+    "Change",
     "Community",
+    "Delivery",
     "Device",
     "Division",
     "DivisionArea",
     "EntryEvent",
     "Facility",
     "Feature",
+    "FeedCounter",
     "Gate",
     "Office",
     "PassPolicy",
@@ -58,4 +63,5 @@ __all__ = [
     "Source",
     "Unit",
     "User",
+    "Webhook",
 ]

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import audit
 from app.addresses.codes import find_by_code
 from app.models import RevokedPlate, SigningKey
 from app.models.base import utcnow
@@ -67,25 +68,38 @@ def init_keys(session: Session, directory: Path) -> SigningKey:
     return row
 
 
-def rotate_keys(session: Session, directory: Path) -> tuple[SigningKey, SigningKey | None]:
-    """A new active key; the old one is retired and keeps verifying its plates. Flushes."""
+def _key_entry(row: SigningKey) -> dict[str, str | None]:
+    return {"kid": row.kid, "public_key": row.public_key, "status": row.status}
+
+
+def rotate_keys(session: Session, directory: Path, *, actor: str = "cli"
+                ) -> tuple[SigningKey, SigningKey | None]:
+    """A new active key; the old one is retired and keeps verifying its plates. Flushes
+    and audits (``key_rotate``: the feed tells platforms)."""
     old = _active(session)
     if old is not None:
         old.status, old.retired_at = "retired", utcnow()
         session.flush()
     new = _new_key(session, directory)
     session.flush()
+    audit.record(session, actor=actor, action="key_rotate", table="signing_keys",
+                 feature_id=None, before=_key_entry(old) if old else None,
+                 after=_key_entry(new))
     return new, old
 
 
-def revoke_key(session: Session, kid: str, *, reason: str | None = None) -> SigningKey:
-    """Revoke a key: every plate it signed stops verifying. Flushes."""
+def revoke_key(session: Session, kid: str, *, reason: str | None = None,
+               actor: str = "cli") -> SigningKey:
+    """Revoke a key: every plate it signed stops verifying. Flushes and audits
+    (``key_revoke``)."""
     row = session.get(SigningKey, kid.strip().upper())
     if row is None:
         raise NotFound(f"没有编号为“{kid}”的签名密钥", f"no signing key {kid!r}")
     if row.status != "revoked":
         row.status, row.revoked_at, row.reason = "revoked", utcnow(), reason
         session.flush()
+        audit.record(session, actor=actor, action="key_revoke", table="signing_keys",
+                     feature_id=None, after=_key_entry(row), note=reason)
     return row
 
 
@@ -98,13 +112,15 @@ def current_issue(session: Session, code: str) -> int:
 def revoke_plate(session: Session, code: str, *, reason: str | None = None,
                  actor: str | None = None) -> RevokedPlate:
     """Revoke the plates now in use for ``code``; the next print gets the next issue.
-    Flushes."""
+    Flushes and audits (``plate_revoke``)."""
     text = str(parse_code(code))
     find_by_code(session, text)
     row = RevokedPlate(code=text, issue=current_issue(session, text), reason=reason,
                        revoked_by=actor)
     session.add(row)
     session.flush()
+    audit.record(session, actor=actor or "cli", action="plate_revoke", table="revoked_plates",
+                 feature_id=row.id, after={"code": row.code, "issue": row.issue}, note=reason)
     return row
 
 

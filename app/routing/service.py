@@ -249,12 +249,21 @@ def _door_point(session: Session, key: tuple[str, int]) -> tuple[float, float]:
     return float(point.x), float(point.y)
 
 
+def door_network(session: Session, start: tuple[float, float] | None, to: str
+                 ) -> tuple[tuple[str, int], AccessNetwork]:
+    """The door ``to`` names (a building's door nearest ``start``; without a start, the
+    building itself) and the access network it is on."""
+    key = resolve_target(session, to)
+    if start is not None:
+        key = _door_of(session, key, start)
+    return key, _network_at(session, *_door_point(session, key))
+
+
 def route(session: Session, start: tuple[float, float], to: str, *, at: str | None = None,
           has_pass: bool = False) -> dict[str, Any]:
     """The access route from ``start`` (lon, lat) to the door (or, ``gate:ID``, the
     gate) ``to`` names, with ``handoff``: the navigation apps' routes to where it enters."""
-    key = _door_of(session, resolve_target(session, to), start)
-    network = _network_at(session, *_door_point(session, key))
+    key, network = door_network(session, start, to)
     if key[0] == "gate":
         answer = route_to_gate(network, start, key[1], at=at, has_pass=has_pass)
     else:
@@ -263,6 +272,15 @@ def route(session: Session, start: tuple[float, float], to: str, *, at: str | No
     compound = (answer["to"].get("compound") or {}).get("name") or ""
     answer["handoff"] = handoff_links(*place["location"], f"{compound}{place['label']}")
     return answer
+
+
+def unit_doors(session: Session, key: tuple[str, int]) -> tuple[tuple[str, int], ...]:
+    """The door keys of a destination: a building's unit doors (itself when it has
+    none), a unit itself."""
+    if key[0] != "building":
+        return (key,)
+    units = session.scalars(select(Unit.id).where(Unit.building_id == key[1]).order_by(Unit.id))
+    return tuple(("unit", u) for u in units) or (key,)
 
 
 def _door_of(session: Session, key: tuple[str, int], start: tuple[float, float]) -> tuple[str, int]:

@@ -1,0 +1,122 @@
+"""The change feed over the audit log.
+
+Every transaction that wrote audit entries numbers them when it commits: it takes the
+row lock of ``feed_counter`` (held until the commit ends), so a later number never becomes
+visible before an earlier one, on SQLite (one writer at a time) and PostgreSQL alike. The
+feed lists numbered entries after a cursor: nothing is missed, nothing comes twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.orm import Session
+
+from app.models import AuditEntry, Change, Community, FeedCounter
+from app.platforms import jobs, outbox
+from app.platforms.entries import as_entry
+from geo import settings
+from geo.platforms.changes import (
+    FEATURE_KINDS,
+    classify,
+    decode_cursor,
+    encode_cursor,
+    stored_kinds,
+)
+
+_PENDING = "youlu_feed_pending"
+
+
+def init_app(app: Flask) -> None:
+    """Number the audit entries of every committing transaction of this app's sessions,
+    fill the webhook outbox with them, and start the delivery job once it commits."""
+    jobs.init_app(app)
+    sessions = app.extensions["db_sessions"]
+    event.listen(sessions, "after_flush", _collect)
+    event.listen(sessions, "before_commit", _number)
+    event.listen(sessions, "after_rollback", _forget)
+
+    def deliver(session: Session) -> None:
+        if session.info.pop(outbox.ADDED, False):
+            jobs.start_deliveries(app)
+
+    event.listen(sessions, "after_commit", deliver)
+
+
+def _collect(session: Session, _context: Any) -> None:
+    pending = session.info.setdefault(_PENDING, [])
+    pending.extend(obj for obj in session.new if isinstance(obj, AuditEntry))
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+    session.info.pop(outbox.ADDED, None)
+
+
+def _division(session: Session, table: str, feature: dict[str, Any] | None) -> str | None:
+    if not feature:
+        return None
+    props = feature.get("properties") or {}
+    if table == "communities":
+        return props.get("division_code")
+    community = props.get("community")
+    if community is None:
+        return None
+    return session.scalar(select(Community.division_code).where(Community.id == community))
+
+
+def _number(session: Session) -> None:
+    session.flush()
+    pending: list[AuditEntry] = session.info.pop(_PENDING, [])
+    rows = []
+    for audit in sorted(pending, key=lambda a: a.id):
+        kind = classify(audit.table_name, audit.action, audit.before, audit.after)
+        if kind is not None:
+            rows.append((audit, kind))
+    if not rows:
+        return
+    last = session.scalar(update(FeedCounter).where(FeedCounter.id == 1)
+                          .values(last_seq=FeedCounter.last_seq + len(rows))
+                          .returning(FeedCounter.last_seq))
+    if last is None:  # an empty database: the counter row is made by the first write
+        last = len(rows)
+        session.execute(insert(FeedCounter).values(id=1, last_seq=last))
+    first = last - len(rows) + 1
+    numbered = [(first + i, kind, _division(session, audit.table_name, audit.after or audit.before))
+                for i, (audit, kind) in enumerate(rows)]
+    session.execute(insert(Change), [
+        {"seq": seq, "audit_id": audit.id, "kind": kind, "division_code": division}
+        for (seq, kind, division), (audit, _kind) in zip(numbered, rows, strict=True)])
+    outbox.enqueue(session, numbered)
+
+
+def read_changes(session: Session, *, since: str | None, kinds: tuple[str, ...] = (),
+                 division: str | None = None, limit: int = settings.FEED_PAGE_SIZE
+                 ) -> dict[str, Any]:
+    """The changes after cursor ``since`` (oldest first, at most ``limit``), filtered by
+    kinds and by division code prefix; ``next`` is the cursor to ask with next time
+    (past the last entry read, even when the filters left entries out)."""
+    after = decode_cursor(since)
+    # The counter first: every change up to it is committed, so a page that ends before
+    # ``limit`` has seen all of them and the next read may start past it.
+    newest = session.scalar(select(FeedCounter.last_seq)) or 0
+    query = (select(Change, AuditEntry).join(AuditEntry, AuditEntry.id == Change.audit_id)
+             .where(Change.seq > after, Change.seq <= newest).order_by(Change.seq).limit(limit))
+    if kinds:
+        query = query.where(Change.kind.in_(stored_kinds(kinds)))
+    if division:
+        query = query.where(Change.division_code.like(f"{division}%"))
+    changes = [as_entry(change, audit) for change, audit in session.execute(query)]
+    more = len(changes) == limit
+    last = int(changes[-1]["cursor"], 16) if more else max(after, newest)
+    return {"changes": changes, "next": encode_cursor(last), "more": more}
+
+
+def current_cursor(session: Session) -> str:
+    """The cursor of the newest change committed."""
+    return encode_cursor(session.scalar(select(FeedCounter.last_seq)) or 0)
+
+
+__all__ = ["FEATURE_KINDS", "current_cursor", "init_app", "read_changes"]

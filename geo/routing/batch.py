@@ -1,0 +1,191 @@
+"""Door-level answers in batches for delivery platforms.
+
+``door_matrix``: origins × destinations, durations (s) and distances (m), like OSRM's
+table service, with one search per origin that stops once every destination's door is
+settled. A destination is one or more door keys (``("unit", 12)``; a building's unit
+doors): its answer is the quickest of them. ``route_orders``: many single routes, each
+answer summarised (door, gate, ride/walk/park seconds and metres, or why there is no way).
+Coordinates are ``(lon, lat)`` WGS-84.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from geo import settings
+from geo.errors import InvalidCoordinates, NoRoute, NotFound
+from geo.hours.opening_hours import local_time
+from geo.routing.network import RIDE_LAYER, WALK_LAYER, AccessNetwork
+from geo.routing.route import route_to_door
+from geo.routing.search import Path, Start, length_time, run_search, snap_start, trace_path
+
+DoorKey = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Order:
+    """One order: from (lon, lat) to a door at a time (None: now)."""
+
+    start: tuple[float, float]
+    door: DoorKey
+    at: datetime | str | None = None
+
+
+@dataclass
+class Matrix:
+    """``durations[i][j]`` seconds and ``distances[i][j]`` metres from origin i to
+    destination j (None: no way); ``doors[i][j]`` the door key reached; ``sources`` the
+    snapped origins (None when off the map)."""
+
+    durations: list[list[float | None]]
+    distances: list[list[float | None]]
+    doors: list[list[DoorKey | None]]
+    sources: list[dict[str, Any] | None]
+
+
+def door_matrix(network: AccessNetwork, origins: list[tuple[float, float]],
+                destinations: list[tuple[DoorKey, ...]], *, at: datetime | str | None = None,
+                has_pass: bool = False) -> Matrix:
+    """Durations (s, real time: riding, walking and parking delays) and distances (m)
+    from each origin to each destination's quickest door, with one search per origin.
+
+    A door is reached as ``route_to_door`` reaches it: ridden to and parked at, or walked
+    to after parking elsewhere. Raises ``NotFound`` for a door not on the network."""
+    snap = network.snapshot
+    when = local_time(at)
+    gate_ok = snap.gate_ok(when, has_pass=has_pass)
+    keys = sorted({key for dest in destinations for key in dest})
+    nodes = np.asarray([_door_node(snap, key) for key in keys], dtype=np.int64)
+    usable = np.asarray([_reachable(snap, int(n), gate_ok) for n in nodes], dtype=bool)
+    where = {key: i for i, key in enumerate(keys)}
+    wanted = nodes[usable]
+    rows = [_row(snap, origin, wanted, gate_ok) for origin in origins]
+    durations: list[list[float | None]] = []
+    distances: list[list[float | None]] = []
+    doors: list[list[DoorKey | None]] = []
+    sources: list[dict[str, Any] | None] = []
+    for found, source in rows:
+        sources.append(source)
+        drow: list[float | None] = []
+        mrow: list[float | None] = []
+        krow: list[DoorKey | None] = []
+        for dest in destinations:
+            best: tuple[float, float, DoorKey] | None = None
+            for key in dest:
+                hit = found.get(int(nodes[where[key]]))
+                if hit is not None and (best is None or hit[0] < best[0]):
+                    best = (hit[0], hit[1], key)
+            drow.append(round(best[0], 1) if best else None)
+            mrow.append(round(best[1], 1) if best else None)
+            krow.append(best[2] if best else None)
+        durations.append(drow)
+        distances.append(mrow)
+        doors.append(krow)
+    return Matrix(durations, distances, doors, sources)
+
+
+def _door_node(snap: Any, key: DoorKey) -> int:
+    try:
+        return int(snap.doors[key][0])
+    except KeyError:
+        raise NotFound(f"路网中没有这个目的地（{key[0]} {key[1]}）",
+                       f"destination {key[0]} {key[1]} is not on the routing network") from None
+
+
+def _reachable(snap: Any, node: int, gate_ok: NDArray[np.uint8]) -> bool:
+    """Whether some connected gate of the door's compound lets anyone in now (a door
+    outside compounds always is): doors behind closed gates are not searched for."""
+    compound = int(snap.node_compound[node])
+    if compound < 0:
+        return True
+    mine = snap.gates_of(compound)
+    return bool(np.any((gate_ok[mine] > 0) & snap.gate_connected[mine]))
+
+
+def _row(snap: Any, origin: tuple[float, float], nodes: NDArray[np.int64],
+         gate_ok: NDArray[np.uint8]) -> tuple[dict[int, tuple[float, float, float]],
+                                              dict[str, Any] | None]:
+    """{door node: (seconds, metres, cost)} from ``origin``, and the snapped source."""
+    try:
+        start = snap_start(snap, *origin)
+    except InvalidCoordinates:
+        return {}, None
+    source = {"location": [round(origin[0], 7), round(origin[1], 7)],
+              "snapped": [round(start.snapped[0], 7), round(start.snapped[1], 7)],
+              "snap_distance_m": round(start.snap_m, 1)}
+    found: dict[int, tuple[float, float, float]] = {}
+    todo = nodes
+    for walk_max in (settings.WALK_AFTER_PARKING_MAX_M, np.inf):  # the bound, else none
+        if len(todo) == 0:
+            break
+        targets = 2 * todo + WALK_LAYER
+        settled, ws = run_search(snap, start.seeds, start.seed_cost, targets,
+                                 n_need=len(targets), gate_ok=gate_ok, walk_max=walk_max)
+        for state in settled.tolist():
+            node = state >> 1
+            ride = 2 * node + RIDE_LAYER
+            # Parked at the door itself: ridden there, then the parking delay. A ride state
+            # cheaper than that was settled before the walk state, so it is known here.
+            via_ride = (float(ws.dist[ride]) + settings.PARKING_DELAY_S
+                        if ws.done[ride] == ws.gen else np.inf)
+            if via_ride <= float(ws.dist[state]):
+                metres, seconds = _measure(snap, start, trace_path(ws, ride))
+                found[node] = (seconds + settings.PARKING_DELAY_S, metres, via_ride)
+            else:
+                metres, seconds = _measure(snap, start, trace_path(ws, state))
+                found[node] = (seconds, metres, float(ws.dist[state]))
+        todo = np.asarray([n for n in todo.tolist() if n not in found], dtype=np.int64)
+    return found, source
+
+
+def _measure(snap: Any, start: Start, path: Path) -> tuple[float, float]:
+    """Metres and seconds of ``path`` with the piece from the start to its first state."""
+    metres, seconds = length_time(snap, path)
+    first = int(path.states[0])
+    seed = int(np.flatnonzero(start.seeds == first)[0])
+    parked = settings.PARKING_DELAY_S if first & 1 == WALK_LAYER else 0.0  # at the start
+    return (metres + float(start.seed_length[seed]),
+            seconds + float(start.seed_seconds[seed]) + parked)
+
+
+def route_orders(network: AccessNetwork, orders: list[Order], *, has_pass: bool = False
+                 ) -> list[dict[str, Any]]:
+    """Each order's answer: ``route`` (door, gate, seconds and metres by mode, legs
+    summarised) or ``no_route`` with the reason and details (an error of one order never
+    stops the others)."""
+    return [_answer(network, order, has_pass) for order in orders]
+
+
+def _answer(network: AccessNetwork, order: Order, has_pass: bool) -> dict[str, Any]:
+    try:
+        result = route_to_door(network, order.start, order.door, at=order.at,
+                               has_pass=has_pass, compare=False)
+    except (NoRoute, InvalidCoordinates, NotFound) as error:
+        return {"status": "no_route", **error.to_dict()}
+    return {"status": "ok", **summary(result)}
+
+
+def summary(route: dict[str, Any]) -> dict[str, Any]:
+    """A route without geometry and steps: door, gate, totals, seconds and metres per
+    mode (ride, walk, park) and the legs as (mode, metres, seconds, place)."""
+    by_mode = {mode: {"duration_s": 0.0, "distance_m": 0.0} for mode in ("ride", "walk", "park")}
+    for leg in route["legs"]:
+        by_mode[leg["mode"]]["duration_s"] += leg["duration_s"]
+        by_mode[leg["mode"]]["distance_m"] += leg["distance_m"]
+    return {
+        "door": route["to"], "gate": route["gate"], "at": route["at"],
+        "duration_s": route["duration_s"], "distance_m": route["distance_m"],
+        "modes": {m: {k: round(v, 1) for k, v in d.items()} for m, d in by_mode.items()},
+        "legs": [{"mode": leg["mode"], "distance_m": leg["distance_m"],
+                  "duration_s": leg["duration_s"], **({"place": leg["place"]}
+                                                      if "place" in leg else {})}
+                 for leg in route["legs"]],
+    }
+
+
+__all__ = ["Matrix", "Order", "door_matrix", "route_orders", "summary"]
