@@ -32,6 +32,7 @@ from app.plates import commands as plate_commands
 from app.plates import download_views as plate_downloads
 from app.plates import poster_commands, poster_views
 from app.plates import views as plate_views
+from app.points import views as point_views
 from app.reports import views as report_views
 from app.riders import commands as rider_commands
 from app.riders import office_views as rider_office_views
@@ -47,10 +48,10 @@ API_BLUEPRINTS = (openapi_bp, plate_api.bp, address_api.bp, routing_api.bp, plac
                   editor_api.bp, map_api.bp)
 # /office: pages for community offices, each feature's own.
 OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
-                     report_views.office_bp)
+                     report_views.office_bp, point_views.office_bp)
 # Pages for riders, planners and everyone.
 PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, plate_downloads.bp, map_views.bp, poster_views.bp,
-                   pass_views.bp, report_views.bp)
+                   pass_views.bp, report_views.bp, report_views.rider_bp, point_views.rider_bp)
 COMMANDS = (*account_commands.COMMANDS, *import_commands.COMMANDS,
             *demo_commands.COMMANDS, *plate_commands.COMMANDS, *place_commands.COMMANDS,
             *rider_commands.COMMANDS, *address_commands.COMMANDS, *poster_commands.COMMANDS,
@@ -69,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.jinja_env.globals["local"] = local_text  # Beijing time on every page
+    app.jinja_env.globals["rider_news"] = report_views.rider_news  # the rider page's notice
 
     db.init_app(app)
     codes.init_app(app)  # standard address codes are allocated on flush

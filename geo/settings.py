@@ -167,3 +167,14 @@ RESOLVE_SHADOW_FACTOR = _float("RESOLVE_SHADOW_FACTOR", 0.6)
 # The resolver's index is rebuilt when places change, and at the latest after this long
 # (committee names are not watched), seconds.
 RESOLVE_INDEX_MAX_AGE_S = _float("RESOLVE_INDEX_MAX_AGE_S", 600.0)
+
+# --- 随手拍 reports and points (issue 15) -----------------------------------------
+REPORT_CATEGORIES_FILE = DATA_DIR / "reports" / "categories.json"
+# An open report of the same category this close is offered as "同一个问题? +1", metres.
+REPORT_DUPLICATE_M = _float("REPORT_DUPLICATE_M", 50.0)
+# A photo with more pixels than this is refused before it is decoded (width × height).
+REPORT_MAX_PHOTO_PIXELS = _int("REPORT_MAX_PHOTO_PIXELS", 40_000_000)
+# Characters of a redemption code (letters and digits without 0/O/1/I).
+REDEMPTION_CODE_CHARS = _int("REDEMPTION_CODE_CHARS", 6)
+# Largest point amount one entry may carry, points.
+POINTS_MAX_ENTRY = _int("POINTS_MAX_ENTRY", 10_000)

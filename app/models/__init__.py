@@ -17,7 +17,8 @@ from app.models.places import (
     Unit,
 )
 from app.models.plates import RetiredCode, RevokedPlate, SigningKey
-from app.models.reports import Report
+from app.models.points import PointAccount, PointEntry, Redemption, Reward
+from app.models.reports import Report, ReportChange
 from app.models.riders import (
     Device,
     EntryEvent,
@@ -27,6 +28,7 @@ from app.models.riders import (
     RiderPass,
 )
 from app.models.sources import Source
+from app.models.volunteering import VolunteerActivity, VolunteerSignup, Wish
 
 __all__ = [
     "KIND_OF_MODEL",
@@ -58,4 +60,12 @@ __all__ = [
     "Source",
     "Unit",
     "User",
+    "PointAccount",
+    "PointEntry",
+    "Redemption",
+    "ReportChange",
+    "Reward",
+    "VolunteerActivity",
+    "VolunteerSignup",
+    "Wish",
 ]
