@@ -162,9 +162,9 @@ def confirm(session: Session, actor: Actor, code: str, phone_tail: str, *,
 
 def redemptions_of(session: Session, rider_id: int) -> list[tuple[Redemption, Reward]]:
     """The rider's redemptions with their rewards, newest first."""
-    return list(session.execute(select(Redemption, Reward).join(Reward)
-                                .where(Redemption.rider_id == rider_id)
-                                .order_by(Redemption.id.desc())).tuples())
+    rows = session.execute(select(Redemption, Reward).join(Reward)
+                           .where(Redemption.rider_id == rider_id).order_by(Redemption.id.desc()))
+    return [(redemption, reward) for redemption, reward in rows]
 
 
 def office_totals(session: Session, office_id: int) -> dict[str, list[tuple[int | str, ...]]]:
