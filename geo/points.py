@@ -36,6 +36,15 @@ def check_amount(text: str | int, *, field: str = "points") -> int:
     return amount
 
 
+def check_rider_number(text: str) -> int:
+    """A rider's number (a positive whole number) typed by an office."""
+    raw = text.strip()
+    if not _WHOLE.fullmatch(raw) or int(raw) == 0:
+        raise InvalidInput(f"骑手编号“{raw}”无效", f"rider number {raw!r} is not valid",
+                           details={"field": "rider_id"})
+    return int(raw)
+
+
 def check_reward_kind(kind: str) -> str:
     """``kind`` when it is one of ``REWARD_KINDS``; else ``InvalidInput``."""
     if kind not in REWARD_KINDS:

@@ -58,7 +58,8 @@ def history(session: Session, rider_id: int) -> list[PointEntry]:
 def locked_account(session: Session, rider_id: int) -> PointAccount:
     """The rider's account row, created at 0 when missing, locked until the transaction
     ends (``FOR UPDATE``)."""
-    query = select(PointAccount).where(PointAccount.rider_id == rider_id).with_for_update()
+    query = (select(PointAccount).where(PointAccount.rider_id == rider_id).with_for_update()
+             .execution_options(populate_existing=True))
     account = session.scalar(query)
     if account is None:
         try:
@@ -66,7 +67,7 @@ def locked_account(session: Session, rider_id: int) -> PointAccount:
                 session.add(PointAccount(rider_id=rider_id, balance=0))
         except IntegrityError:  # another transaction made it first
             pass
-        account = session.scalars(query.execution_options(populate_existing=True)).one()
+        account = session.scalars(query).one()
     return account
 
 

@@ -155,7 +155,7 @@ def confirm(session: Session, actor: Actor, code: str, phone_tail: str, *,
     redemption.confirmed_at = now
     redemption.confirmed_by = actor.name
     record(session, actor=actor.name, user_id=actor.user.id if actor.user else None,
-           action="redemption_confirm", table="redemptions", feature_id=redemption.id,
+           action="redeem_confirm", table="redemptions", feature_id=redemption.id,
            before={"status": "issued"}, after={"status": "confirmed"})
     return Confirmation(redemption, reward)
 

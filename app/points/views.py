@@ -127,12 +127,12 @@ def award() -> BaseResponse:
     db = get_session()
     actor = _actor()
     office_id = office_of(actor)
-    rider_id = points.check_amount(request.form.get("rider_id", ""), field="rider_id")
+    rider_id = points.check_rider_number(request.form.get("rider_id", ""))
+    amount = points.check_amount(request.form.get("points", ""))
+    note = check_text(request.form.get("note", ""), field="note", limit=200)
     if db.get(Rider, rider_id) is None:
         raise NotFound(f"找不到编号为 {rider_id} 的骑手", f"rider {rider_id} not found",
                        details={"field": "rider_id"})
-    amount = points.check_amount(request.form.get("points", ""))
-    note = check_text(request.form.get("note", ""), field="note", limit=200)
     earn(db, rider_id, amount, Source("office_action", actor.name, office_id=office_id, note=note))
     return redirect(url_for(".points_page"))
 
