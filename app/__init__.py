@@ -38,6 +38,7 @@ from app.platforms import batch_api as platform_batch_api
 from app.platforms import commands as platform_commands
 from app.platforms import feed as platform_feed
 from app.platforms import webhook_api
+from app.points import views as point_views
 from app.reports import views as report_views
 from app.riders import commands as rider_commands
 from app.riders import office_views as rider_office_views
@@ -55,10 +56,10 @@ API_BLUEPRINTS = (openapi_bp, plate_api.bp, address_api.bp, routing_api.bp, plac
                   webhook_api.bp)
 # /office: pages for community offices, each feature's own.
 OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
-                     report_views.office_bp)
+                     report_views.office_bp, point_views.office_bp)
 # Pages for riders, planners and everyone.
 PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, plate_downloads.bp, map_views.bp, poster_views.bp,
-                   pass_views.bp, report_views.bp)
+                   pass_views.bp, report_views.bp, report_views.rider_bp, point_views.rider_bp)
 COMMANDS = (*account_commands.COMMANDS, *import_commands.COMMANDS,
             *demo_commands.COMMANDS, *plate_commands.COMMANDS, *place_commands.COMMANDS,
             *rider_commands.COMMANDS, *address_commands.COMMANDS, *poster_commands.COMMANDS,
@@ -78,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.jinja_env.globals["local"] = local_text  # Beijing time on every page
     app.url_map.converters["int"] = IdConverter  # ids past the range: 404, before any rule
+    app.jinja_env.globals["rider_news"] = report_views.rider_news  # the rider page's notice
 
     db.init_app(app)
     codes.init_app(app)  # standard address codes are allocated on flush

@@ -1,5 +1,5 @@
-"""随手拍 reports (design items 17, 19, 20): kinds, statuses, input checks and photo
-cleaning, without Flask.
+"""随手拍 reports (design items 17, 19, 20): categories, the five states and their
+transitions, input checks and photo cleaning, without Flask.
 
 A photo is decoded with Pillow, turned upright by its EXIF orientation, shrunk to at
 most ``MAX_PHOTO_SIDE`` pixels and re-encoded as a fresh JPEG that carries no metadata
@@ -9,17 +9,44 @@ at all (no EXIF, no GPS, no ICC profile, no comments): design section 8.
 from __future__ import annotations
 
 import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from geo import settings
 from geo.errors import InvalidInput
 
-KIND_ZH = {
-    "gate_closed": "大门不通", "no_number": "楼号单元号缺失", "wrong_location": "导航位置不对",
-    "no_parking": "无处停车", "no_charging": "无处充电", "toilet_water": "如厕饮水难",
-    "forged_plate": "门牌可疑", "other": "其他",
-}
-STATUS_ZH = {"new": "新报告", "in_progress": "处理中", "resolved": "已解决"}
+
+@dataclass(frozen=True)
+class Category:
+    """A report category (问题类别): its key, Chinese name, whether it is urgent, and the
+    points a rider earns when a report is accepted and when it is resolved."""
+
+    key: str
+    zh: str
+    urgent: bool
+    accepted_points: int
+    resolved_points: int
+
+
+def _load_categories() -> dict[str, Category]:
+    rows = json.loads(settings.REPORT_CATEGORIES_FILE.read_text(encoding="utf-8"))["categories"]
+    return {row["key"]: Category(**row) for row in rows}
+
+
+CATEGORIES = _load_categories()
+KIND_ZH = {key: category.zh for key, category in CATEGORIES.items()}
+# The five states (状态) in order, with the states each may move to.
+STATUS_ZH = {"submitted": "已提交", "accepted": "已受理", "in_progress": "处理中",
+             "resolved": "已解决", "rejected": "不予处理"}
+NEXT_STATUSES = {"submitted": ("accepted", "rejected"),
+                 "accepted": ("in_progress", "resolved", "rejected"),
+                 "in_progress": ("resolved", "rejected"),
+                 "resolved": (), "rejected": ()}
+OPEN_STATUSES = ("submitted", "accepted", "in_progress")
 MAX_TEXT_CHARS = 500
 MAX_NOTE_CHARS = 500
 MAX_CODE_CHARS = 40
@@ -43,6 +70,39 @@ def check_status(status: str) -> str:
         raise InvalidInput(f"状态“{status}”无效", f"unknown report status {status!r}",
                            details={"field": "status"})
     return status
+
+
+def check_transition(current: str, status: str) -> str:
+    """``status`` when a report in ``current`` may move to it; else ``InvalidInput``."""
+    status = check_status(status)
+    if status not in NEXT_STATUSES[current]:
+        allowed = "、".join(STATUS_ZH[s] for s in NEXT_STATUSES[current]) or "无"
+        raise InvalidInput(f"报告已是“{STATUS_ZH[current]}”，不能改为“{STATUS_ZH[status]}”"
+                           f"（可改为：{allowed}）",
+                           f"a report {current!r} cannot become {status!r}",
+                           details={"field": "status"})
+    return status
+
+
+def time_in_states(changes: Sequence[tuple[str, datetime]], *, now: datetime
+                   ) -> list[tuple[str, datetime, float]]:
+    """Each ``(status, since)`` change, oldest first, with the seconds spent in it (until
+    the next change, or ``now`` for the current state)."""
+    ends = [at for _status, at in changes[1:]] + [now]
+    return [(status, since, max(0.0, (end - since).total_seconds()))
+            for (status, since), end in zip(changes, ends, strict=True)]
+
+
+def duration_zh(seconds: float) -> str:
+    """``seconds`` as a short Chinese duration: 3天2小时, 5小时10分, 12分钟."""
+    minutes = int(seconds // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时"
+    if hours:
+        return f"{hours}小时{minutes}分"
+    return f"{minutes}分钟"
 
 
 def check_text(text: str, *, field: str = "text", limit: int = MAX_TEXT_CHARS) -> str | None:

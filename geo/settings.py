@@ -196,3 +196,12 @@ WEBHOOK_RETRY_FOR_S = _float("WEBHOOK_RETRY_FOR_S", 86400.0)
 WEBHOOK_TIMEOUT_S = _float("WEBHOOK_TIMEOUT_S", 10.0)
 WEBHOOK_TOLERANCE_S = _int("WEBHOOK_TOLERANCE_S", 300)
 WEBHOOK_POLL_S = _float("WEBHOOK_POLL_S", 5.0)
+
+# --- 随手拍 reports and points (issue 15) -----------------------------------------
+REPORT_CATEGORIES_FILE = DATA_DIR / "reports" / "categories.json"
+# An open report of the same category this close is offered as "同一个问题? +1", metres.
+REPORT_DUPLICATE_M = _float("REPORT_DUPLICATE_M", 50.0)
+# Characters of a redemption code (letters and digits without 0/O/1/I).
+REDEMPTION_CODE_CHARS = _int("REDEMPTION_CODE_CHARS", 6)
+# Largest point amount one entry may carry, points.
+POINTS_MAX_ENTRY = _int("POINTS_MAX_ENTRY", 10_000)

@@ -20,7 +20,7 @@ from shapely.geometry import Point, box
 from sqlalchemy import func, select
 
 from app.db import get_engine, get_session
-from app.models import AuditEntry, Community, Gate, Report
+from app.models import AuditEntry, Community, Gate, Office, Report
 from app.plates.keys import active_signer, init_keys, keys_dir, signed_url
 from geo import reports
 from tests.support.accounts import PASSWORD, Accounts
@@ -79,7 +79,7 @@ def jpeg_with_gps() -> bytes:
 
 def form(client: FlaskClient, code: str = "", **fields) -> dict:
     url = "/report" + (f"?code={code}" if code else "")
-    return {"csrf_token": csrf_token(client, url), "code": code, "kind": "gate_closed", **fields}
+    return {"csrf_token": csrf_token(client, url), "code": code, "kind": "access", **fields}
 
 
 def report_count(app: Flask) -> int:
@@ -90,7 +90,13 @@ def report_count(app: Flask) -> int:
 def file(site: Site, code: str, kind: str) -> int:
     answer = site.client.post("/report", data=form(site.client, code, kind=kind, text="测试"))
     assert answer.status_code == 302, answer.get_data(as_text=True)
-    return int(answer.headers["Location"].rsplit("/", 1)[1])
+    return report_number(site.client, answer.headers["Location"])
+
+
+def report_number(client: FlaskClient, follow_url: str) -> int:
+    """The report number on the follow page a filed report redirects to."""
+    page = client.get(follow_url).get_data(as_text=True)
+    return int(re.search(r'id="report-number">(\d+)<', page).group(1))
 
 
 def login(client: FlaskClient, username: str) -> None:
@@ -112,11 +118,12 @@ def test_scan_page_links_to_the_report_form(site: Site) -> None:
     body = page.get_data(as_text=True)
     assert page.status_code == 200
     assert f'name="code" value="{site.gate_code}"' in body
-    assert body.count('type="radio" name="kind"') == len(reports.KIND_ZH) == 8
-    for zh in ("大门不通", "楼号单元号缺失", "导航位置不对", "门牌可疑", "如厕饮水难"):
+    assert body.count('type="radio" name="kind"') == len(reports.KIND_ZH) == 11
+    for zh in ("进门难/门禁", "位置标错", "停车", "充电", "环境卫生", "治安隐患", "食品安全",
+               "矛盾纠纷", "突发事件直报", "门牌可疑"):
         assert zh in body
     assert 'name="csrf_token"' in body and 'enctype="multipart/form-data"' in body
-    assert "navigator.geolocation" in body
+    assert "navigator.geolocation" in body and 'capture="environment"' in body
 
 
 def test_report_with_gps_photo_is_stored_without_metadata(site: Site) -> None:
@@ -129,10 +136,11 @@ def test_report_with_gps_photo_is_stored_without_metadata(site: Site) -> None:
     thanks = site.client.get(answer.headers["Location"])
     number = re.search(r'id="report-number">(\d+)<', thanks.get_data(as_text=True)).group(1)
     assert thanks.status_code == 200 and "门牌可疑" in thanks.get_data(as_text=True)
+    assert answer.headers["Location"].startswith("/report/follow/")
     with site.app.app_context():
         report = get_session().get(Report, int(number))
         assert (report.kind, report.code, report.community_id, report.status) == (
-            "forged_plate", site.gate_code, site.home_id, "new")
+            "forged_plate", site.gate_code, site.home_id, "submitted")
         assert (report.lon, report.lat) == (float(HERE[0]), float(HERE[1]))
         stored = report.photo
     assert stored != original and b"YouluTestCam" not in stored and b"Exif" not in stored
@@ -144,13 +152,16 @@ def test_report_with_gps_photo_is_stored_without_metadata(site: Site) -> None:
         assert red > 150 and green < 90  # the picture itself survived
 
 
-def test_report_without_code_or_extras(site: Site) -> None:
-    answer = site.client.post("/report", data=form(site.client, kind="no_charging"))
-    assert answer.status_code == 302
+def test_report_by_location_alone_goes_to_the_compounds_office(site: Site) -> None:
+    answer = site.client.post("/report", data=form(site.client, kind="charging",
+                                                   lon=HERE[0], lat=HERE[1]))
+    assert answer.status_code == 302, answer.get_data(as_text=True)
     with site.app.app_context():
         report = get_session().scalars(select(Report)).one()
-        assert (report.code, report.community_id, report.text, report.photo, report.lon) == (
-            None, None, None, None, None)
+        office = get_session().get(Office, report.office_id)
+        assert (report.code, report.community_id, report.text, report.photo) == (
+            None, site.home_id, None, None)
+        assert office.name == "学院路街道测试社区"
 
 
 def big_png() -> bytes:
@@ -186,12 +197,14 @@ def bomb_png(side: int = 13000) -> bytes:
     ({}, "bomb", "照片像素太多：最多 5000 万像素，这张是 13000×13000"),
     ({"lon": "40.000800", "lat": "116.351000"}, None, "经纬度似乎写反了"),
     ({"lon": "116.351000", "lat": ""}, None, "位置不完整"),
+    ({"code": "", "lon": "", "lat": ""}, None, "不在任何社区办公室的服务范围内"),
+    ({"code": "", "lon": "116.200000", "lat": "39.800000"}, None, "不在任何社区办公室的服务范围内"),
 ])
 def test_bad_input_is_refused_and_nothing_stored(site: Site, fields: dict, photo, message: str
                                                  ) -> None:
     with site.app.app_context():
         before = dump_database(get_engine())
-    data = form(site.client, site.gate_code, **fields)
+    data = {**form(site.client, site.gate_code), **fields}
     if photo == "big":
         photo = (big_png(), "big.png")
     if photo == "bomb":
@@ -223,39 +236,44 @@ def test_report_needs_csrf(site: Site) -> None:
     assert report_count(site.app) == 0
 
 
-def test_office_sees_its_scope_and_changes_status(site: Site) -> None:
-    home = file(site, site.gate_code, "gate_closed")
-    away = file(site, site.away_code, "no_parking")
-    loose = file(site, "", "other")
+def test_office_sees_its_reports_and_moves_them_through_the_states(site: Site) -> None:
+    home = file(site, site.gate_code, "access")
+    away = file(site, site.away_code, "parking")
 
     editor = site.app.test_client()
     login(editor, "editor")
     page = editor.get("/office/reports").get_data(as_text=True)
-    assert f'id="report-{home}"' in page and "双泉嘉苑" in page and "大门不通" in page
-    assert f'id="report-{away}"' not in page and f'id="report-{loose}"' not in page
+    assert f'id="report-{home}"' in page and "双泉嘉苑" in page and "进门难/门禁" in page
+    assert f'id="report-{away}"' not in page
     assert "随手拍报告" in page
 
     token = csrf_token(editor, "/office/reports")
-    changed = editor.post(f"/office/reports/{home}/status",
-                          data={"csrf_token": token, "status": "in_progress",
-                                "office_note": "已联系物业开门"})
-    assert changed.status_code == 302
+    skipped = editor.post(f"/office/reports/{home}/status",
+                          data={"csrf_token": token, "status": "resolved"})
+    assert skipped.status_code == 400
+    assert "不能改为“已解决”（可改为：已受理、不予处理）" in skipped.get_data(as_text=True)
+    for status, note in (("accepted", "已收到"), ("in_progress", "已联系物业开门")):
+        changed = editor.post(f"/office/reports/{home}/status",
+                              data={"csrf_token": token, "status": status, "office_note": note})
+        assert changed.status_code == 302, changed.get_data(as_text=True)
     page = editor.get("/office/reports?status=in_progress").get_data(as_text=True)
-    assert f'id="report-{home}" data-status="in_progress"' in page and "已联系物业开门" in page
+    assert f'id="report-{home}" data-status="in_progress"' in page
 
     refused = editor.post(f"/office/reports/{away}/status",
-                          data={"csrf_token": token, "status": "resolved"})
+                          data={"csrf_token": token, "status": "accepted"})
     assert refused.status_code == 403 and "无权" in refused.get_data(as_text=True)
     bad = editor.post(f"/office/reports/{home}/status",
                       data={"csrf_token": token, "status": "done"})
     assert bad.status_code == 400 and "状态“done”无效" in bad.get_data(as_text=True)
     with site.app.app_context():
         db = get_session()
-        assert db.get(Report, away).status == "new"
+        assert db.get(Report, away).status == "submitted"
         assert db.get(Report, home).status == "in_progress"
-        audit = db.scalars(select(AuditEntry).where(AuditEntry.table_name == "reports")).all()
+        assert db.get(Report, home).office_note == "已联系物业开门"
+        audit = db.scalars(select(AuditEntry).where(AuditEntry.table_name == "reports")
+                           .order_by(AuditEntry.id)).all()
         assert [(a.actor, a.feature_id, a.before["status"], a.after["status"]) for a in audit] == [
-            ("editor", home, "new", "in_progress")]
+            ("editor", home, "submitted", "accepted"), ("editor", home, "accepted", "in_progress")]
 
     other = site.app.test_client()
     login(other, "other")
@@ -265,7 +283,7 @@ def test_office_sees_its_scope_and_changes_status(site: Site) -> None:
     admin = site.app.test_client()
     login(admin, "admin")
     page = admin.get("/office/reports").get_data(as_text=True)
-    assert all(f'id="report-{n}"' in page for n in (home, away, loose))
+    assert all(f'id="report-{n}"' in page for n in (home, away))
 
 
 def test_office_photo_in_scope_only(site: Site) -> None:
@@ -285,13 +303,13 @@ def test_office_photo_in_scope_only(site: Site) -> None:
 
 
 def test_anonymous_cannot_open_office_reports(site: Site) -> None:
-    number = file(site, site.gate_code, "gate_closed")
+    number = file(site, site.gate_code, "access")
     page = site.client.get("/office/reports")
     assert page.status_code == 302 and "/office/login" in page.headers["Location"]
     assert site.client.get(f"/office/reports/{number}/photo.jpg").status_code == 302
     token = csrf_token(site.client, "/report")
     answer = site.client.post(f"/office/reports/{number}/status",
-                              data={"csrf_token": token, "status": "resolved"})
+                              data={"csrf_token": token, "status": "accepted"})
     assert answer.status_code == 401
     with site.app.app_context():
-        assert get_session().get(Report, number).status == "new"
+        assert get_session().get(Report, number).status == "submitted"

@@ -13,7 +13,12 @@ def office_for(session: Session, community: Community) -> Office | None:
     specific division code that contains the compound's."""
     if community.office_id is not None:
         return session.get(Office, community.office_id)
-    code = community.division_code or ""
+    return office_serving(session, community.division_code or "")
+
+
+def office_serving(session: Session, code: str) -> Office | None:
+    """The office serving the most specific division code that contains ``code`` (a
+    committee's office before its street's), or None."""
     best: tuple[int, Office] | None = None
     for office in session.scalars(select(Office)):
         for served in office.division_codes or ():

@@ -18,7 +18,8 @@ from app.models.places import (
 )
 from app.models.plates import RetiredCode, RevokedPlate, SigningKey
 from app.models.platforms import Attestation, Change, Delivery, FeedCounter, Webhook
-from app.models.reports import Report
+from app.models.points import PointAccount, PointEntry, Redemption, Reward
+from app.models.reports import Report, ReportChange
 from app.models.riders import (
     Device,
     EntryEvent,
@@ -28,6 +29,7 @@ from app.models.riders import (
     RiderPass,
 )
 from app.models.sources import Source
+from app.models.volunteering import VolunteerActivity, VolunteerSignup, Wish
 
 __all__ = [
     "KIND_OF_MODEL",
@@ -64,4 +66,12 @@ __all__ = [
     "Unit",
     "User",
     "Webhook",
+    "PointAccount",
+    "PointEntry",
+    "Redemption",
+    "ReportChange",
+    "Reward",
+    "VolunteerActivity",
+    "VolunteerSignup",
+    "Wish",
 ]

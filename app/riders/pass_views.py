@@ -112,7 +112,9 @@ def _pending_phone_key() -> str:
 
 
 @bp.before_request
-def _load_rider() -> None:
+def load_rider() -> None:
+    """The rider whose device cookie came with the request (``g.rider``, ``g.device_id``);
+    other blueprints under ``/pass`` register it too."""
     found = rider_for_secret(get_session(), request.cookies.get(DEVICE_COOKIE))
     g.rider, g.device_id = found if found is not None else (None, None)
 
@@ -150,7 +152,7 @@ def rider_required(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if g.rider is None:
             if request.method == "GET" and not page_errors.wants_json():
-                return redirect(url_for(".register_page", next=request.path))
+                return redirect(url_for("passes.register_page", next=request.path))
             raise Unauthorized("这台手机还没有登记骑手信息，请先登记",
                                "this phone holds no rider pass; register first",
                                details={"reason": "no_device"})
