@@ -11,6 +11,7 @@ snapshot finish undisturbed. The street graph itself is never rebuilt here.
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -229,6 +230,7 @@ class AccessNetwork:
         self._version = 0
         self.snapshot: Snapshot
         self.rebuilt: list[int | None] = []
+        self.data = AccessData()
         self.update(data or AccessData())
 
     def covers(self, lon: float, lat: float) -> bool:
@@ -287,7 +289,19 @@ class AccessNetwork:
                 self._version += 1
                 self.snapshot = self._assemble(list(layers.values()))
             self.rebuilt = rebuilt
+            self.data = data
             return rebuilt
+
+    def what_if(self, data: AccessData) -> Snapshot:
+        """The snapshot ``data`` would give (say, with proposed facilities), without
+        swapping it in: the layers whose inputs did not change are shared, not rebuilt."""
+        trial = copy.copy(self)
+        trial._lock = threading.Lock()
+        trial._layers = dict(self._layers)
+        trial._building_doors = dict(self._building_doors)
+        trial._inside = dict(self._inside)
+        trial.update(data)
+        return trial.snapshot
 
     def _inside_any(self, compounds: list[Compound]) -> NDArray[np.bool_]:
         """Per street node: whether it lies inside some compound (each compound's nodes
