@@ -44,9 +44,8 @@ def test_multi_source_equals_per_compound_search(networks, access, streets, name
     nodes = np.unique(np.asarray([facility[i % len(facility)] for i in pick], dtype=np.int64))
     many = times_from_facilities(snap, nodes, when=when)
     each = [time_from_compound(snap, ci, nodes, when=when) for ci in range(len(snap.compounds))]
-    assert np.isfinite(many).sum() > 0
     for a, b in zip(many.tolist(), each, strict=True):
-        assert a == pytest.approx(b, rel=1e-9, abs=1e-6) or (math.isinf(a) and math.isinf(b))
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-6)
 
 
 def test_every_kind_and_a_closed_facility(networks) -> None:
@@ -58,8 +57,8 @@ def test_every_kind_and_a_closed_facility(networks) -> None:
         nodes = facility_nodes(snap, kind, when)
         for ci, c in enumerate(snap.compounds[:10]):
             want = time_from_compound(snap, ci, nodes, when=when)
-            assert times[kind][c.id] == pytest.approx(want, abs=1e-6) or math.isinf(want)
-    assert any(math.isfinite(t) for t in times["parking"].values())
+            assert times[kind][c.id] == pytest.approx(want, abs=1e-6)
+    assert sum(math.isfinite(t) for t in times["parking"].values()) >= len(snap.compounds) // 2
 
 
 def test_band_shares_weigh_units() -> None:
