@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.addresses.resolve import places_stamp, resolve_address
@@ -145,12 +145,20 @@ def _street_graph(group: Group) -> StreetGraph:
     return graph
 
 
+def routing_stamp(session: Session) -> tuple[Any, ...]:
+    """What the networks depend on: the place-table stamp and the facilities' (rows,
+    highest id, sum of versions), so that a new or moved facility is routed to."""
+    facilities = session.execute(select(func.count(), func.max(Facility.id),
+                                        func.sum(Facility.version))).one()
+    return (*places_stamp(session), *facilities)
+
+
 def networks(session: Session) -> list[AccessNetwork]:
     """The access networks of the ready sources (one per group), brought up to date with
     the database first."""
     state: _State = current_app.extensions.setdefault(_EXTENSION, _State())
     groups = tuple(served_groups(session))
-    stamp = places_stamp(session)
+    stamp = routing_stamp(session)
     with state.lock:
         if groups != state.sources:
             loaded = dict(zip(state.sources, state.networks, strict=True))
