@@ -28,6 +28,7 @@ from app.page_errors import register as register_page_errors
 from app.places import api as place_api
 from app.places import commands as place_commands
 from app.places import editor_api, editor_views
+from app.planner import api as planner_api
 from app.plates import api as plate_api
 from app.plates import commands as plate_commands
 from app.plates import download_views as plate_downloads
@@ -53,7 +54,7 @@ from geo.hours.opening_hours import local_text
 # /api/v1/openapi.json is not taken for a resource name.
 API_BLUEPRINTS = (openapi_bp, plate_api.bp, address_api.bp, routing_api.bp, place_api.bp,
                   editor_api.bp, map_api.bp, platform_api.bp, platform_batch_api.bp,
-                  webhook_api.bp)
+                  webhook_api.bp, planner_api.bp)
 # /office: pages for community offices, each feature's own.
 OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
                      report_views.office_bp, point_views.office_bp)

@@ -205,3 +205,14 @@ REPORT_DUPLICATE_M = _float("REPORT_DUPLICATE_M", 50.0)
 REDEMPTION_CODE_CHARS = _int("REDEMPTION_CODE_CHARS", 6)
 # Largest point amount one entry may carry, points.
 POINTS_MAX_ENTRY = _int("POINTS_MAX_ENTRY", 10_000)
+
+# Planner coverage: times from compound gates to facilities are searched up to this, seconds.
+COVERAGE_MAX_S = _float("COVERAGE_MAX_S", 1800.0)
+# Planner siting (MCLP): the solver's time limit (s), candidates made from street points
+# within this of the uncovered compounds' gates (m), one per this square (m), at most this
+# many candidates, and at most this many new sites.
+SITING_SOLVER_MAX_S = _float("SITING_SOLVER_MAX_S", 30.0)
+SITING_CANDIDATE_RADIUS_M = _float("SITING_CANDIDATE_RADIUS_M", 400.0)
+SITING_CANDIDATE_SPACING_M = _float("SITING_CANDIDATE_SPACING_M", 120.0)
+SITING_MAX_CANDIDATES = _int("SITING_MAX_CANDIDATES", 500)
+SITING_MAX_K = _int("SITING_MAX_K", 20)

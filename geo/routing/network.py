@@ -15,6 +15,7 @@ assembly, which is array concatenation). A network pickles without its street gr
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass, fields, replace
@@ -349,6 +350,7 @@ class AccessNetwork:
         self._version = 0
         self.snapshot: Snapshot
         self.rebuilt: list[int | None] = []
+        self.data = AccessData()
         self.update(data or AccessData())
 
     def covers(self, lon: float, lat: float) -> bool:
@@ -426,6 +428,7 @@ class AccessNetwork:
                 self._version += 1
                 self.snapshot = self._assemble(list(layers.values()))
             self.rebuilt = rebuilt
+            self.data = data
             return rebuilt
 
     def __getstate__(self) -> dict[str, Any]:
@@ -436,6 +439,17 @@ class AccessNetwork:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
+
+    def what_if(self, data: AccessData) -> Snapshot:
+        """The snapshot ``data`` would give (say, with proposed facilities), without
+        swapping it in: the layers whose inputs did not change are shared, not rebuilt."""
+        trial = copy.copy(self)
+        trial._lock = threading.Lock()
+        trial._layers = dict(self._layers)
+        trial._building_doors = dict(self._building_doors)
+        trial._inside = dict(self._inside)
+        trial.update(data)
+        return trial.snapshot
 
     def _inside_any(self, compounds: list[Compound]) -> NDArray[np.bool_]:
         """Per street node: whether it lies inside some compound (each compound's nodes

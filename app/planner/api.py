@@ -1,0 +1,86 @@
+"""``GET /api/v1/planner/coverage`` and ``POST /api/v1/planner/siting``: coverage of every
+compound by facility kind, and the best new sites for a kind (thin views)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from app.db import get_session
+from app.openapi import document
+from app.planner.coverage import LEVELS, planner_table
+from app.planner.siting import parse_candidates, propose
+from geo import settings
+from geo.errors import InvalidInput
+
+bp = Blueprint("planner", __name__)  # under /api/v1
+
+
+def level_code(source: Any) -> tuple[str | None, str | None]:
+    """(level, code) of the division asked for, from query args or a JSON body."""
+    level = source.get("level") or None
+    code = source.get("code") or None
+    if level is not None and level not in LEVELS:
+        raise InvalidInput(f"level 应为 {'、'.join(LEVELS)} 之一",
+                           f"level must be one of {', '.join(LEVELS)}")
+    if code is not None and level is None:
+        level = next((name for name, n in LEVELS.items() if len(str(code)) == n), None)
+        if level is None:
+            raise InvalidInput(f"区划代码“{code}”应为 6、9 或 12 位",
+                               f"division code {code!r} must have 6, 9 or 12 digits")
+    return level, str(code) if code is not None else None
+
+
+@bp.get("/planner/coverage")
+def coverage() -> Response:
+    """Every compound of a division with its times per kind, and the shares per division."""
+    db = get_session()
+    level, code = level_code(request.args)
+    table = planner_table(db, at=request.args.get("at") or None)
+    rows = table.select(level=level, code=code)
+    return jsonify({"at": table.at.isoformat(), "count": len(rows), "compounds": rows,
+                    "groups": {name: table.shares(rows, name) for name in LEVELS}})
+
+
+def _number(body: dict[str, Any], name: str, default: float, cast: type = float) -> Any:
+    value = body.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput(f"参数 {name} 应为数字", f"{name} must be a number")
+    return cast(value)
+
+
+@bp.post("/planner/siting")
+def siting() -> Response:
+    """The gaps of a kind beyond a time in a division, and the k best new sites."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("请求体应为 JSON 对象", "the body must be a JSON object")
+    level, code = level_code(body)
+    return jsonify(propose(get_session(), kind=str(body.get("kind", "")),
+                           minutes=_number(body, "minutes", 10.0), k=_number(body, "k", 3, int),
+                           level=level, code=code, candidates=parse_candidates(body.get("candidates")),
+                           at=body.get("at") or None))
+
+
+_DIVISION = [{"name": "level", "in": "query", "schema": {"type": "string", "enum": list(LEVELS)}},
+             {"name": "code", "in": "query", "schema": {"type": "string"}, "example": "110108010",
+              "description": "division code: 6 digits district, 9 street, 12 committee"}]
+document("/api/v1/planner/coverage", {"get": {
+    "summary": "Per compound: seconds from its gates to the nearest open facility of each kind; "
+               "per committee, street and district the share of units within 5, 10, 15 min",
+    "parameters": [*_DIVISION, {"name": "at", "in": "query", "schema": {"type": "string"},
+                                "description": "ISO time (Asia/Shanghai if no offset), to the hour"}],
+    "responses": {"200": {"description": "compounds (times null when beyond "
+                                         f"{settings.COVERAGE_MAX_S:g} s) and groups"}}}})
+document("/api/v1/planner/siting", {"post": {
+    "summary": "Compounds beyond `minutes` of a kind, and the k best new sites (maximal "
+               "covering location problem, CBC) among the candidates",
+    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+        "kind": {"type": "string", "example": "charger"}, "minutes": {"type": "number"},
+        "k": {"type": "integer"}, "level": {"type": "string"}, "code": {"type": "string"},
+        "at": {"type": "string"},
+        "candidates": {"description": "GeoJSON FeatureCollection of Points, or [[lon, lat], …]; "
+                                      "default: street points near the gaps"}}}}}},
+    "responses": {"200": {"description": "uncovered, sites, before/after seconds and shares"},
+                  "400": {"description": "bad input"}}}})

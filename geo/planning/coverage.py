@@ -1,0 +1,175 @@
+"""Coverage: per compound, the riding time from its gates to the nearest open facility of
+each kind, and the share of units within 5, 10 and 15 minutes per committee, street and
+district.
+
+One multi-source search per kind answers every compound at once: the compiled kernel
+(``geo.routing._kernels.search``) runs from all facilities of the kind over the
+*reversed* network, so the cost it settles at a gate is the cost of the forward trip
+from that gate to the nearest facility. Reversing swaps the two layers (riding, then
+walking after parking, becomes walking, then riding), which is the one direction the
+kernel switches in, and the gate bits the same way. A compound's time is the least over
+its connected gates open at ``at`` of the time from the gate's outside node, riding.
+Times are seconds (``inf``: nothing within ``COVERAGE_MAX_S``).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
+
+from geo import settings
+from geo.hours.opening_hours import is_open, local_time
+from geo.routing._kernels import search
+from geo.routing.network import RIDE_LAYER, WALK_LAYER, Snapshot
+from geo.routing.search import run_search
+
+BANDS_MIN = (5, 10, 15)
+
+# Reversed networks, one per live snapshot (a snapshot is immutable once built).
+_reversed: weakref.WeakValueDictionary[int, _Reversed] = weakref.WeakValueDictionary()
+_owners: weakref.WeakKeyDictionary[_Reversed, Snapshot] = weakref.WeakKeyDictionary()
+
+
+@dataclass(eq=False)
+class _Reversed:
+    """Every edge of a snapshot turned round, all in one CSR (costs with layers swapped)."""
+
+    indptr: NDArray[np.int64]
+    head: NDArray[np.int64]
+    cost: NDArray[np.float64]
+    gate: NDArray[np.int64]
+    walk_m: NDArray[np.float64]
+
+
+def _reverse(snap: Snapshot) -> _Reversed:
+    """The reversed network of ``snap`` (cached while ``snap`` lives)."""
+    cached = _reversed.get(id(snap))
+    if cached is not None and _owners.get(cached) is snap:
+        return cached
+    n = snap.n_nodes
+    o_tail = np.repeat(np.arange(n, dtype=np.int64), np.diff(snap.o_indptr))
+    tail = np.concatenate([np.asarray(snap.street.tail, dtype=np.int64), o_tail])
+    head = np.concatenate([np.asarray(snap.street.head, dtype=np.int64), snap.o_head])
+    order = np.argsort(head, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, head + 1, 1)
+    rev = _Reversed(indptr=np.cumsum(indptr), head=tail[order],
+                    cost=np.ascontiguousarray(snap.e_cost[order][:, ::-1]),
+                    gate=snap.e_gate[order], walk_m=snap.e_walk_m[order])
+    _reversed[id(snap)] = rev
+    _owners[rev] = snap
+    return rev
+
+
+def _swap_bits(gate_ok: NDArray[np.integer]) -> NDArray[np.int64]:
+    ok = gate_ok.astype(np.int64)
+    return ((ok & 1) << 1) | ((ok >> 1) & 1)
+
+
+def start_states(snap: Snapshot, compound: int, gate_ok: NDArray[np.integer]) -> NDArray[np.int64]:
+    """The states a rider leaves compound index ``compound`` from: the outside node of
+    each connected gate open at the time ``gate_ok`` was taken for, riding."""
+    gates = snap.gates_of(compound)
+    usable = gates[snap.gate_connected[gates] & (gate_ok[gates] != 0)]
+    states: NDArray[np.int64] = 2 * snap.gate_nodes[usable, 0] + RIDE_LAYER
+    return states
+
+
+def facility_nodes(snap: Snapshot, kind: str, when: datetime,
+                   extra: Iterable[int] = ()) -> NDArray[np.int64]:
+    """Nodes of the facilities of ``kind`` open at ``when``, plus the nodes ``extra``."""
+    nodes, facs = snap.facilities_of(kind)
+    keep = [int(node) for node, fac in zip(nodes.tolist(), facs, strict=True)
+            if is_open(fac.opening_hours, when)[0]]
+    return np.unique(np.asarray(keep + list(extra), dtype=np.int64))
+
+
+def times_from_facilities(snap: Snapshot, nodes: NDArray[np.int64], *, when: datetime,
+                          has_pass: bool = False,
+                          limit: float = settings.COVERAGE_MAX_S) -> NDArray[np.float64]:
+    """Per compound index: seconds from its gates to the nearest of the facility nodes
+    ``nodes`` (reached walking, as ``nearest_facilities`` counts them); ``inf`` if
+    none within ``limit``. One search for all."""
+    gate_ok = snap.gate_ok(when, has_pass=has_pass)
+    out = np.full(len(snap.compounds), np.inf)
+    if len(nodes) == 0:
+        return out
+    rev = _reverse(snap)
+    ws = snap.workspace()
+    gen = ws.next_gen()
+    seeds = 2 * nodes + 0  # walking, which is layer 0 once the layers are swapped
+    empty_i = np.empty(0, dtype=np.int64)
+    empty_f = np.empty(0, dtype=np.float64)
+    search(0, np.zeros(1, dtype=np.int64), empty_i, np.empty((0, 2)), rev.indptr, rev.head,
+           rev.cost, rev.gate, snap.park, -1, settings.PARKING_DELAY_S, _swap_bits(gate_ok),
+           snap.x, snap.y, seeds, np.zeros(len(seeds)), empty_i, 1, empty_f, empty_f,
+           np.zeros(2), limit, empty_f, rev.walk_m, np.inf, ws.dist, ws.pred, ws.pred_edge,
+           ws.walked, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
+    starts, owner = _gate_starts(snap, gate_ok)
+    starts = 2 * (starts >> 1) + 1  # riding forward is layer 1 of the reversed search
+    hit = ws.done[starts] == gen
+    np.minimum.at(out, owner[hit], ws.dist[starts[hit]])
+    return out
+
+
+def _gate_starts(snap: Snapshot, gate_ok: NDArray[np.integer]
+                 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The start states of every compound (see ``start_states``) and the compound index
+    each belongs to."""
+    owner = np.asarray([ci for _g, ci in snap.gates], dtype=np.int64)
+    usable = np.flatnonzero(snap.gate_connected & (gate_ok != 0))
+    return 2 * snap.gate_nodes[usable, 0] + RIDE_LAYER, owner[usable]
+
+
+def time_from_compound(snap: Snapshot, compound: int, nodes: NDArray[np.int64], *,
+                       when: datetime, has_pass: bool = False,
+                       limit: float = settings.COVERAGE_MAX_S) -> float:
+    """Seconds from compound index ``compound``'s gates to the nearest of ``nodes`` by a
+    forward search of its own (what the multi-source search must equal)."""
+    gate_ok = snap.gate_ok(when, has_pass=has_pass)
+    seeds = start_states(snap, compound, gate_ok)
+    if len(seeds) == 0 or len(nodes) == 0:
+        return float("inf")
+    targets = 2 * nodes + WALK_LAYER
+    found, ws = run_search(snap, seeds, np.zeros(len(seeds)), targets, n_need=1,
+                           gate_ok=gate_ok, limit=limit)
+    return float(ws.dist[found[0]]) if len(found) else float("inf")
+
+
+def coverage_times(snap: Snapshot, kinds: Iterable[str], *, at: datetime | str | None = None,
+                   has_pass: bool = False) -> dict[str, dict[int, float]]:
+    """Per kind, per compound id: seconds from its gates to the nearest facility of the
+    kind open at ``at`` (``inf`` when none within ``COVERAGE_MAX_S``)."""
+    when = local_time(at)
+    result = {}
+    for kind in kinds:
+        times = times_from_facilities(snap, facility_nodes(snap, kind, when), when=when,
+                                      has_pass=has_pass)
+        result[kind] = {c.id: float(t) for c, t in zip(snap.compounds, times, strict=True)}
+    return result
+
+
+def band_shares(times: Mapping[int, float], units: Mapping[int, int],
+                groups: Mapping[int, str], bands_min: Iterable[int] = BANDS_MIN
+                ) -> dict[str, dict[str, float]]:
+    """Per group: ``units`` (total) and, per band in minutes, the share of units (0–1) in
+    compounds whose time is within it. A compound weighs its unit count, at least 1."""
+    totals: dict[str, float] = {}
+    within: dict[str, dict[int, float]] = {}
+    bands = list(bands_min)
+    for cid, group in groups.items():
+        weight = float(max(units.get(cid, 0), 1))
+        totals[group] = totals.get(group, 0.0) + weight
+        row = within.setdefault(group, dict.fromkeys(bands, 0.0))
+        t = times.get(cid, float("inf"))
+        for band in bands:
+            if t <= band * 60:
+                row[band] += weight
+    return {group: {"units": totals[group],
+                    **{f"within_{b}": within[group][b] / totals[group] for b in bands}}
+            for group in totals}

@@ -1,0 +1,69 @@
+"""Coverage times (geo/planning/coverage.py) on the real extracts: the one multi-source
+search per kind equals a forward search from every compound of its own."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from geo.hours.opening_hours import local_time
+from geo.planning.coverage import (
+    band_shares,
+    coverage_times,
+    facility_nodes,
+    time_from_compound,
+    times_from_facilities,
+)
+from geo.routing.nearest import FACILITY_KINDS
+from geo.routing.network import AccessNetwork
+
+CASES = settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+                 suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                        HealthCheck.too_slow])
+TIMES = st.builds(lambda d, h: f"2025-05-{d:02d}T{h:02d}:30", st.integers(1, 7), st.integers(0, 23))
+
+
+@CASES
+@given(name=st.sampled_from(["bupt", "qinghuadonglu", "wudaokou"]), at=TIMES,
+       pick=st.lists(st.integers(0, 10_000), min_size=1, max_size=4),
+       closed=st.lists(st.integers(0, 10_000), max_size=5))
+def test_multi_source_equals_per_compound_search(networks, access, streets, name, at, pick,
+                                                 closed) -> None:
+    data = access[name]
+    gates = [g for c in data.compounds for g in c.gates]
+    for index in closed:
+        data = data.with_gate(gates[index % len(gates)].id, rider_access="closed")
+    net = AccessNetwork(streets[name], data) if closed else networks[name]
+    snap = net.snapshot
+    when = local_time(at)
+    facility = sorted(node for node, _f in snap.facilities.values())
+    nodes = np.unique(np.asarray([facility[i % len(facility)] for i in pick], dtype=np.int64))
+    many = times_from_facilities(snap, nodes, when=when)
+    each = [time_from_compound(snap, ci, nodes, when=when) for ci in range(len(snap.compounds))]
+    for a, b in zip(many.tolist(), each, strict=True):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-6)
+
+
+def test_every_kind_and_a_closed_facility(networks) -> None:
+    snap = networks["bupt"].snapshot
+    times = coverage_times(snap, FACILITY_KINDS, at="2025-05-01T12:00")
+    assert set(times) == set(FACILITY_KINDS)
+    for kind in FACILITY_KINDS:
+        when = local_time("2025-05-01T12:00")
+        nodes = facility_nodes(snap, kind, when)
+        for ci, c in enumerate(snap.compounds[:10]):
+            want = time_from_compound(snap, ci, nodes, when=when)
+            assert times[kind][c.id] == pytest.approx(want, abs=1e-6)
+    assert sum(math.isfinite(t) for t in times["parking"].values()) >= len(snap.compounds) // 2
+
+
+def test_band_shares_weigh_units() -> None:
+    shares = band_shares({1: 200.0, 2: 700.0, 3: math.inf}, {1: 30, 2: 10, 3: 0},
+                         {1: "A", 2: "A", 3: "B"})
+    assert shares["A"] == {"units": 40.0, "within_5": 0.75, "within_10": 0.75,
+                           "within_15": 1.0}
+    assert shares["B"] == {"units": 1.0, "within_5": 0.0, "within_10": 0.0, "within_15": 0.0}
