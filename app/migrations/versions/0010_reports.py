@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010_reports'
-down_revision = '0006'
+down_revision = '0009_platforms'
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012_office_phone'
-down_revision = '0006'
+down_revision = '0010_reports'
 branch_labels = None
 depends_on = None
 
