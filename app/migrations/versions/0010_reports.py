@@ -3,7 +3,7 @@ office, following; the points ledger, rewards and redemptions; volunteer activit
 and wishes
 
 Revision ID: 0010_reports
-Revises: 0006
+Revises: see down_revision
 Create Date: 2026-12-02
 """
 

@@ -1,7 +1,7 @@
 """offices.phone: the number riders call about a pass or a gate
 
 Revision ID: 0012_office_phone
-Revises: 0006
+Revises: see down_revision
 Create Date: 2026-12-02
 """
 
