@@ -170,3 +170,7 @@ RESOLVE_INDEX_MAX_AGE_S = _float("RESOLVE_INDEX_MAX_AGE_S", 600.0)
 
 # JSON from outside (request bodies, imported files): deepest nesting of arrays and objects
 JSON_MAX_DEPTH = _int("JSON_MAX_DEPTH", 64)
+# SQLite: milliseconds a write waits for another's lock; then the answer is 503 with
+# Retry-After of DB_BUSY_RETRY_AFTER_S seconds.
+SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 10_000)
+DB_BUSY_RETRY_AFTER_S = _int("DB_BUSY_RETRY_AFTER_S", 5)
