@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from app import db, errors, extensions
+from app import db, errors, extensions, security
 from app.accounts import commands as account_commands
 from app.accounts import views as account_views
 from app.addresses import api as address_api
@@ -87,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     platform_feed.init_app(app)  # audit entries numbered for the change feed on commit
     extensions.init_app(app)
     errors.init_app(app)
+    security.init_app(app)  # headers on every response, Secure cookies, ProxyFix
     account_views.init_app(app)  # who is asking, before every request
 
     api = Blueprint("api", __name__, url_prefix="/api/v1")

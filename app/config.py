@@ -56,4 +56,6 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "JSON_AS_ASCII": False,
+        # Proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+        "PROXY_FIX": int(os.environ.get("YOULU_PROXY_FIX", "0")),
     }

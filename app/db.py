@@ -34,33 +34,42 @@ from flask import Flask, Response, current_app, g, has_request_context
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from geo import settings
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+    return on_connect
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
+def make_engine(url: str, *, busy_timeout_ms: int = settings.SQLITE_BUSY_TIMEOUT_MS) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout
+    (``busy_timeout_ms`` milliseconds of waiting for a lock, then "database is locked").
+
+    A pooled connection is pinged at checkout (``pool_pre_ping``): one that the server
+    closed (a PostgreSQL restart) is replaced transparently instead of failing the
+    request; connections are also recycled after half an hour.
+    """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    # Connections are recycled after half an hour rather than pinged on every checkout:
-    # a ping is one more round trip per request on the check-in hot path.
-    engine = create_engine(url, pool_recycle=1800)
+    engine = create_engine(url, pool_recycle=1800, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
     return engine
 
 
 def init_app(app: Flask) -> None:
     """Bind an engine and a session factory to ``app``; end each request's and each
     application context's unit of work (see the module docstring)."""
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], busy_timeout_ms=int(app.config.get(
+        "SQLITE_BUSY_TIMEOUT_MS", settings.SQLITE_BUSY_TIMEOUT_MS)))
     app.extensions["db_engine"] = engine
     app.extensions["db_sessions"] = sessionmaker(engine, expire_on_commit=False)
     app.after_request(_end_request)

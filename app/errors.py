@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from app.db import roll_back
 from app.page_errors import ERROR_TEMPLATE
-from geo.errors import StaleWrite, YouluError
+from geo import settings
+from geo.errors import ServiceUnavailable, StaleWrite, YouluError
 
 _HTTP_ZH = {
     400: "请求有误", 401: "需要登录", 403: "没有权限", 404: "找不到", 405: "不支持此方法",
@@ -43,6 +44,21 @@ def init_app(app: Flask) -> None:
         return handle_domain_error(StaleWrite(
             "同时有人在修改相同的数据，请稍后重试",
             "a concurrent change conflicted with this one; try again"))
+
+    @app.errorhandler(OperationalError)
+    def handle_locked(error: OperationalError) -> Response:
+        """A database busy past its timeout (SQLite's lock): 503 with ``Retry-After``."""
+        if "database is locked" not in str(error.orig):
+            raise error
+        roll_back()
+        busy = ServiceUnavailable("数据库正忙，请稍后重试", "the database is busy; try again shortly",
+                                  details={"retry_after_s": settings.DB_BUSY_RETRY_AFTER_S})
+        if _wants_json():
+            response = _json_error(busy.status, busy.to_dict())
+        else:
+            response = make_response(render_template(ERROR_TEMPLATE, error=busy), busy.status)
+        response.headers["Retry-After"] = str(settings.DB_BUSY_RETRY_AFTER_S)
+        return response
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException) -> Response:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import request
 
 from geo.errors import InvalidInput
-from geo.geometry.coords import CRS_NAMES, check_lon_lat, parse_lon_lat
+from geo.geometry.coords import CRS_NAMES, check_box, parse_lon_lat
 
 
 def int_arg(name: str, default: int | None = None, *, low: int = 0, high: int = 10**9) -> int | None:
@@ -44,8 +44,7 @@ def bbox_arg() -> tuple[float, float, float, float] | None:
     except ValueError:
         raise InvalidInput(f"bbox 应为“西,南,东,北”四个数，收到“{raw}”",
                            f"bbox must be four numbers W,S,E,N, got {raw!r}") from None
-    check_lon_lat(west, south)
-    check_lon_lat(east, north)
+    check_box(west, south, east, north)
     if west >= east or south >= north:
         raise InvalidInput("bbox 顺序应为 西,南,东,北（西<东，南<北）",
                            "bbox must be W,S,E,N with W < E and S < N")

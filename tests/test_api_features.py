@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -193,11 +194,25 @@ def test_bad_bodies(app: Flask, body: bytes, headers: dict[str, str], message: s
     ("bbox=1,2,3", "四个数"),
     ("limit=0", "之间"),
     ("community=abc", "整数"),
+    ("bbox=nan,39.9,116.4,40.0", "有限的数"),
+    ("bbox=116.3,39.9,inf,40.0", "有限的数"),
+    ("bbox=-infinity,39.9,116.4,40.0", "有限的数"),
+    ("bbox=0,0,10,10", "不在中国境内"),
+    ("bbox=100,-100,110,40", "超出"),
 ])
 def test_bad_list_queries(client, query: str, message: str) -> None:
     response = client.get(f"/api/v1/gates?{query}")
     assert response.status_code == 400
     assert message in response.json["message"]
+    strict = json.loads(response.get_data(as_text=True),  # no NaN or Infinity: strict JSON
+                        parse_constant=lambda name: pytest.fail(f"{name} in the body"))
+    assert strict["message_en"]
+
+
+@pytest.mark.parametrize("bbox", ["70,0,140,60", "116.3,39.9,140,60", "-180,-90,180,90"])
+def test_a_box_covering_china_with_corners_outside_is_accepted(client, bbox: str) -> None:
+    response = client.get(f"/api/v1/gates?bbox={bbox}")
+    assert response.status_code == 200, response.json
 
 
 def test_stale_write_gets_409(client, accounts: Accounts) -> None:

@@ -167,10 +167,18 @@ def test_a_stale_page_is_refused(site: Site, rider_client) -> None:
     assert site.events() == []
 
 
-def test_destination_must_be_in_the_compound(site: Site, rider_client) -> None:
+@pytest.mark.parametrize("through_building", [False, True])
+def test_destination_must_be_in_the_compound(site: Site, rider_client,
+                                             through_building: bool) -> None:
+    """A unit of the other compound, named by its own compound or only by its building's."""
     with site.app.app_context():
-        other_unit = get_session().scalar(select(Unit.id).where(
-            Unit.community_id == site.other_community_id).limit(1))
+        db = get_session()
+        other = db.scalars(select(Unit).where(Unit.community_id == site.other_community_id,
+                                              Unit.building_id.is_not(None))).first()
+        if through_building:
+            other.community_id = None
+            db.commit()
+        other_unit = other.id
     url = site.gate_url(site.gate_ids[0])
     answer = rider_client.post(url, data={**tap_form(rider_client, url), "unit": str(other_unit)},
                                headers={"Accept": "application/json"})

@@ -30,6 +30,7 @@ def _login(app: Flask, username: str) -> FlaskClient:
         user_id = get_session().scalar(select(User.id).where(User.username == username))
     with client.session_transaction() as session:
         session["user_id"] = user_id
+        session["session_version"] = 0  # a user who never logged out
     return client
 
 

@@ -9,12 +9,15 @@ import csv
 import io
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from app import create_app
 from app.db import get_engine, get_session
+from app.extensions import limiter
 from app.models import AuditEntry, Community, PassPolicy, RiderPass
 from app.riders.checkin import read_gate_plate, tap
 from app.riders.service import Registration, register, request_pass
@@ -124,6 +127,40 @@ def test_login_never_redirects_off_site(site: Site, target: str) -> None:
                                                 "username": "editor", "password": PASSWORD,
                                                 "next": target})
     assert answer.status_code == 302 and answer.headers["Location"] == "/office/passes"
+
+
+def test_a_cookie_copied_before_log_out_no_longer_logs_in(site: Site) -> None:
+    client = site.app.test_client()
+    login(client)
+    copied = client.get_cookie("session")
+    assert copied is not None and client.get("/office/log").status_code == 200
+    client.post("/office/logout", data={"csrf_token": csrf_token(client, "/office/log")})
+    thief = site.app.test_client()
+    thief.set_cookie("session", copied.value)
+    assert thief.get("/office/log").status_code == 302
+    assert thief.get("/office/log", headers={"Accept": "application/json"}).status_code == 401
+    again = site.app.test_client()
+    login(again)  # a new log-in works as before
+    assert again.get("/office/log").status_code == 200
+
+
+def test_login_attempts_are_limited_before_csrf(site: Site, tmp_path: Path) -> None:
+    """Ten attempts a minute per address, counted even when the CSRF token is missing."""
+    app = create_app({**{k: site.app.config[k] for k in ("DATABASE_URL", "SECRET_KEY",
+                                                         "KEYS_DIR")},
+                      "TESTING": True, "CACHE_DIR": str(tmp_path), "RATELIMIT_ENABLED": True})
+    client = app.test_client()
+    try:
+        answers = [client.post("/office/login", data={"username": "editor", "password": "x"})
+                   .status_code for _ in range(11)]
+        token = csrf_token(client, "/office/login")
+        good = client.post("/office/login", data={"csrf_token": token, "username": "editor",
+                                                  "password": PASSWORD})
+    finally:
+        limiter.reset()
+        app.extensions["db_engine"].dispose()
+    assert answers == [400] * 10 + [429]
+    assert good.status_code == 429  # the right password too, until the minute is over
 
 
 def test_login_without_csrf_token_is_refused(site: Site) -> None:

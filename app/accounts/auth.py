@@ -72,9 +72,11 @@ class Actor:
         return self.can_write and self.user is not None and self.user.role == "admin"
 
 
-def actor_for(session: Session, authorization: str, user_id: int | None) -> Actor | None:
+def actor_for(session: Session, authorization: str, user_id: int | None,
+              session_version: int | None = None) -> Actor | None:
     """Who sends the ``Authorization`` header ``authorization`` (a bearer token) or,
-    without a token, holds the office log-in of ``user_id``; None when anonymous."""
+    without a token, holds the office log-in of ``user_id`` at ``session_version`` (a
+    log-in from before the user's last log-out is none); None when anonymous."""
     if authorization.startswith("Bearer "):
         token = session.scalar(select(ApiToken).where(
             ApiToken.token_hash == token_digest(authorization.removeprefix("Bearer ").strip())))
@@ -83,7 +85,7 @@ def actor_for(session: Session, authorization: str, user_id: int | None) -> Acto
         return Actor(user=token.user, token=token, via_session=False)
     if user_id is not None:
         user = session.get(User, user_id)
-        if user is not None and user.active:
+        if user is not None and user.active and user.session_version == session_version:
             return Actor(user=user, token=None, via_session=True)
     return None
 

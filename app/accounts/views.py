@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from app import page_errors
 from app.accounts.auth import actor_for, current_actor, hash_password, verify_password
 from app.db import get_session
-from app.extensions import limiter
+from app.extensions import csrf, limiter
 from app.models import User
 from app.params import safe_next
 from geo import settings
@@ -43,7 +43,7 @@ def load_actor() -> None:
     """Before every request: who is asking (``app.accounts.auth.current_actor``)."""
     g.actor = None
     g.actor = actor_for(get_session(), request.headers.get("Authorization", ""),
-                        session.get("user_id"))
+                        session.get("user_id"), session.get("session_version"))
 
 
 def init_app(app: Flask) -> None:
@@ -76,11 +76,17 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(settings.RATELIMIT_LOGIN, methods=["POST"])
+@csrf.exempt  # checked below, after the limit has counted the attempt
 def login() -> BaseResponse | str | tuple[str, int]:
-    """The log-in form; on success, to ``next`` or the pass approvals."""
+    """The log-in form; on success, to ``next`` or the pass approvals.
+
+    A POST is counted against ``RATELIMIT_LOGIN`` before its CSRF token is checked, so
+    that attempts without a valid token are limited too.
+    """
     next_url = safe_next(request.values.get("next"), url_for("office.riders.passes_page"))
     if request.method == "GET":
         return render_template("office/login.html", next=next_url, error=None, username="")
+    csrf.protect()
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     user = get_session().scalar(select(User).where(User.username == username))
@@ -91,12 +97,16 @@ def login() -> BaseResponse | str | tuple[str, int]:
                                error="用户名或密码不正确"), 401
     session.clear()
     session["user_id"] = user.id
+    session["session_version"] = user.session_version
     return redirect(next_url)
 
 
 @bp.post("/logout")
 def logout() -> BaseResponse:
-    """End the office session."""
+    """End the office session, on the server too: every cookie of it stops working."""
+    actor = current_actor()
+    if actor is not None and actor.via_session and actor.user is not None:
+        actor.user.session_version += 1
     session.clear()
     return redirect(url_for("office.accounts.login"))
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from app.accounts.offices import office_phone
-from app.addresses.codes import full_address, lookup_by_code_or_id
+from app.addresses.codes import community_of, full_address, lookup_by_code_or_id
 from app.config import configured_tiles
 from app.db import get_session
 from app.extensions import limiter
@@ -50,10 +50,8 @@ def _own(model: Any, ref: str | None, community: Community, what_zh: str) -> Any
         return None
     db = get_session()
     row = lookup_by_code_or_id(db, model, ref)
-    owner = row.community_id
-    if owner is None and isinstance(row, Unit) and row.building_id:
-        owner = db.get(Building, row.building_id).community_id
-    if owner != community.id:
+    owner = community_of(db, row)
+    if owner is None or owner.id != community.id:
         raise InvalidInput(f"这个{what_zh}不属于小区“{community.name}”",
                            f"that {model.__tablename__[:-1]} is not in {community.name!r}")
     return row

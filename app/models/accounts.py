@@ -45,6 +45,8 @@ class User(Base):
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # raised at every log-out: a session cookie holding an older number no longer logs in
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     office: Mapped[Office | None] = relationship(back_populates="users")
 

@@ -30,7 +30,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.addresses.codes import find_by_code
+from app.addresses.codes import community_of, find_by_code
+from app.ids import get_row
 from app.models import (
     Building,
     Community,
@@ -257,10 +258,13 @@ def tap(session: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: i
 
 
 def _destination(session: Session, unit_id: int | None, community_id: int) -> int | None:
+    """``unit_id`` when that unit belongs to compound ``community_id`` (directly or through
+    its building); else ``InvalidInput``."""
     if unit_id is None:
         return None
-    unit = session.get(Unit, unit_id)
-    if unit is None or unit.community_id not in (None, community_id):
+    unit = get_row(session, Unit, unit_id)
+    owner = community_of(session, unit) if unit is not None else None
+    if unit is None or owner is None or owner.id != community_id:
         raise InvalidInput("所选单元不在这个小区", "the chosen unit is not in this compound",
                            details={"field": "unit"})
     return unit.id

@@ -68,6 +68,7 @@ from app.riders.service import (
     send_code,
     use_code_attempt,
 )
+from app.security import cookies_secure
 from geo import settings
 from geo.address.codes import gate_label
 from geo.errors import InvalidInput, NotFound, Unauthorized
@@ -225,7 +226,7 @@ def verify_page() -> BaseResponse | str:
     session.pop("registration", None)
     response = redirect(next_url)
     response.set_cookie(DEVICE_COOKIE, secret, max_age=timedelta(days=settings.DEVICE_COOKIE_DAYS),
-                        path=COOKIE_PATH, httponly=True, samesite="Lax", secure=request.is_secure)
+                        path=COOKIE_PATH, httponly=True, samesite="Lax", secure=cookies_secure())
     return response
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from geo.geometry.checks import check_valid, parse_geometry
 from geo.geometry.coords import (
+    check_box,
     check_lon_lat,
     distance_m,
     distances_m,
@@ -24,6 +25,7 @@ __all__ = [
     "GridIndex",
     "PlacePoint",
     "building_points",
+    "check_box",
     "check_lon_lat",
     "check_valid",
     "community_point",

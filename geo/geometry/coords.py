@@ -5,6 +5,7 @@ Coordinates are ``(lon, lat)`` in degrees everywhere in Youlu.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TypeVar
@@ -31,11 +32,45 @@ def in_china(lon: float, lat: float) -> bool:
     return west <= lon <= east and south <= lat <= north
 
 
+def check_box(west: float, south: float, east: float, north: float) -> None:
+    """Raise ``InvalidCoordinates`` unless the WGS-84 box (degrees) is finite, in range and
+    overlaps China; a box with corners outside China that covers part of it is fine.
+
+    Says so when the box looks swapped (lat, lon). The order W < E, S < N is the caller's.
+    """
+    values = (west, south, east, north)
+    if not all(math.isfinite(v) for v in values):
+        raise InvalidCoordinates("范围应为有限的数（不能是 NaN 或无穷大）",
+                                 "the box must be finite numbers (not NaN or infinity)")
+    if not _overlaps_china(west, south, east, north):
+        if _overlaps_china(south, west, north, east):
+            raise InvalidCoordinates(
+                "经纬度似乎写反了：顺序是 西,南,东,北（先经度后纬度）",
+                "lon/lat look swapped: the order is W,S,E,N (lon before lat)",
+                details={"swapped": True})
+        raise InvalidCoordinates(f"范围 ({west}, {south}, {east}, {north}) 不在中国境内",
+                                 f"the box ({west}, {south}, {east}, {north}) is outside China",
+                                 details={"bbox": list(values)})
+    if not (west >= -180 and east <= 180 and south >= -90 and north <= 90):
+        raise InvalidCoordinates(f"范围超出经纬度取值：{west}, {south}, {east}, {north}",
+                                 f"box out of range: {west}, {south}, {east}, {north}",
+                                 details={"bbox": list(values)})
+
+
+def _overlaps_china(west: float, south: float, east: float, north: float) -> bool:
+    china_west, china_south, china_east, china_north = CHINA_BOUNDS
+    return west <= china_east and east >= china_west and south <= china_north and north >= china_south
+
+
 def check_lon_lat(lon: float, lat: float) -> None:
     """Raise ``InvalidCoordinates`` unless (lon, lat) is a WGS-84 point in China.
 
-    Says so when the pair looks swapped (lat, lon).
+    Says so when the pair looks swapped (lat, lon). NaN and infinities are refused
+    without being echoed (they are not JSON).
     """
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise InvalidCoordinates("坐标应为有限的数（不能是 NaN 或无穷大）",
+                                 "coordinates must be finite numbers (not NaN or infinity)")
     if in_china(lon, lat):
         return
     if in_china(lat, lon):
