@@ -15,6 +15,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import settings
 from geo.geometry.coords import from_metres, to_metres
+from geo.osm.entrances import CLEAR_OF_NEIGHBOUR_M
 from geo.osm.extract import ImportedFeature, OsmExtract, read_osm_extract, tag_rules
 from geo.routing.inputs import AccessData, Door
 from geo.routing.instructions import UNCONFIRMED_GATE_ZH
@@ -78,9 +79,11 @@ def _streets_raw(path: Path) -> list[LineString]:
             if way.is_way() and way.tags.get("highway") in wanted and len(way.nodes) >= 2]
 
 
-def _assert_at_nearest_street(path: Path, compound: ImportedFeature, gate: ImportedFeature) -> None:
+def _assert_at_nearest_street(path: Path, extract: OsmExtract, compound: ImportedFeature,
+                              gate: ImportedFeature) -> None:
     """``gate`` is the boundary point of ``compound`` nearest the nearest street outside it,
-    recomputed from the raw file ``path``."""
+    recomputed from the raw file ``path``, on the part of the boundary that keeps
+    ``CLEAR_OF_NEIGHBOUR_M`` from the other compounds of ``extract``."""
     assert gate.source == "proposed" and gate.attrs["kind"] == "proposed" and gate.attrs["inferred"]
     assert gate.attrs["name"].startswith("待核实入口")
     assert gate.tags["youlu:found"] == "nearest_street"
@@ -88,10 +91,13 @@ def _assert_at_nearest_street(path: Path, compound: ImportedFeature, gate: Impor
     polygon = to_metres(compound.geom, origin=origin)
     outside = [to_metres(s, origin=origin).difference(polygon) for s in _streets_raw(path)]
     nearest = min((o for o in outside if not o.is_empty), key=lambda o: o.distance(polygon.boundary))
-    expected = shapely.ops.nearest_points(polygon.boundary, nearest)[0]
+    others = [to_metres(c.geom, origin=origin) for c in extract.features["community"] if c is not compound]
+    clear = polygon.boundary.difference(shapely.union_all(others).buffer(CLEAR_OF_NEIGHBOUR_M))
+    expected = shapely.ops.nearest_points(clear, nearest)[0]
     at = to_metres(gate.point, origin=origin)
     assert at.distance(expected) < 0.5
     assert polygon.boundary.distance(at) < 0.5
+    assert min((o.distance(at) for o in others), default=np.inf) >= CLEAR_OF_NEIGHBOUR_M - 0.01
     assert float(gate.tags["youlu:distance_m"]) == pytest.approx(nearest.distance(polygon.boundary), abs=0.1)
 
 
@@ -103,7 +109,7 @@ def test_a_compound_without_gate_or_road_gets_one_proposed_entrance(name: str) -
     compound = _compound(extract, name)
     gates = _gates_of(extract, compound)
     assert [g.source for g in gates] == ["proposed"]
-    _assert_at_nearest_street(QINGHUADONGLU, compound, gates[0])
+    _assert_at_nearest_street(QINGHUADONGLU, extract, compound, gates[0])
 
 
 def _write_copy(source: Path, target: Path, *, move: dict[int, tuple[float, float]] | None = None,
@@ -187,7 +193,7 @@ def test_a_compound_stripped_of_its_gates_gets_a_proposal(tmp_path: Path) -> Non
         assert sources, compound.attrs["name"]
         if "proposed" in sources:
             assert sources == ["proposed"]
-            _assert_at_nearest_street(path, compound, _gates_of(stripped, compound)[0])
+            _assert_at_nearest_street(path, stripped, compound, _gates_of(stripped, compound)[0])
             proposed += 1
         else:
             assert set(sources) == {"inferred"}

@@ -113,11 +113,6 @@ def test_no_street_node_of_one_half_joins_the_other_but_through_gates(streets, a
     assert not across.any()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known defect, open in issue 12: in qinghuadonglu a route from inside a compound crosses "
-    "compound 595108678's boundary near 富润家园's proposed entrance (116.34874, 39.99826), "
-    "away from any gate it passes; proposed entrances are new and their link is not yet cut "
-    "at a neighbour's wall"))
 def test_start_inside_a_compound_leaves_through_its_own_gates(networks, access) -> None:
     # Random points inside real compounds with gates, routed to doors of other compounds:
     # every start snaps (to inside roads, or straight to its gates and doors) and the

@@ -15,8 +15,8 @@ back into WGS-84 (lon, lat) features. Three kinds, in the order they are looked 
   (``"road_crossing"``) or ends within ``ROAD_END_GATE_DISTANCE_M`` of it (``"road_end"``),
   unless a gate of the compound is within ``INFERRED_GATE_MIN_SPACING_M``;
 - **proposed** (``source="proposed"``): for a compound still without an entrance, the
-  boundary point nearest the nearest street outside it (``"nearest_street"``), to be
-  checked by the office (待核实).
+  boundary point nearest the nearest street outside it (``"nearest_street"``), not on a
+  part of the boundary inside or touching another compound, to be checked by the office (待核实).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from shapely import STRtree
 from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import nearest_points
+from shapely.ops import nearest_points, unary_union
 
 from geo import settings
 
@@ -41,6 +41,9 @@ WALL_BARRIERS = frozenset({"wall", "fence"})
 MAPPED, INFERRED, PROPOSED = "osm", "inferred", "proposed"
 # The sources of the entrances that are guesses, for an office to confirm.
 GUESSED_SOURCES = frozenset({INFERRED, PROPOSED})
+# A proposed entrance keeps this far (metres) from another compound's outline, so that it
+# opens onto the street, not onto where two outlines meet.
+CLEAR_OF_NEIGHBOUR_M = 2.0
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,8 @@ def propose_entrances(outlines: Sequence[Outline], ways: Sequence[Way], known: S
     if not streets:
         return []
     tree = STRtree([w.line for w in streets])
+    polygons = [o.polygon for o in outlines]
+    compound_tree = STRtree(polygons)
     proposed = []
     for c, outline in enumerate(outlines):
         if c in have:
@@ -223,9 +228,23 @@ def propose_entrances(outlines: Sequence[Outline], ways: Sequence[Way], known: S
         if best is None:
             continue
         distance, way, outside = best
-        point, _ = nearest_points(outline.polygon.boundary, outside)
+        point, _ = nearest_points(_own_boundary(c, polygons, compound_tree), outside)
         proposed.append(Entrance(c, point, PROPOSED, "nearest_street", distance, way=way))
     return proposed
+
+
+def _own_boundary(c: int, polygons: Sequence[BaseGeometry], tree: STRtree) -> BaseGeometry:
+    """Compound ``c``'s boundary without the parts inside or within
+    ``CLEAR_OF_NEIGHBOUR_M`` of other compounds (outlines drawn wall to wall or
+    overlapping): an entrance there would open into the neighbour. The whole boundary if
+    nothing is left (a compound drawn inside another)."""
+    boundary = polygons[c].boundary
+    near = tree.query(boundary, predicate="dwithin", distance=CLEAR_OF_NEIGHBOUR_M)
+    others = [polygons[int(i)] for i in near if int(i) != c]
+    if not others:
+        return boundary
+    free = boundary.difference(unary_union(others).buffer(CLEAR_OF_NEIGHBOUR_M))
+    return boundary if free.is_empty else free
 
 
 def _nearer(best: tuple[float, Way, BaseGeometry] | None, way: Way, polygon: BaseGeometry

@@ -42,6 +42,12 @@ _G = TypeVar("_G", bound=BaseGeometry)
 _DOOR_INSIDE_M = 1.0
 # A gate this near a road (metres) stands on it: it is joined to it besides its passage.
 _GATE_ON_ROAD_M = 3.0
+# A straight walk across a courtyard may leave the compound's drawn outline by this much
+# (metres) beyond how far its ends lie outside it; more, and it runs through the wall
+# into the street or a neighbour's compound.
+_COURTYARD_OUTSIDE_M = 1.0
+# Joins of one courtyard piece tried, nearest first, before the nearest is taken anyway.
+_COURTYARD_TRIES = 8
 
 
 class StreetIndex:
@@ -388,10 +394,21 @@ class _Builder:
         for k, (_out, inn) in enumerate(self.layer.gate_nodes):
             gx, gy = self._node_xy(inn)
             d = float(np.hypot(gx - x, gy - y))
-            if d < link and self.layer.gate_connected[k]:
+            if d < link and self.layer.gate_connected[k] and self._walkable(node, inn):
                 self.layer.add_edge(node, inn, d, WALK | (RIDE if self.ride_inside else 0),
                                     COURTYARD, inside=True, both=True)
         return node
+
+    def _walkable(self, u: int, v: int) -> bool:
+        """Whether a straight walk between nodes ``u`` and ``v`` stays in the compound:
+        it leaves the outline by at most ``_COURTYARD_OUTSIDE_M`` more than its ends lie
+        outside it (so it never crosses the wall into the street or a neighbour)."""
+        a, b = Point(self._node_xy(u)), Point(self._node_xy(v))
+        if a.equals(b):
+            return True
+        outside = LineString([a, b]).difference(self.polygon).length
+        allowed = float(self.polygon.distance(a) + self.polygon.distance(b))
+        return bool(outside <= allowed + _COURTYARD_OUTSIDE_M)
 
     def _courtyard(self) -> None:
         """Join the pieces of the inside that hold gates, doors or facilities, so that any
@@ -444,10 +461,28 @@ class _Builder:
                     best = (float(d[di, dj]), root, int(di), int(dj))
             assert best is not None  # pieces is not empty
             dist, root, i, j = best
+            if not self._walkable(members[root][i], joined_nodes[j]):
+                # Not through the wall: the piece's next nearest join that stays inside,
+                # else (the piece would be cut off) the nearest one after all.
+                found = self._walkable_join(pieces[root], members[root], joined_xy, joined_nodes)
+                if found is not None:
+                    dist, i, j = found
             layer.add_edge(members[root][i], joined_nodes[j], dist, ride, COURTYARD, inside=True,
                            both=True)
             joined_nodes += members[root]
             joined_xy = np.vstack([joined_xy, pieces.pop(root)])
+
+    def _walkable_join(self, xy: NDArray[np.float64], nodes: list[int], joined_xy: NDArray[np.float64],
+                       joined_nodes: list[int]) -> tuple[float, int, int] | None:
+        """The nearest of the ``_COURTYARD_TRIES`` nearest joins of a piece (nodes at
+        ``xy``) to the joined nodes that stays in the compound, as (metres, i, j)."""
+        d = np.hypot(xy[:, None, 0] - joined_xy[None, :, 0], xy[:, None, 1] - joined_xy[None, :, 1])
+        flat = d.ravel()
+        for k in np.argsort(flat, kind="stable")[:_COURTYARD_TRIES].tolist():
+            i, j = divmod(int(k), d.shape[1])
+            if self._walkable(nodes[i], joined_nodes[j]):
+                return float(flat[k]), i, j
+        return None
 
     def _office_path(self, path: OfficePath) -> None:
         """An office-drawn path: its inside part joins the network where it meets
