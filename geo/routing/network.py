@@ -123,18 +123,18 @@ def pack_layer(layer: Layer, street: StreetGraph) -> PackedLayer:
         near = np.concatenate([near, head[np.isin(tail, near[near < 0])]])
         connected.append(bool(linked and main[near[near >= 0]].any()))
     values.update(gate_nodes=np.asarray(layer.gate_nodes, dtype=np.int64).reshape(-1, 2),
-                  gate_connected=np.asarray(connected, dtype=bool), **_gate_rules(c))
+                  gate_connected=np.asarray(connected, dtype=bool))
+    values["gate_static"], values["gate_hours"] = _gate_rules(c)
     return PackedLayer(**values)
 
 
-def _gate_rules(compound: Compound | None) -> dict[str, NDArray[Any]]:
+def _gate_rules(compound: Compound | None) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
     """``gate_static`` and ``gate_hours`` of a layer of ``compound`` (see ``PackedLayer``)."""
     gates = compound.gates if compound is not None else ()
     static = [[_gate_bits(g, compound, has_pass) for has_pass in (False, True)]
               for g in gates] if compound is not None else []
-    return {"gate_static": np.asarray(static, dtype=np.uint8).reshape(-1, 2),
-            "gate_hours": np.asarray([k for k, g in enumerate(gates) if g.opening_hours],
-                                     dtype=np.int64)}
+    return (np.asarray(static, dtype=np.uint8).reshape(-1, 2),
+            np.asarray([k for k, g in enumerate(gates) if g.opening_hours], dtype=np.int64))
 
 
 def _shape(compound: Compound) -> tuple[Any, ...]:
@@ -400,7 +400,9 @@ class AccessNetwork:
                 rebuilt.append(c.id)
                 if old is not None and old[0][1:] == inputs[1:] and _shape(old[0][0]) == _shape(c):
                     # Only the gates' names, rules or hours changed: same nodes and edges.
-                    layers[c.id] = (inputs, replace(old[1], compound=c, **_gate_rules(c)))
+                    static, hours = _gate_rules(c)
+                    layers[c.id] = (inputs, replace(old[1], compound=c, gate_static=static,
+                                                    gate_hours=hours))
                     continue
                 layers[c.id] = (inputs, pack_layer(build_layer(
                     self.index, c, doors=list(inputs[1]), facilities=list(inputs[2]),
