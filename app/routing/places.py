@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -37,14 +38,19 @@ Touched = set[int | None] | None  # compound ids (None: outside compounds); None
 _PER_TABLE = 4  # rows, highest id, newest updated_at, sum of versions
 
 
-def places_stamp(session: Session) -> tuple[Any, ...]:
-    """Per place table (``TABLES``): rows, highest id, newest ``updated_at`` and sum of
-    versions; one query."""
+@cache
+def _stamp_query() -> Select[Any]:
     columns = [select(aggregate).select_from(model).scalar_subquery()
                for model in TABLES
                for aggregate in (func.count(), func.max(model.id), func.max(model.updated_at),
                                  func.sum(model.version))]
-    return tuple(session.execute(select(*columns)).one())
+    return select(*columns)
+
+
+def places_stamp(session: Session) -> tuple[Any, ...]:
+    """Per place table (``TABLES``): rows, highest id, newest ``updated_at`` and sum of
+    versions; one query (built once)."""
+    return tuple(session.execute(_stamp_query()).one())
 
 
 def gate_value(g: Gate) -> GateValue:

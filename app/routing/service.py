@@ -83,11 +83,10 @@ def served_groups(session: Session) -> list[Group]:
     return [tuple(sorted((s.path, s.sha256) for s in members)) for members in groups.values()]
 
 
-def _street_graph(group: Group, directory: Path | None = None) -> StreetGraph:
-    """The cached graph of a group of ready sources (in ``directory``, default
-    ``cache_dir()``); a clear error if the cache lost it."""
+def _street_graph(group: Group) -> StreetGraph:
+    """The cached graph of a group of ready sources; a clear error if the cache lost it."""
     paths = [path for path, _ in group]
-    directory = directory or cache_dir()
+    directory = cache_dir()
     graph = cached_street_graph(paths, [sha256 for _, sha256 in group], cache_dir=directory)
     if graph is None:
         names = "、".join(paths)
@@ -126,7 +125,11 @@ def build_network_caches(session: Session, *, directory: Path) -> None:
     places.refresh(session)
     data = places.data()
     for group in served_groups(session):
-        network = AccessNetwork(_street_graph(group, directory))
+        street = cached_street_graph([path for path, _ in group], [sha for _, sha in group],
+                                     cache_dir=directory)
+        if street is None:  # routing answers 503 for it until it is imported again
+            continue
+        network = AccessNetwork(street)
         network.update(data)
         save_network(network, cache_dir=directory,
                      meta={"group": _group_key(session, group), "places": places})

@@ -117,7 +117,6 @@ def pack_layer(layer: Layer, street: StreetGraph) -> PackedLayer:
     label_id = {v: i for i, v in enumerate(values["label_names"])}
     values["label"] = np.asarray([label_id[v] if v else -1 for v in layer.label], dtype=np.int32)
     c = layer.compound
-    gates = c.gates if c is not None else ()
     main = np.asarray(street.node_main)
     tail, head = values["tail"], values["head"]
     connected = []
@@ -125,14 +124,25 @@ def pack_layer(layer: Layer, street: StreetGraph) -> PackedLayer:
         near = head[tail == out]
         near = np.concatenate([near, head[np.isin(tail, near[near < 0])]])
         connected.append(bool(linked and main[near[near >= 0]].any()))
-    values.update(
-        gate_nodes=np.asarray(layer.gate_nodes, dtype=np.int64).reshape(-1, 2),
-        gate_connected=np.asarray(connected, dtype=bool),
-        gate_static=np.asarray([[_gate_bits(g, c, has_pass) for has_pass in (False, True)]
-                                for g in gates] if c is not None else [],
-                               dtype=np.uint8).reshape(-1, 2),
-        gate_hours=np.asarray([k for k, g in enumerate(gates) if g.opening_hours], dtype=np.int64))
+    values.update(gate_nodes=np.asarray(layer.gate_nodes, dtype=np.int64).reshape(-1, 2),
+                  gate_connected=np.asarray(connected, dtype=bool))
+    values["gate_static"], values["gate_hours"] = _gate_rules(c)
     return PackedLayer(**values)
+
+
+def _gate_rules(compound: Compound | None) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+    """``gate_static`` and ``gate_hours`` of a layer of ``compound`` (see ``PackedLayer``)."""
+    gates = compound.gates if compound is not None else ()
+    static = [[_gate_bits(g, compound, has_pass) for has_pass in (False, True)]
+              for g in gates] if compound is not None else []
+    return (np.asarray(static, dtype=np.uint8).reshape(-1, 2),
+            np.asarray([k for k, g in enumerate(gates) if g.opening_hours], dtype=np.int64))
+
+
+def _shape(compound: Compound) -> tuple[Any, ...]:
+    """What of a compound its layer's nodes and edges depend on: the wall, whether
+    e-bikes ride inside and where its gates stand (not their names, rules or hours)."""
+    return (compound.polygon, compound.ebikes_allowed, tuple((g.lon, g.lat) for g in compound.gates))
 
 
 @dataclass
@@ -405,10 +415,16 @@ class AccessNetwork:
                 if old is not None and old[0] == inputs:
                     layers[c.id] = old
                     continue
+                rebuilt.append(c.id)
+                if old is not None and old[0][1:] == inputs[1:] and _shape(old[0][0]) == _shape(c):
+                    # Only the gates' names, rules or hours changed: same nodes and edges.
+                    static, hours = _gate_rules(c)
+                    layers[c.id] = (inputs, replace(old[1], compound=c, gate_static=static,
+                                                    gate_hours=hours))
+                    continue
                 layers[c.id] = (inputs, pack_layer(build_layer(
                     self.index, c, doors=list(inputs[1]), facilities=list(inputs[2]),
                     paths=list(inputs[3]), inside_any=inside_any), self.street))
-                rebuilt.append(c.id)
             old = self._layers.get(None)
             if scope is not None and None not in scope and old is not None:
                 layers[None] = old
