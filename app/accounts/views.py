@@ -77,8 +77,8 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(settings.RATELIMIT_LOGIN, methods=["POST"])
 def login() -> BaseResponse | str | tuple[str, int]:
-    """The log-in form; on success, to ``next`` or the pass approvals."""
-    next_url = safe_next(request.values.get("next"), url_for("office.riders.passes_page"))
+    """The log-in form; on success, to ``next`` or the office home."""
+    next_url = safe_next(request.values.get("next"), url_for("office.home.home_page"))
     if request.method == "GET":
         return render_template("office/login.html", next=next_url, error=None, username="")
     username = request.form.get("username", "").strip()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_limiter import ExemptionScope
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -91,6 +91,7 @@ def report_status(report_id: int) -> BaseResponse:
     report = report_in_scope(db, actor, report_id)
     set_status(db, report, status=request.form.get("status", ""),
                note=request.form.get("office_note", ""), actor=actor)
+    flash(f"已把报告 {report.id} 设为“{reports.STATUS_ZH[report.status]}”", "ok")
     return redirect(url_for(".reports_page"))
 
 
