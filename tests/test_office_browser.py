@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -147,45 +146,47 @@ def _links(page: Page, base: str) -> set[str]:
     return {p.split("#")[0] for p in paths if not NOT_PAGES.search(p)}
 
 
-def _check_page(browser: Browser, base: str, path: str, context: dict[str, Any],
-                cookies: list[Any]) -> list[str]:
-    """What is wrong with ``path`` as a person sees it at this size."""
-    ctx = browser.new_context(**context)
-    ctx.add_cookies(cookies)
-    page = ctx.new_page()
+# Visible targets shorter than 44 px; a check box counts by the label around it.
+SMALL_TARGETS_JS = """([selector, least]) => {
+  const small = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const box = (['checkbox', 'radio'].includes(el.type) && el.closest('label')) || el;
+    const r = box.getBoundingClientRect();
+    if (!r.width || !r.height || getComputedStyle(el).visibility === 'hidden') continue;
+    if (r.height < least) small.push(`${(el.innerText || el.name || el.id || el.tagName).trim()
+      .slice(0, 20)} ${Math.round(r.height)} px`);
+  }
+  return small;
+}"""
+
+
+def _check_page(page: Page, base: str, path: str, width: int) -> list[str]:
+    """What is wrong with ``path`` as a person sees it in ``page`` (``width`` px wide)."""
     errors: list[str] = []
-    outside: list[str] = []
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base + "/")
-               else (outside.append(r.request.url), r.abort()))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    listen = lambda m: errors.append(m.text) if m.type == "error" else None  # noqa: E731
+    page.on("console", listen)
     try:
         response = page.goto(base + path, wait_until="load")
-        assert response is not None
-        problems = []
-        kind = response.headers.get("content-type", "")
-        if "json" in kind:
-            problems.append(f"JSON answer ({response.status})")
-        elif "text/html" in kind:
-            text = page.locator("body").inner_text()
-            if not re.search(r"[\u4e00-\u9fff]", text) or re.search(r"Not Found|Internal Server", text):
-                problems.append("not a Chinese page")
-            if page.locator("html[lang='zh-CN']").count() != 1:
-                problems.append("no lang=zh-CN")
-            if context["viewport"]["width"] <= 390:
-                wide = page.evaluate("document.documentElement.scrollWidth")
-                if wide > context["viewport"]["width"] + 1:
-                    problems.append(f"scrolls sideways ({wide} px)")
-            for element in page.locator(TARGETS).all():
-                if element.is_visible():
-                    box = element.bounding_box()
-                    if box and box["height"] < MIN_TOUCH_PX:
-                        label = (element.inner_text() or element.get_attribute("name") or "")[:20]
-                        problems.append(f"small target {label!r} {box['height']:.0f} px")
-        problems += [f"console: {e}" for e in errors] + [f"outside: {u}" for u in outside]
-        return problems
     finally:
-        ctx.close()
+        page.remove_listener("console", listen)
+    assert response is not None
+    problems = []
+    kind = response.headers.get("content-type", "")
+    if "json" in kind:
+        problems.append(f"JSON answer ({response.status})")
+    elif "text/html" in kind:
+        text = page.locator("body").inner_text()
+        if not re.search(r"[\u4e00-\u9fff]", text) or re.search(r"Not Found|Internal Server", text):
+            problems.append("not a Chinese page")
+        if page.locator("html[lang='zh-CN']").count() != 1:
+            problems.append("no lang=zh-CN")
+        if width <= PHONE["viewport"]["width"]:
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            if wide > width + 1:
+                problems.append(f"scrolls sideways ({wide} px)")
+        problems += [f"small target {t}" for t in
+                     page.evaluate(SMALL_TARGETS_JS, [TARGETS, MIN_TOUCH_PX])]
+    return problems + [f"console: {e}" for e in errors]
 
 
 def test_every_linked_page_is_a_chinese_page_that_fits(browser: Browser, site: Site) -> None:
@@ -203,10 +204,17 @@ def test_every_linked_page_is_a_chinese_page_that_fits(browser: Browser, site: S
         office.close()
         found: dict[str, list[str]] = {}
         for who, paths, jar in (("out", pages, []), ("in", logged_in, cookies)):
-            for path in sorted(paths):
-                for name, context in (("phone", PHONE), ("desktop", DESKTOP)):
-                    problems = _check_page(browser, base, path, context, jar)
+            for name, context in (("phone", PHONE), ("desktop", DESKTOP)):
+                seen = visit(browser, base, "/", context=context)
+                seen.page.context.add_cookies(jar)
+                for path in sorted(paths):
+                    problems = _check_page(seen.page, base, path, context["viewport"]["width"])
                     if problems:
                         found[f"{who} {name} {path}"] = problems
+                found[f"{who} {name} outside"] = seen.outside
+                found[f"{who} {name} page errors"] = [e for e in seen.console_errors
+                                                      if e.startswith("page error")]
+                seen.close()
     assert len(pages) >= 4 and len(logged_in) >= 8
-    assert not found, found
+    found = {k: v for k, v in found.items() if v}
+    assert not found, "\n".join(f"{k}: {v}" for k, v in found.items())
