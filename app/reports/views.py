@@ -16,6 +16,7 @@ from app.accounts.views import login_required
 from app.db import get_session
 from app.extensions import limiter
 from app.models import Report
+from app.reports.report_map import reports_map_parts
 from app.reports.service import (
     ReportForm,
     file_report,
@@ -79,7 +80,8 @@ def reports_page() -> str:
     """Reports of the compounds in the user's scope (all for an admin), newest first."""
     status = request.args.get("status") or ""
     rows = reports_for(get_session(), current_actor(), status=status or None)
-    return render_template("office/reports.html", rows=rows, status=status)
+    return render_template("office/reports.html", rows=rows, status=status,
+                           parts=reports_map_parts(rows))
 
 
 @office_bp.post("/reports/<int:report_id>/status")
