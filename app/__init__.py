@@ -22,8 +22,10 @@ from app.config import load_config
 from app.demo import commands as demo_commands
 from app.ids import IdConverter
 from app.imports import commands as import_commands
+from app.install import commands as install_commands
 from app.mapping import api as map_api
 from app.mapping import views as map_views
+from app.office import views as office_home
 from app.page_errors import register as register_page_errors
 from app.places import api as place_api
 from app.places import commands as place_commands
@@ -57,14 +59,16 @@ API_BLUEPRINTS = (openapi_bp, plate_api.bp, address_api.bp, routing_api.bp, plac
                   webhook_api.bp, planner_api.bp)
 # /office: pages for community offices, each feature's own.
 OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
-                     report_views.office_bp, point_views.office_bp)
+                     report_views.office_bp, point_views.office_bp,
+                     office_home.bp)
 # Pages for riders, planners and everyone.
 PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, plate_downloads.bp, map_views.bp, poster_views.bp,
                    pass_views.bp, report_views.bp, report_views.rider_bp, point_views.rider_bp)
 COMMANDS = (*account_commands.COMMANDS, *import_commands.COMMANDS,
             *demo_commands.COMMANDS, *plate_commands.COMMANDS, *place_commands.COMMANDS,
             *rider_commands.COMMANDS, *address_commands.COMMANDS, *poster_commands.COMMANDS,
-            *routing_commands.COMMANDS, *platform_commands.COMMANDS)
+            *routing_commands.COMMANDS, *platform_commands.COMMANDS,
+            *install_commands.COMMANDS)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

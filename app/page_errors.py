@@ -15,9 +15,26 @@ from geo.errors import YouluError
 ERROR_TEMPLATE = "pass/error.html"
 
 
+# Paths whose errors are JSON whatever the client asks for: the API and machine documents.
+JSON_PREFIXES = ("/api/", "/.well-known/")
+_HEADINGS = {400: "无法完成", 401: "需要登录", 403: "没有权限", 404: "找不到页面", 405: "无法这样打开",
+             409: "数据已被修改", 413: "内容太大", 429: "操作太频繁", 500: "服务器出错了"}
+
+
 def wants_json() -> bool:
-    """Whether the client asked for JSON rather than a page."""
-    return request.accept_mimetypes.best == "application/json"
+    """Whether to answer JSON rather than a page: the API and machine paths, clients that
+    ask for JSON and token holders (machines); a person following a link gets a page.
+    Decided here, once."""
+    return (request.path.startswith(JSON_PREFIXES)
+            or request.accept_mimetypes.best == "application/json"
+            or request.headers.get("Authorization", "").startswith("Bearer "))
+
+
+def error_page(status: int, message: str, *, kind: str = "") -> tuple[str, int]:
+    """A Chinese page for ``status`` with ``message`` and the ways forward (back, home)."""
+    heading = _HEADINGS.get(status, "无法完成" if status < 500 else "服务器出错了")
+    return render_template("errors/page.html", status=status, heading=heading,
+                           message=message, kind=kind), status
 
 
 def _answer(error: YouluError, status: int,

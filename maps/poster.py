@@ -240,6 +240,9 @@ def _draw_points(sheet: _Sheet, ax: Any, metres_per_mm: float) -> tuple[float, f
         elif not gate["inferred"] and gate["label"] != "出入口":
             sheet.text(ax, x, y + 4.2 * unit_m, gate["label"], 7, ha="center", va="bottom",
                        color="#1b1b1b", bbox=_halo(0.85), zorder=13)
+            if gate.get("hours_zh"):
+                sheet.text(ax, x, y - 4.2 * unit_m, gate["hours_zh"], 5.5, ha="center", va="top",
+                           color="#37474f", bbox=_halo(0.85), zorder=13)
     colour = sym["you_are_here"]["colour"]
     ax.add_patch(Circle(here, 4.2 * unit_m, facecolor="none", edgecolor=colour,
                         linewidth=3 * sheet.k, zorder=14))
@@ -251,9 +254,11 @@ def _draw_points(sheet: _Sheet, ax: Any, metres_per_mm: float) -> tuple[float, f
 
 def _map_extent(sheet: _Sheet, box_mm: tuple[float, float, float, float]
                 ) -> tuple[float, float, float, float, float]:
-    """(x0, x1, y0, y1, metres per mm) fitting the compound into the map box, north up."""
+    """(x0, x1, y0, y1, metres per mm) fitting the compound and the routes drawn from the
+    gate into the map box, north up."""
     rings = sheet.rings(sheet.spec.data["community"]["outline"])
-    allxy = np.vstack(rings)
+    routes = [sheet.xy(leg["geometry"]["coordinates"]) for leg in sheet.spec.routes]
+    allxy = np.vstack([*rings, *routes])
     x0, y0 = allxy.min(axis=0) - _MAP_PAD_M
     x1, y1 = allxy.max(axis=0) + _MAP_PAD_M
     _, _, w_mm, h_mm = box_mm
@@ -365,7 +370,8 @@ def render_poster(spec: PosterSpec, *, size: str = "A4", fmt: str = "pdf") -> by
     band.add_patch(Rectangle((0, 0), 1, 1, facecolor="#0a7d4f", transform=band.transAxes))
     sheet.text(band, _MARGIN_MM / w, 0.62, data["community"]["name"], 26, color="white",
                weight="bold", va="center", transform=band.transAxes)
-    sheet.text(band, _MARGIN_MM / w, 0.22, f"骑手友好地图 · 本图位于：{gate['label']}", 12.5,
+    hours = f"（开放时间：{gate['hours_zh']}）" if gate.get("hours_zh") else ""
+    sheet.text(band, _MARGIN_MM / w, 0.22, f"骑手友好地图 · 本图位于：{gate['label']}{hours}", 12.5,
                color="white", va="center", transform=band.transAxes)
 
     box = (_MARGIN_MM, footer, w - 2 * _MARGIN_MM, h - header - footer - 4 * k)

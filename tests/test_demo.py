@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -66,6 +67,7 @@ def test_demo_serves_the_landing_page_at_the_printed_address(tmp_path: Path) -> 
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
            "YOULU_KEYS_DIR": str(tmp_path / "keys"), "YOULU_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("YOULU_PUBLIC_BASE_URL", None)  # the demo names the address it serves
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "demo", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -86,6 +88,10 @@ def test_demo_serves_the_landing_page_at_the_printed_address(tmp_path: Path) -> 
             except OSError:
                 time.sleep(0.2)
         assert page is not None and "友路" in page and "双泉嘉苑" in page
+        keys = json.loads(urllib.request.urlopen(address + ".well-known/youlu-keys.json",
+                                                 timeout=5).read())
+        assert keys["issuer"] == f"http://127.0.0.1:{port}"  # the port it serves, not 5000
+        assert [k["status"] for k in keys["keys"]] == ["active"]  # plates print out of the box
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app.db import get_session
 from app.mapping.compound_data import compound_map_data
 from app.models import Gate
-from app.plates.posters import poster_url, routes_from_gate
+from app.plates.posters import poster_url, routes_from_gate, standing_gates
 from geo import settings
 from geo.geometry.coords import distance_m
 from geo.hours.opening_hours import local_time
@@ -139,6 +139,28 @@ def test_routes_from_the_gate_start_there_and_are_drawn(poster_app: Flask) -> No
         return int((np.abs(image.astype(int) - ride).sum(axis=2) < 40).sum())
 
     assert ride_pixels(spec) > ride_pixels(replace(spec, routes=[])) + 2000
+    here = [round(gate.geom.x, 6), round(gate.geom.y, 6)]
+    assert any([round(c, 6) for c in leg["geometry"]["coordinates"][0]] == here for leg in legs)
+
+
+def test_a_poster_shows_hours_not_the_moment_it_was_printed(poster_app: Flask) -> None:
+    gate = _gate(poster_app)
+    with poster_app.app_context():
+        db = get_session()
+        row = db.scalar(select(Gate).where(Gate.code == gate["code"]))
+        row.opening_hours = "Mo-Su 06:00-06:01"  # closed whenever the test runs, near enough
+        db.commit()
+    at_night = local_time("2025-05-06T23:00")
+    with poster_app.app_context():
+        db = get_session()
+        data = compound_map_data(db, busiest_compound(db), at=at_night)
+    printed = {g["id"]: g for g in standing_gates(data["gates"])}
+    assert next(g for g in data["gates"] if g["id"] == row.id)["status"] == "closed"
+    assert printed[row.id]["status"] == "open" and printed[row.id]["hours_zh"] == "每天 06:00–06:01"
+    response = poster_app.test_client().get(f"/posters/{gate['code']}.pdf")
+    text = pypdf.PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert "开放时间：每天 06:00–06:01" in text
+    assert local_time().date().isoformat() in text  # the Beijing date, not the UTC one
 
 
 @pytest.mark.parametrize(("url", "status", "message"), [
@@ -149,7 +171,10 @@ def test_routes_from_the_gate_start_there_and_are_drawn(poster_app: Flask) -> No
 ])
 def test_bad_poster_requests(poster_app: Flask, url: str, status: int, message: str) -> None:
     response = poster_app.test_client().get(url.replace("GATE", _gate(poster_app)["code"]))
-    assert response.status_code == status and message in response.json["message"]
+    assert response.status_code == status and message in response.get_data(as_text=True)
+    as_json = poster_app.test_client().get(url.replace("GATE", _gate(poster_app)["code"]),
+                                           headers={"Accept": "application/json"})
+    assert as_json.status_code == status and message in as_json.json["message"]
 
 
 def test_cli_refuses_a_bad_format(poster_app: Flask, tmp_path: Path) -> None:

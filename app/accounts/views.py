@@ -78,12 +78,12 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 @limiter.limit(settings.RATELIMIT_LOGIN, methods=["POST"])
 @csrf.exempt  # checked below, after the limit has counted the attempt
 def login() -> BaseResponse | str | tuple[str, int]:
-    """The log-in form; on success, to ``next`` or the pass approvals.
+    """The log-in form; on success, to ``next`` or the office home.
 
     A POST is counted against ``RATELIMIT_LOGIN`` before its CSRF token is checked, so
     that attempts without a valid token are limited too.
     """
-    next_url = safe_next(request.values.get("next"), url_for("office.riders.passes_page"))
+    next_url = safe_next(request.values.get("next"), url_for("office.home.home_page"))
     if request.method == "GET":
         return render_template("office/login.html", next=next_url, error=None, username="")
     csrf.protect()

@@ -1,6 +1,6 @@
-"""``init-db`` (the schema and the national division codes), ``import-divisions`` (street
-and committee boundaries, and the compounds they hold) and ``resolve`` (a free-text address
-to ranked places), from the command line."""
+"""``init_database`` (the schema and the national division codes, for ``init-db`` and
+``demo``), ``import-divisions`` (street and committee boundaries, and the compounds they
+hold) and ``resolve`` (a free-text address to ranked places), from the command line."""
 
 from __future__ import annotations
 
@@ -29,15 +29,6 @@ def init_database(session: Session) -> int:
     rows loaded."""
     upgrade_schema(get_engine())
     return load_national_divisions(session)
-
-
-@click.command("init-db")
-@with_appcontext
-@unit_of_work()
-def init_db_command() -> None:
-    """Create or upgrade the database and load the national division codes."""
-    loaded = init_database(get_session())
-    click.echo(f"数据库已就绪（载入区划 {loaded} 条）/ database ready ({loaded} divisions loaded)")
 
 
 @click.command("import-divisions")
@@ -105,4 +96,4 @@ def resolve_command(text: str, limit: int, as_json: bool) -> None:
         click.echo(f"… 另有 {len(result.candidates) - limit} 个 / {len(result.candidates) - limit} more")
 
 
-COMMANDS = [init_db_command, import_divisions_command, resolve_command]
+COMMANDS = [import_divisions_command, resolve_command]

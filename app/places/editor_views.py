@@ -43,6 +43,7 @@ from app.spatial import communities_box
 from geo import settings
 from geo.errors import InvalidImportFile, NotFound
 from geo.places.exchange import FORMATS
+from maps.symbols import symbols
 
 LISTED = 500  # compounds listed on the index page
 _MIMETYPES = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3",
@@ -111,6 +112,7 @@ def _editor_page(community: Community | None) -> str:
         "streets": [] if tiles else streets_near(db, area, settings.MAP_STREET_MARGIN_M),
         "editorUrl": url_for("office.editor.editor_page", community_id=0).rstrip("0"),
         "newUrl": url_for("office.editor.editor_new"),
+        "symbols": symbols(),  # data/maps/symbols.json, as on every other map
     }
     return render_template("editor/map.html", actor=actor, community=community, config=config,
                            formats=FORMATS,

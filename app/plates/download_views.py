@@ -14,12 +14,13 @@ from app.addresses.codes import lookup_by_code_or_id
 from app.db import get_session
 from app.models import Community
 from app.plates.keys import keys_dir
+from app.plates.printing import record_print
 from app.plates.service import make_community_plates
 from geo.errors import Forbidden, InvalidInput, Unauthorized
 from maps.plates import FORMATS
 
 # Its own /office blueprint, outside the office pages: a plate download also serves
-# token-holding machines, and its errors stay JSON (app/errors.py) as for the API.
+# token-holding machines, whose errors are JSON; a person gets a Chinese page (app/errors.py).
 bp = Blueprint("office_plates", __name__, url_prefix="/office")
 
 
@@ -47,5 +48,6 @@ def download_plates(value: str) -> Response:
             for path in files:
                 archive.write(path, path.name)
     buffer.seek(0)
+    record_print(db, actor, community.id, "plates", fmt)
     return send_file(buffer, mimetype="application/zip", as_attachment=True,
                      download_name=f"plates-{community.code}-{fmt}.zip")

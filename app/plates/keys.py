@@ -68,6 +68,14 @@ def init_keys(session: Session, directory: Path) -> SigningKey:
     return row
 
 
+def ensure_signing_key(session: Session, directory: Path) -> tuple[SigningKey, bool]:
+    """The active signing key, made first when there is none (``init-db``, ``demo``), so
+    plates can be printed out of the box; and whether it was made now. Flushes."""
+    if (active := _active(session)) is not None:
+        return active, False
+    return init_keys(session, directory), True
+
+
 def _key_entry(row: SigningKey) -> dict[str, str | None]:
     return {"kid": row.kid, "public_key": row.public_key, "status": row.status}
 

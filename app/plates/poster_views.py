@@ -1,5 +1,6 @@
 """Printable posters for offices: a download page per compound and the poster of one
-gate (PDF or PNG, A3 or A4) with "你在这里" at that gate."""
+gate (PDF or PNG, A3 or A4) with "你在这里" at that gate; a download by an office user
+is recorded as printed (``app.plates.printing``)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request, send_file
 from sqlalchemy import select
 
+from app.accounts.auth import current_actor
 from app.addresses.codes import lookup_by_code_or_id
 from app.db import get_session
 from app.extensions import limiter
 from app.models import Community, Gate
 from app.plates.posters import poster_for_gate
+from app.plates.printing import record_print
 from geo import settings
 from geo.address.codes import gate_label
 from maps.poster import FORMATS, PAGE_SIZES_MM
@@ -41,5 +44,8 @@ def poster_file(gate_ref: str, fmt: str) -> Any:
     size = request.args.get("size", "A4").upper()
     data = poster_for_gate(db, gate, size=size, fmt=fmt,
                            base_url=current_app.config["PUBLIC_BASE_URL"])
+    actor = current_actor()
+    if actor is not None and actor.can_write and gate.community_id is not None:
+        record_print(db, actor, gate.community_id, "posters", f"{gate.id} {size} {fmt}")
     name = f"poster-{gate.code or gate.id}-{size}.{fmt}"
     return send_file(BytesIO(data), mimetype=FORMATS[fmt], as_attachment=True, download_name=name)

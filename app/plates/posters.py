@@ -3,7 +3,6 @@ gate, handed to ``maps.poster``."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -35,9 +34,21 @@ def routes_from_gate(session: Session, gate: Gate, community: Community) -> list
             found = route(session, start, f"building:{building_id}")
         except (NoRoute, NotFound):
             continue
-        legs += [leg for leg in found["legs"]
-                 if leg["mode"] in ("ride", "walk") and len(leg["geometry"]["coordinates"]) > 1]
+        kept = [leg for leg in found["legs"]
+                if leg["mode"] in ("ride", "walk") and len(leg["geometry"]["coordinates"]) > 1]
+        if kept and kept[0]["geometry"]["coordinates"][0] != list(start):
+            first = kept[0]  # drawn from "你在这里" itself, not from where the gate was snapped
+            kept[0] = {**first, "geometry": {**first["geometry"], "coordinates": [
+                list(start), *first["geometry"]["coordinates"]]}}
+        legs += kept
     return legs
+
+
+def standing_gates(gates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The gates as a poster on the wall shows them: by their rules (open, pass, closed),
+    not by whether they happen to be open at the moment of printing; hours are written."""
+    return [{**gate, "status": gate["rider_access"] if gate["rider_access"] in ("pass", "closed")
+             else "open"} for gate in gates]
 
 
 def poster_for_gate(session: Session, gate: Gate, *, size: str, fmt: str, base_url: str) -> bytes:
@@ -47,11 +58,13 @@ def poster_for_gate(session: Session, gate: Gate, *, size: str, fmt: str, base_u
         raise InvalidInput("这个出入口不属于任何小区，无法生成海报",
                            "the gate belongs to no compound, so it has no poster")
     community = session.get(Community, gate.community_id)
-    data = compound_map_data(session, community, at=local_time())
+    now = local_time()
+    data = compound_map_data(session, community, at=now)
+    data = {**data, "gates": standing_gates(data["gates"])}
     spec = PosterSpec(
         data=data, gate_id=gate.id, qr_url=poster_url(base_url, community, gate),
         address=full_address(session, community),
         routes=routes_from_gate(session, gate, community),
         footer=f"地图数据 © OpenStreetMap contributors · 友路 Youlu · {gate.code or ''} · "
-               f"{date.today().isoformat()}")
+               f"{now.date().isoformat()}")  # the Beijing date
     return render_poster(spec, size=size, fmt=fmt)

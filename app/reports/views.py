@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    flash,
     g,
     jsonify,
     redirect,
@@ -232,6 +233,7 @@ def report_status(report_id: int) -> BaseResponse:
     set_status(db, report, status=request.form.get("status", ""),
                note=request.form.get("office_note", ""), actor=actor,
                photo_public=request.form.get("photo_public") == "1", now=utcnow())
+    flash(f"已把报告 {report.id} 设为“{reports.STATUS_ZH[report.status]}”", "ok")
     return redirect(url_for(".reports_page"))
 
 

@@ -10,16 +10,17 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    flash,
     redirect,
     render_template,
     request,
     stream_with_context,
     url_for,
 )
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.accounts.auth import current_actor, scope_clause
+from app.accounts.auth import Actor, current_actor, scope_clause
 from app.accounts.views import login_required
 from app.db import get_session
 from app.ids import in_range, parse_id
@@ -83,6 +84,24 @@ def _filters() -> LogFilter:
 # -- passes -------------------------------------------------------------------------------
 
 
+def pass_query(actor: Actor, status: str) -> Select[tuple[RiderPass, Rider, Community]]:
+    """Passes (with rider and compound) ``actor`` decides on, newest first; ``status``
+    ``pending`` means new requests and renewals waiting for a decision, ``all`` every one."""
+    query = (select(RiderPass, Rider, Community)
+             .join(Rider, RiderPass.rider_id == Rider.id)
+             .join(Community, RiderPass.community_id == Community.id, isouter=True)
+             .order_by(RiderPass.requested_at.desc()))
+    if not actor.is_admin:
+        office_id = actor.user.office_id if actor.user else None
+        query = query.where((RiderPass.office_id == office_id) | scope_clause(actor))
+    if status == "pending":
+        query = query.where((RiderPass.status == "pending")
+                            | RiderPass.renewal_requested_at.is_not(None))
+    elif status != "all":
+        query = query.where(RiderPass.status == status)
+    return query
+
+
 @bp.get("/passes")
 @login_required
 def passes_page() -> str:
@@ -93,20 +112,9 @@ def passes_page() -> str:
     if status not in (*passes.STATUSES, "all"):
         raise InvalidInput(f"状态“{status}”无效", f"unknown status {status!r}",
                            details={"field": "status"})
-    query = (select(RiderPass, Rider, Community)
-             .join(Rider, RiderPass.rider_id == Rider.id)
-             .join(Community, RiderPass.community_id == Community.id, isouter=True)
-             .order_by(RiderPass.requested_at.desc()))
-    if not actor.is_admin:
-        query = query.where((RiderPass.office_id == actor.user.office_id) | scope_clause(actor))
-    if status == "pending":  # new requests and renewals waiting for a decision
-        query = query.where((RiderPass.status == "pending")
-                            | RiderPass.renewal_requested_at.is_not(None))
-    elif status != "all":
-        query = query.where(RiderPass.status == status)
     now = utcnow()
     rows = []
-    for rider_pass, rider, community in db.execute(query.limit(LOG_PAGE_ROWS)):
+    for rider_pass, rider, community in db.execute(pass_query(actor, status).limit(LOG_PAGE_ROWS)):
         profile = rider_profile(rider)
         rows.append({
             "pass": rider_pass, "community": community,
@@ -135,6 +143,8 @@ def decide(pass_id: int, action: str) -> BaseResponse:
     check_pass_scope(actor, rider_pass, community)
     decide_pass(db, rider_pass, action, actor=actor.name, user_id=actor.user.id,
                 note=request.form.get("note"), now=utcnow())
+    flash(f"已{passes.ACTION_ZH[action]}通行证（{community.name if community else '编号 ' + str(pass_id)}）："
+          f"现在是“{passes.STATE_ZH[rider_pass.status]}”", "ok")
     return redirect(safe_next(request.form.get("next"), url_for(".passes_page")))
 
 
@@ -153,6 +163,7 @@ def policy() -> BaseResponse:
                            details={"field": "validity_days"})
     set_policy(get_session(), office, approval=request.form.get("approval", ""),
                validity_days=int(days), scope=request.form.get("scope", ""), actor=actor.name)
+    flash("已保存本社区的通行证规则", "ok")
     return redirect(url_for(".passes_page"))
 
 

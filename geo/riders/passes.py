@@ -37,7 +37,7 @@ ACTIONS = {
     "approve": (("pending", "suspended", "active"), "active"),
     "reject": (("pending",), "rejected"),
     "suspend": (("active",), "suspended"),
-    "revoke": (("pending", "active", "suspended"), "revoked"),
+    "revoke": (("active", "suspended"), "revoked"),  # a request not yet granted is rejected
 }
 ACTION_ZH = {"approve": "批准", "reject": "拒绝", "suspend": "暂停", "revoke": "吊销"}
 

@@ -8,8 +8,7 @@
   const cfg = JSON.parse(document.getElementById("editor-config").textContent);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const $ = (id) => document.getElementById(id);
-  const PIN_TEXT = {station: "驿", charger: "充", parking: "停", toilet: "厕", water: "水",
-                    locker: "柜", first_aid: "医"};
+  const SYMBOLS = cfg.symbols;  // data/maps/symbols.json, shared by every map
   const STYLE = {
     communities: {color: "#0a7d4f", weight: 3, fillOpacity: 0.06},
     buildings: {color: "#4a4a4a", weight: 2, fillColor: "#9aa4ad", fillOpacity: 0.35},
@@ -19,6 +18,7 @@
   const map = L.map("map", {zoomSnap: 0.25});
   cfg.tiles.forEach((t) => L.tileLayer(t.url, {attribution: t.attribution,
     subdomains: t.subdomains || "abc", maxZoom: t.max_zoom || 19}).addTo(map));
+  map.attributionControl.setPrefix("Leaflet");  // no flag: Leaflet 1.9 prefixes one by default
   map.attributionControl.addAttribution("© OpenStreetMap contributors");
   cfg.streets.forEach((s) => L.polyline(s.coords.map(([lon, lat]) => [lat, lon]),
     {color: "#c9c3b6", weight: s.rank === "major" ? 7 : 4, interactive: false, pmIgnore: true})
@@ -81,8 +81,14 @@
   function pinIcon(resource, props) {
     const pin = document.createElement("div");
     pin.className = `yl-pin ${resource} ${props.rider_access || ""}`;
-    pin.textContent = resource === "facilities" ? (PIN_TEXT[props.kind] || "设")
+    const facility = resource === "facilities" ? SYMBOLS.facilities[props.kind] : null;
+    pin.textContent = resource === "facilities" ? (facility ? facility.glyph : "设")
       : (props.number || (resource === "gates" ? "门" : "单")).slice(0, 3);
+    if (facility) pin.style.background = facility.colour;
+    if (resource === "gates") {
+      const state = SYMBOLS.gates[props.rider_access === "pass" ? "pass" : props.rider_access === "closed" ? "closed" : "open"];
+      if (state) pin.style.background = state.colour;
+    }
     return L.divIcon({className: "", html: pin, iconSize: [28, 28], iconAnchor: [14, 14]});
   }
 

@@ -1,0 +1,1 @@
+"""``init-db``: everything a new installation needs before its first import."""
