@@ -14,8 +14,8 @@ from werkzeug.serving import run_simple
 from app.addresses.commands import init_database
 from app.cli_support import domain_errors, unit_of_work
 from app.demo.service import build_demo
-from app.routing import warm as routing_warm
 from app.plates.keys import ensure_signing_key, keys_dir
+from app.routing import warm as routing_warm
 from app.routing.service import cache_dir
 
 WILDCARD_HOSTS = ("0.0.0.0", "::")  # listening on every address: plates name the local one
