@@ -56,4 +56,6 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "JSON_AS_ASCII": False,
+        # Warm routing in a background thread when the app starts to serve (app/routing/warm.py).
+        "ROUTING_WARM": os.environ.get("YOULU_ROUTING_WARM", "1") != "0",
     }

@@ -136,8 +136,12 @@ def test_gcj02_base_map_sets_the_overlay_shift(imported_app: Flask) -> None:
 
 def test_tianditu_without_a_key_is_a_clear_error(imported_app: Flask) -> None:
     imported_app.config.update(TILES="tianditu", TIANDITU_KEY=None)
-    response = imported_app.test_client().get("/planner")
+    client = imported_app.test_client()
+    response = client.get("/planner", headers={"Accept": "application/json"})
     assert response.status_code == 400 and "TIANDITU_KEY" in response.json["message"]
+    page = client.get("/planner")
+    assert page.status_code == 400 and page.mimetype == "text/html"
+    assert "TIANDITU_KEY" in page.get_data(as_text=True)
 
 
 def test_station_finder(imported_app: Flask) -> None:
