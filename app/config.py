@@ -58,4 +58,6 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "JSON_AS_ASCII": False,
         # Proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
         "PROXY_FIX": int(os.environ.get("YOULU_PROXY_FIX", "0")),
+        # Warm routing in a background thread when the app starts to serve (app/routing/warm.py).
+        "ROUTING_WARM": os.environ.get("YOULU_ROUTING_WARM", "1") != "0",
     }

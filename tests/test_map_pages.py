@@ -77,15 +77,24 @@ def test_bad_rider_map_references(imported_app: Flask, query: str, status: int,
                                   message: str) -> None:
     refs = _refs(imported_app)
     query = query.replace("OTHER", str(refs["other_gate"]))
-    response = imported_app.test_client().get(f"/r/{refs['code']}?{query}")
+    client = imported_app.test_client()
+    response = client.get(f"/r/{refs['code']}?{query}", headers={"Accept": "application/json"})
     assert response.status_code == status
-    page = response.get_data(as_text=True)
-    assert f'data-status="{status}"' in page and message in page and "message_en" not in page
+    assert message in response.json["message"] and response.json["message_en"]
+    page = client.get(f"/r/{refs['code']}?{query}", headers={"Accept": "text/html"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == status and page.mimetype == "text/html"
+    assert message in html and "message_en" not in html  # a Chinese page with a way forward
+    assert f'href="/r/{refs["code"]}"' in html and "返回" in html and "/nearest" in html
 
 
 def test_unknown_compound(imported_app: Flask) -> None:
-    response = imported_app.test_client().get("/r/110108008000-999")
-    assert response.status_code == 404 and "没有编码为" in response.get_data(as_text=True)
+    client = imported_app.test_client()
+    response = client.get("/r/110108008000-999", headers={"Accept": "application/json"})
+    assert response.status_code == 404 and "没有编码为" in response.json["message"]
+    page = client.get("/r/110108008000-999")
+    assert page.status_code == 404 and "没有编码为" in page.get_data(as_text=True)
+    assert "返回" in page.get_data(as_text=True)
 
 
 NASTY = {"community": "<script>alert('小区')</script>", "building": "<b>3</b>",
@@ -127,8 +136,12 @@ def test_gcj02_base_map_sets_the_overlay_shift(imported_app: Flask) -> None:
 
 def test_tianditu_without_a_key_is_a_clear_error(imported_app: Flask) -> None:
     imported_app.config.update(TILES="tianditu", TIANDITU_KEY=None)
-    response = imported_app.test_client().get("/planner")
-    assert response.status_code == 400 and "TIANDITU_KEY" in response.get_data(as_text=True)
+    client = imported_app.test_client()
+    response = client.get("/planner", headers={"Accept": "application/json"})
+    assert response.status_code == 400 and "TIANDITU_KEY" in response.json["message"]
+    page = client.get("/planner")
+    assert page.status_code == 400 and page.mimetype == "text/html"
+    assert "TIANDITU_KEY" in page.get_data(as_text=True)
 
 
 def test_station_finder(imported_app: Flask) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from app.addresses.commands import init_database
 from app.db import get_session
 from app.demo.service import build_demo, load_annotations
-from app.models import Community, Gate, Office, RiderPass, Unit
+from app.models import Community, Facility, Gate, Office, RiderPass, Unit
 from app.models.base import utcnow
 from app.plates.keys import active_signer, init_keys, keys_dir, signed_url
 from app.riders.service import decide_pass, set_policy
@@ -249,3 +249,27 @@ def test_nearest_station_from_every_demo_gate(browser: Browser, demo: Demo) -> N
                 _shot(page, "6-nearest-station")
             finder.close()
     _clean(*seen)
+
+
+def test_every_demo_compound_and_facility_is_served(demo: Demo) -> None:
+    """From inside every compound nearest and isochrones answer; every facility has its
+    5/10/15-minute reach (none outside the loaded networks)."""
+    client = demo.app.test_client()
+    with demo.app.app_context():
+        db = get_session()
+        insides = [(c.name, c.geom.representative_point()) for c in db.scalars(select(Community))]
+        facilities = [(f.name or f.kind, f.geom) for f in db.scalars(select(Facility))]
+    refused = []
+    for name, point in insides:
+        where = f"{point.x:.7f},{point.y:.7f}"
+        for path in (f"/api/v1/nearest?kind=toilet&from={where}",
+                     f"/api/v1/isochrone?minutes=5,10,15&from={where}"):
+            answer = client.get(path)
+            if answer.status_code != 200:
+                refused.append((name, path, answer.json["message"]))
+    unreached = []
+    for name, point in facilities:
+        answer = client.get(f"/api/v1/isochrone?minutes=5,10,15&from={point.x:.7f},{point.y:.7f}")
+        if answer.status_code != 200 or len(answer.json["features"]) != 3:
+            unreached.append((name, answer.status_code))
+    assert refused == [] and unreached == []

@@ -199,7 +199,8 @@
       });
       Y.fill(panel,
         Y.el('p', {className: 'y-route-sum'}, Y.metres(route.distance_m), ' · 约 ',
-             Y.minutes(route.duration_s), route.gate && route.gate.label ? ' · 从' + route.gate.label + '进入' : ''),
+             Y.minutes(route.duration_s), route.to && route.to.kind === 'gate' ? ' · 到' + route.to.label :
+             route.gate && route.gate.label ? ' · 从' + route.gate.label + '进入' : ''),
         steps.length ? Y.el('ol', {className: 'y-steps'}, steps) : null,
         route.handoff ? Y.el('div', {className: 'y-handoff'},
           Y.el('a', {className: 'y-btn y-secondary', id: 'y-nav-amap', href: route.handoff.amap}, '用高德导航'),
