@@ -184,3 +184,5 @@ WEBHOOK_RETRY_FOR_S = _float("WEBHOOK_RETRY_FOR_S", 86400.0)
 WEBHOOK_TIMEOUT_S = _float("WEBHOOK_TIMEOUT_S", 10.0)
 WEBHOOK_TOLERANCE_S = _int("WEBHOOK_TOLERANCE_S", 300)
 WEBHOOK_POLL_S = _float("WEBHOOK_POLL_S", 5.0)
+# Aggregates for platforms: counts under this are given as null.
+AGGREGATE_MIN_COUNT = _int("AGGREGATE_MIN_COUNT", 5)
