@@ -186,3 +186,5 @@ WEBHOOK_TOLERANCE_S = _int("WEBHOOK_TOLERANCE_S", 300)
 WEBHOOK_POLL_S = _float("WEBHOOK_POLL_S", 5.0)
 # Aggregates for platforms: counts under this are given as null.
 AGGREGATE_MIN_COUNT = _int("AGGREGATE_MIN_COUNT", 5)
+# The longest a platform's attestation of a rider may last, days.
+ATTESTATION_MAX_DAYS = _int("ATTESTATION_MAX_DAYS", 366)

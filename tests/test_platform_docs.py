@@ -10,6 +10,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from geo.address.signing import public_key_text
+from geo.platforms.attestations import check
+from geo.platforms.attestations import sign as sign_attestation
 from geo.platforms.changes import entry
 from geo.platforms.signatures import body_bytes, signature, verify
 from geo.platforms.statements import sign
@@ -58,3 +60,17 @@ def test_statement_vector() -> None:
     assert verify_statement(statement, public)
     assert sign(key, {k: v for k, v in statement.items() if k != "signature"}) == statement
     assert not verify_statement({**statement, "reason": "no_gates"}, public)
+
+
+def test_attestation_vector() -> None:
+    import hashlib
+    from datetime import UTC, datetime
+
+    attestation = json.loads(vector("attestation"))
+    digest = hashlib.sha256(b"yl_test_platform_token").hexdigest()
+    assert attestation["phone_hash"] == hashlib.sha256(b"+8613800000000").hexdigest()
+    unsigned = {k: v for k, v in attestation.items() if k != "signature"}
+    assert sign_attestation(unsigned, digest) == attestation
+    rider, _phone, _expires = check(attestation, token_digest=digest, platform="meituan",
+                                    now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert rider == "MT-0001"
