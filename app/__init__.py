@@ -37,6 +37,7 @@ from app.plates import download_views as plate_downloads
 from app.plates import poster_commands, poster_views
 from app.plates import views as plate_views
 from app.platforms import api as platform_api
+from app.platforms import attestation_api, webhook_api
 from app.platforms import batch_api as platform_batch_api
 from app.platforms import commands as platform_commands
 from app.platforms import feed as platform_feed
@@ -56,7 +57,7 @@ from geo.hours.opening_hours import local_text
 # /api/v1/openapi.json is not taken for a resource name.
 API_BLUEPRINTS = (openapi_bp, plate_api.bp, address_api.bp, routing_api.bp, place_api.bp,
                   editor_api.bp, map_api.bp, platform_api.bp, platform_batch_api.bp,
-                  webhook_api.bp, planner_api.bp)
+                  webhook_api.bp, planner_api.bp, attestation_api.bp)
 # /office: pages for community offices, each feature's own.
 OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
                      report_views.office_bp, point_views.office_bp,

@@ -221,3 +221,8 @@ SITING_MAX_K = _int("SITING_MAX_K", 20)
 # Retry-After of DB_BUSY_RETRY_AFTER_S seconds.
 SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 10_000)
 DB_BUSY_RETRY_AFTER_S = _int("DB_BUSY_RETRY_AFTER_S", 5)
+
+# Aggregates for platforms: counts under this are given as null.
+AGGREGATE_MIN_COUNT = _int("AGGREGATE_MIN_COUNT", 5)
+# The longest a platform's attestation of a rider may last, days.
+ATTESTATION_MAX_DAYS = _int("ATTESTATION_MAX_DAYS", 366)

@@ -104,3 +104,31 @@ def test_bad_batches(platform_app: Flask, platform: Accounts, path: str, body: d
 def test_batches_need_a_token(platform_app: Flask) -> None:
     response = platform_app.test_client().post("/api/v1/routes", json={"orders": []})
     assert response.status_code == 401
+
+
+def test_a_closed_door_gets_a_signed_statement(platform_app: Flask, platform: Accounts) -> None:
+    from app.models import Gate
+    from app.plates.keys import init_keys, keys_dir
+    from geo.platforms.statements import verify
+
+    unit, _code = _unit(platform_app)
+    with platform_app.app_context():
+        session = get_session()
+        init_keys(session, keys_dir())
+        community = session.get(Unit, unit).community_id
+        for gate in session.scalars(select(Gate).where(Gate.community_id == community)):
+            gate.rider_access = "closed"
+        session.commit()
+    client = platform_app.test_client()
+    response = client.post("/api/v1/routes", json={"orders": [
+        {"from": BUPT_START, "to": f"unit:{unit}", "at": NOON}]},
+        headers=platform.headers("platform"))
+    answer = response.get_json()["routes"][0]
+    assert answer["status"] == "no_route" and answer["details"]["reason"] == "no_usable_gate"
+    statement = answer["statement"]
+    assert statement["door"]["id"] == unit and statement["reason"] == "no_usable_gate"
+    assert statement["at"].startswith("2025-05-01T12:00:00+08:00")
+    keys = client.get("/.well-known/youlu-keys.json").get_json()["keys"]
+    public = next(k["x"] for k in keys if k["kid"] == statement["kid"])
+    assert verify(statement, public)
+    assert not verify({**statement, "at": "2025-05-01T13:00:00+08:00"}, public)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.platforms.statements import Signer
 from app.routing.service import door_network, unit_doors
 from geo import settings
 from geo.errors import InvalidInput, TooLarge, YouluError
@@ -17,12 +18,13 @@ from geo.hours.opening_hours import local_time
 from geo.routing.batch import Order, door_matrix, route_orders
 
 
-def _point(raw: Any, what: str) -> tuple[float, float]:
+def _point(raw: Any, what: tuple[str, str]) -> tuple[float, float]:
+    """``LON,LAT`` text or a [lon, lat] pair (``what``: its name in Chinese, English)."""
     if isinstance(raw, list | tuple) and len(raw) == 2:
         raw = f"{raw[0]},{raw[1]}"
     if not isinstance(raw, str):
-        raise InvalidInput(f"{what}应为“经度,纬度”", f"{what} must be LON,LAT")
-    return parse_lon_lat(raw, (what, what))
+        raise InvalidInput(f"{what[0]}应为“经度,纬度”", f"{what[1]} must be LON,LAT")
+    return parse_lon_lat(raw, what)
 
 
 def _list(body: Any, name: str, limit: int) -> list[Any]:
@@ -45,12 +47,13 @@ def _checked(problems: list[dict[str, Any]], index: int, check: Any) -> Any:
         return None
 
 
-def _fail(problems: list[dict[str, Any]], what: str) -> None:
+def _fail(problems: list[dict[str, Any]], what: tuple[str, str]) -> None:
+    """Raise one error listing ``problems`` (``what``: the item in Chinese and English)."""
     if problems:
         first = problems[0]
-        raise InvalidInput(f"第 {first['index'] + 1} 个{what}有误：{first['message']}"
+        raise InvalidInput(f"第 {first['index'] + 1} 个{what[0]}有误：{first['message']}"
                            f"（共 {len(problems)} 处错误，见 details.errors）",
-                           f"{what} {first['index']}: {first['message_en']} "
+                           f"{what[1]} {first['index']}: {first['message_en']} "
                            f"({len(problems)} errors, see details.errors)",
                            details={"errors": problems})
 
@@ -65,17 +68,21 @@ def routes(session: Session, body: Any) -> dict[str, Any]:
         def plan(raw: Any = raw, i: int = i) -> tuple[Order, Any]:
             if not isinstance(raw, dict):
                 raise InvalidInput("订单应为对象 {from, to, at}", "an order is an object {from, to, at}")
-            start = _point(raw.get("from"), f"订单 {i + 1} 的 from")
+            start = _point(raw.get("from"), (f"订单 {i + 1} 的 from", f"from of order {i}"))
             at = local_time(raw["at"]) if raw.get("at") else None
             key, network = door_network(session, start, str(raw.get("to") or ""))
             return Order(start=start, door=key, at=at), network
         planned.append(_checked(problems, i, plan))
-    _fail(problems, "订单")
+    _fail(problems, ("订单", "order"))
+    signer = Signer(session)
     answers: list[dict[str, Any]] = []
     for item in planned:
         assert item is not None
         order, network = item
-        answers.append(route_orders(network, [order], has_pass=has_pass)[0])
+        answer = route_orders(network, [order], has_pass=has_pass)[0]
+        if answer["status"] == "no_route":
+            answer["statement"] = signer.statement(answer, order.door, order.at)
+        answers.append(answer)
     return {"count": len(answers), "routes": answers}
 
 
@@ -87,12 +94,12 @@ def matrix(session: Session, body: Any) -> dict[str, Any]:
         raise TooLarge(f"起点 × 终点最多 {settings.MATRIX_MAX_PAIRS} 对",
                        f"at most {settings.MATRIX_MAX_PAIRS} origin × destination pairs")
     problems: list[dict[str, Any]] = []
-    origins = [_checked(problems, i, lambda raw=raw, i=i: _point(raw, f"起点 {i + 1}"))
+    origins = [_checked(problems, i, lambda raw=raw, i=i: _point(raw, (f"起点 {i + 1}", f"origin {i}")))
                for i, raw in enumerate(origins_raw)]
-    _fail(problems, "起点")
+    _fail(problems, ("起点", "origin"))
     found = [_checked(problems, j, lambda raw=raw: door_network(session, None, str(raw or "")))
              for j, raw in enumerate(dests_raw)]
-    _fail(problems, "终点")
+    _fail(problems, ("终点", "destination"))
     network = found[0][1]
     destinations = [unit_doors(session, key) for key, _network in found]
     at = local_time(body.get("at")) if body.get("at") else local_time()

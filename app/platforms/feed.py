@@ -55,7 +55,9 @@ def _forget(session: Session) -> None:
     session.info.pop(outbox.ADDED, None)
 
 
-def _division(session: Session, table: str, feature: dict[str, Any] | None) -> str | None:
+def _division(session: Session, table: str, feature: dict[str, Any] | None,
+              known: dict[int, str | None]) -> str | None:
+    """The division code of a feature (its compound's); ``known`` caches compounds."""
     if not feature:
         return None
     props = feature.get("properties") or {}
@@ -64,7 +66,10 @@ def _division(session: Session, table: str, feature: dict[str, Any] | None) -> s
     community = props.get("community")
     if community is None:
         return None
-    return session.scalar(select(Community.division_code).where(Community.id == community))
+    if community not in known:
+        known[community] = session.scalar(
+            select(Community.division_code).where(Community.id == community))
+    return known[community]
 
 
 def _number(session: Session) -> None:
@@ -84,7 +89,9 @@ def _number(session: Session) -> None:
         last = len(rows)
         session.execute(insert(FeedCounter).values(id=1, last_seq=last))
     first = last - len(rows) + 1
-    numbered = [(first + i, kind, _division(session, audit.table_name, audit.after or audit.before))
+    known: dict[int, str | None] = {}
+    numbered = [(first + i, kind,
+                 _division(session, audit.table_name, audit.after or audit.before, known))
                 for i, (audit, kind) in enumerate(rows)]
     session.execute(insert(Change), [
         {"seq": seq, "audit_id": audit.id, "kind": kind, "division_code": division}

@@ -119,6 +119,7 @@ def _row(snap: Any, origin: tuple[float, float], nodes: NDArray[np.int64],
               "snapped": [round(start.snapped[0], 7), round(start.snapped[1], 7)],
               "snap_distance_m": round(start.snap_m, 1)}
     found: dict[int, tuple[float, float, float]] = {}
+    seed_of = {int(state): i for i, state in enumerate(start.seeds.tolist())}
     todo = nodes
     for walk_max in (settings.WALK_AFTER_PARKING_MAX_M, np.inf):  # the bound, else none
         if len(todo) == 0:
@@ -134,20 +135,22 @@ def _row(snap: Any, origin: tuple[float, float], nodes: NDArray[np.int64],
             via_ride = (float(ws.dist[ride]) + settings.PARKING_DELAY_S
                         if ws.done[ride] == ws.gen else np.inf)
             if via_ride <= float(ws.dist[state]):
-                metres, seconds = _measure(snap, start, trace_path(ws, ride))
+                metres, seconds = _measure(snap, start, seed_of, trace_path(ws, ride))
                 found[node] = (seconds + settings.PARKING_DELAY_S, metres, via_ride)
             else:
-                metres, seconds = _measure(snap, start, trace_path(ws, state))
+                metres, seconds = _measure(snap, start, seed_of, trace_path(ws, state))
                 found[node] = (seconds, metres, float(ws.dist[state]))
         todo = np.asarray([n for n in todo.tolist() if n not in found], dtype=np.int64)
     return found, source
 
 
-def _measure(snap: Any, start: Start, path: Path) -> tuple[float, float]:
-    """Metres and seconds of ``path`` with the piece from the start to its first state."""
+def _measure(snap: Any, start: Start, seed_of: dict[int, int], path: Path
+             ) -> tuple[float, float]:
+    """Metres and seconds of ``path`` with the piece from the start to its first state
+    (``seed_of``: the index of each seed state in ``start``)."""
     metres, seconds = length_time(snap, path)
     first = int(path.states[0])
-    seed = int(np.flatnonzero(start.seeds == first)[0])
+    seed = seed_of[first]
     parked = settings.PARKING_DELAY_S if first & 1 == WALK_LAYER else 0.0  # at the start
     return (metres + float(start.seed_length[seed]),
             seconds + float(start.seed_seconds[seed]) + parked)
