@@ -23,6 +23,7 @@ from app.demo import commands as demo_commands
 from app.imports import commands as import_commands
 from app.mapping import api as map_api
 from app.mapping import views as map_views
+from app.open311 import views as open311_views
 from app.page_errors import register as register_page_errors
 from app.places import api as place_api
 from app.places import commands as place_commands
@@ -40,6 +41,7 @@ from app.riders import pass_views
 from app.routing import api as routing_api
 from app.routing import commands as routing_commands
 from app.site import views as site_views
+from app.volunteering import views as volunteer_views
 from geo.hours.opening_hours import local_text
 
 # /api/v1: JSON for machines. The OpenAPI document comes first so that
@@ -48,10 +50,11 @@ API_BLUEPRINTS = (openapi_bp, plate_api.bp, address_api.bp, routing_api.bp, plac
                   editor_api.bp, map_api.bp)
 # /office: pages for community offices, each feature's own.
 OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
-                     report_views.office_bp, point_views.office_bp)
+                     report_views.office_bp, point_views.office_bp, volunteer_views.office_bp)
 # Pages for riders, planners and everyone.
 PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, plate_downloads.bp, map_views.bp, poster_views.bp,
-                   pass_views.bp, report_views.bp, report_views.rider_bp, point_views.rider_bp)
+                   pass_views.bp, report_views.bp, report_views.rider_bp, point_views.rider_bp,
+                   volunteer_views.rider_bp)
 COMMANDS = (*account_commands.COMMANDS, *import_commands.COMMANDS,
             *demo_commands.COMMANDS, *plate_commands.COMMANDS, *place_commands.COMMANDS,
             *rider_commands.COMMANDS, *address_commands.COMMANDS, *poster_commands.COMMANDS,
@@ -88,6 +91,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         office.register_blueprint(child)
     for blueprint in (api, office, *PAGE_BLUEPRINTS):
         app.register_blueprint(blueprint)
+    app.register_blueprint(open311_views.bp)  # Open311 clients send an api_key, not a session
+    extensions.csrf.exempt(open311_views.bp)
 
     for command in COMMANDS:
         app.cli.add_command(command)
