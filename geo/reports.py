@@ -114,15 +114,19 @@ def check_text(text: str, *, field: str = "text", limit: int = MAX_TEXT_CHARS) -
     return text or None
 
 
+def _too_many_pixels(width: int | str, height: int | str) -> InvalidInput:
+    return InvalidInput(
+        f"照片像素太多（{width}×{height}），"
+        f"最多 {settings.REPORT_MAX_PHOTO_PIXELS // 1_000_000} 百万像素，请换一张",
+        f"photo has too many pixels: {width}x{height} > {settings.REPORT_MAX_PHOTO_PIXELS}",
+        details={"field": "photo"})
+
+
 def _check_pixels(width: int, height: int) -> None:
     """``InvalidInput`` when a ``width`` × ``height`` image has more pixels than
     ``settings.REPORT_MAX_PHOTO_PIXELS`` (checked from the header, before decoding)."""
     if width * height > settings.REPORT_MAX_PHOTO_PIXELS:
-        raise InvalidInput(
-            f"照片像素太多（{width}×{height}），"
-            f"最多 {settings.REPORT_MAX_PHOTO_PIXELS // 1_000_000} 百万像素",
-            f"photo has too many pixels: {width}x{height} > {settings.REPORT_MAX_PHOTO_PIXELS}",
-            details={"field": "photo"})
+        raise _too_many_pixels(width, height)
 
 
 def clean_photo(data: bytes) -> bytes:
@@ -137,12 +141,15 @@ def clean_photo(data: bytes) -> bytes:
             f"photo too large: at most {MAX_PHOTO_BYTES} bytes, got {len(data)}",
             details={"field": "photo"})
     try:
-        with Image.open(io.BytesIO(data)) as image:  # reads the header only
+        # Opening reads the header only; Pillow itself refuses beyond twice its
+        # MAX_IMAGE_PIXELS, and ``_check_pixels`` holds the lower limit before decoding.
+        with Image.open(io.BytesIO(data)) as image:
             _check_pixels(image.width, image.height)
             image.load()
             upright = ImageOps.exif_transpose(image).convert("RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise _too_many_pixels("?", "?") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise InvalidInput("上传的文件不是可识别的图片，请选择 JPG 或 PNG 照片",
                            "the uploaded file is not an image", details={"field": "photo"}) from None
     upright.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
