@@ -207,3 +207,11 @@ def test_bad_posts_change_nothing(site: Site, what: str, fields: dict, status: i
 
 def test_only_json_and_xml(site: Site) -> None:
     assert site.app.test_client().get(f"{V2}/services.csv").status_code == 404
+
+
+def test_open311_is_in_the_openapi_document(client: FlaskClient) -> None:
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {p for p in paths if p.startswith(V2)} == {
+        f"{V2}/discovery.{{fmt}}", f"{V2}/services.{{fmt}}", f"{V2}/services/{{service_code}}.{{fmt}}",
+        f"{V2}/requests.{{fmt}}", f"{V2}/requests/{{id}}.{{fmt}}"}
+    assert set(paths[f"{V2}/requests.{{fmt}}"]) == {"get", "post"}
