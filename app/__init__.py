@@ -26,6 +26,7 @@ from app.install import commands as install_commands
 from app.mapping import api as map_api
 from app.mapping import views as map_views
 from app.office import views as office_home
+from app.open311 import views as open311_views
 from app.page_errors import register as register_page_errors
 from app.places import api as place_api
 from app.places import commands as place_commands
@@ -41,7 +42,6 @@ from app.platforms import attestation_api, webhook_api
 from app.platforms import batch_api as platform_batch_api
 from app.platforms import commands as platform_commands
 from app.platforms import feed as platform_feed
-from app.platforms import webhook_api
 from app.points import views as point_views
 from app.reports import views as report_views
 from app.riders import commands as rider_commands
@@ -51,6 +51,7 @@ from app.routing import api as routing_api
 from app.routing import commands as routing_commands
 from app.routing import warm as routing_warm
 from app.site import views as site_views
+from app.volunteering import views as volunteer_views
 from geo.hours.opening_hours import local_text
 
 # /api/v1: JSON for machines. The OpenAPI document comes first so that
@@ -61,10 +62,11 @@ API_BLUEPRINTS = (openapi_bp, plate_api.bp, address_api.bp, routing_api.bp, plac
 # /office: pages for community offices, each feature's own.
 OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
                      report_views.office_bp, point_views.office_bp,
-                     office_home.bp)
+                     office_home.bp, volunteer_views.office_bp)
 # Pages for riders, planners and everyone.
 PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, plate_downloads.bp, map_views.bp, poster_views.bp,
-                   pass_views.bp, report_views.bp, report_views.rider_bp, point_views.rider_bp)
+                   pass_views.bp, report_views.bp, report_views.rider_bp, point_views.rider_bp,
+                   volunteer_views.rider_bp)
 COMMANDS = (*account_commands.COMMANDS, *import_commands.COMMANDS,
             *demo_commands.COMMANDS, *plate_commands.COMMANDS, *place_commands.COMMANDS,
             *rider_commands.COMMANDS, *address_commands.COMMANDS, *poster_commands.COMMANDS,
@@ -105,6 +107,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         office.register_blueprint(child)
     for blueprint in (api, office, *PAGE_BLUEPRINTS):
         app.register_blueprint(blueprint)
+    app.register_blueprint(open311_views.bp)  # Open311 clients send an api_key, not a session
+    extensions.csrf.exempt(open311_views.bp)
 
     for command in COMMANDS:
         app.cli.add_command(command)

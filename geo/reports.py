@@ -52,7 +52,7 @@ MAX_NOTE_CHARS = 500
 MAX_CODE_CHARS = 40
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_SIDE = 2048  # pixels
-MAX_PHOTO_PIXELS = 50_000_000  # width × height, checked from the header before decoding
+MAX_PHOTO_PIXELS = 40_000_000  # width × height, checked from the header before decoding
 JPEG_QUALITY = 85
 
 
@@ -115,14 +115,18 @@ def check_text(text: str, *, field: str = "text", limit: int = MAX_TEXT_CHARS) -
     return text or None
 
 
-def _check_pixels(size: tuple[int, int]) -> None:
-    """``InvalidInput`` when an image of ``size`` (width, height in pixels) is too large."""
-    width, height = size
+def _too_many_pixels(width: int | str, height: int | str) -> InvalidInput:
+    return InvalidInput(
+        f"照片像素太多：最多 {MAX_PHOTO_PIXELS // 10_000} 万像素，这张是 {width}×{height}",
+        f"photo has too many pixels: at most {MAX_PHOTO_PIXELS}, got {width}x{height}",
+        details={"field": "photo"})
+
+
+def _check_pixels(width: int, height: int) -> None:
+    """``InvalidInput`` when a ``width`` × ``height`` image has more than
+    ``MAX_PHOTO_PIXELS`` pixels (checked from the header, before decoding)."""
     if width * height > MAX_PHOTO_PIXELS:
-        raise InvalidInput(
-            f"照片像素太多：最多 {MAX_PHOTO_PIXELS // 10_000} 万像素，这张是 {width}×{height}",
-            f"photo has too many pixels: at most {MAX_PHOTO_PIXELS}, got {width}x{height}",
-            details={"field": "photo"})
+        raise _too_many_pixels(width, height)
 
 
 def clean_photo(data: bytes) -> bytes:
@@ -138,13 +142,16 @@ def clean_photo(data: bytes) -> bytes:
             f"photo too large: at most {MAX_PHOTO_BYTES} bytes, got {len(data)}",
             details={"field": "photo"})
     try:
+        # Opening reads the header only; Pillow itself refuses beyond twice its
+        # MAX_IMAGE_PIXELS, and ``_check_pixels`` holds the lower limit before decoding.
         with Image.open(io.BytesIO(data)) as image:
-            _check_pixels(image.size)
+            _check_pixels(image.width, image.height)
             image.draft("RGB", (MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))  # JPEG: decode at reduced scale
             image.load()
             upright = ImageOps.exif_transpose(image).convert("RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise _too_many_pixels("?", "?") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise InvalidInput("上传的文件不是可识别的图片，请选择 JPG 或 PNG 照片",
                            "the uploaded file is not an image", details={"field": "photo"}) from None
     upright.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))

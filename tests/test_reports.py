@@ -164,6 +164,17 @@ def test_report_by_location_alone_goes_to_the_compounds_office(site: Site) -> No
         assert office.name == "学院路街道测试社区"
 
 
+def png_header(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims ``width`` × ``height`` 8-bit grey pixels (a
+    decompression bomb: decoding it would need ``width * height`` bytes)."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 1024)) + chunk(b"IEND", b""))
+
+
 def big_png() -> bytes:
     size = 1400
     image = Image.frombytes("RGB", (size, size), os.urandom(size * size * 3))
@@ -194,7 +205,9 @@ def bomb_png(side: int = 13000) -> bytes:
     ({"text": "路" * 501}, None, "文字太长：最多 500 个字"),
     ({}, (b"%PDF-1.4 not a picture", "scan.pdf"), "不是可识别的图片"),
     ({}, "big", "照片太大：最多 5 MB"),
-    ({}, "bomb", "照片像素太多：最多 5000 万像素，这张是 13000×13000"),
+    ({}, "bomb", "照片像素太多：最多 4000 万像素，这张是 13000×13000"),
+    ({}, (png_header(7000, 7000), "bomb.png"), "照片像素太多：最多 4000 万像素，这张是 7000×7000"),
+    ({}, (png_header(30000, 30000), "bigger-bomb.png"), "照片像素太多"),
     ({"lon": "40.000800", "lat": "116.351000"}, None, "经纬度似乎写反了"),
     ({"lon": "116.351000", "lat": ""}, None, "位置不完整"),
     ({"code": "", "lon": "", "lat": ""}, None, "不在任何社区办公室的服务范围内"),

@@ -1,0 +1,1 @@
+"""Volunteer service (志愿服务) and small wishes (微心愿)."""
