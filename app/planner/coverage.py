@@ -118,3 +118,12 @@ def planner_table(session: Session, *, at: datetime | str | None = None) -> Tabl
                 _cache.pop(next(iter(_cache)))
             _cache[key] = table
         return table
+
+
+def planner_streets(session: Session) -> list[dict[str, str]]:
+    """The streets (街道) that hold compounds: code and name, by code."""
+    codes = {c[:LEVELS["street"]] for c in session.scalars(select(Community.division_code).distinct())
+             if c and len(c) >= LEVELS["street"]}
+    names = dict(session.execute(select(Division.code, Division.name)
+                                 .where(Division.code.in_(codes))).all()) if codes else {}
+    return [{"code": code, "name": names.get(code, code)} for code in sorted(codes)]
