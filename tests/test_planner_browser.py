@@ -20,6 +20,7 @@ pytestmark = pytest.mark.browser
 
 STREET = "110108010"  # 清华东路 (qinghuadonglu): no charger yet
 NOON = "2025-05-06T12:00"
+LOADS = "Number(document.querySelector('.youlu-map').getAttribute('data-loads') || 0) >= {}"
 
 
 def test_planner_street_gaps_siting_and_export(browser: Browser, routed_app: Flask,
@@ -31,7 +32,7 @@ def test_planner_street_gaps_siting_and_export(browser: Browser, routed_app: Fla
     with serve(routed_app) as base:
         seen = visit(browser, base, f"/planner?at={NOON}", wait_for=".youlu-map")
         page = seen.page
-        page.wait_for_function("Number(document.querySelector('.youlu-map').getAttribute('data-loads') || 0) >= 1")
+        page.wait_for_function(LOADS.format(1))
         page.select_option("#pt-street", STREET)
         page.select_option("#pt-kind", "charger")
         page.select_option("#pt-minutes", "5")
@@ -44,7 +45,7 @@ def test_planner_street_gaps_siting_and_export(browser: Browser, routed_app: Fla
         assert page.locator("#pt-table tbody tr.is-gap").count() == gaps
         assert "缺口" in page.inner_text("#pt-summary")
         page.evaluate(f"Youlu.map.setView(Youlu.toView({centre.x}, {centre.y}), 16)")
-        page.wait_for_function("Number(document.querySelector('.youlu-map').getAttribute('data-loads')) >= 2")
+        page.wait_for_function(LOADS.format(2))
         page.wait_for_timeout(300)
         assert page.locator("path.y-cover-far, path.y-cover-b10, path.y-cover-b15").count() > 0
         assert page.locator(".y-planner-label").count() > 0  # names on the map

@@ -28,7 +28,6 @@ from geo.planning.coverage import facility_nodes, times_from_facilities
 from geo.routing.inputs import Facility
 from geo.routing.network import AccessNetwork, Snapshot
 
-
 _SITE_COST = 1e-3  # per chosen site, as a share of the least demand weight
 
 
