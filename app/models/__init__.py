@@ -16,6 +16,7 @@ from app.models.places import (
     PlaceFeature,
     Unit,
 )
+from app.models.planning import PilotSnapshot, PilotTick
 from app.models.plates import RetiredCode, RevokedPlate, SigningKey
 from app.models.reports import Report
 from app.models.riders import (
@@ -46,6 +47,8 @@ __all__ = [
     "Gate",
     "Office",
     "PassPolicy",
+    "PilotSnapshot",
+    "PilotTick",
     "Path",
     "PhoneVerification",
     "PlaceFeature",
