@@ -52,7 +52,7 @@ def test_counts_equal_a_recount(writable_routed_app: Flask) -> None:
     assert {cid for cid, r in rows.items() if r["items"]["6"]} == open_gate
     assert {cid for cid, r in rows.items() if r["items"]["17"]} == {ids[0]}
     assert not any(r["items"]["4"] for r in rows.values())  # nobody ticked yet
-    for cid, r in rows.items():
+    for r in rows.values():
         station = r["times"]["station"]
         assert r["items"]["8"] == (station is not None and station <= 900)
     street = body["groups"]["street"][STREET]

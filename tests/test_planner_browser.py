@@ -1,6 +1,7 @@
 """The planner's journey in headless Chromium on the imported extracts: planner → choose
 a street → see the gaps → propose 3 chargers → coverage rises on the map and in the
-table → download the table as CSV and XLSX (both read back)."""
+table → download the table as CSV and XLSX and the pilot report as PDF and XLSX (all read
+back)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from flask import Flask
 from openpyxl import load_workbook
 from playwright.sync_api import Browser
+from pypdf import PdfReader
 
 from app.db import get_session
 from app.models import Community
@@ -73,5 +75,13 @@ def test_planner_street_gaps_siting_and_export(browser: Browser, routed_app: Fla
         sheet = load_workbook(io.BytesIO(got.value.path().read_bytes())).active
         assert sheet.cell(1, 2).value == "小区" and sheet.max_row == len(mine) + 1
         assert {sheet.cell(r, 2).value for r in range(2, sheet.max_row + 1)} == {c.name for c in mine}
+        with page.expect_download() as got:
+            page.click("#pt-pilot-pdf")
+        text = "".join(p.extract_text() for p in PdfReader(got.value.path()).pages)
+        assert "试点进展报告" in text
+        with page.expect_download() as got:
+            page.click("#pt-pilot-xlsx")
+        book = load_workbook(io.BytesIO(got.value.path().read_bytes()))
+        assert book["小区清单"].max_row == len(mine) + 1
         assert seen.outside == [] and seen.console_errors == []
         seen.close()

@@ -127,6 +127,8 @@ def planner_map() -> str:
             "siting_url": url_for("api.planner.siting"),
             "csv_url": url_for("planner_pages.table_csv"),
             "xlsx_url": url_for("planner_pages.table_xlsx"),
+            "pilot_pdf_url": url_for("planner_pages.pilot_pdf"),
+            "pilot_xlsx_url": url_for("planner_pages.pilot_xlsx"),
             "streets": planner_streets(get_session()),
             "at": local_time(request.args["at"]).isoformat() if request.args.get("at") else None}
     parts = render_parts(build_planner_map(bounds=communities_box(get_session()), tiles=tiles,

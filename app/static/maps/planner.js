@@ -290,6 +290,10 @@
       $('pt-time-head').textContent = kindName() + '（分钟）';
       $('pt-csv').href = page.csv_url + query();
       $('pt-xlsx').href = page.xlsx_url + query();
+      var street = $('pt-street').value ? '?code=' + encodeURIComponent($('pt-street').value) : '';
+      var at = page.at ? (street ? '&' : '?') + 'at=' + encodeURIComponent(page.at) : '';
+      $('pt-pilot-pdf').href = page.pilot_pdf_url + street + at;
+      $('pt-pilot-xlsx').href = page.pilot_xlsx_url + street + at;
       $('pt-count').textContent = rows.length + ' 个小区';
     }
 
