@@ -32,6 +32,7 @@ from app.places import api as place_api
 from app.places import commands as place_commands
 from app.places import editor_api, editor_views
 from app.planner import api as planner_api
+from app.planner import views as planner_views
 from app.plates import api as plate_api
 from app.plates import commands as plate_commands
 from app.plates import download_views as plate_downloads
@@ -66,7 +67,7 @@ OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
 # Pages for riders, planners and everyone.
 PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, plate_downloads.bp, map_views.bp, poster_views.bp,
                    pass_views.bp, report_views.bp, report_views.rider_bp, point_views.rider_bp,
-                   volunteer_views.rider_bp)
+                   volunteer_views.rider_bp, planner_views.bp)
 COMMANDS = (*account_commands.COMMANDS, *import_commands.COMMANDS,
             *demo_commands.COMMANDS, *plate_commands.COMMANDS, *place_commands.COMMANDS,
             *rider_commands.COMMANDS, *address_commands.COMMANDS, *poster_commands.COMMANDS,

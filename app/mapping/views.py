@@ -16,6 +16,7 @@ from app.mapping.compound_data import compound_map_data
 from app.models import Building, Community, Gate, Unit
 from app.models.places import FACILITY_KINDS
 from app.params import lon_lat_arg
+from app.planner.coverage import planner_streets
 from app.routing.service import gate_street_point
 from app.spatial import communities_box
 from geo import settings
@@ -128,10 +129,18 @@ def planner_map() -> str:
             "rider_url": url_for("site.landing") + "r/",
             "outline_zoom": settings.PLANNER_POLYGON_MIN_ZOOM,
             "reach_minutes": settings.PLANNER_REACH_MINUTES,
-            "grades": score_rules["grades"], "kinds": list(FACILITY_KINDS)}
+            "grades": score_rules["grades"], "kinds": list(FACILITY_KINDS),
+            "coverage_url": url_for("api.planner.coverage"),
+            "siting_url": url_for("api.planner.siting"),
+            "csv_url": url_for("planner_pages.table_csv"),
+            "xlsx_url": url_for("planner_pages.table_xlsx"),
+            "pilot_pdf_url": url_for("planner_pages.pilot_pdf"),
+            "pilot_xlsx_url": url_for("planner_pages.pilot_xlsx"),
+            "streets": planner_streets(get_session()),
+            "at": local_time(request.args["at"]).isoformat() if request.args.get("at") else None}
     parts = render_parts(build_planner_map(bounds=communities_box(get_session()), tiles=tiles,
                                            static_url=_static_url(), page=page))
-    return render_template("maps/planner.html", parts=parts, score_rules=score_rules,
+    return render_template("maps/planner.html", parts=parts, score_rules=score_rules, page=page,
                            symbols=symbols(),
                            reach="、".join(map(str, settings.PLANNER_REACH_MINUTES)),
                            reach_m=round(settings.FRIENDLINESS_REACH_M))

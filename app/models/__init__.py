@@ -16,6 +16,7 @@ from app.models.places import (
     PlaceFeature,
     Unit,
 )
+from app.models.planning import PilotSnapshot, PilotTick
 from app.models.plates import RetiredCode, RevokedPlate, SigningKey
 from app.models.platforms import Attestation, Change, Delivery, FeedCounter, Webhook
 from app.models.points import PointAccount, PointEntry, Redemption, Reward
@@ -53,6 +54,8 @@ __all__ = [
     "Gate",
     "Office",
     "PassPolicy",
+    "PilotSnapshot",
+    "PilotTick",
     "Path",
     "PhoneVerification",
     "PlaceFeature",

@@ -7,9 +7,11 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from app.accounts.auth import require_writer
 from app.db import get_session
 from app.openapi import document
 from app.planner.coverage import LEVELS, planner_table
+from app.planner.pilot import progress, tick
 from app.planner.siting import parse_candidates, propose
 from geo import settings
 from geo.errors import InvalidInput
@@ -63,6 +65,25 @@ def siting() -> Response:
                            at=body.get("at") or None))
 
 
+@bp.get("/planner/pilot")
+def pilot() -> Response:
+    """The pilot checklist of every compound of a division, and the counts per division."""
+    level, code = level_code(request.args)
+    return jsonify(progress(get_session(), level=level, code=code, at=request.args.get("at") or None))
+
+
+@bp.post("/planner/pilot/ticks")
+def pilot_tick() -> Response:
+    """An office ticks (or unticks) an item the data cannot know, for one compound."""
+    actor = require_writer()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("done"), bool):
+        raise InvalidInput("请求体应为 {community_id, item, done(true/false)}",
+                           "the body must be {community_id, item, done (boolean)}")
+    return jsonify(tick(get_session(), actor, community_id=_number(body, "community_id", 0, int),
+                        item=str(body.get("item", "")), done=body["done"]))
+
+
 _DIVISION = [{"name": "level", "in": "query", "schema": {"type": "string", "enum": list(LEVELS)}},
              {"name": "code", "in": "query", "schema": {"type": "string"}, "example": "110108010",
               "description": "division code: 6 digits district, 9 street, 12 committee"}]
@@ -73,6 +94,18 @@ document("/api/v1/planner/coverage", {"get": {
                                 "description": "ISO time (Asia/Shanghai if no offset), to the hour"}],
     "responses": {"200": {"description": "compounds (times null when beyond "
                                          f"{settings.COVERAGE_MAX_S:g} s) and groups"}}}})
+document("/api/v1/planner/pilot", {"get": {
+    "summary": "Pilot checklist (plan items 4, 5, 6, 8-11, 17, 20) per compound, and compounds "
+               "done per item per committee, street and district",
+    "parameters": _DIVISION, "responses": {"200": {"description": "items, compounds, groups"}}}})
+document("/api/v1/planner/pilot/ticks", {"post": {
+    "summary": "An office ticks an item the data cannot know (4 plates installed, 5 map posted); "
+               "audited; the compound must be the office's",
+    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+        "community_id": {"type": "integer"}, "item": {"type": "string", "example": "4"},
+        "done": {"type": "boolean"}}}}}},
+    "responses": {"200": {"description": "the tick"}, "401": {"description": "not logged in"},
+                  "403": {"description": "not this office's compound"}}}})
 document("/api/v1/planner/siting", {"post": {
     "summary": "Compounds beyond `minutes` of a kind, and the k best new sites (maximal "
                "covering location problem, CBC) among the candidates",

@@ -24,12 +24,21 @@ from app.planner.friendliness import community_scores
 from app.routing.places import places_stamp
 from app.routing.service import networks
 from geo.hours.opening_hours import local_time
-from geo.planning.coverage import BANDS_MIN, band_shares, coverage_times
+from geo.planning.coverage import (
+    BANDS_MIN,
+    band_shares,
+    coverage_times,
+    facility_nodes,
+    rider_priority,
+    times_from_facilities,
+)
 from geo.planning.friendliness import rules
 from geo.routing.nearest import FACILITY_KINDS
 
 # Division levels by the length of their code: committee (12), street (9), district (6).
 LEVELS = {"committee": 12, "street": 9, "district": 6}
+# Seconds to the nearest charger with rider-priority slots, a column of its own.
+PRIORITY_CHARGER = "priority_charger_s"
 _CACHE_SIZE = 8
 _cache: dict[tuple[Any, ...], Table] = {}
 _lock = threading.Lock()
@@ -81,10 +90,19 @@ def units_per_compound(session: Session) -> dict[int, int]:
     return {int(cid): int(n) for cid, n in rows if cid is not None}
 
 
+def _seconds(t: float) -> float | None:
+    return round(t, 1) if math.isfinite(t) else None
+
+
 def _build(session: Session, when: datetime) -> Table:
     times: dict[str, dict[int, float]] = defaultdict(dict)
     for network in networks(session):
-        for kind, by_id in coverage_times(network.snapshot, FACILITY_KINDS, at=when).items():
+        snap = network.snapshot
+        found = coverage_times(snap, FACILITY_KINDS, at=when)
+        priority = times_from_facilities(snap, facility_nodes(snap, "charger", when, where=rider_priority),
+                                         when=when)
+        found[PRIORITY_CHARGER] = {c.id: float(t) for c, t in zip(snap.compounds, priority, strict=True)}
+        for kind, by_id in found.items():
             for cid, t in by_id.items():
                 times[kind][cid] = min(t, times[kind].get(cid, math.inf))
     scores = community_scores(session)
@@ -98,8 +116,8 @@ def _build(session: Session, when: datetime) -> Table:
             "score": round(s.total), "grade": s.grade, "colour": s.colour,
             "missing": [parts[name]["zh"] for name, share in s.shares.items() if share < 1],
             **{level: _division_of(c.division_code, level) for level in LEVELS},
-            "times": {kind: (round(times[kind][c.id], 1) if math.isfinite(times[kind].get(c.id, math.inf))
-                             else None) for kind in FACILITY_KINDS}})
+            "times": {kind: _seconds(times[kind].get(c.id, math.inf)) for kind in FACILITY_KINDS},
+            PRIORITY_CHARGER: _seconds(times[PRIORITY_CHARGER].get(c.id, math.inf))})
     names = dict(session.execute(select(Division.code, Division.name)).all())
     return Table(at=when, rows=rows, names=names)
 
@@ -119,3 +137,12 @@ def planner_table(session: Session, *, at: datetime | str | None = None) -> Tabl
                 _cache.pop(next(iter(_cache)))
             _cache[key] = table
         return table
+
+
+def planner_streets(session: Session) -> list[dict[str, str]]:
+    """The streets (街道) that hold compounds: code and name, by code."""
+    codes = {c[:LEVELS["street"]] for c in session.scalars(select(Community.division_code).distinct())
+             if c and len(c) >= LEVELS["street"]}
+    names = dict(session.execute(select(Division.code, Division.name)
+                                 .where(Division.code.in_(codes))).all()) if codes else {}
+    return [{"code": code, "name": names.get(code, code)} for code in sorted(codes)]

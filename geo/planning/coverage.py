@@ -15,7 +15,7 @@ Times are seconds (``inf``: nothing within ``COVERAGE_MAX_S``).
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from geo import settings
 from geo.hours.opening_hours import is_open, local_time
 from geo.routing._kernels import search
+from geo.routing.inputs import Facility
 from geo.routing.network import RIDE_LAYER, WALK_LAYER, Snapshot
 from geo.routing.search import run_search
 
@@ -80,13 +81,18 @@ def start_states(snap: Snapshot, compound: int, gate_ok: NDArray[np.integer]) ->
     return states
 
 
-def facility_nodes(snap: Snapshot, kind: str, when: datetime,
-                   extra: Iterable[int] = ()) -> NDArray[np.int64]:
-    """Nodes of the facilities of ``kind`` open at ``when``, plus the nodes ``extra``."""
+def facility_nodes(snap: Snapshot, kind: str, when: datetime, *,
+                   where: Callable[[Facility], bool] | None = None) -> NDArray[np.int64]:
+    """Nodes of the facilities of ``kind`` open at ``when`` (and passing ``where``)."""
     nodes, facs = snap.facilities_of(kind)
     keep = [int(node) for node, fac in zip(nodes.tolist(), facs, strict=True)
-            if is_open(fac.opening_hours, when)[0]]
-    return np.unique(np.asarray(keep + list(extra), dtype=np.int64))
+            if is_open(fac.opening_hours, when)[0] and (where is None or where(fac))]
+    return np.unique(np.asarray(keep, dtype=np.int64))
+
+
+def rider_priority(facility: Facility) -> bool:
+    """Whether a facility keeps slots for riders (``rider_priority_slots`` > 0)."""
+    return (dict(facility.info).get("rider_priority_slots") or 0) > 0
 
 
 def times_from_facilities(snap: Snapshot, nodes: NDArray[np.int64], *, when: datetime,

@@ -28,17 +28,22 @@ from geo.planning.coverage import facility_nodes, times_from_facilities
 from geo.routing.inputs import Facility
 from geo.routing.network import AccessNetwork, Snapshot
 
+_SITE_COST = 1e-3  # per chosen site, as a share of the least demand weight
+
 
 def mclp(cover: Sequence[frozenset[int]], weights: Mapping[int, float], k: int) -> list[int]:
     """The indices of at most ``k`` candidates whose covers (sets of demand ids) together
-    hold the largest weight, in candidate order (an optimum of the MCLP, by CBC)."""
+    hold the largest weight, in candidate order (an optimum of the MCLP, by CBC); no site
+    is chosen that adds no weight."""
     if k < 1 or not cover:
         return []
     demand = sorted({d for c in cover for d in c if weights.get(d, 0) > 0})
     problem = pulp.LpProblem("mclp", pulp.LpMaximize)
     pick = [problem.add_variable(f"x{j}", cat="Binary") for j in range(len(cover))]
     reached = {d: problem.add_variable(f"y{d}", lowBound=0, upBound=1) for d in demand}
-    problem += pulp.lpSum(weights[d] * reached[d] for d in demand)
+    # A site that adds nothing costs a little, so no useless site is chosen.
+    cost = _SITE_COST * min((weights[d] for d in demand), default=1.0)
+    problem += pulp.lpSum(weights[d] * reached[d] for d in demand) - cost * pulp.lpSum(pick)
     problem += pulp.lpSum(pick) <= k
     by_demand: dict[int, list[int]] = {d: [] for d in demand}
     for j, c in enumerate(cover):

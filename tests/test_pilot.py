@@ -1,0 +1,106 @@
+"""Pilot progress on the imported extracts (SQLite and PostGIS): the checklist counts
+equal a recount from the database, offices tick only their own compounds (audited), the
+weekly snapshot holds the counts, and the PDF report carries its Chinese text (pypdf)
+and the XLSX its rows."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from app.db import get_session
+from app.models import AuditEntry, Community, Gate, PilotSnapshot, Report
+from app.planner.pilot import take_snapshot
+from tests.support.accounts import make_accounts
+
+STREET = "110108010"  # 清华东路
+NOON = "2025-05-06T12:00"
+
+
+@pytest.fixture
+def writable_routed_app(writable_imported_app: Flask, routing_cache: Path) -> Flask:
+    writable_imported_app.config["ROUTING_CACHE_DIR"] = str(routing_cache)
+    return writable_imported_app
+
+
+def _progress(app: Flask) -> dict:
+    response = app.test_client().get(f"/api/v1/planner/pilot?code={STREET}&at={NOON}")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_counts_equal_a_recount(writable_routed_app: Flask) -> None:
+    app = writable_routed_app
+    with app.app_context():
+        db = get_session()
+        ids = [c.id for c in db.scalars(select(Community).where(Community.division_code.like(f"{STREET}%")))]
+        db.add(Report(kind="blocked", community_id=ids[0], status="resolved"))
+        db.add(Report(kind="blocked", community_id=ids[1], status="new"))
+        db.commit()
+        open_gate = set(db.scalars(select(Gate.community_id).where(
+            Gate.rider_access == "open", Gate.community_id.in_(ids))))
+    body = _progress(app)
+    rows = {r["id"]: r for r in body["compounds"]}
+    assert set(rows) == set(ids)
+    assert {cid for cid, r in rows.items() if r["items"]["6"]} == open_gate
+    assert {cid for cid, r in rows.items() if r["items"]["17"]} == {ids[0]}
+    assert not any(r["items"]["4"] for r in rows.values())  # nobody ticked yet
+    for r in rows.values():
+        station = r["times"]["station"]
+        assert r["items"]["8"] == (station is not None and station <= 900)
+    street = body["groups"]["street"][STREET]
+    for spec in body["items"]:
+        item = spec["item"]
+        assert street["items"][item] == {"done": sum(r["items"][item] for r in rows.values()),
+                                         "total": len(ids)}
+
+
+def test_offices_tick_their_own_compounds_audited(writable_routed_app: Flask) -> None:
+    app = writable_routed_app
+    accounts = make_accounts(app, division=STREET)
+    with app.app_context():
+        cid = get_session().scalar(select(Community.id).where(Community.division_code.like(f"{STREET}%")))
+    client = app.test_client()
+    body = {"community_id": cid, "item": "4", "done": True}
+    assert client.post("/api/v1/planner/pilot/ticks", json=body).status_code == 401
+    away = client.post("/api/v1/planner/pilot/ticks", json=body, headers=accounts.headers("other_editor"))
+    assert away.status_code == 403 and away.get_json()["message"]
+    bad = client.post("/api/v1/planner/pilot/ticks", json={**body, "item": "8"},
+                      headers=accounts.headers("editor"))
+    assert bad.status_code == 400 and "不能手动勾选" in bad.get_json()["message"]
+    ok = client.post("/api/v1/planner/pilot/ticks", json=body, headers=accounts.headers("editor"))
+    assert ok.status_code == 200, ok.get_json()
+    rows = {r["id"]: r for r in _progress(app)["compounds"]}
+    assert rows[cid]["items"]["4"] is True
+    with app.app_context():
+        db = get_session()
+        entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "pilot_tick")).one()
+        assert entry.after == {"community_id": cid, "item": "4", "done": True}
+        assert take_snapshot(db, week=date(2025, 5, 7)) > 0
+        snap = db.scalars(select(PilotSnapshot).where(PilotSnapshot.code == STREET,
+                                                      PilotSnapshot.item == "4")).one()
+        assert snap.week == date(2025, 5, 5) and (snap.done, snap.total) == (1, len(rows))
+        assert db.scalar(select(func.count()).select_from(PilotSnapshot)) > 0
+
+
+def test_pdf_report_has_the_chinese_text_and_the_xlsx_the_rows(routed_app: Flask) -> None:
+    client = routed_app.test_client()
+    response = client.get(f"/planner/pilot.pdf?code={STREET}&at={NOON}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "骑手友好社区试点进展报告" in text
+    assert "门牌已印制并安装" in text and "北京时间" in text
+    with routed_app.app_context():
+        names = set(get_session().scalars(select(Community.name).where(
+            Community.division_code.like(f"{STREET}%"))))
+    response = client.get(f"/planner/pilot.xlsx?code={STREET}&at={NOON}")
+    sheet = load_workbook(io.BytesIO(response.data))["小区清单"]
+    assert {sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)} == names
+    assert sheet.cell(1, 4).value.startswith("4.")
