@@ -1,7 +1,7 @@
 """platforms: the change feed, webhooks and their outbox, rider attestations
 
 Revision ID: 0009_platforms
-Revises: 0006
+Revises: 0007_feature_uids
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009_platforms'
-down_revision = '0006'
+down_revision = '0007_feature_uids'
 branch_labels = None
 depends_on = None
 

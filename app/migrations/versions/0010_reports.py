@@ -3,7 +3,7 @@ office, following; the points ledger, rewards and redemptions; volunteer activit
 and wishes
 
 Revision ID: 0010_reports
-Revises: see down_revision
+Revises: 0009_platforms
 Create Date: 2026-12-02
 """
 

@@ -1,7 +1,7 @@
 """planner: pilot checklist ticks by offices and weekly snapshots of the counts
 
 Revision ID: 0011_planner
-Revises: 0006
+Revises: 0010_reports
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011_planner'
-down_revision = '0006'
+down_revision = '0010_reports'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """offices.phone: the number riders call about a pass or a gate
 
 Revision ID: 0012_office_phone
-Revises: see down_revision
+Revises: 0011_planner
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012_office_phone'
-down_revision = '0010_reports'
+down_revision = '0011_planner'
 branch_labels = None
 depends_on = None
 
