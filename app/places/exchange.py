@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from shapely.geometry import shape
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
 from app.accounts.auth import Actor
@@ -40,24 +40,27 @@ _REFERENCES = {"community": "communities", "building": "buildings"}
 
 
 def gather(session: Session, community: Community | None = None, *,
-           for_osm: bool = False) -> Layers:
+           for_osm: bool = False, compounds: Select[Any] | None = None) -> Layers:
     """The features of ``community`` (all compounds' when None) as layers.
 
     ``for_osm`` leaves out demo features and unconfirmed inferred or proposed gates, and adds each
-    feature's imported OSM tags (``osm_tags``) for the OSM writer.
+    feature's imported OSM tags (``osm_tags``) for the OSM writer. ``compounds`` (a select of
+    compound ids) takes the features of those compounds instead of ``community``'s.
     """
+    if community is not None:
+        compounds = select(Community.id).where(Community.id == community.id)
     layers = empty_layers()
     for resource in LAYERS:
         model = resource_model(resource)
         query = select(model).order_by(model.id)
-        if community is not None:
+        if compounds is not None:
             if resource == "communities":
-                query = query.where(model.id == community.id)
+                query = query.where(model.id.in_(compounds))
             elif resource == "units":
                 query = query.where(Unit.building_id.in_(
-                    select(Building.id).where(Building.community_id == community.id)))
+                    select(Building.id).where(Building.community_id.in_(compounds))))
             else:
-                query = query.where(model.community_id == community.id)
+                query = query.where(model.community_id.in_(compounds))  # type: ignore[attr-defined]
         for row in session.scalars(query):
             if for_osm and (row.demo or (row.source in GUESSED_SOURCES and not row.edited)):
                 continue

@@ -18,13 +18,12 @@ import pyogrio
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Building, Community, Unit
-from app.places.editing import resource_model
-from app.places.serialize import to_feature
+from app.models import Community
+from app.places.exchange import gather
 from app.plates.keys import keyset
 from app.platforms.feed import current_cursor
 from geo.errors import InvalidInput
-from geo.places.exchange import LAYERS, Layers, empty_layers, write_layers
+from geo.places.exchange import Layers, write_layers
 
 FORMATS = {"gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json"}
 INFO_LAYER = "youlu_bundle"
@@ -40,20 +39,8 @@ def check_division(division: str) -> None:
 def division_layers(session: Session, division: str) -> Layers:
     """The features of the compounds whose division code starts with ``division``."""
     check_division(division)
-    ids = select(Community.id).where(Community.division_code.like(f"{division}%"))
-    layers = empty_layers()
-    for resource in LAYERS:
-        model = resource_model(resource)
-        query = select(model).order_by(model.id)
-        if resource == "communities":
-            query = query.where(model.id.in_(ids))
-        elif resource == "units":
-            query = query.where(Unit.building_id.in_(
-                select(Building.id).where(Building.community_id.in_(ids))))
-        else:
-            query = query.where(model.community_id.in_(ids))  # type: ignore[attr-defined]
-        layers[resource] = [to_feature(resource, row) for row in session.scalars(query)]
-    return layers
+    return gather(session, compounds=select(Community.id).where(
+        Community.division_code.like(f"{division}%")))
 
 
 def bundle(session: Session, division: str, fmt: str, *, issuer: str) -> bytes:
