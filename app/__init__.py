@@ -32,6 +32,7 @@ from app.places import api as place_api
 from app.places import commands as place_commands
 from app.places import editor_api, editor_views
 from app.planner import api as planner_api
+from app.planner import commands as planner_commands
 from app.planner import views as planner_views
 from app.plates import api as plate_api
 from app.plates import commands as plate_commands
@@ -72,7 +73,7 @@ COMMANDS = (*account_commands.COMMANDS, *import_commands.COMMANDS,
             *demo_commands.COMMANDS, *plate_commands.COMMANDS, *place_commands.COMMANDS,
             *rider_commands.COMMANDS, *address_commands.COMMANDS, *poster_commands.COMMANDS,
             *routing_commands.COMMANDS, *platform_commands.COMMANDS,
-            *install_commands.COMMANDS)
+            *install_commands.COMMANDS, *planner_commands.COMMANDS)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

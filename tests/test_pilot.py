@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 
 from app.db import get_session
 from app.models import AuditEntry, Community, Gate, PilotSnapshot, Report
-from app.planner.pilot import take_snapshot
 from tests.support.accounts import make_accounts
 
 STREET = "110108010"  # 清华东路
@@ -79,11 +78,12 @@ def test_offices_tick_their_own_compounds_audited(writable_routed_app: Flask) ->
     assert ok.status_code == 200, ok.get_json()
     rows = {r["id"]: r for r in _progress(app)["compounds"]}
     assert rows[cid]["items"]["4"] is True
+    result = app.test_cli_runner().invoke(args=["pilot-snapshot", "--week", "2025-05-07"])
+    assert result.exit_code == 0 and "已保存试点进展快照" in result.output, result.output
     with app.app_context():
         db = get_session()
         entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "pilot_tick")).one()
         assert entry.after == {"community_id": cid, "item": "4", "done": True}
-        assert take_snapshot(db, week=date(2025, 5, 7)) > 0
         snap = db.scalars(select(PilotSnapshot).where(PilotSnapshot.code == STREET,
                                                       PilotSnapshot.item == "4")).one()
         assert snap.week == date(2025, 5, 5) and (snap.done, snap.total) == (1, len(rows))
