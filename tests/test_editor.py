@@ -254,10 +254,26 @@ def test_download_edit_and_upload_a_file(app: Flask, compound: dict[str, Any]) -
 
 
 def test_upload_without_the_form_token_is_refused(app: Flask, compound: dict[str, Any]) -> None:
+    """A good file (the compound's own export, one gate changed) without the form's token is
+    refused for the token alone: the same file with the token is imported."""
     client = _login(app, "editor")
+    body = json.loads(client.get(f"/office/editor/{compound['community']['id']}/export.geojson").data)
+    gate = next(f for f in body["features"] if f["properties"]["layer"] == "gates")
+    gate["properties"]["rider_access"] = "pass"
+    data = json.dumps(body).encode()
+    with app.app_context():
+        before = dump_database(get_engine())
     response = client.post("/office/editor/import", data={
-        "file": (io.BytesIO(b"{}"), "x.geojson")}, content_type="multipart/form-data")
-    assert response.status_code == 400
+        "file": (io.BytesIO(data), "edited.geojson")}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "页面已过期" in response.text
+    with app.app_context():
+        assert dump_database(get_engine()) == before
+    accepted = client.post("/office/editor/import", data={
+        "csrf_token": _csrf(client, "/office/editor"),
+        "file": (io.BytesIO(data), "edited.geojson")}, content_type="multipart/form-data")
+    assert accepted.status_code == 302
+    with app.app_context():
+        assert get_session().get(Gate, gate["id"]).rider_access == "pass"
 
 
 def test_an_edit_reaches_routing_without_a_restart(writable_imported_app: Flask,

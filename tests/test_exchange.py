@@ -182,6 +182,9 @@ def test_osm_round_trip_through_the_osm_importer(imported_app: Flask, app: Flask
     for name, keys in {"communities": ("name",), "buildings": ("number", "floors"),
                        "units": ("number",)}.items():
         assert carried(after[name], keys) == carried(before[name], keys), name
+    kinds = {name: sorted(json.loads(p)["kind"] for _w, p in rows)
+             for name, rows in (("before", before["facilities"]), ("after", after["facilities"]))}
+    assert kinds["after"] == kinds["before"]  # each written once: none doubled (was 41 of 39 in bupt)
     gates = [json.loads(p) for _w, p in before["gates"]]
     osm_gates = sorted((g["name"] or "", g["rider_access"], g["opening_hours"] or "")
                        for g in gates if g["kind"] not in GUESSED_SOURCES)

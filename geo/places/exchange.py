@@ -306,6 +306,7 @@ class _OsmWriter:
         self.ways: list[ET.Element] = []
         self.relations: list[ET.Element] = []
         self.vertex_ids: dict[tuple[str, str], int] = {}
+        self.last_tagged: ET.Element | None = None  # the element ``add`` wrote last
 
     @staticmethod
     def _coord(value: float) -> str:
@@ -357,10 +358,18 @@ class _OsmWriter:
             point = cast(Point, geom)  # gates, units and facilities are points
             self.node(point.x, point.y, tags)
 
-    @staticmethod
-    def _tag(element: ET.Element, tags: dict[str, str]) -> None:
+    def _tag(self, element: ET.Element, tags: dict[str, str]) -> None:
         for key in sorted(tags):
             ET.SubElement(element, "tag", k=key, v=tags[key])
+        self.last_tagged = element
+
+    @staticmethod
+    def merge_tags(element: ET.Element, tags: dict[str, str]) -> None:
+        """Add to ``element`` the ``tags`` it does not have yet."""
+        present = {tag.get("k") for tag in element.iter("tag")}
+        for key in sorted(tags):
+            if key not in present:
+                ET.SubElement(element, "tag", k=key, v=tags[key])
 
     def tree(self, bounds: tuple[float, float, float, float] | None) -> ET.ElementTree:
         root = ET.Element("osm", version="0.6", generator="Youlu 友路")
@@ -377,15 +386,26 @@ def write_osm(layers: Layers, path: Path) -> int:
     """An OSM XML file (API 0.6) of ``layers`` as new objects; features written.
 
     A feature may carry ``"osm_tags"`` (the tags it was imported with): they are kept
-    and updated from its attributes.
+    and updated from its attributes. Features made from one OSM element (``properties.osm``,
+    e.g. a building that is also a toilet) are written as that one element, their tags
+    merged, so that importing the file makes each of them once.
     """
     writer = _OsmWriter()
     count = 0
     bounds: tuple[float, float, float, float] | None = None
+    written: dict[str, ET.Element] = {}  # OSM reference → the element written for it
     for name in LAYERS:
         for feature in layers.get(name, []):
+            tags = osm_tags(name, feature["properties"], feature.get("osm_tags"))
+            ref = feature["properties"].get("osm")
+            if ref and ref in written:
+                writer.merge_tags(written[ref], tags)
+                count += 1
+                continue
             geom = shape(feature["geometry"])
-            writer.add(geom, osm_tags(name, feature["properties"], feature.get("osm_tags")))
+            writer.add(geom, tags)
+            if ref and writer.last_tagged is not None:
+                written[ref] = writer.last_tagged
             west, south, east, north = geom.bounds
             bounds = (west, south, east, north) if bounds is None else (
                 min(bounds[0], west), min(bounds[1], south),
