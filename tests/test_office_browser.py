@@ -32,6 +32,16 @@ NOT_PAGES = re.compile(r"\.(zip|pdf|png|csv|geojson|gpkg|osm)(\?|$)|^/api/|^/\.w
 TARGETS = "button, a.button, a.big, a.btn, select, input:not([type=hidden]), nav.tabs a"
 
 
+# Building numbers on screen whose centre a unit-door marker covers.
+UNDER_UNITS_JS = """() => [...document.querySelectorAll('.y-bldg')].filter((label) => {
+  const r = label.getBoundingClientRect();
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  if (!r.width || x < 0 || y < 0 || x > innerWidth || y > innerHeight) return false;
+  const top = document.elementFromPoint(x, y);
+  return Boolean(top && top.closest('.y-unit'));
+}).map((label) => label.textContent)"""
+
+
 def _shot(page: Page, name: str) -> None:
     JOURNEYS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(JOURNEYS / f"{name}.png"), full_page=True)
@@ -133,6 +143,7 @@ def test_typed_hours_are_saved_in_osm_syntax_and_read_in_chinese(browser: Browse
         try:
             expect(rider.page.locator("body")).to_contain_text("每天 06:00–22:00")
             assert "Mo-Su" not in rider.page.locator("body").inner_text()
+            assert rider.page.evaluate(UNDER_UNITS_JS) == []  # building numbers stay readable
             _shot(rider.page, "rider-reads-hours")
         finally:
             rider.close()

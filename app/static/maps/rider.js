@@ -37,7 +37,8 @@
       if (!b.short) return;
       var label = Y.el('span', {className: 'y-bldg-num'}, b.short);
       var width = Math.max(44, 17 * b.short.length + 12);
-      L.marker(Y.toView(b.lon, b.lat), {title: b.label, keyboard: false, riseOnHover: true,
+      // above the unit doors (which would otherwise hide it), below the gates
+      L.marker(Y.toView(b.lon, b.lat), {title: b.label, keyboard: false, riseOnHover: true, zIndexOffset: 400,
         icon: L.divIcon({className: 'y-icon y-bldg', html: label, iconSize: [width, 44]})})
         .on('click', function () { chooseBuilding(b.id); }).addTo(marks);
     });
