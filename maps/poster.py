@@ -329,7 +329,9 @@ def _legend(sheet: _Sheet, box_mm: tuple[float, float, float, float]) -> None:
     ax.set_xlim(0, width)
     ax.set_ylim(0, height)
     sym, k = sheet.symbols, sheet.k
-    entries: list[tuple[str, str, str]] = [(s["colour"], "门", s["zh"]) for s in sym["gates"].values()]
+    # A poster hangs for months: gates by their rules, never "现在关闭".
+    entries: list[tuple[str, str, str]] = [(s["colour"], "门", s.get("printed_zh", s["zh"]))
+                                           for s in sym["gates"].values()]
     kinds = {f["kind"] for f in sheet.spec.data["facilities"]} or set(sym["facilities"])
     entries += [(s["colour"], s["glyph"], s["zh"]) for kind, s in sym["facilities"].items() if kind in kinds]
     entries.append((sym["unit"]["colour"], "1", sym["unit"]["zh"]))

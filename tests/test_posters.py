@@ -160,6 +160,7 @@ def test_a_poster_shows_hours_not_the_moment_it_was_printed(poster_app: Flask) -
     response = poster_app.test_client().get(f"/posters/{gate['code']}.pdf")
     text = pypdf.PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     assert "开放时间：每天 06:00–06:01" in text
+    assert "骑手不可进" in text and "现在关闭" not in text  # the legend names rules, not the moment
     assert local_time().date().isoformat() in text  # the Beijing date, not the UTC one
 
 
