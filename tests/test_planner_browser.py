@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 STREET = "110108010"  # 清华东路 (qinghuadonglu): no charger yet
 NOON = "2025-05-06T12:00"
-LOADS = "Number(document.querySelector('.youlu-map').getAttribute('data-loads') || 0) >= {}"
+LOADS = "() => Number(document.querySelector('.youlu-map').getAttribute('data-loads') || 0) >= {}"
 
 
 def test_planner_street_gaps_siting_and_export(browser: Browser, routed_app: Flask,

@@ -12,7 +12,7 @@ from app.routing import warm
 def test_warm_loads_every_ready_network(routed_app: Flask) -> None:
     assert warm.warm(routed_app) == 3
     state = routed_app.extensions["youlu_routing"]
-    assert len(state.networks) == 3 and state.stamp is not None
+    assert len(state.networks) == 3 and state.places is not None
     with routed_app.test_request_context():
         answer = routed_app.test_client().get(
             "/api/v1/nearest", query_string={"from": "116.3500,40.0010", "kind": "parking"})
