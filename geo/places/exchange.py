@@ -254,6 +254,8 @@ def osm_tags(resource: str, props: dict[str, Any], base: dict[str, str] | None =
     updated from its attributes. Youlu's own bookkeeping tags are dropped."""
     rules = export_tag_rules()
     tags = {k: v for k, v in (base or {}).items() if not k.startswith(rules["own_tag_prefix"])}
+    if props.get("uid"):
+        tags[f"{rules['own_tag_prefix']}uid"] = str(props["uid"])
     layer = rules.get(resource, {})
     for key, value in layer.get("default", {}).items():
         tags.setdefault(key, value)
