@@ -38,7 +38,7 @@ class PlaceFeature(Feature):
         name = cls.__tablename__  # type: ignore[attr-defined]
         return (
             UniqueConstraint("osm_type", "osm_id", name=f"uq_{name}_osm"),
-            UniqueConstraint("uid", name=f"uq_{name}_uid"),
+            Index(f"ix_{name}_uid", "uid", unique=True),
             Index(f"ix_{name}_bbox", "min_lon", "max_lon", "min_lat", "max_lat"),
         )
 

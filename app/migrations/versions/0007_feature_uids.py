@@ -29,25 +29,26 @@ def upgrade() -> None:
     with op.batch_alter_table('users') as batch:
         batch.add_column(sa.Column('session_version', sa.Integer(), nullable=False,
                                    server_default='0'))
+    # Plain ALTERs, no batch copy: recreating a parent table on SQLite (foreign keys on)
+    # would cascade-delete its gates, units and paths.
     bind = op.get_bind()
     for name in PLACE_TABLES:
-        with op.batch_alter_table(name) as batch:
-            batch.add_column(sa.Column('uid', sa.String(length=36), nullable=True))
+        op.add_column(name, sa.Column('uid', sa.String(length=36), nullable=False,
+                                      server_default=''))
         table = sa.table(name, sa.column('id', sa.Integer()), sa.column('uid', sa.String()))
         ids = bind.execute(sa.select(table.c.id)).scalars().all()
         if ids:
             bind.execute(table.update().where(table.c.id == sa.bindparam('row_id'))
                          .values(uid=sa.bindparam('new_uid')),
                          [{'row_id': i, 'new_uid': str(uuid4())} for i in ids])
-        with op.batch_alter_table(name) as batch:
-            batch.alter_column('uid', existing_type=sa.String(length=36), nullable=False)
-            batch.create_unique_constraint(f'uq_{name}_uid', ['uid'])
+        if bind.dialect.name != 'sqlite':  # SQLite cannot drop a default without a copy
+            op.alter_column(name, 'uid', server_default=None)
+        op.create_index(f'ix_{name}_uid', name, ['uid'], unique=True)
 
 
 def downgrade() -> None:
     for name in PLACE_TABLES:
-        with op.batch_alter_table(name) as batch:
-            batch.drop_constraint(f'uq_{name}_uid', type_='unique')
-            batch.drop_column('uid')
+        op.drop_index(f'ix_{name}_uid', table_name=name)
+        op.drop_column(name, 'uid')
     with op.batch_alter_table('users') as batch:
         batch.drop_column('session_version')
