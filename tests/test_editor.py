@@ -177,6 +177,7 @@ def test_a_deleted_building_is_listed_and_restored(app: Flask, compound: dict[st
     assert restored.status_code == 201
     again = restored.get_json()
     assert again["properties"]["number"] == "3"
+    assert again["properties"]["uid"] == building["properties"]["uid"]  # the same feature
     assert again["geometry"] == building["geometry"]
     with app.app_context():
         assert get_session().get(Building, again["id"]).community_id == compound["community"]["id"]

@@ -5,6 +5,8 @@ files refused with nothing changed."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +20,15 @@ from shapely.geometry import Point, shape
 from sqlalchemy import select
 
 from app.db import get_engine, get_session
+from app.imports.importer import import_osm
 from app.models import AuditEntry, Gate
 from app.places.exchange import gather
 from app.places.schemas import PROPS
 from geo.osm.entrances import GUESSED_SOURCES
 from tests.support.accounts import make_accounts
+from tests.support.databases import drop_postgis_database, make_app, new_database, prepare
 from tests.support.dbdump import dump_database
+from tests.support.extracts import EXTRACTS, OSM_DIR, read_extract
 
 REFERENCES = {"community": "communities", "building": "buildings"}
 
@@ -44,6 +49,7 @@ def canonical(app: Flask) -> dict[str, list[tuple[str, str]]]:
                 if props.get(ref) is not None:
                     props[ref] = key_of[(target, props[ref])]
             props["code"] = f["properties"].get("code")
+            props["uid"] = f["properties"]["uid"]
             rows.append((shape(f["geometry"]).wkt, json.dumps(props, sort_keys=True,
                                                               ensure_ascii=False)))
         out[name] = sorted(rows)
@@ -105,6 +111,97 @@ def test_reimporting_an_export_changes_nothing_and_an_edit_updates(
         assert dump_database(get_engine()) == before
 
 
+@contextmanager
+def fresh_app(backend: str, label: str, tmp_path: Path) -> Iterator[Flask]:
+    """An app on a new, migrated database of ``backend``: its id sequences start at 1."""
+    url = new_database(backend, label, tmp_path)
+    prepare(url)
+    (tmp_path / label).mkdir()
+    application = make_app(url, tmp_path / label)
+    try:
+        yield application
+    finally:
+        application.extensions["db_engine"].dispose()
+        if backend == "postgis":
+            drop_postgis_database(url.rsplit("/", 1)[1])
+
+
+def _import_extract(app: Flask, name: str) -> None:
+    filename, division = EXTRACTS[name]
+    with app.app_context():
+        session = get_session()
+        import_osm(session, OSM_DIR / filename, division=division, extract=read_extract(name))
+        session.commit()
+
+
+def _counts(app: Flask) -> dict[str, int]:
+    with app.app_context():
+        return {name: len(features) for name, features in gather(get_session()).items()}
+
+
+def test_import_where_ids_moved_on_creates_every_feature(backend: str, tmp_path: Path) -> None:
+    """Issue 17: bupt's export into a database holding qinghuadonglu, whose ids are the
+    same numbers, creates bupt's features (it merged 16 facilities into unrelated ones)."""
+    with fresh_app(backend, "uid_source", tmp_path) as source, \
+            fresh_app(backend, "uid_target", tmp_path) as target:
+        _import_extract(source, "bupt")
+        out = tmp_path / "bupt.geojson"
+        assert source.test_cli_runner().invoke(
+            args=["export", "--format", "geojson", "--out", str(out)]).exit_code == 0
+        _import_extract(target, "qinghuadonglu")
+        qinghua, bupt = _counts(target), _counts(source)
+        with target.app_context():
+            stored = {name: {f["id"] for f in features}
+                      for name, features in gather(get_session()).items()}
+        file_ids = {(f["properties"]["layer"], f["id"])
+                    for f in json.loads(out.read_text(encoding="utf-8"))["features"]}
+        assert sum(1 for layer, i in file_ids if i in stored[layer]) > 100  # ids do collide
+
+        runner = target.test_cli_runner()
+        result = runner.invoke(args=["import-features", str(out), "--json"])
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.output)
+        assert summary["updated"] == {} and summary["unchanged"] == {}
+        assert summary["created"] == {k: v for k, v in bupt.items() if v}
+        assert _counts(target) == {k: bupt[k] + qinghua[k] for k in bupt}
+        mine, theirs = canonical(source), canonical(target)
+        for name in mine:
+            assert set(mine[name]) <= set(theirs[name]), name
+
+        with target.app_context():
+            before = dump_database(get_engine())
+        for _ in range(2):  # the same file again, twice: nothing changes
+            summary = json.loads(runner.invoke(args=["import-features", str(out), "--json"]).output)
+            assert summary["created"] == {} and summary["updated"] == {}
+            assert sum(summary["unchanged"].values()) == sum(bupt.values())
+        with target.app_context():
+            assert dump_database(get_engine()) == before
+
+
+def test_a_feature_without_uid_matches_by_osm_reference_and_a_bad_uid_is_refused(
+        writable_imported_app: Flask, tmp_path: Path) -> None:
+    app = writable_imported_app
+    runner = app.test_cli_runner()
+    out = tmp_path / "all.geojson"
+    assert runner.invoke(args=["export", "--format", "geojson", "--out", str(out)]).exit_code == 0
+    body = json.loads(out.read_text(encoding="utf-8"))
+    osm_features = [f for f in body["features"] if f["properties"].get("osm")]
+    for feature in osm_features:
+        del feature["properties"]["uid"]
+    out.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    summary = json.loads(runner.invoke(args=["import-features", str(out), "--json"]).output)
+    assert osm_features and summary["created"] == {} and summary["updated"] == {}
+
+    osm_features[0]["properties"]["uid"] = "not-a-uuid"
+    out.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    with app.app_context():
+        before = dump_database(get_engine())
+    result = runner.invoke(args=["import-features", str(out)])
+    assert result.exit_code == 2 and "uid 应为 UUID" in result.output
+    with app.app_context():
+        assert dump_database(get_engine()) == before
+
+
 def test_one_compound_only(imported_app: Flask, tmp_path: Path) -> None:
     with imported_app.app_context():
         layers = gather(get_session())
@@ -153,7 +250,8 @@ def test_osm_export_opens_as_new_objects_with_tags_mapped_back(imported_app: Fla
     assert len(gate_tags) == len(gates)
     closed = [t for t in gate_tags if t.get("access") == "private"]
     assert len(closed) == sum(1 for g in gates if g.rider_access == "closed")
-    assert not any(k.startswith("youlu:") for t in osm["nodes"].values() for k in t)
+    own = {k for t in osm["nodes"].values() for k in t if k.startswith("youlu:")}
+    assert own == {"youlu:uid"}  # the stable identity only, no bookkeeping tags
     doors = [t for t in osm["nodes"].values() if "entrance" in t and "barrier" not in t]
     assert len(doors) == 92  # every unit door of the BUPT extract, numbered
     assert all(t.get("ref") for t in doors)

@@ -4,6 +4,7 @@ internal paths and facilities."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
@@ -18,14 +19,26 @@ CHARGER_TYPES = ("pile", "swap")
 PASS_POLICIES = ("auto", "approval")
 
 
+def new_uid() -> str:
+    """A fresh feature uid: a random UUID as text (36 characters)."""
+    return str(uuid4())
+
+
 class PlaceFeature(Feature):
-    """Feature columns plus the per-table constraints every place table has."""
+    """Feature columns plus the per-table constraints every place table has.
+
+    ``uid`` is the feature's stable identity across databases (exports carry it, imports
+    match on it); the integer ``id`` is only this database's.
+    """
+
+    uid: Mapped[str] = mapped_column(String(36), nullable=False, default=new_uid)
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:
         name = cls.__tablename__  # type: ignore[attr-defined]
         return (
             UniqueConstraint("osm_type", "osm_id", name=f"uq_{name}_osm"),
+            Index(f"ix_{name}_uid", "uid", unique=True),
             Index(f"ix_{name}_bbox", "min_lon", "max_lon", "min_lat", "max_lat"),
         )
 

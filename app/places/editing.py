@@ -130,11 +130,12 @@ def _apply(row: PlaceFeature, resource: str, geom: BaseGeometry | None,
 
 def create_feature(session: Session, actor: Actor, resource: str, body: Any, *,
                    crs: str = "wgs84", action: str = "create", note: str | None = None,
-                   source: str = "office") -> PlaceFeature:
+                   source: str = "office", uid: str | None = None) -> PlaceFeature:
     """Validate, authorise, store (flushed) and audit a new feature; returns it.
 
     ``action``/``note`` label the audit entry (``import``, ``revert``). ``source`` is
-    ``office`` for office edits, ``demo`` for demo annotations. Like every write here it
+    ``office`` for office edits, ``demo`` for demo annotations. ``uid`` keeps a known
+    identity (an imported or restored feature's); a new feature gets a fresh one. Like every write here it
     does not commit: the request or command does, so a file import is one transaction.
     """
     model = resource_model(resource)
@@ -144,6 +145,8 @@ def create_feature(session: Session, actor: Actor, resource: str, body: Any, *,
     _check_semantics(session, resource, geom, props, community)
     _authorise(actor, resource, community, props, None)
     row = model(source=source, demo=source == "demo")
+    if uid is not None:
+        row.uid = uid
     _apply(row, resource, geom, props, community)
     if resource == "communities" and actor.user is not None and actor.user.office_id:
         row.office_id = actor.user.office_id  # type: ignore[attr-defined]

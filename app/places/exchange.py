@@ -6,12 +6,14 @@ audit) in one unit of work, which the request or command rolls back on any error
 file, a feature outside the importer's scope or a stale version leaves the database
 exactly as it was.
 
-A feature in the file whose ``id`` names a stored feature of the same layer (and whose
-code, OSM reference and compound, where both have one, agree) updates it and must carry its
-current ``version``; any other feature is created, and references to it (``community``,
-``building``) are rewired to the new id. A created feature keeps the standard code it
-had in the file when that code is free here, so that printed plates stay valid after a
-move to a new database.
+A feature in the file is matched to a stored feature of the same layer by its ``uid``
+(the stable identity every feature gets at creation and every export carries), or, when
+it has none, by its OSM reference (``osm``, type/id); never by its database ``id``, which
+means nothing in another database. A matched feature is updated and must carry its
+current ``version``; any other feature is created (keeping the file's uid), and references
+to it (``community``, ``building``, given as file ids) are rewired to the new id. A
+created feature keeps the standard code it had in the file when that code is free here,
+so that printed plates stay valid after a move to a new database.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from shapely.geometry import shape
 from sqlalchemy import Select, exists, select
@@ -110,7 +113,8 @@ def _import_one(session: Session, actor: Actor, resource: str, feature: dict[str
             props[name] = summary.ids[target].get(props[name], props[name])
     writable = {k: v for k, v in props.items() if k in PROPS[resource].model_fields}
     body = {"type": "Feature", "geometry": feature.get("geometry"), "properties": writable}
-    row = _same_feature(session, resource, file_id, props)
+    uid = _file_uid(props.get("uid"), resource, where)
+    row = _same_feature(session, resource, uid, props.get("osm"))
     if row is not None:
         if _unchanged(resource, row, body):
             summary.unchanged[resource] += 1
@@ -119,7 +123,7 @@ def _import_one(session: Session, actor: Actor, resource: str, feature: dict[str
             update_feature(session, actor, resource, row.id, body, action="import", note=where)
             summary.updated[resource] += 1
     else:
-        row = create_feature(session, actor, resource, body, action="import", note=where)
+        row = create_feature(session, actor, resource, body, action="import", note=where, uid=uid)
         summary.created[resource] += 1
         _keep_code(session, row, props.get("code"), summary)
     if file_id is not None:
@@ -135,23 +139,32 @@ def _file_id(value: Any, resource: str, where: str) -> int | None:
     return value
 
 
-def _same_feature(session: Session, resource: str, file_id: int | None,
-                  props: dict[str, Any]) -> PlaceFeature | None:
-    """The stored feature the file's feature stands for, or None (a new one)."""
-    if file_id is None:
+def _file_uid(value: Any, resource: str, where: str) -> str | None:
+    """The file feature's uid in canonical form, or None when it has none."""
+    if value is None or value == "":
         return None
-    row = session.get(resource_model(resource), file_id)
-    if row is None:
-        return None
-    code = getattr(row, "code", None)
-    if code and props.get("code") and code != props["code"]:
-        return None
-    if row.osm_ref and props.get("osm") and row.osm_ref != props["osm"]:
-        return None
-    community = getattr(row, "community_id", None)
-    if community is not None and props.get("community") not in (None, community):
-        return None  # same id, another compound: not this feature
-    return row
+    try:
+        if isinstance(value, str):
+            return str(UUID(value))
+    except ValueError:
+        pass
+    raise InvalidImportFile(f"{where}（{resource}）：uid 应为 UUID，收到“{value}”",
+                            f"{where} ({resource}): uid must be a UUID, got {value!r}")
+
+
+def _same_feature(session: Session, resource: str, uid: str | None,
+                  osm: Any) -> PlaceFeature | None:
+    """The stored feature the file's feature stands for (same uid or, without one, same
+    OSM reference), or None (a new one)."""
+    model = resource_model(resource)
+    if uid is not None:
+        return session.scalar(select(model).where(model.uid == uid))
+    if isinstance(osm, str) and "/" in osm:
+        osm_type, _, osm_id = osm.partition("/")
+        if osm_id.isdigit():
+            return session.scalar(select(model).where(
+                model.osm_type == osm_type, model.osm_id == int(osm_id)))
+    return None
 
 
 def _unchanged(resource: str, row: PlaceFeature, body: dict[str, Any]) -> bool:

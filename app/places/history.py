@@ -65,7 +65,7 @@ def _body(resource: str, snapshot: dict[str, Any], version: int | None) -> dict[
 def revert_to(session: Session, actor: Actor, resource: str, feature_id: int, entry_id: int, *,
               version: int | None) -> tuple[PlaceFeature, bool]:
     """Put feature ``feature_id`` back as it was after audit entry ``entry_id`` (or, for
-    a delete entry, as it was before it: restored under a new id).
+    a delete entry, as it was before it: restored under a new id, with its uid).
 
     ``version`` is the feature's current version as the editor saw it: an older one is
     a ``StaleWrite``. Returns the feature and whether it was created anew.
@@ -77,7 +77,7 @@ def revert_to(session: Session, actor: Actor, resource: str, feature_id: int, en
     if entry.action == "delete":
         assert entry.before is not None
         row = create_feature(session, actor, resource, _body(resource, entry.before, None),
-                             action="revert",
+                             action="revert", uid=_free_uid(session, resource, entry.before),
                              note=f"恢复已删除的 {resource} #{feature_id}（记录 #{entry.id}）")
         return row, True
     if entry.after is None:
@@ -88,3 +88,12 @@ def revert_to(session: Session, actor: Actor, resource: str, feature_id: int, en
                          _body(resource, entry.after, version), action="revert",
                          note=f"恢复到记录 #{entry.id}（{entry.at:%Y-%m-%d %H:%M}）的版本")
     return row, False
+
+
+def _free_uid(session: Session, resource: str, snapshot: dict[str, Any]) -> str | None:
+    """The uid of a deleted feature's snapshot when no stored feature has taken it."""
+    uid = (snapshot.get("properties") or {}).get("uid")
+    if not isinstance(uid, str):
+        return None
+    model = resource_model(resource)
+    return None if session.scalar(select(model.id).where(model.uid == uid)) else uid

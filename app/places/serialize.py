@@ -25,6 +25,7 @@ def feature_properties(resource: str, row: PlaceFeature) -> dict[str, Any]:
     props = {name: getattr(row, COLUMN_OF.get(name, name)) for name in property_names(resource)}
     props.update({
         "code": getattr(row, "code", None),
+        "uid": row.uid,
         "version": row.version,
         "source": row.source,
         "osm": row.osm_ref,

@@ -251,9 +251,12 @@ def _read_cell(layer: str, number: int, column: str, value: Any, kind: str) -> A
 def osm_tags(resource: str, props: dict[str, Any], base: dict[str, str] | None = None
              ) -> dict[str, str]:
     """The OSM tags of a feature: ``base`` (the tags it was imported with, if any)
-    updated from its attributes. Youlu's own bookkeeping tags are dropped."""
+    updated from its attributes. Youlu's own bookkeeping tags are dropped; the feature's
+    ``uid`` is written as ``youlu:uid``."""
     rules = export_tag_rules()
     tags = {k: v for k, v in (base or {}).items() if not k.startswith(rules["own_tag_prefix"])}
+    if props.get("uid"):
+        tags[f"{rules['own_tag_prefix']}uid"] = str(props["uid"])
     layer = rules.get(resource, {})
     for key, value in layer.get("default", {}).items():
         tags.setdefault(key, value)
