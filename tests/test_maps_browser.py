@@ -294,6 +294,10 @@ def test_planner_with_2000_compounds(browser: Browser, writable_imported_app: Fl
         seen = visit(browser, base, "/planner", wait_for=".youlu-map")
         _wait_loads(seen, 1)
         page = seen.page
+        # The first load may be for the view before the map settled (a resize moves it): wait
+        # until what is drawn is the view shown.
+        page.wait_for_function("() => document.querySelector('.youlu-map')"
+                               ".getAttribute('data-drawn-bbox') === Youlu.viewBbox(Youlu.map, 0.2)")
         assert page.evaluate("Youlu.planner.points.getLayers().length") == _compounds_in(app, _view(seen))
         assert page.locator(".leaflet-marker-icon").count() < 400  # clustered
         seen.screenshot("planner-2000")

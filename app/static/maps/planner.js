@@ -76,14 +76,16 @@
         if (answers[2] && answers[2].ok) Y.drawStreets(answers[2].body.features.map(function (f) {
           return {name: f.properties.name, rank: f.properties.rank, coords: f.geometry.coordinates};
         }), streets);
-        return drawn.then(function () { if (seq === state.seq) loaded(); });
+        return drawn.then(function () { if (seq === state.seq) loaded(bbox); });
       });
     }
 
-    function loaded() {
+    // data-drawn-bbox: the view (as Y.viewBbox) whose data is drawn, for whoever waits on it.
+    function loaded(bbox) {
         declutter();
         state.loads += 1;
         map.getContainer().setAttribute('data-loads', String(state.loads));
+        map.getContainer().setAttribute('data-drawn-bbox', bbox);
         if (state.loads === 1) performance.mark('youlu-map-drawn');
     }
 
