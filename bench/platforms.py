@@ -11,7 +11,7 @@ and the change feed's throughput, on the real qinghuadonglu extract (data/osm).
 - ``feed_changes_per_s``: the whole feed read from cursor 0 through HTTP (the import's
   changes), against listing the same features through ``/api/v1/<resource>``.
 
-    .venv/bin/python bench/platform.py [--origins 20] [--doors 50] [--json]
+    .venv/bin/python bench/platforms.py [--origins 20] [--doors 50] [--json]
 
 With ``--json`` the last line printed is one JSON object. Not part of the test suite.
 """
