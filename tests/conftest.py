@@ -19,7 +19,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import create_engine, text
 
 from app.db import get_session
 from app.imports.importer import import_osm
@@ -27,7 +26,7 @@ from app.imports.sources import record_source
 from tests.support.accounts import Accounts, make_accounts
 from tests.support.databases import (
     BACKENDS,
-    POSTGRES_ADMIN_URL,
+    copy_postgis_database,
     drop_postgis_database,
     make_app,
     new_database,
@@ -118,12 +117,7 @@ def writable_imported_app(backend: str, imported_url: str, tmp_path: Path) -> It
         name = None
     else:
         name = f"youlu_test_copy_{os.getpid()}"
-        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(
-                f'CREATE DATABASE "{name}" TEMPLATE "{imported_url.rsplit("/", 1)[1]}"'))
-        admin.dispose()
+        copy_postgis_database(imported_url.rsplit("/", 1)[1], name)
         url = imported_url.rsplit("/", 1)[0] + f"/{name}"
     application = make_app(url, tmp_path)
     yield application

@@ -44,6 +44,22 @@ def drop_postgis_database(name: str) -> None:
     admin.dispose()
 
 
+def copy_postgis_database(template: str, name: str) -> None:
+    """Create database ``name`` as a copy of ``template``.
+
+    PostgreSQL copies a template only while nobody is connected to it. A read-only test that
+    has finished can leave a session behind (a live server's thread still holding a pooled
+    connection when its engine was disposed), so those sessions are ended first."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                          " WHERE datname = :template AND pid <> pg_backend_pid()"),
+                     {"template": template})
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    admin.dispose()
+
+
 def new_database(backend: str, label: str, tmp: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp / f'{label}.sqlite3'}"
