@@ -15,6 +15,7 @@ import hashlib
 import io
 import math
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,9 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np
 import qrcode
+import shapely
 from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyBboxPatch, Polygon, Rectangle
@@ -42,6 +45,12 @@ _HEADER_MM = 34.0
 _FOOTER_MM = 62.0
 _MAP_PAD_M = 40.0  # ground shown around the compound
 _NICE_SCALES_M = (10, 20, 25, 50, 100, 200, 250, 500, 1000)
+# The order map labels are placed in, each clear of those before it: building numbers (in
+# their footprint), 你在这里 and gate names (around their disc), gate hours, then street names
+# (along their street). Labels up to _RANK_GATE are always drawn; the others are left out
+# where no spot is free.
+_RANK_BUILDING, _RANK_HERE, _RANK_GATE, _RANK_HOURS, _RANK_STREET = range(5)
+_STREET_LABEL_SPOTS = (0.5, 0.35, 0.65, 0.2, 0.8)  # fractions along the visible street
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,7 @@ class _Sheet:
         self.fig = Figure(figsize=(self.width_mm / 25.4, self.height_mm / 25.4))
         self.font = _font()
         self.texts: list[Any] = []
+        self.labels: list[_Label] = []
         west, south, east, north = spec.data["community"]["bounds"]
         self.transformer = metric_transformer((west + east) / 2, (south + north) / 2)
         self.symbols = symbols()
@@ -119,6 +129,19 @@ class _Sheet:
         self.texts.append(artist)
         return artist
 
+    def label(self, ax: Any, rank: int, spots: list[tuple[float, float, float]], s: str, size: float,
+              *, smaller: tuple[float, ...] = (), farther: list[tuple[float, float, float]] | None = None,
+              **kw: Any) -> None:
+        """A map label of ``rank`` (``_RANK_*``) at the first of its ``spots`` (x, y, degrees),
+        in points ``size`` or else one of the ``smaller`` sizes, where it overlaps no label
+        placed before it; failing those, at one of the ``farther`` spots. ``_declutter``
+        places it, or drops it."""
+        x, y, angle = spots[0]
+        artist = self.text(ax, x, y, s, size, rotation=angle, **kw)
+        scale = artist.get_fontsize() / size
+        self.labels.append(_Label(rank, artist, spots, [size * scale, *(f * scale for f in smaller)],
+                                  farther or []))
+
     def embed_subset(self) -> None:
         """Switch every text to a TrueType subset of the font holding just the characters
         drawn: same metrics, so the layout is unchanged, and the PDF embeds a small
@@ -142,26 +165,96 @@ def _halo(alpha: float = 0.8) -> dict[str, Any]:
     return {"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": alpha}
 
 
-def _draw_streets(sheet: _Sheet, ax: Any) -> None:
+def _draw_streets(sheet: _Sheet, ax: Any, frame: tuple[float, float, float, float]) -> None:
+    """The streets, and each street's name once, on its longest stretch inside ``frame``
+    (x0, x1, y0, y1 in metres) long enough to hold it."""
     styles = sheet.symbols["streets"]
-    named: dict[str, np.ndarray] = {}
+    x0, x1, y0, y1 = frame
+    visible: dict[str, Any] = {}
     for street in sheet.spec.data["streets"]:
         style = styles[street["rank"]]
         line = sheet.xy(street["coords"])
         ax.plot(line[:, 0], line[:, 1], color=style["colour"], linewidth=style["width"] * 0.9 * sheet.k,
                 solid_capstyle="round", zorder=1)
-        if street["name"] and street["rank"] != "path":
-            length = float(np.sum(np.hypot(*np.diff(line, axis=0).T)))
-            if length > 60 and (street["name"] not in named or len(named[street["name"]]) < len(line)):
-                named[street["name"]] = line
-    for name, line in named.items():
-        middle = len(line) // 2
-        a, b = line[max(middle - 1, 0)], line[min(middle, len(line) - 1)]
-        angle = math.degrees(math.atan2(b[1] - a[1], b[0] - a[0]))
-        angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
-        sheet.text(ax, (a[0] + b[0]) / 2, (a[1] + b[1]) / 2, name, 7, color="#5f636b",
-                   rotation=angle, rotation_mode="anchor", ha="center", va="center",
-                   bbox=_halo(0.6), zorder=2)
+        if not street["name"] or street["rank"] == "path" or len(line) < 2:
+            continue
+        inside = shapely.clip_by_rect(shapely.linestrings(line), x0, y0, x1, y1)
+        for piece in getattr(inside, "geoms", [inside]):
+            if piece.length > visible.get(street["name"], shapely.LineString()).length:
+                visible[street["name"]] = piece
+    metres_per_point = (x1 - x0) / (ax.get_position().width * sheet.width_mm) * _PT_MM
+    for name, piece in visible.items():
+        if piece.length < 1.3 * len(name) * 7 * sheet.k * metres_per_point:
+            continue  # too short a stretch on the map to carry its name
+        sheet.label(ax, _RANK_STREET, [_along(piece, f) for f in _STREET_LABEL_SPOTS], name, 7,
+                    color="#5f636b", rotation_mode="anchor", ha="center", va="center",
+                    bbox=_halo(0.6), zorder=2)
+
+
+def _along(line: Any, fraction: float) -> tuple[float, float, float]:
+    """(x, y, degrees) at ``fraction`` of ``line``'s length, the angle kept upright."""
+    at = line.interpolate(fraction, normalized=True)
+    ahead = line.interpolate(min(fraction + 0.02, 1.0), normalized=True)
+    behind = line.interpolate(max(fraction - 0.02, 0.0), normalized=True)
+    angle = math.degrees(math.atan2(ahead.y - behind.y, ahead.x - behind.x))
+    angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
+    return at.x, at.y, angle
+
+
+@dataclass
+class _Label:
+    """A map label and the places it may take, best first."""
+
+    rank: int
+    artist: Any
+    spots: list[tuple[float, float, float]]
+    sizes: list[float]  # points on this page, largest first
+    farther: list[tuple[float, float, float]]  # spots tried, at every size, when no spot fits
+
+    def candidates(self) -> Iterator[tuple[tuple[float, float, float], float]]:
+        """(spot, size) in the order tried: every size at the near spots, then the far ones."""
+        for spots in (self.spots, self.farther):
+            for size in self.sizes:
+                for spot in spots:
+                    yield spot, size
+
+
+def _declutter(sheet: _Sheet, ax: Any) -> None:
+    """Place the map labels in ``_RANK_*`` order, each at the first spot and size inside the
+    map that overlaps no label placed before it. A label with no such place keeps its first
+    one if it is essential (up to ``_RANK_GATE``) and is not drawn otherwise."""
+    renderer = FigureCanvasAgg(sheet.fig).get_renderer()
+    frame = ax.get_window_extent(renderer)
+    placed: list[Any] = []
+
+    def put(label: _Label, spot: tuple[float, float, float], size: float) -> Any:
+        label.artist.set_position(spot[:2])
+        label.artist.set_rotation(spot[2])
+        label.artist.set_fontsize(size)
+        return _extent(label.artist, renderer)
+
+    # In a rank, small labels first: they have the least room, and a big one can shrink.
+    for label in sorted(sheet.labels, key=lambda label: (label.rank, label.sizes[0])):
+        for spot, size in label.candidates():
+            box = put(label, spot, size)
+            fits = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if fits and not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+        else:
+            if label.rank <= _RANK_GATE:  # the essentials stay, at their first place
+                placed.append(put(label, label.spots[0], label.sizes[0]))
+            else:
+                label.artist.set_visible(False)
+
+
+def _extent(artist: Any, renderer: Any) -> Any:
+    """The box a text covers on the page, its halo included."""
+    patch = artist.get_bbox_patch()
+    if patch is None:
+        return artist.get_window_extent(renderer)
+    artist.update_bbox_position_size(renderer)
+    return patch.get_window_extent(renderer)
 
 
 _PT_MM = 25.4 / 72  # millimetres per point
@@ -200,9 +293,11 @@ def _draw_compound(sheet: _Sheet, ax: Any, metres_per_mm: float) -> None:
             x, y = sheet.point(building["lon"], building["lat"])
             ring = sheet.rings(building["outline"])[0]
             size = _building_font(building["short"], ring, metres_per_mm)
-            sheet.text(ax, x, y, building["short"], size, fixed=True, ha="center", va="center",
-                       weight="bold",
-                       color="#1b1b1b", bbox=_halo(0.75), zorder=8)
+            sheet.label(ax, _RANK_BUILDING, [(x, y, 0.0), *_inside_spots(ring)], building["short"], size,
+                        fixed=True, smaller=tuple(f for f in (size * 0.8, size * 0.65, 7.0) if f < size),
+                        farther=_beside_spots(x, y, 4.0 * metres_per_mm * sheet.k),
+                        ha="center", va="center", weight="bold", color="#1b1b1b", bbox=_halo(0.75),
+                        zorder=8)
     for unit in data["units"]:
         x, y = sheet.point(unit["lon"], unit["lat"])
         side = 2.4 * metres_per_mm * sheet.k
@@ -212,6 +307,25 @@ def _draw_compound(sheet: _Sheet, ax: Any, metres_per_mm: float) -> None:
         if unit["short"]:
             sheet.text(ax, x, y, unit["short"], 4.6, ha="center", va="center", color="white",
                        weight="bold", zorder=10)
+
+
+def _inside_spots(ring: np.ndarray) -> list[tuple[float, float, float]]:
+    """Other places for a building's number: a quarter of its footprint's width or height
+    from its middle, where that still lies inside the footprint."""
+    footprint = shapely.Polygon(ring)
+    cx, cy = footprint.centroid.x, footprint.centroid.y
+    dx, dy = np.ptp(ring[:, 0]) / 4, np.ptp(ring[:, 1]) / 4
+    spots = [(cx + sx * dx, cy + sy * dy) for sx, sy in ((0, 1), (0, -1), (1, 0), (-1, 0))]
+    return [(x, y, 0.0) for x, y in spots if footprint.contains(shapely.Point(x, y))]
+
+
+def _beside_spots(x: float, y: float, step: float) -> list[tuple[float, float, float]]:
+    """Last places for a building's number where its footprint has no free room: ``step``
+    (page millimetres in metres) above, below and to either side of its middle, then the
+    corners."""
+    return [(x + sx * step * f, y + sy * step, 0.0)
+            for sx, sy, f in ((0, 1, 1), (0, -1, 1), (1, 0, 1.5), (-1, 0, 1.5),
+                              (1, 1, 1.2), (-1, 1, 1.2), (1, -1, 1.2), (-1, -1, 1.2))]
 
 
 def _disc(sheet: _Sheet, ax: Any, x: float, y: float, radius: float, colour: str, glyph: str,
@@ -238,17 +352,21 @@ def _draw_points(sheet: _Sheet, ax: Any, metres_per_mm: float) -> tuple[float, f
         if gate["id"] == sheet.spec.gate_id:
             here = (x, y)
         elif not gate["inferred"] and gate["label"] != "出入口":
-            sheet.text(ax, x, y + 4.2 * unit_m, gate["label"], 7, ha="center", va="bottom",
-                       color="#1b1b1b", bbox=_halo(0.85), zorder=13)
+            above, below = (x, y + 5.8 * unit_m, 0.0), (x, y - 5.8 * unit_m, 0.0)
+            beside = [(x + side * (4.2 + 1.4 * len(gate["label"])) * unit_m, y, 0.0) for side in (1, -1)]
+            sheet.label(ax, _RANK_GATE, [above, below, *beside], gate["label"], 7, ha="center",
+                        va="center", color="#1b1b1b", bbox=_halo(0.85), zorder=13)
             if gate.get("hours_zh"):
-                sheet.text(ax, x, y - 4.2 * unit_m, gate["hours_zh"], 5.5, ha="center", va="top",
-                           color="#37474f", bbox=_halo(0.85), zorder=13)
+                sheet.label(ax, _RANK_HOURS, [below, above], gate["hours_zh"], 5.5, ha="center",
+                            va="center", color="#37474f", bbox=_halo(0.85), zorder=13)
     colour = sym["you_are_here"]["colour"]
     ax.add_patch(Circle(here, 4.2 * unit_m, facecolor="none", edgecolor=colour,
                         linewidth=3 * sheet.k, zorder=14))
-    sheet.text(ax, here[0], here[1] + 7 * unit_m, sym["you_are_here"]["zh"], 15, ha="center",
-               va="bottom", color="white", weight="bold", zorder=15,
-               bbox={"boxstyle": "round,pad=0.35", "facecolor": colour, "edgecolor": "white"})
+    spots = [(here[0], here[1] + 10 * unit_m, 0.0), (here[0], here[1] - 10 * unit_m, 0.0),
+             (here[0] + 16 * unit_m, here[1], 0.0), (here[0] - 16 * unit_m, here[1], 0.0)]
+    sheet.label(ax, _RANK_HERE, spots,
+                sym["you_are_here"]["zh"], 15, ha="center", va="center", color="white", weight="bold",
+                zorder=15, bbox={"boxstyle": "round,pad=0.35", "facecolor": colour, "edgecolor": "white"})
     return here
 
 
@@ -387,9 +505,10 @@ def render_poster(spec: PosterSpec, *, size: str = "A4", fmt: str = "pdf") -> by
     ax.set_facecolor("#f3f1ec")
     for spine in ax.spines.values():
         spine.set_edgecolor("#9aa0a6")
-    _draw_streets(sheet, ax)
+    _draw_streets(sheet, ax, (x0, x1, y0, y1))
     _draw_compound(sheet, ax, metres_per_mm)
     _draw_points(sheet, ax, metres_per_mm)
+    _declutter(sheet, ax)
     _north_arrow(sheet, box)
     _scale_bar(sheet, box, metres_per_mm)
 

@@ -5,6 +5,7 @@ the Chinese text read back from the PDF and its font checked as embedded."""
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +21,7 @@ from sqlalchemy import select
 
 from app.db import get_session
 from app.mapping.compound_data import compound_map_data
-from app.models import Gate
+from app.models import Community, Gate
 from app.plates.posters import poster_url, routes_from_gate, standing_gates
 from geo import settings
 from geo.geometry.coords import distance_m
@@ -183,3 +184,66 @@ def test_cli_refuses_a_bad_format(poster_app: Flask, tmp_path: Path) -> None:
         args=["poster", "--gate", _gate(poster_app)["code"], "--out", str(tmp_path / "x.svg")])
     assert result.exit_code == 2 and "海报格式只能是 pdf 或 png" in result.output
     assert not (tmp_path / "x.svg").exists()
+
+
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+
+
+def _words(pdf: bytes, tmp_path: Path) -> list[tuple[str, float, float, float, float]]:
+    """Every word poppler reads on the page, with its box (x0, y0, x1, y1 in points)."""
+    path = tmp_path / "poster.pdf"
+    path.write_bytes(pdf)
+    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    return [(text, float(a), float(b), float(c), float(d)) for a, b, c, d, text in _WORD.findall(html)]
+
+
+def _overlapping_labels(app: Flask, community: Community, tmp_path: Path) -> tuple[list, list]:
+    """The map labels on the poster of the compound's first gate (streets, 你在这里, gate names
+    and hours, building numbers of 9 pt and up, which unit numbers never reach), and the
+    pairs of them whose boxes overlap."""
+    with app.app_context():
+        db = get_session()
+        data = compound_map_data(db, db.get(Community, community.id), at=local_time())
+    response = app.test_client().get(f"/posters/{data['gates'][0]['code']}.pdf?size=A4")
+    assert response.status_code == 200
+    streets = {s["name"] for s in data["streets"] if s["name"]}
+    labels = {"你在这里", *streets}
+    for g in data["gates"]:
+        labels |= {g["label"], *(g.get("hours_zh") or "").split()}
+    numbers = {b["short"] for b in data["buildings"] if b["short"]}
+    words = _words(response.data, tmp_path)
+    boxes = [w for w in words if w[0] in labels or (w[0] in numbers and w[4] - w[2] > 12)]
+    # poppler's boxes span the font's whole ascent and descent (1.45 em in Noto Sans CJK); the
+    # ink with its halo is the middle 60% of that height
+    inked = [(w[0], w[1], w[2] + 0.2 * (w[4] - w[2]), w[3], w[4] - 0.2 * (w[4] - w[2])) for w in boxes]
+    overlapping = [(a[0], b[0]) for i, a in enumerate(inked) for b in inked[i + 1:]
+                   if min(a[3], b[3]) - max(a[1], b[1]) > 0.5 and min(a[4], b[4]) - max(a[2], b[2]) > 0.5]
+    return boxes, overlapping
+
+
+def test_a_poster_names_its_streets(poster_app: Flask, tmp_path: Path) -> None:
+    with poster_app.app_context():
+        community = busiest_compound(get_session())
+    boxes, _ = _overlapping_labels(poster_app, community, tmp_path)
+    named = [w[0] for w in boxes if w[0].endswith("路")]
+    assert "西土城路" in named  # the street the bupt compound's gates open on
+    assert len(named) == len(set(named)), "each street is named once"
+
+
+def test_no_labels_overlap_on_any_poster(poster_app: Flask, tmp_path: Path) -> None:
+    """Every imported compound with a gate: its map labels are all clear of each other (a
+    building number used to sit on 你在这里 beside 师大北路, and building numbers on each
+    other in 石科院生活区)."""
+    with poster_app.app_context():
+        db = get_session()
+        compounds = list(db.scalars(
+            select(Community).where(Community.id.in_(select(Gate.community_id))).order_by(Community.id)))
+    assert len(compounds) >= 19
+    overlaps = {}
+    for community in compounds:
+        boxes, overlapping = _overlapping_labels(poster_app, community, tmp_path)
+        assert boxes
+        if overlapping:
+            overlaps[community.name] = overlapping
+    assert not overlaps
