@@ -22,7 +22,8 @@ def build_rider_map(data: dict[str, Any], *, tiles: TileSource, static_url: str,
                     page: dict[str, Any]) -> folium.Map:
     """The rider map of a compound from ``app.mapping.compound_data.compound_map_data`` output;
     ``page`` adds the scanned gate (``here``), the chosen unit (``target``), a start
-    point (``origin``, [lon, lat]) and the API URLs (``route_url``)."""
+    point (``origin``, [lon, lat]), the gate routes start at (``from_gate``, its code or
+    id, until the rider sets a start) and the API URLs (``route_url``)."""
     return page_map(bounds=tuple(data["community"]["bounds"]), tiles=tiles,
                     static_url=static_url, init="riderMap", script="rider.js",
                     data={**data, **page}, zoom_snap=0.25)

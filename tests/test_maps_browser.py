@@ -17,7 +17,6 @@ from sqlalchemy import select
 from app.db import get_session
 from app.demo.service import add_synthetic_compounds
 from app.models import Building, Community, Facility, Gate, Unit
-from app.routing.service import gate_street_point
 from geo.geometry.coords import gcj02_to_wgs84, wgs84_to_gcj02
 from tests.support.browser import PHONE, Visit, serve, visit
 from tests.support.maps import busiest_compound, recount
@@ -72,7 +71,6 @@ def _compound(app: Flask) -> dict[str, Any]:
             Building.community_id == community.id).order_by(Unit.id)).all()[-1]
         return {"id": community.id, "code": community.code, "name": community.name,
                 "gate": gate.code, "gate_lonlat": (gate.geom.x, gate.geom.y), "unit": unit.id,
-                "street_side": gate_street_point(db, gate),
                 "counts": recount(db, community)}
     return _db(app, read)
 
@@ -111,7 +109,7 @@ def test_route_line_from_the_scanned_gate_and_from_the_rider(browser: Browser, s
                                                               backend: str) -> None:
     c = _compound(routed_app)
     expected = routed_app.test_client().get(  # a scanned gate's route starts on its street side
-        "/api/v1/route", query_string={"from": "{:.7f},{:.7f}".format(*c["street_side"]),
+        "/api/v1/route", query_string={"from": f"gate:{c['gate']}",
                                        "to": f"unit:{c['unit']}", "at": NOON + "+08:00"}).json
     seen = visit(browser, server, f"/r/{c['code']}?gate={c['gate']}&unit={c['unit']}&at={NOON}",
                  context=PHONE, wait_for=".y-gate")

@@ -77,10 +77,12 @@ def rider_map(ref: str) -> str:
               {"kind": "gate", "id": to_gate.id} if to_gate else None)
     data = compound_map_data(db, community, at=at, streets=tiles.name == "none")
     route_url = _api_path("/api/v1/route")
-    origin = lon_lat_arg("from") or (
-        gate_street_point(db, gate) if gate is not None and route_url else None)
+    start = lon_lat_arg("from")
+    from_gate = gate is not None and start is None and bool(route_url)
+    origin = start or (gate_street_point(db, gate) if from_gate and gate is not None else None)
     page = {"here": gate.id if gate else None, "target": target,
             "origin": list(origin) if origin else None,
+            "from_gate": (gate.code or str(gate.id)) if from_gate and gate is not None else None,
             "at": data["at"] if request.args.get("at") else None,
             "route_url": route_url, "office_phone": office_phone(db, community)}
     parts = render_parts(build_rider_map(data, tiles=tiles, static_url=_static_url(), page=page))

@@ -20,11 +20,17 @@ from geo.routing.nearest import FACILITY_KINDS
 bp = Blueprint("routing", __name__)  # under /api/v1
 
 
-def _from() -> tuple[float, float]:
+def _from() -> tuple[tuple[float, float], int | None]:
+    """The start: (lon, lat), and the gate's id when ``from`` is ``gate:ID_OR_CODE`` (the
+    rider stands outside that gate, having scanned its plate)."""
+    raw = (request.args.get("from") or "").strip()
+    if raw.startswith("gate:"):
+        return routing.gate_start(get_session(), raw.removeprefix("gate:"))
     point = lon_lat_arg("from")
     if point is None:
-        raise InvalidInput("缺少参数 from（起点“经度,纬度”）", "parameter from (LON,LAT) is required")
-    return gcj02_to_wgs84(*point) if crs_arg() == "gcj02" else point
+        raise InvalidInput("缺少参数 from（起点“经度,纬度”或 gate:出入口）",
+                           "parameter from (LON,LAT or gate:ID) is required")
+    return (gcj02_to_wgs84(*point) if crs_arg() == "gcj02" else point), None
 
 
 def _flag(name: str) -> bool:
@@ -37,8 +43,10 @@ def _flag(name: str) -> bool:
 @bp.get("/route")
 def route() -> Response:
     """The access route from ``from`` to the unit or building ``to`` at time ``at``."""
-    return jsonify(routing.route(get_session(), _from(), request.args.get("to", ""),
-                                 at=request.args.get("at") or None, has_pass=_flag("pass")))
+    start, at_gate = _from()
+    return jsonify(routing.route(get_session(), start, request.args.get("to", ""),
+                                 at=request.args.get("at") or None, has_pass=_flag("pass"),
+                                 at_gate=at_gate))
 
 
 @bp.get("/nearest")
@@ -46,8 +54,9 @@ def nearest() -> Response:
     """The ``k`` facilities of ``kind`` nearest to ``from`` by network time."""
     kind = request.args.get("kind", "")
     k = int_arg("k", 3, low=1, high=settings.NEAREST_MAX_K)
-    found = routing.nearest(get_session(), _from(), kind, at=request.args.get("at") or None,
-                            open_now=_flag("open_now"), k=k or 3)
+    start, at_gate = _from()
+    found = routing.nearest(get_session(), start, kind, at=request.args.get("at") or None,
+                            open_now=_flag("open_now"), k=k or 3, at_gate=at_gate)
     return jsonify({"kind": kind, "count": len(found), "facilities": found})
 
 
@@ -60,14 +69,17 @@ def isochrone() -> Response:
     except ValueError:
         raise InvalidInput(f"minutes 应为逗号分隔的分钟数，收到“{raw}”",
                            f"minutes must be comma-separated numbers, got {raw!r}") from None
-    return jsonify(routing.isochrone(get_session(), _from(), minutes,
+    start, _gate = _from()  # reach from a gate: from the gate's own point
+    return jsonify(routing.isochrone(get_session(), start, minutes,
                                      at=request.args.get("at") or None))
 
 
 _ERRORS = {str(code): {"description": "错误 / error", "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/Error"}}}} for code in (400, 404, 422, 503)}
 _FROM = {"name": "from", "in": "query", "required": True, "schema": {"type": "string"},
-         "example": "116.3500,40.0010", "description": "起点 经度,纬度 (WGS-84; crs=gcj02 to convert)"}
+         "example": "116.3500,40.0010",
+         "description": ("起点 经度,纬度 (WGS-84; crs=gcj02 to convert), or gate:ID_OR_CODE: the street "
+                         "side of that gate, where a rider who scanned its plate stands")}
 _CRS = {"name": "crs", "in": "query", "schema": {"enum": ["wgs84", "gcj02"]}}
 _AT = {"name": "at", "in": "query", "schema": {"type": "string", "format": "date-time"},
        "description": "ISO 8601; without an offset it is Asia/Shanghai local time; default now"}

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.addresses.resolve import resolve_address
-from app.ids import in_range, parse_id
+from app.ids import get_row, in_range, parse_id
 from app.models import Building, Community, Gate, Source, Unit
 from app.routing.places import RoutingPlaces
 from geo.errors import InvalidInput, NotFound, ServiceUnavailable
@@ -262,15 +262,26 @@ def door_network(session: Session, start: tuple[float, float] | None, to: str
     return key, _network_at(session, *_door_point(session, key))
 
 
+def gate_start(session: Session, ref: str) -> tuple[tuple[float, float], int]:
+    """Where a start ``gate:ref`` (a gate's id or code) stands, and the gate's id."""
+    number = parse_id(ref)
+    gate = (get_row(session, Gate, number) if number is not None
+            else session.scalar(select(Gate).where(Gate.code == ref.strip())))
+    if gate is None:
+        raise NotFound(f"找不到出入口“{ref}”", f"no gate {ref!r}")
+    return (float(gate.geom.x), float(gate.geom.y)), gate.id
+
+
 def route(session: Session, start: tuple[float, float], to: str, *, at: str | None = None,
-          has_pass: bool = False) -> dict[str, Any]:
-    """The access route from ``start`` (lon, lat) to the door (or, ``gate:ID``, the
-    gate) ``to`` names, with ``handoff``: the navigation apps' routes to where it enters."""
+          has_pass: bool = False, at_gate: int | None = None) -> dict[str, Any]:
+    """The access route from ``start`` (lon, lat; with ``at_gate``, that gate's street
+    side) to the door (or, ``gate:ID``, the gate) ``to`` names, with ``handoff``: the
+    navigation apps' routes to where it enters."""
     key, network = door_network(session, start, to)
     if key[0] == "gate":
-        answer = route_to_gate(network, start, key[1], at=at, has_pass=has_pass)
+        answer = route_to_gate(network, start, key[1], at=at, has_pass=has_pass, at_gate=at_gate)
     else:
-        answer = route_to_door(network, start, key, at=at, has_pass=has_pass)
+        answer = route_to_door(network, start, key, at=at, has_pass=has_pass, at_gate=at_gate)
     place = answer["gate"] or answer["to"]
     compound = (answer["to"].get("compound") or {}).get("name") or ""
     answer["handoff"] = handoff_links(*place["location"], f"{compound}{place['label']}")
@@ -299,10 +310,11 @@ def _door_of(session: Session, key: tuple[str, int], start: tuple[float, float])
 
 
 def nearest(session: Session, start: tuple[float, float], kind: str, *, at: str | None = None,
-            open_now: bool = False, k: int = 3) -> list[dict[str, Any]]:
-    """Facilities of ``kind`` nearest to ``start`` by network time."""
+            open_now: bool = False, k: int = 3, at_gate: int | None = None) -> list[dict[str, Any]]:
+    """Facilities of ``kind`` nearest to ``start`` (with ``at_gate``, that gate's street
+    side) by network time."""
     return nearest_facilities(_network_at(session, *start), start, kind, at=at,
-                              open_now=open_now, k=k)
+                              open_now=open_now, k=k, at_gate=at_gate)
 
 
 def isochrone(session: Session, start: tuple[float, float], minutes: list[float], *,

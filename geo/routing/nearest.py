@@ -32,9 +32,10 @@ FACILITY_KINDS = ("station", "charger", "parking", "toilet", "water", "locker", 
 
 def nearest_facilities(network: AccessNetwork, start: tuple[float, float], kind: str, *,
                        at: datetime | str | None = None, open_now: bool = False, k: int = 3,
-                       has_pass: bool = False) -> list[dict[str, Any]]:
+                       has_pass: bool = False, at_gate: int | None = None) -> list[dict[str, Any]]:
     """Up to ``k`` facilities of ``kind`` nearest to ``start`` by network time, within
-    ``NEAREST_MAX_S``; with ``open_now`` only those open at ``at``."""
+    ``NEAREST_MAX_S``; with ``open_now`` only those open at ``at``; ``at_gate``: the start
+    is that gate's street side (see ``snap_start``)."""
     if kind not in FACILITY_KINDS:
         raise InvalidInput(f"设施类型“{kind}”无效，可用：{'、'.join(FACILITY_KINDS)}",
                            f"unknown facility kind {kind!r}; use one of {', '.join(FACILITY_KINDS)}")
@@ -43,7 +44,7 @@ def nearest_facilities(network: AccessNetwork, start: tuple[float, float], kind:
                            f"k must be between 1 and {settings.NEAREST_MAX_K}")
     snap = network.snapshot
     when = local_time(at)
-    origin = snap_start(snap, *start)
+    origin = snap_start(snap, *start, at_gate=at_gate)
     nodes, facs = snap.facilities_of(kind)
     if open_now:
         keep = [i for i, f in enumerate(facs) if is_open(f.opening_hours, when)[0]]

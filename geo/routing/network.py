@@ -235,6 +235,10 @@ class Snapshot:
         order, bounds = self._gates_of
         return order[bounds[compound]:bounds[compound + 1]]
 
+    def gate_index(self, gate_id: int) -> int | None:
+        """The index in ``gates`` of the gate whose id is ``gate_id``, None if not here."""
+        return next((i for i, (g, _c) in enumerate(self.gates) if g.id == gate_id), None)
+
     def lonlat(self, node: int) -> tuple[float, float]:
         """(lon, lat) of a node."""
         return float(self.lon[node]), float(self.lat[node])

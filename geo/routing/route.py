@@ -251,10 +251,11 @@ def find_door(snap: Snapshot, key: tuple[str, int]) -> tuple[int, Door]:
 
 def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tuple[str, int], *,
                   at: datetime | str | None = None, has_pass: bool = False,
-                  compare: bool = True) -> dict[str, Any]:
+                  compare: bool = True, at_gate: int | None = None) -> dict[str, Any]:
     """The access route from ``start`` (lon, lat) to ``door`` (kind, id) at ``at``.
 
     ``compare`` adds ``saved`` (one or two more searches); without it ``saved`` is None.
+    ``at_gate``: the start is that gate, outside it (see ``snap_start``).
 
     Raises ``NoRoute`` (with reasons and the next opening time of closed gates),
     ``NotFound`` for an unknown door, ``InvalidCoordinates`` for a start off the map.
@@ -262,7 +263,7 @@ def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tupl
     snap = network.snapshot
     when = local_time(at)
     door_node, door_info = find_door(snap, door)
-    origin = snap_start(snap, *start)
+    origin = snap_start(snap, *start, at_gate=at_gate)
     gate_ok = snap.gate_ok(when, has_pass=has_pass)
     target = 2 * door_node + WALK_LAYER
     compound = int(snap.node_compound[door_node])

@@ -59,8 +59,12 @@ def place_details(snap: Snapshot, lon: float, lat: float, reason: str) -> dict[s
             "gates": [g.id for g in c.gates] if c is not None else []}
 
 
-def snap_start(snap: Snapshot, lon: float, lat: float) -> Start:
+def snap_start(snap: Snapshot, lon: float, lat: float, *, at_gate: int | None = None) -> Start:
     """Snap (lon, lat) to the network from where it lies.
+
+    With ``at_gate`` (a gate id), the start is that gate's street side: a rider who has
+    scanned the plate at a gate stands outside it, and is let in only if the gate is open
+    to them (a point on the gate itself could snap inside the compound, past it).
 
     A point outside compounds snaps to roads outside every compound, a point inside one
     to that compound's own roads or, when none is near, straight to its gates and doors
@@ -69,6 +73,8 @@ def snap_start(snap: Snapshot, lon: float, lat: float) -> Start:
     pushing it up to ``PUSH_MAX_M`` against a one-way street: the search takes the
     cheapest. Raises ``InvalidCoordinates`` when nothing is within ``ROUTE_SNAP_MAX_M``.
     """
+    if at_gate is not None and (start := _outside_gate(snap, at_gate)) is not None:
+        return start
     street = snap.street
     x, y = (float(v) for v in street.to_plane(lon, lat))
     where = snap.compound_at(lon, lat)
@@ -159,6 +165,22 @@ def _seeds(snap: Snapshot, seeds: _Seeds, seg: int, frac: float, where: int,
                     seeds.add(2 * head + RIDE_LAYER, push + walk * along, q, e, metres,
                               walk * along, WALK_LAYER)
     return q if found else None
+
+
+def _outside_gate(snap: Snapshot, gate_id: int) -> Start | None:
+    """Seeds at the street side of gate ``gate_id``: riding on, or walking after parking
+    there as on a street; None if the gate is not on the network or not joined to it."""
+    index = snap.gate_index(gate_id)
+    if index is None or not snap.gate_connected[index]:
+        return None
+    gate, _compound = snap.gates[index]
+    node = int(snap.gate_nodes[index][0])
+    seeds = _Seeds()
+    here = (gate.lon, gate.lat)
+    seeds.add(2 * node + RIDE_LAYER, 0.0, here, -1, 0.0, 0.0, RIDE_LAYER)
+    seeds.add(2 * node + WALK_LAYER, settings.PARKING_DELAY_S + settings.STREET_PARKING_PENALTY_S,
+              here, -1, 0.0, 0.0, WALK_LAYER)
+    return seeds.start(gate.lon, gate.lat, snap.lonlat(node), 0.0, -1)
 
 
 def _courtyard_start(snap: Snapshot, x: float, y: float, lon: float, lat: float,

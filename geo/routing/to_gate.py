@@ -39,18 +39,19 @@ def street_side(outline: BaseGeometry, lon: float, lat: float, *,
 
 
 def route_to_gate(network: AccessNetwork, start: tuple[float, float], gate_id: int, *,
-                  at: datetime | str | None = None, has_pass: bool = False) -> dict[str, Any]:
+                  at: datetime | str | None = None, has_pass: bool = False,
+                  at_gate: int | None = None) -> dict[str, Any]:
     """The route from ``start`` (lon, lat) to the street side of gate ``gate_id``, riding
     or walking; the same legs and steps as ``route_to_door``. ``NotFound`` for a gate not
-    on the network, ``NoRoute`` when it cannot be reached."""
+    on the network, ``NoRoute`` when it cannot be reached. ``at_gate``: see ``snap_start``."""
     snap = network.snapshot
-    index = next((i for i, (g, _c) in enumerate(snap.gates) if g.id == gate_id), None)
+    index = snap.gate_index(gate_id)
     if index is None:
         raise NotFound(f"路网中没有这个出入口（{gate_id}）", f"gate {gate_id} is not on the network")
     gate, compound = snap.gates[index]
     outside = int(snap.gate_nodes[index][0])
     when = local_time(at)
-    origin = snap_start(snap, *start)
+    origin = snap_start(snap, *start, at_gate=at_gate)
     targets = np.asarray(sorted({2 * outside + RIDE_LAYER, 2 * outside + WALK_LAYER}), np.int64)
     found, ws = run_search(snap, origin.seeds, origin.seed_cost, targets, n_need=1,
                            gate_ok=snap.gate_ok(when, has_pass=has_pass))

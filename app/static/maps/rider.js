@@ -7,7 +7,9 @@
   var Y = window.Youlu;
 
   Y.riderMap = function (map, data) {
-    var state = {origin: data.origin || null, target: null, map: map, data: data};
+    // fromGate: routes start on the scanned gate's street side until the rider sets a start
+    var state = {origin: data.origin || null, fromGate: data.from_gate || null, target: null,
+                 map: map, data: data};
     var byId = function (list) { var o = {}; list.forEach(function (x) { o[x.id] = x; }); return o; };
     var units = byId(data.units), buildings = byId(data.buildings), gates = byId(data.gates);
     var here = data.here ? gates[data.here] : null;
@@ -128,6 +130,7 @@
 
     function setOrigin(point, text) {
       state.origin = point;
+      state.fromGate = null;
       showHere(point, text || '出发点');
       requestRoute();
     }
@@ -155,7 +158,9 @@
       if (!data.route_url) { say('路线规划服务还未开通，请按地图上的门和楼号前往。'); return; }
       if (!state.origin) { say('请点“定位我”，或扫描大门上的二维码，再规划路线。'); return; }
       var to = state.target.kind + ':' + state.target.id;
-      var url = data.route_url + '?from=' + state.origin[0].toFixed(7) + ',' + state.origin[1].toFixed(7) +
+      var from = state.fromGate ? 'gate:' + state.fromGate
+        : state.origin[0].toFixed(7) + ',' + state.origin[1].toFixed(7);
+      var url = data.route_url + '?from=' + encodeURIComponent(from) +
         '&to=' + encodeURIComponent(to) + (data.at ? '&at=' + encodeURIComponent(data.at) : '');
       say('正在规划路线…');
       return Y.getJSON(url).then(function (answer) {
