@@ -23,15 +23,16 @@ def poster_url(base_url: str, community: Community, gate: Gate) -> str:
 
 
 def routes_from_gate(session: Session, gate: Gate, community: Community) -> list[dict[str, Any]]:
-    """The ride and walk legs of the rider routes from ``gate`` to each building of
-    ``community`` (its nearest unit door, or the building itself), as routing finds them now. Buildings the
-    network cannot reach from this gate are left out: the poster shows what works."""
+    """The ride and walk legs of the rider routes from ``gate`` (its street side, where the
+    poster hangs) to each building of ``community`` (its nearest unit door, or the building
+    itself), as routing finds them now. Buildings the network cannot reach from this gate
+    are left out: the poster shows what works."""
     legs: list[dict[str, Any]] = []
     start = (gate.geom.x, gate.geom.y)
     for building_id in session.scalars(select(Building.id).where(
             Building.community_id == community.id).order_by(Building.id)):
         try:
-            found = route(session, start, f"building:{building_id}")
+            found = route(session, start, f"building:{building_id}", at_gate=gate.id)
         except (NoRoute, NotFound):
             continue
         kept = [leg for leg in found["legs"]
