@@ -28,7 +28,8 @@ MAP_SCRIPT = "maps/youlu-map.js"
 MAP_STYLE = "maps/youlu-map.css"
 
 # (name, path under /static/) in load order; names follow folium's so nothing doubles.
-MAP_JS = [("leaflet", f"{LEAFLET_DIR}/leaflet.js"), ("youlu_map", MAP_SCRIPT)]
+MAP_JS = [("leaflet", f"{LEAFLET_DIR}/leaflet.js"), ("youlu_declutter", "maps/declutter.js"),
+          ("youlu_map", MAP_SCRIPT)]
 MAP_CSS = [("leaflet_css", f"{LEAFLET_DIR}/leaflet.css"), ("youlu_map_css", MAP_STYLE)]
 CLUSTER_JS = [("markerclusterjs", f"{MARKERCLUSTER_DIR}/leaflet.markercluster.js")]
 CLUSTER_CSS = [("markerclustercss", f"{MARKERCLUSTER_DIR}/MarkerCluster.css"),

@@ -26,6 +26,9 @@
   const [west, south, east, north] = cfg.bounds;
   map.fitBounds([[south, west], [north, east]], {padding: [30, 30]});
   map.pm.setLang("zh");
+  // Building names move aside from gate, unit and facility pins rather than cover them.
+  const declutter = window.YouluDeclutter(map, {
+    fixed: [".yl-pin"], labels: [{selector: ".yl-building", move: true, keep: true}]});
 
   const state = {features: new Map(), compound: null, tool: null, selected: null, pending: null};
   const keyOf = (resource, id) => `${resource}:${id}`;
@@ -615,6 +618,6 @@
     document.body.dataset.editorReady = "1";
   }
 
-  window.YouluEditor = {map, state, snapToBoundary};
+  window.YouluEditor = {map, state, snapToBoundary, declutter};
   load().catch((error) => showMessage(`载入失败：${error.message}`, "error"));
 }());

@@ -89,24 +89,14 @@
         if (state.loads === 1) performance.mark('youlu-map-drawn');
     }
 
-    // Names that would overlap an already shown one (larger compounds first) are hidden.
+    // Compound names give way to markers and to larger compounds' names (Y.declutter).
     function declutter() {
-      var kept = [];
-      var labels = [];
       outlines.eachLayer(function (layer) {
         var tip = layer.getTooltip && layer.getTooltip();
         var el = tip && tip.getElement && tip.getElement();
-        if (el) labels.push({el: el, size: layer.getBounds ? areaOf(layer.getBounds()) : 0});
+        if (el) el.dataset.area = String(layer.getBounds ? areaOf(layer.getBounds()) : 0);
       });
-      labels.sort(function (a, b) { return b.size - a.size; });
-      labels.forEach(function (label) {
-        label.el.style.visibility = '';
-        var r = label.el.getBoundingClientRect();
-        var hit = kept.some(function (k) {
-          return r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top;
-        });
-        if (hit) label.el.style.visibility = 'hidden'; else kept.push(r);
-      });
+      Y.declutter.run();
     }
     function areaOf(b) {
       return (b.getEast() - b.getWest()) * (b.getNorth() - b.getSouth());

@@ -38,6 +38,7 @@
     data.buildings.forEach(function (b) {
       if (!b.short) return;
       var label = Y.el('span', {className: 'y-bldg-num'}, b.short);
+      label.dataset.area = String(Y.area(b.outline));  // bigger buildings keep their number first
       var width = Math.max(44, 17 * b.short.length + 12);
       // above the unit doors (which would otherwise hide it), below the gates
       L.marker(Y.toView(b.lon, b.lat), {title: b.label, keyboard: false, riseOnHover: true, zIndexOffset: 400,

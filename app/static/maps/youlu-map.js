@@ -54,6 +54,17 @@
     if (typeof coords[0] === 'number') return Y.toView(coords[0], coords[1]);
     return coords.map(Y.latlngs);
   };
+  /* Area of an outline ([[lon, lat], ...] or rings of them) in square degrees: enough to
+     rank buildings by size. */
+  Y.area = function (outline) {
+    var ring = outline;
+    while (Array.isArray(ring[0][0])) ring = ring[0];  // the outer ring of the (first) polygon
+    var sum = 0;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      sum += (ring[j][0] + ring[i][0]) * (ring[j][1] - ring[i][1]);
+    }
+    return Math.abs(sum / 2);
+  };
   Y.bounds = function (bbox) {
     return L.latLngBounds(Y.toView(bbox[0], bbox[1]), Y.toView(bbox[2], bbox[3]));
   };
@@ -115,6 +126,15 @@
     };
     map.on('zoomend', zoomClasses);
     map.whenReady(zoomClasses);
+    /* Labels clear of the markers and of each other (declutter.js): building numbers move
+       aside or, the smaller building's first, wait for a closer zoom (the list under the
+       map names every building); compound names (largest compound first) and street names
+       give way. */
+    Y.declutter = window.YouluDeclutter(map, {
+      fixed: ['.y-icon .y-disc', '.y-here-tag', '.y-planner-cluster'],
+      labels: [{selector: '.y-bldg-num', move: true, text: true, rank: 'area'},
+               {selector: '.y-planner-label', rank: 'area'},
+               {selector: '.y-street-name span'}]});
     return map;
   };
 
