@@ -226,3 +226,5 @@ DB_BUSY_RETRY_AFTER_S = _int("DB_BUSY_RETRY_AFTER_S", 5)
 AGGREGATE_MIN_COUNT = _int("AGGREGATE_MIN_COUNT", 5)
 # The longest a platform's attestation of a rider may last, days.
 ATTESTATION_MAX_DAYS = _int("ATTESTATION_MAX_DAYS", 366)
+# How long a platform's sign-in link for a vouched rider stays good, seconds.
+VOUCH_LINK_TTL_S = _int("VOUCH_LINK_TTL_S", 15 * 60)
