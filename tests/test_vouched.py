@@ -1,9 +1,9 @@
 """Riders vouched for by their platform, end to end over HTTP on SQLite and PostGIS: the
 office sets "auto-approve riders vouched for by these platforms" (page with CSRF, and
-the API; audited); the platform attests a rider and hands them a sign-in link; the
-rider's first scan is one tap (no SMS, no waiting); the platform revokes and the pass
-ends with it. Forged, expired and other platforms' links and attestations are refused
-and change nothing."""
+the API; audited); the platform attests a rider and hands them a sign-in link (good for
+one phone); the rider's first scan is one tap (no SMS, no waiting); the platform
+revokes and the pass ends with it. Forged, expired, used and other platforms' links and
+attestations are refused and change nothing."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from app.db import get_session
 from app.models import Attestation, AuditEntry, EntryEvent, PassPolicy, Rider, RiderPass
 from geo import settings
 from tests.support.reports import login
-from tests.support.riders import Site, csrf_token, tap_form
+from tests.support.riders import ISSUER, Site, csrf_token, tap_form
 from tests.support.vouched import (
     RIDER_REF,
     attest_and_link,
@@ -182,3 +182,21 @@ def test_links_only_for_the_platforms_own_current_riders(site: Site) -> None:
     ended = client.post(f"/api/v1/attestations/{RIDER_REF}/link", headers=bearer(meituan))
     assert ended.status_code == 403 and "已撤销或已过期" in ended.get_json()["message"]
     assert _count(app, Rider) == 0
+
+
+def test_a_sign_in_link_enrols_one_phone_only(site: Site) -> None:
+    app = site.app
+    meituan = platform_token(app)
+    link = attest_and_link(app.test_client(), meituan)
+    _enrolled(site, link)
+    second = app.test_client()
+    used = second.get(link)
+    assert used.status_code == 403 and 'data-reason="link_used"' in used.get_data(as_text=True)
+    assert "此登录链接已使用过" in used.get_data(as_text=True)
+    assert second.get_cookie("youlu_device", path="/pass") is None
+    fresh = app.test_client().post(f"/api/v1/attestations/{RIDER_REF}/link",
+                                   headers=bearer(meituan)).get_json()["url"]
+    _enrolled(site, fresh.removeprefix(ISSUER))  # a new link: the same rider, a second phone
+    with app.app_context():
+        rider = get_session().scalars(select(Rider)).one()
+        assert len(rider.devices) == 2

@@ -66,7 +66,7 @@ document("/api/v1/attestations/{rider}/link", {"post": {
         "Answers `{url, expires_at}`: hand `url` to the rider (in the platform's app). "
         "Opened on their phone and confirmed with one tap, it enrols the phone with no SMS; "
         "at a compound whose office auto-approves this platform's vouched riders the first "
-        "scan is then one tap. Good for `VOUCH_LINK_TTL_S` seconds; add `?next=/pass/gate/…` "
+        "scan is then one tap. Good for `VOUCH_LINK_TTL_S` seconds and one phone; add `?next=/pass/gate/…` "
         "to land on a gate's page. A revoked or expired attestation: 403."),
     "security": [{"bearer": []}], "parameters": _RIDER,
     "responses": {"201": {"description": "the link and when it stops working"},

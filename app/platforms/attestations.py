@@ -82,7 +82,7 @@ def sign_in_link(session: Session, token: ApiToken, rider: str) -> dict[str, Any
     if not is_current(row, now):
         raise Forbidden("该担保已撤销或已过期，不能生成登录链接",
                         "the attestation is revoked or expired: no sign-in link")
-    path = url_for("passes.vouched_page", token=link_token(row))
+    path = url_for("passes.vouched_page", token=link_token(row, now=now))
     audit.record(session, actor=f"token:{token.prefix}", action="link",
                  table="rider_attestations", feature_id=row.id)
     return {"url": current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path,

@@ -238,14 +238,15 @@ def _with_device(response: BaseResponse, secret: str) -> BaseResponse:
 @bp.route("/vouched/<token>", methods=["GET", "POST"])
 def vouched_page(token: str) -> BaseResponse | str:
     """A platform's sign-in link for a rider it vouches for: one tap enrols this phone,
-    with no SMS (``app.riders.vouched``)."""
+    with no SMS, once (``app.riders.vouched``)."""
     db = get_session()
-    attestation = read_link(db, token, now=utcnow())
+    now = utcnow()
+    attestation, issued = read_link(db, token, now=now)
     next_url = safe_next(request.values.get("next"), url_for(".home"))
     if request.method == "GET":
         return render_template("pass/vouched.html", attestation=attestation, token=token,
                                platform_zh=platform(attestation.platform).zh, next_url=next_url)
-    rider = enrol(db, attestation)
+    rider = enrol(db, attestation, issued=issued, now=now)
     secret = issue_device(db, rider, label=_describe_device(request.user_agent.string))
     return _with_device(redirect(next_url), secret)
 

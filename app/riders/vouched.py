@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.offices import office_for
@@ -128,15 +128,16 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key or "", salt=_LINK_SALT)
 
 
-def link_token(attestation: Attestation) -> str:
-    """The signed part of a sign-in link for ``attestation`` (good for
-    ``VOUCH_LINK_TTL_S`` seconds)."""
-    return _serializer().dumps({"a": attestation.id})
+def link_token(attestation: Attestation, *, now: datetime) -> str:
+    """The signed part of a sign-in link for ``attestation`` issued at ``now``: good for
+    ``VOUCH_LINK_TTL_S`` seconds and for one phone."""
+    return _serializer().dumps({"a": attestation.id, "t": now.timestamp()})
 
 
-def read_link(session: Session, token: str, *, now: datetime) -> Attestation:
-    """The current attestation a sign-in link stands for; ``Forbidden`` for a forged or
-    out-of-date link and for a revoked or expired attestation."""
+def read_link(session: Session, token: str, *, now: datetime) -> tuple[Attestation, datetime]:
+    """The current attestation a sign-in link stands for, and when the link was issued;
+    ``Forbidden`` for a forged, out-of-date or used link and for a revoked or expired
+    attestation."""
     try:
         found = _serializer().loads(token, max_age=settings.VOUCH_LINK_TTL_S)
     except SignatureExpired:
@@ -149,12 +150,27 @@ def read_link(session: Session, token: str, *, now: datetime) -> Attestation:
     if attestation is None or not is_current(attestation, now):
         raise Forbidden("平台对您的担保已撤销或已到期，请联系平台", "the attestation was revoked or "
                         "has expired", details={"reason": "vouch_ended"})
-    return attestation
+    issued = datetime.fromtimestamp(float(found.get("t") or 0), UTC)
+    if attestation.enrolled_at is not None and _utc(attestation.enrolled_at) >= issued:
+        raise Forbidden("此登录链接已使用过，请在平台骑手端重新打开", "the sign-in link was used",
+                        details={"reason": "link_used"})
+    return attestation, issued
 
 
-def enrol(session: Session, attestation: Attestation) -> Rider:
-    """The rider row of ``attestation``, created at the first sign-in. It holds the
-    platform's rider id, no phone or name (the platform vouches for them). Flushes."""
+def enrol(session: Session, attestation: Attestation, *, issued: datetime,
+          now: datetime) -> Rider:
+    """Use up the sign-in link issued at ``issued`` (a compare-and-set: of two phones
+    opening one link, one gets in) and return the rider row of ``attestation``, created
+    at the first sign-in. It holds the platform's rider id, no phone or name (the
+    platform vouches for them). Flushes."""
+    used = session.execute(update(Attestation).where(
+        Attestation.id == attestation.id,
+        or_(Attestation.enrolled_at.is_(None), Attestation.enrolled_at < issued))
+        .values(enrolled_at=now).execution_options(synchronize_session=False))
+    session.expire(attestation)
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        raise Forbidden("此登录链接已使用过，请在平台骑手端重新打开", "the sign-in link was used",
+                        details={"reason": "link_used"})
     rider = session.scalar(select(Rider).where(Rider.attestation_id == attestation.id))
     if rider is None:
         crypt = personal_data()

@@ -1,6 +1,7 @@
 """Riders vouched for by their platform: pass_policies.vouched_platforms (the platforms
 whose attested riders get a pass at their first tap) and riders.attestation_id (a rider
-enrolled through a platform's attestation); jobs (long work on the queue, with progress)
+enrolled through a platform's attestation), rider_attestations.enrolled_at (sign-in
+links work once); jobs (long work on the queue, with progress)
 
 Revision ID: 0017_riders_jobs
 Revises: 0012_office_phone
@@ -41,6 +42,8 @@ def upgrade() -> None:
     op.create_index('ix_jobs_status', 'jobs', ['status'])
     with op.batch_alter_table('pass_policies') as batch:
         batch.add_column(sa.Column('vouched_platforms', sa.JSON(), nullable=True))
+    with op.batch_alter_table('rider_attestations') as batch:
+        batch.add_column(sa.Column('enrolled_at', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('riders') as batch:
         batch.add_column(sa.Column('attestation_id', sa.Integer(), nullable=True))
         batch.create_foreign_key('fk_riders_attestation_id_rider_attestations', 'rider_attestations',
@@ -55,5 +58,7 @@ def downgrade() -> None:
         batch.drop_constraint('uq_riders_attestation_id', type_='unique')
         batch.drop_constraint('fk_riders_attestation_id_rider_attestations', type_='foreignkey')
         batch.drop_column('attestation_id')
+    with op.batch_alter_table('rider_attestations') as batch:
+        batch.drop_column('enrolled_at')
     with op.batch_alter_table('pass_policies') as batch:
         batch.drop_column('vouched_platforms')
