@@ -23,6 +23,7 @@ from app.demo import commands as demo_commands
 from app.ids import IdConverter
 from app.imports import commands as import_commands
 from app.install import commands as install_commands
+from app.jobs import views as job_views
 from app.mapping import api as map_api
 from app.mapping import views as map_views
 from app.office import views as office_home
@@ -49,6 +50,7 @@ from app.reports import views as report_views
 from app.riders import commands as rider_commands
 from app.riders import office_views as rider_office_views
 from app.riders import pass_views
+from app.riders import policy_api as pass_policy_api
 from app.routing import api as routing_api
 from app.routing import commands as routing_commands
 from app.routing import warm as routing_warm
@@ -60,11 +62,12 @@ from geo.hours.opening_hours import local_text
 # /api/v1/openapi.json is not taken for a resource name.
 API_BLUEPRINTS = (openapi_bp, plate_api.bp, address_api.bp, routing_api.bp, place_api.bp,
                   editor_api.bp, map_api.bp, platform_api.bp, platform_batch_api.bp,
-                  webhook_api.bp, planner_api.bp, attestation_api.bp)
+                  webhook_api.bp, planner_api.bp, attestation_api.bp, pass_policy_api.bp,
+                  job_views.api_bp)
 # /office: pages for community offices, each feature's own.
 OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
                      report_views.office_bp, point_views.office_bp,
-                     office_home.bp, volunteer_views.office_bp)
+                     office_home.bp, volunteer_views.office_bp, job_views.office_bp)
 # Pages for riders, planners and everyone.
 PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, plate_downloads.bp, map_views.bp, poster_views.bp,
                    pass_views.bp, report_views.bp, report_views.rider_bp, point_views.rider_bp,

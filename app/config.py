@@ -37,6 +37,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
             "DATABASE_URL", f"sqlite:///{instance_path / 'youlu.sqlite3'}"
         ),
         "REDIS_URL": os.environ.get("REDIS_URL"),
+        # The Celery queue jobs go to, and the folder job files are written to.
+        "CELERY_QUEUE": os.environ.get("YOULU_CELERY_QUEUE", "youlu"),
+        "JOBS_DIR": os.environ.get("YOULU_JOBS_DIR", str(instance_path / "jobs")),
         # Base map tiles: none | osm | tianditu | gaode (GCJ-02).
         "TILES": os.environ.get("YOULU_TILES", "none"),
         "TIANDITU_KEY": os.environ.get("TIANDITU_KEY"),

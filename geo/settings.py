@@ -224,5 +224,14 @@ DB_BUSY_RETRY_AFTER_S = _int("DB_BUSY_RETRY_AFTER_S", 5)
 
 # Aggregates for platforms: counts under this are given as null.
 AGGREGATE_MIN_COUNT = _int("AGGREGATE_MIN_COUNT", 5)
+# Seconds saved against the compound's centroid: routes from this many starts on a ring
+# this many metres round the compound's centroid to at most this many of its unit doors,
+# at this local time (a Wednesday noon, so that opening hours are a working day's).
+AGGREGATE_SAVED_STARTS = _int("AGGREGATE_SAVED_STARTS", 8)
+AGGREGATE_SAVED_RING_M = _float("AGGREGATE_SAVED_RING_M", 600.0)
+AGGREGATE_SAVED_DOORS = _int("AGGREGATE_SAVED_DOORS", 5)
+AGGREGATE_SAVED_AT = os.environ.get("YOULU_AGGREGATE_SAVED_AT", "2025-05-07T12:00")
 # The longest a platform's attestation of a rider may last, days.
 ATTESTATION_MAX_DAYS = _int("ATTESTATION_MAX_DAYS", 366)
+# How long a platform's sign-in link for a vouched rider stays good, seconds.
+VOUCH_LINK_TTL_S = _int("VOUCH_LINK_TTL_S", 15 * 60)

@@ -4,6 +4,7 @@ from app.models.accounts import ApiToken, Office, User
 from app.models.audit import AuditEntry
 from app.models.base import Base, Feature
 from app.models.divisions import Division, DivisionArea
+from app.models.jobs import Job
 from app.models.places import (
     KIND_OF_MODEL,
     MODEL_OF_KIND,
@@ -33,6 +34,7 @@ from app.models.sources import Source
 from app.models.volunteering import VolunteerActivity, VolunteerSignup, Wish
 
 __all__ = [
+    "Job",
     "KIND_OF_MODEL",
     "MODEL_OF_KIND",
     "MODEL_OF_RESOURCE",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -60,6 +60,8 @@ class PassPolicy(Base):
     approval: Mapped[str] = mapped_column(String(16), default="auto")
     validity_days: Mapped[int] = mapped_column(Integer, default=90)
     scope: Mapped[str] = mapped_column(String(16), default="community")
+    # Platform keys whose vouched riders (平台担保) get an active pass at their first tap.
+    vouched_platforms: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(120))
 
@@ -87,6 +89,9 @@ class Rider(Base):
     last_tap_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     inside_community_id: Mapped[int | None] = mapped_column(
         ForeignKey("communities.id", ondelete="SET NULL"))
+    # A rider enrolled through their platform's attestation (no phone of their own here).
+    attestation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rider_attestations.id", ondelete="SET NULL"), unique=True)
 
     devices: Mapped[list[Device]] = relationship(
         back_populates="rider", cascade="all, delete-orphan", passive_deletes=True)

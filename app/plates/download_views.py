@@ -15,7 +15,7 @@ from app.db import get_session
 from app.models import Community
 from app.plates.keys import keys_dir
 from app.plates.printing import record_print
-from app.plates.service import make_community_plates
+from app.plates.service import make_community_plates, zip_files
 from geo.errors import Forbidden, InvalidInput, Unauthorized
 from maps.plates import FORMATS
 
@@ -45,8 +45,7 @@ def download_plates(value: str) -> Response:
         files = make_community_plates(db, value, Path(tmp), fmt, keys_dir=keys_dir(),
                                       base_url=current_app.config["PUBLIC_BASE_URL"])
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in files:
-                archive.write(path, path.name)
+            zip_files(archive, files)
     buffer.seek(0)
     record_print(db, actor, community.id, "plates", fmt)
     return send_file(buffer, mimetype="application/zip", as_attachment=True,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zipfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -46,6 +48,15 @@ def community_plate_specs(session: Session, value: str, *, keys_dir: Path,
     return community, [plate_spec(session, row, community,
                                   signed_url(session, row.code, signer, base_url=base_url))
                        for row in places]
+
+
+def zip_files(archive: zipfile.ZipFile, files: Sequence[Path], *,
+              on_file: Callable[[int], None] | None = None) -> None:
+    """Add ``files`` to ``archive`` under their names; ``on_file(n)`` after the n-th."""
+    for done, path in enumerate(files, start=1):
+        archive.write(path, path.name)
+        if on_file is not None:
+            on_file(done)
 
 
 def make_community_plates(session: Session, value: str, out_dir: Path, fmt: str, *,

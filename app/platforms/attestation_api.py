@@ -34,6 +34,12 @@ def revoke(rider: str) -> Response:
         attestations.revoke(get_session(), require_platform_token(), rider)))
 
 
+@bp.post("/attestations/<rider>/link")
+def link(rider: str) -> tuple[Response, int]:
+    """A sign-in link for the calling platform's vouched rider (no SMS on the phone)."""
+    return jsonify(attestations.sign_in_link(get_session(), require_platform_token(), rider)), 201
+
+
 _RIDER = [{"name": "rider", "in": "path", "required": True, "schema": {"type": "string"}}]
 document("/api/v1/attestations", {"post": {
     "tags": ["平台 platforms"], "summary": "Vouch for a rider (signed, with an expiry)",
@@ -54,3 +60,14 @@ document("/api/v1/attestations/{rider}", {
                "security": [{"bearer": []}], "parameters": _RIDER,
                "responses": {"200": {"description": "revoked"},
                              **error_responses(400, 401, 403, 404)}}})
+document("/api/v1/attestations/{rider}/link", {"post": {
+    "tags": ["平台 platforms"], "summary": "A sign-in link for a vouched rider's phone",
+    "description": (
+        "Answers `{url, expires_at}`: hand `url` to the rider (in the platform's app). "
+        "Opened on their phone and confirmed with one tap, it enrols the phone with no SMS; "
+        "at a compound whose office auto-approves this platform's vouched riders the first "
+        "scan is then one tap. Good for `VOUCH_LINK_TTL_S` seconds and one phone; add `?next=/pass/gate/…` "
+        "to land on a gate's page. A revoked or expired attestation: 403."),
+    "security": [{"bearer": []}], "parameters": _RIDER,
+    "responses": {"201": {"description": "the link and when it stops working"},
+                  **error_responses(401, 403, 404)}}})

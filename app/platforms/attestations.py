@@ -1,11 +1,15 @@
 """Riders vouched for by their platform: a platform token attests, reads and revokes
-its own riders' attestations (``geo.platforms.attestations``); every write is audited.
+its own riders' attestations (``geo.platforms.attestations``) and gets a sign-in link
+for a rider; every write is audited, and a revocation ends the passes it granted
+(``app.riders.vouched``).
 A token is a platform's when its name is a platform key (``meituan``, ``eleme`` …)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,6 +17,8 @@ from app import audit
 from app.models import ApiToken, Attestation
 from app.models.base import utcnow
 from app.platforms.entries import as_utc, beijing
+from app.riders.vouched import end_passes, is_current, link_token
+from geo import settings
 from geo.errors import Forbidden, InvalidInput, NotFound
 from geo.platforms.attestations import check
 from geo.riders.platforms import platforms
@@ -61,9 +67,26 @@ def revoke(session: Session, token: ApiToken, rider: str) -> Attestation:
         raise InvalidInput("该担保已撤销", "this attestation is already revoked")
     row.revoked_at = utcnow()
     session.flush()
-    audit.record(session, actor=f"token:{token.prefix}", action="revoke",
+    actor = f"token:{token.prefix}"
+    audit.record(session, actor=actor, action="revoke",
                  table="rider_attestations", feature_id=row.id, after=describe(row))
+    end_passes(session, row, actor=actor, now=row.revoked_at)
     return row
+
+
+def sign_in_link(session: Session, token: ApiToken, rider: str) -> dict[str, Any]:
+    """A sign-in link for the platform to hand ``rider`` (a current attestation): opened
+    on the rider's phone, it enrols the phone with no SMS. Audited."""
+    row = find(session, token, rider)
+    now = utcnow()
+    if not is_current(row, now):
+        raise Forbidden("该担保已撤销或已过期，不能生成登录链接",
+                        "the attestation is revoked or expired: no sign-in link")
+    path = url_for("passes.vouched_page", token=link_token(row, now=now))
+    audit.record(session, actor=f"token:{token.prefix}", action="link",
+                 table="rider_attestations", feature_id=row.id)
+    return {"url": current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path,
+            "expires_at": beijing(now + timedelta(seconds=settings.VOUCH_LINK_TTL_S))}
 
 
 def describe(row: Attestation) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Jobs on Celery, the pattern of Flask's own documentation ("Background Tasks with
-Celery"): a Celery app per Flask app whose tasks run inside the Flask app's context.
+Celery"): a Celery app per Flask app whose tasks run inside the Flask app's context:
+webhook deliveries and the office's long work (``app.jobs``).
 With ``REDIS_URL`` set, jobs go to Redis and a worker runs them
 (``celery -A app.platforms.celery_worker worker``); without it they run eagerly, in
 the process that starts them, so the demo needs only pip."""
@@ -11,6 +12,7 @@ from typing import Any
 from celery import Celery, Task
 from flask import Flask, current_app
 
+from app.jobs.service import RUN, run_job
 from app.platforms.outbox import deliver_due
 
 DELIVER = "youlu.deliver_webhooks"
@@ -35,9 +37,11 @@ def init_app(app: Flask) -> Celery:
     celery_app.conf.update(
         broker_url=redis_url or "memory://", task_ignore_result=True,
         task_always_eager=not redis_url, task_eager_propagates=True,
-        broker_connection_retry_on_startup=True)
+        broker_connection_retry_on_startup=True,
+        task_default_queue=app.config.get("CELERY_QUEUE") or "youlu")
 
     celery_app.task(name=DELIVER)(deliver_webhooks)
+    celery_app.task(name=RUN, acks_late=True)(run_job)
     app.extensions["celery"] = celery_app
     return celery_app
 

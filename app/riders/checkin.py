@@ -2,8 +2,10 @@
 
 A tap at a gate of the compound the rider is inside logs an exit (``out``); any other
 tap logs an entry (``in``). Entry needs a genuine plate, a gate open to riders now and
-a valid pass for the compound; exit needs a genuine plate and an open gate (a pass that
-ran out while the rider was inside must not keep them "inside" in the log).
+a valid pass for the compound (a rider vouched for by a platform the office
+auto-approves gets one with the tap: ``app.riders.vouched``); exit needs a genuine plate
+and an open gate (a pass that ran out while the rider was inside must not keep them
+"inside" in the log).
 
 A repeated tap is one event. The phone's page carries ``seq``, the rider's tap counter
 it was drawn with; a tap changes the rider row only by a compare-and-set
@@ -45,7 +47,8 @@ from app.models import (
 )
 from app.plates.keys import keyset
 from app.plates.verification import MESSAGES as PLATE_MESSAGES
-from app.riders.service import covering_pass
+from app.riders.service import covering_pass, request_pass
+from app.riders.vouched import entry_refusal
 from geo import settings
 from geo.address.codes import door_label, parse_code, unit_label
 from geo.address.verify import Verdict, parse_plate_path, verify_plate
@@ -210,7 +213,9 @@ def visit(session: Session, rider: Rider, gate: GateRules, *, now: datetime) -> 
     direction = "out" if rider.inside_community_id == gate.community_id else "in"
     rider_pass = covering_pass(session, rider.id, gate.community_id, gate.division_code, now=now)
     state = passes.state(rider_pass.status, rider_pass.valid_until, now) if rider_pass else None
-    refusal = gate_refusal(gate, now) or (passes.refusal(state) if direction == "in" else None)
+    refusal = gate_refusal(gate, now) or (
+        entry_refusal(session, rider, gate.community_id, rider_pass, state, now=now)
+        if direction == "in" else None)
     return GateVisit(direction, rider.tap_seq, rider_pass, state, refusal)
 
 
@@ -234,6 +239,10 @@ def tap(session: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: i
     seen = visit(session, rider, gate, now=now)
     if seen.refusal is not None:
         raise seen.refusal
+    rider_pass = seen.rider_pass
+    if seen.direction == "in" and seen.pass_state != "active":  # vouched: granted by this tap
+        rider_pass = request_pass(session, rider, session.get(Community, gate.community_id),
+                                  now=now)
     unit = _destination(session, unit_id, gate.community_id) if seen.direction == "in" else None
     inside = gate.community_id if seen.direction == "in" else None
     moved = session.execute(_MOVE, {"rider": rider.id, "seq": seq, "next_seq": seq + 1,
@@ -244,7 +253,7 @@ def tap(session: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: i
     values: dict[str, Any] = {
         "rider_id": rider.id, "seq": seq + 1, "gate_id": gate.id,
         "community_id": gate.community_id, "unit_id": unit, "direction": seen.direction,
-        "pass_id": seen.rider_pass.id if seen.rider_pass else None,
+        "pass_id": rider_pass.id if rider_pass else None,
         "platform": rider.platform, "at": now}
     try:
         event_id = session.execute(_LOG, values).scalar_one()

@@ -127,7 +127,8 @@ def passes_page() -> str:
         if office else None
     return render_template("office/passes.html", rows=rows, status=status,
                            statuses=(*passes.STATUSES, "all"), office=office, policy=policy,
-                           scopes=passes.SCOPES, approvals=passes.APPROVAL_MODES)
+                           scopes=passes.SCOPES, approvals=passes.APPROVAL_MODES,
+                           platforms=platforms())
 
 
 @bp.post("/passes/<int:pass_id>/<action>")
@@ -151,7 +152,8 @@ def decide(pass_id: int, action: str) -> BaseResponse:
 @bp.post("/policy")
 @login_required
 def policy() -> BaseResponse:
-    """Set this office's pass policy: approval, validity days, scope."""
+    """Set this office's pass policy: approval, validity days, scope, and the platforms
+    whose vouched riders are approved at once."""
     actor = current_actor()
     office: Office | None = actor.user.office
     if office is None:
@@ -162,7 +164,9 @@ def policy() -> BaseResponse:
         raise InvalidInput("有效天数应为整数", "validity_days must be a whole number",
                            details={"field": "validity_days"})
     set_policy(get_session(), office, approval=request.form.get("approval", ""),
-               validity_days=int(days), scope=request.form.get("scope", ""), actor=actor.name)
+               validity_days=int(days), scope=request.form.get("scope", ""), actor=actor.name,
+               vouched_platforms=request.form.getlist("vouched_platforms"),
+               user_id=actor.user.id)
     flash("已保存本社区的通行证规则", "ok")
     return redirect(url_for(".passes_page"))
 

@@ -68,6 +68,7 @@ from app.riders.service import (
     send_code,
     use_code_attempt,
 )
+from app.riders.vouched import enrol, read_link
 from app.security import cookies_secure
 from geo import settings
 from geo.address.codes import gate_label
@@ -75,7 +76,7 @@ from geo.errors import InvalidInput, NotFound, Unauthorized
 from geo.hours.opening_hours import local_text, local_time
 from geo.riders import passes
 from geo.riders.phones import mask_phone, normalise_phone
-from geo.riders.platforms import platforms
+from geo.riders.platforms import platform, platforms
 
 bp = Blueprint("passes", __name__, url_prefix="/pass")
 DEVICE_COOKIE = "youlu_device"
@@ -224,10 +225,30 @@ def verify_page() -> BaseResponse | str:
     if community_id is not None:
         request_pass(db, rider, db.get(Community, community_id), now=now)
     session.pop("registration", None)
-    response = redirect(next_url)
+    return _with_device(redirect(next_url), secret)
+
+
+def _with_device(response: BaseResponse, secret: str) -> BaseResponse:
+    """``response`` setting this phone's device credential cookie."""
     response.set_cookie(DEVICE_COOKIE, secret, max_age=timedelta(days=settings.DEVICE_COOKIE_DAYS),
                         path=COOKIE_PATH, httponly=True, samesite="Lax", secure=cookies_secure())
     return response
+
+
+@bp.route("/vouched/<token>", methods=["GET", "POST"])
+def vouched_page(token: str) -> BaseResponse | str:
+    """A platform's sign-in link for a rider it vouches for: one tap enrols this phone,
+    with no SMS, once (``app.riders.vouched``)."""
+    db = get_session()
+    now = utcnow()
+    attestation, issued = read_link(db, token, now=now)
+    next_url = safe_next(request.values.get("next"), url_for(".home"))
+    if request.method == "GET":
+        return render_template("pass/vouched.html", attestation=attestation, token=token,
+                               platform_zh=platform(attestation.platform).zh, next_url=next_url)
+    rider = enrol(db, attestation, issued=issued, now=now)
+    secret = issue_device(db, rider, label=_describe_device(request.user_agent.string))
+    return _with_device(redirect(next_url), secret)
 
 
 @bp.post("/verify/resend")

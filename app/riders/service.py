@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +35,7 @@ from app.models import (
 )
 from app.riders.privacy import personal_data
 from app.riders.sms import send_text
+from app.riders.vouched import grant, replaceable, vouched_for
 from geo import settings
 from geo.errors import Forbidden, InvalidInput, NotFound
 from geo.riders import passes
@@ -239,17 +240,32 @@ def policy_for(session: Session, community: Community) -> tuple[passes.Policy, O
 
 
 def set_policy(session: Session, office: Office, *, approval: str, validity_days: int, scope: str,
-               actor: str) -> PassPolicy:
-    """Set ``office``'s pass policy (checked by ``geo.riders.passes.check_policy``). Flushes."""
+               actor: str, vouched_platforms: Sequence[str] | None = None,
+               user_id: int | None = None) -> PassPolicy:
+    """Set ``office``'s pass policy (checked by ``geo.riders.passes.check_policy``) and
+    the platforms whose vouched riders it auto-approves (None keeps them). Audited;
+    flushes."""
     policy = passes.check_policy(approval, validity_days, scope)
+    keys = [platform(key).key for key in dict.fromkeys(vouched_platforms or [])]
     row = session.scalar(select(PassPolicy).where(PassPolicy.office_id == office.id))
+    before = policy_view(row) if row is not None else None
     if row is None:
-        row = PassPolicy(office_id=office.id)
+        row = PassPolicy(office_id=office.id, vouched_platforms=[])
         session.add(row)
     row.approval, row.validity_days, row.scope = policy.approval, policy.validity_days, policy.scope
+    if vouched_platforms is not None:
+        row.vouched_platforms = keys
     row.updated_by = actor
     session.flush()
+    record(session, actor=actor, action="update" if before else "create", table="pass_policies",
+           feature_id=row.id, before=before, after=policy_view(row), user_id=user_id)
     return row
+
+
+def policy_view(row: PassPolicy) -> dict[str, Any]:
+    """A pass policy as JSON (its audit entry and the API's answer)."""
+    return {"office": row.office_id, "approval": row.approval, "validity_days": row.validity_days,
+            "scope": row.scope, "vouched_platforms": list(row.vouched_platforms or [])}
 
 
 # -- passes -------------------------------------------------------------------------------
@@ -279,22 +295,28 @@ def covering_pass(session: Session, rider_id: int, community_id: int, division_c
 
 
 def request_pass(session: Session, rider: Rider, community: Community, *, now: datetime) -> RiderPass:
-    """Ask for a pass at ``community`` under its policy: active at once for ``auto``,
-    pending for ``approval``. A rejected request may be made again; any other existing
-    pass for the same scope is returned unchanged. Flushes, in a savepoint: when a second
+    """Ask for a pass at ``community`` under its policy: active at once for ``auto`` or
+    for a rider vouched for by a platform the office auto-approves, else pending. A
+    rejected request may be made again, and a vouched grant replaces what
+    ``app.riders.vouched.replaceable`` allows; any other existing pass for the same scope
+    is returned unchanged. Flushes, in a savepoint: when a second
     tap's same request wins the race, its pass is returned and nothing else is undone."""
     policy, office = policy_for(session, community)
+    vouched = vouched_for(session, rider, office, now=now)
     scope, value = passes.scope_key(policy.scope, community_id=community.id,
                                     division_code=community.division_code)
     existing = session.scalar(select(RiderPass).where(RiderPass.rider_id == rider.id,
                                                       RiderPass.scope == scope,
                                                       RiderPass.scope_value == value))
-    if existing is not None and existing.status != "rejected":
+    if existing is not None and existing.status != "rejected" and not (
+            vouched and replaceable(existing, now)):
         return existing
     row = existing or RiderPass(rider_id=rider.id, scope=scope, scope_value=value)
     row.community_id, row.office_id = community.id, office.id if office else None
     row.requested_at, row.renewal_requested_at, row.note = now, None, None
-    if policy.approval == "auto":
+    if vouched is not None:
+        grant(session, row, vouched, validity_days=policy.validity_days, now=now)
+    elif policy.approval == "auto":
         row.status, row.decided_at, row.decided_by = "active", now, "auto"
         row.valid_from = now
         row.valid_until = passes.extended_until(None, now, policy.validity_days)
@@ -372,9 +394,10 @@ def rider_profile(rider: Rider) -> dict[str, Any]:
     """The rider's registration in clear, the phone masked: what the rider's own pages
     and the office's pass list and entry log show (``plate`` is None without one)."""
     crypt = personal_data()
+    vouched = f"{platform(rider.platform).zh}担保" if rider.attestation_id is not None else None
     return {
-        "name": crypt.decrypt(rider.name_enc),
-        "phone": mask_phone(crypt.decrypt(rider.phone_enc)),
+        "name": crypt.decrypt(rider.name_enc) or vouched,
+        "phone": mask_phone(crypt.decrypt(rider.phone_enc)) or vouched,
         "platform": platform(rider.platform).zh,
         "platform_rider_id": crypt.decrypt(rider.platform_rider_id_enc),
         "plate": crypt.decrypt(rider.plate_enc) if rider.plate_enc else None,

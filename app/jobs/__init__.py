@@ -1,0 +1,1 @@
+"""Long work on the job queue (Celery; in-process without Redis), with progress."""

@@ -1,0 +1,98 @@
+"""Job pages and status: an office starts a compound's plates ZIP as a job
+(``POST /office/communities/<ref>/plates-job``) and follows it on its page
+(``/office/jobs/<id>``, Chinese, refreshing itself); machines read
+``GET /api/v1/jobs/<id>`` (JSON)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, send_file, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.accounts.auth import Actor, check_scope, current_actor
+from app.accounts.views import login_required
+from app.addresses.codes import lookup_by_code_or_id
+from app.db import get_session
+from app.jobs.service import KIND_ZH, create_job, describe, start
+from app.models import Community, Job
+from app.openapi import document, error_responses
+from app.plates.printing import record_print
+from geo.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from maps.plates import FORMATS
+
+REFRESH_S = 2
+office_bp = Blueprint("jobs", __name__)  # under /office
+api_bp = Blueprint("jobs_api", __name__)  # under /api/v1
+
+
+def _job(job_id: str, actor: Actor | None) -> Job:
+    """The job ``job_id`` if ``actor`` started it (or is an admin); ``NotFound`` else."""
+    if actor is None:
+        raise Unauthorized("请先登录或提供 API 令牌", "log in or send an API token")
+    job = get_session().get(Job, job_id)
+    mine = job is not None and (actor.is_admin or (actor.user is not None
+                                                   and job.user_id == actor.user.id))
+    if job is None or not mine:
+        raise NotFound("找不到这个后台任务", f"job {job_id!r} not found")
+    return job
+
+
+@office_bp.post("/communities/<value>/plates-job")
+@login_required
+def start_plates(value: str) -> BaseResponse:
+    """Queue the plates ZIP (``format`` pdf|svg|png) of a compound in the office's scope."""
+    actor = current_actor()
+    assert actor is not None and actor.user is not None
+    fmt = request.form.get("format", "pdf")
+    if fmt not in FORMATS:
+        raise InvalidInput(f"不支持的格式“{fmt}”：可用 pdf、svg、png",
+                           f"unsupported format {fmt!r}: use pdf, svg or png")
+    if not actor.can_write:
+        raise Forbidden("只有社区办公室账号可以生成门牌", "only office accounts may make plates")
+    db = get_session()
+    community = lookup_by_code_or_id(db, Community, value)
+    assert isinstance(community, Community)
+    check_scope(actor, community)
+    job = create_job(db, "plates_zip", {"value": value, "format": fmt, "code": community.code},
+                     actor=actor.name, user_id=actor.user.id)
+    record_print(db, actor, community.id, "plates", fmt)
+    db.commit()  # the worker reads the job: it must be there first
+    start(job)
+    return redirect(url_for(".job_page", job_id=job.id))
+
+
+@office_bp.get("/jobs/<job_id>")
+@login_required
+def job_page(job_id: str) -> str:
+    """Where a job stands, in Chinese; it refreshes itself until the job ends."""
+    job = _job(job_id, current_actor())
+    return render_template("office/job.html", job=job, status=describe(job),
+                           kind_zh=KIND_ZH[job.kind], refresh_s=REFRESH_S)
+
+
+@office_bp.get("/jobs/<job_id>/file")
+@login_required
+def job_file(job_id: str) -> Response:
+    """The file a finished job made."""
+    job = _job(job_id, current_actor())
+    if job.status != "done" or not job.result_path or not Path(job.result_path).is_file():
+        raise NotFound("这个任务还没有生成文件", "the job has no file (yet)")
+    return send_file(job.result_path, as_attachment=True, download_name=job.result_name)
+
+
+@api_bp.get("/jobs/<job_id>")
+def job_status(job_id: str) -> Response:
+    """A job's status as JSON, for machines."""
+    return jsonify(describe(_job(job_id, current_actor())))
+
+
+document("/api/v1/jobs/{job_id}", {"get": {
+    "tags": ["后台任务 jobs"], "summary": "Where a job stands (JSON)",
+    "description": ("`status` queued | running | done | failed, `done` of `total` steps, "
+                    "`percent`, `stage` (Chinese), `error`, and `file` once done. Only the "
+                    "user who started the job (or an admin) sees it."),
+    "security": [{"bearer": []}],
+    "parameters": [{"name": "job_id", "in": "path", "required": True,
+                    "schema": {"type": "string"}}],
+    "responses": {"200": {"description": "the job's status"}, **error_responses(401, 404)}}})
