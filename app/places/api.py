@@ -1,14 +1,16 @@
-"""GeoJSON CRUD for communities, gates, buildings, units, paths and facilities."""
+"""GeoJSON CRUD for communities, gates, buildings, units, paths and facilities (answers
+are ``application/geo+json``, RFC 7946)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, request, url_for
 from sqlalchemy import func, select
 
 from app.accounts.auth import require_writer
 from app.db import get_session
+from app.geojson import geojson_response
 from app.params import bbox_arg, crs_arg, if_match_version, int_arg
 from app.places.editing import (
     create_feature,
@@ -38,8 +40,7 @@ def json_body() -> Any:
 
 def feature_response(resource: str, row: Any, status: int = 200) -> Response:
     """A feature as GeoJSON with its version as ETag."""
-    response = jsonify(to_feature(resource, row))
-    response.status_code = status
+    response = geojson_response(to_feature(resource, row), status)
     response.headers["ETag"] = f'"{row.version}"'
     return response
 
@@ -77,7 +78,7 @@ def list_features(resource: str) -> Response:
         args = {**request.args.to_dict(), "offset": offset + len(page), "limit": limit}
         body["links"].append({"rel": "next", "href": url_for(
             "api.places.list_features", resource=resource, _external=False, **args)})
-    return jsonify(body)
+    return geojson_response(body)
 
 
 @bp.get("/<resource>/<int:feature_id>")

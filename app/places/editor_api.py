@@ -7,7 +7,14 @@ from flask import Blueprint, Response, jsonify, request
 
 from app.accounts.auth import current_actor, require_writer
 from app.db import get_session
-from app.openapi import document
+from app.geojson import GEOJSON
+from app.openapi import (
+    document,
+    error_responses,
+    id_parameter,
+    json_answer,
+    resource_parameter,
+)
 from app.places.api import feature_response, json_body
 from app.places.checks import compound_findings
 from app.places.history import deleted_features, entry_dict, feature_history, revert_to
@@ -75,21 +82,41 @@ document("/api/v1/opening-hours", {"get": {
     "summary": "Opening hours as people write them (or OSM syntax) → OSM syntax and plain Chinese",
     "parameters": [{"name": "value", "in": "query", "required": True,
                     "schema": {"type": "string"}, "example": "每天6点到22点"}],
-    "responses": {"200": {"description":
-                          '{"value": ..., "osm": "Mo-Su 06:00-22:00", "text": "每天 06:00–22:00"}'},
-                  "400": {"description": "not a valid opening_hours expression"}}}})
+    "responses": {"200": json_answer("what would be saved and how riders read it", {
+        "type": "object", "required": ["value", "osm", "text"], "properties": {
+            "value": {"type": "string"}, "osm": {"type": "string", "example": "Mo-Su 06:00-22:00"},
+            "text": {"type": "string", "example": "每天 06:00–22:00"}}})}}})
+_WRITER: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
+_COMMUNITY = [id_parameter("id", description="compound id")]
+_FEATURE = [resource_parameter(), id_parameter("id", description="feature id")]
+_ENTRIES = {"type": "array", "items": {"type": "object", "required": ["id", "action", "at"]}}
 document("/api/v1/communities/{id}/checks", {"get": {
-    "summary": "Editor checks of one compound in plain words",
-    "responses": {"200": {"description": "findings: kind, resource, feature_id, message"}}}})
+    "summary": "Editor checks of one compound in plain words", "parameters": _COMMUNITY,
+    "responses": {"200": json_answer("findings: kind, resource, feature_id, message", {
+        "type": "object", "required": ["community", "findings"],
+        "properties": {"community": {"type": "integer"}, "findings": {"type": "array"}}})}}})
 document("/api/v1/communities/{id}/deleted", {"get": {
-    "summary": "Deleted features of a compound (office login)",
-    "responses": {"200": {"description": "audit entries of deletions"}}}})
+    "summary": "Deleted features of a compound (office login)", "parameters": _COMMUNITY,
+    "security": _WRITER,
+    "responses": {"200": json_answer("audit entries of deletions", {
+        "type": "object", "required": ["community", "entries"],
+        "properties": {"community": {"type": "integer"}, "entries": _ENTRIES}})}}})
 document("/api/v1/{resource}/{id}/history", {"get": {
-    "summary": "Audit history of one feature, newest first (office login)",
-    "responses": {"200": {"description": "entries with before/after GeoJSON"}}}})
+    "summary": "Audit history of one feature, newest first (office login)", "parameters": _FEATURE,
+    "security": _WRITER,
+    "responses": {"200": json_answer("entries with before/after GeoJSON", {
+        "type": "object", "required": ["resource", "id", "entries"],
+        "properties": {"resource": {"type": "string"}, "id": {"type": "integer"},
+                       "entries": _ENTRIES}})}}})
 document("/api/v1/{resource}/{id}/revert", {"post": {
     "summary": "Restore the version after an audit entry (or a deleted feature)",
-    "requestBody": {"content": {"application/json": {"example": {"entry": 12, "version": 3}}}},
-    "responses": {"200": {"description": "the feature, reverted"},
-                  "201": {"description": "a deleted feature, restored under a new id"},
-                  "409": {"description": "the feature changed since you loaded it"}}}})
+    "parameters": _FEATURE, "security": _WRITER,
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["entry"], "properties": {
+            "entry": {"type": "integer", "description": "audit entry id"},
+            "version": {"type": "integer", "description": "the feature's current version"}}},
+        "example": {"entry": 12, "version": 3}}}},
+    "responses": {"200": json_answer("the feature, reverted", {"type": "object"}, media_type=GEOJSON),
+                  "201": json_answer("a deleted feature, restored under a new id", {"type": "object"},
+                                     media_type=GEOJSON),
+                  **error_responses(409)}}})
