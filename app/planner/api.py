@@ -23,7 +23,9 @@ def level_code(source: Any) -> tuple[str | None, str | None]:
     """(level, code) of the division asked for, from query args or a JSON body."""
     level = source.get("level") or None
     code = source.get("code") or None
-    if level is not None and level not in LEVELS:
+    if code is not None and (isinstance(code, bool) or not isinstance(code, str | int)):
+        raise InvalidInput("区划代码应为数字串", "the division code must be a string of digits")
+    if level is not None and (not isinstance(level, str) or level not in LEVELS):
         raise InvalidInput(f"level 应为 {'、'.join(LEVELS)} 之一",
                            f"level must be one of {', '.join(LEVELS)}")
     if code is not None and level is None:
