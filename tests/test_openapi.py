@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.openapi import RESOURCE_ZH
 from app.page_errors import JSON_PREFIXES
 from tests.support.accounts import make_accounts
 
@@ -32,11 +33,11 @@ def test_every_api_route_is_documented(app: Flask, client: FlaskClient) -> None:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith((*JSON_PREFIXES, "/open311/")):
             continue
+        # /api/v1/<resource> is documented once per resource, /api/v1/communities…
+        concrete = [re.sub(r"<[^>]*:resource>", name, rule.rule) for name in RESOURCE_ZH]
         for method in rule.methods - {"HEAD", "OPTIONS"}:
-            # /api/v1/<resource> is documented once per resource, /api/v1/communities…
-            concrete = _shape(rule.rule.replace("<resource>", "communities"))
-            assert (concrete, method) in documented or (_shape(rule.rule), method) in documented, \
-                (method, rule.rule)
+            assert (_shape(rule.rule), method) in documented or all(
+                (_shape(path), method) in documented for path in concrete), (method, rule.rule)
 
 
 def test_every_path_parameter_is_declared_with_its_bounds(client: FlaskClient) -> None:
@@ -91,3 +92,22 @@ def test_geojson_is_served_as_documented(app: Flask, client: FlaskClient) -> Non
     assert set(read["required"]) == set(one.get_json()["properties"])
     assert "additionalProperties" not in read
     assert doc["components"]["schemas"]["FacilityProps"]["additionalProperties"] is False
+
+
+_SAMPLE = {"resource": "communities", "fmt": "json", "rider": "r1", "id_or_code": "1",
+           "service_code": "broken_gate"}
+
+
+def test_every_other_method_answers_405_with_the_documented_ones(client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    checked = 0
+    for path, item in doc["paths"].items():
+        url = re.sub(r"\{([^}]+)\}", lambda m: _SAMPLE.get(m.group(1), "1"), path)
+        documented = {m.upper() for m in METHODS if m in item}
+        for method in set(m.upper() for m in METHODS) - documented:
+            answer = client.open(url, method=method)
+            assert answer.status_code == 405, (method, url, answer.status_code)
+            assert {m.strip() for m in answer.headers["Allow"].split(",")} - {"HEAD", "OPTIONS"} \
+                == documented, (method, url)
+            checked += 1
+    assert checked > 150

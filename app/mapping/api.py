@@ -72,7 +72,8 @@ _COLLECTION = {"type": "object", "required": ["type", "features"], "properties":
     "type": {"const": "FeatureCollection"}, "features": {"type": "array"}}}
 _BBOX = {"name": "bbox", "in": "query", "schema": {"type": "string"}, "example": "116.35,39.99,116.37,40.01",
          "description": "W,S,E,N in WGS-84 degrees"}
-_ZOOM = {"name": "zoom", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 20},
+_ZOOM = {"name": "zoom", "in": "query", "schema": {"type": "integer", "minimum": 0,
+                                                   "maximum": settings.MAP_MAX_ZOOM},
          "description": "web-map zoom: geometry is simplified to about a pixel; below the outline "
                         "zoom (PLANNER_POLYGON_MIN_ZOOM) compounds come as points"}
 document("/api/v1/map/communities", {"get": {

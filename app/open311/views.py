@@ -104,6 +104,19 @@ def request_one(report_id: int, fmt: str) -> Response:
 
 _FMT = {"name": "fmt", "in": "path", "required": True,
         "schema": {"type": "string", "enum": list(open311.FORMATS)}}
+_FILTERS = [
+    {"name": "service_request_id", "in": "query", "schema": {"type": "string", "pattern": r"^\d+(,\d+)*$"},
+     "description": "ids, comma-separated"},
+    {"name": "service_code", "in": "query", "schema": {"type": "string"}, "description": "comma-separated"},
+    {"name": "start_date", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+    {"name": "end_date", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(open311.OPEN311_STATES)}}]
+_NEW_REQUEST = {"type": "object", "required": ["api_key", "service_code"], "properties": {
+    "api_key": {"type": "string", "description": "a Youlu API token"},
+    "service_code": {"type": "string", "description": "a 随手拍 category"},
+    "lat": {"type": "string"}, "long": {"type": "string"},
+    "address_id": {"type": "string", "description": "a Youlu standard address code (instead of lat/long)"},
+    "description": {"type": "string"}}}
 _OBJECT = {"application/json": {"schema": {"type": "object"}}, "text/xml": {"schema": {"type": "string"}}}
 _BODY = {"application/json": {"schema": {"type": "array"}}, "text/xml": {"schema": {"type": "string"}}}
 _ERRORS = {str(code): {"description": f"Open311 error list [{{code, description}}] ({why})",
@@ -128,11 +141,13 @@ document("/open311/v2/services/{service_code}.{fmt}", {"get": {
                              **_NO_FORMAT}}})
 document("/open311/v2/requests.{fmt}", {
     "get": {"summary": "Open311 service requests (filters: service_request_id, service_code, "
-                       "start_date, end_date, status)", "parameters": [_FMT],
+                       "start_date, end_date, status)", "parameters": [_FMT, *_FILTERS],
             "responses": {"200": {"description": "service requests, newest first", "content": _BODY},
                           "400": _ERRORS["400"], **_NO_FORMAT}},
     "post": {"summary": "File a report as an Open311 service request (api_key, service_code, "
                         "lat/long or address_id, description)", "parameters": [_FMT],
+             "requestBody": {"required": True, "content": {
+                 "application/x-www-form-urlencoded": {"schema": _NEW_REQUEST}}},
              "responses": {"200": {"description": "service_request_id, service_notice, "
                                                   "account_id", "content": _BODY}, **_ERRORS,
                            **_NO_FORMAT}}})

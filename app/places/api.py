@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.accounts.auth import require_writer
 from app.db import get_session
 from app.geojson import geojson_response
+from app.models.places import MODEL_OF_RESOURCE
 from app.params import bbox_arg, crs_arg, if_match_version, int_arg
 from app.places.editing import (
     create_feature,
@@ -25,6 +26,10 @@ from geo.errors import InvalidInput
 from geo.json_input import parse_json
 
 bp = Blueprint("places", __name__)  # under /api/v1
+
+# ``<resource>`` in a URL: one of the feature resources, so that other paths under /api/v1
+# (``/route``, ``/aggregates``) never match these rules and answer 405 with a true Allow.
+RESOURCE = f"<any({', '.join(MODEL_OF_RESOURCE)}):resource>"
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -45,7 +50,7 @@ def feature_response(resource: str, row: Any, status: int = 200) -> Response:
     return response
 
 
-@bp.get("/<resource>")
+@bp.get(f"/{RESOURCE}")
 def list_features(resource: str) -> Response:
     """A page of features as a FeatureCollection; filters bbox, community, kind."""
     model = resource_model(resource)
@@ -81,13 +86,13 @@ def list_features(resource: str) -> Response:
     return geojson_response(body)
 
 
-@bp.get("/<resource>/<int:feature_id>")
+@bp.get(f"/{RESOURCE}/<int:feature_id>")
 def read_feature(resource: str, feature_id: int) -> Response:
     """One feature as GeoJSON, with its version as ETag."""
     return feature_response(resource, get_feature(get_session(), resource, feature_id))
 
 
-@bp.post("/<resource>")
+@bp.post(f"/{RESOURCE}")
 def create(resource: str) -> Response:
     """Create a feature from a GeoJSON Feature body (``crs=gcj02`` converts input)."""
     resource_model(resource)
@@ -98,7 +103,7 @@ def create(resource: str) -> Response:
     return response
 
 
-@bp.route("/<resource>/<int:feature_id>", methods=["PUT", "PATCH"])
+@bp.route(f"/{RESOURCE}/<int:feature_id>", methods=["PUT", "PATCH"])
 def update(resource: str, feature_id: int) -> Response:
     """Change a feature; needs the current version (properties.version or If-Match)."""
     resource_model(resource)
@@ -108,7 +113,7 @@ def update(resource: str, feature_id: int) -> Response:
     return feature_response(resource, row)
 
 
-@bp.delete("/<resource>/<int:feature_id>")
+@bp.delete(f"/{RESOURCE}/<int:feature_id>")
 def delete(resource: str, feature_id: int) -> tuple[str, int]:
     """Delete a feature; a given version (``?version=`` or If-Match) must be current."""
     resource_model(resource)

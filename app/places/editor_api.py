@@ -15,7 +15,7 @@ from app.openapi import (
     json_answer,
     resource_parameter,
 )
-from app.places.api import feature_response, json_body
+from app.places.api import RESOURCE, feature_response, json_body
 from app.places.checks import compound_findings
 from app.places.history import deleted_features, entry_dict, feature_history, revert_to
 from geo.errors import InvalidInput, Unauthorized
@@ -55,7 +55,7 @@ def community_deleted(community_id: int) -> Response:
     return jsonify({"community": community_id, "entries": [entry_dict(e) for e in entries]})
 
 
-@bp.get("/<resource>/<int:feature_id>/history")
+@bp.get(f"/{RESOURCE}/<int:feature_id>/history")
 def history(resource: str, feature_id: int) -> Response:
     """The audit entries of one feature, newest first (office users)."""
     _require_office_user()
@@ -64,7 +64,7 @@ def history(resource: str, feature_id: int) -> Response:
                     "entries": [entry_dict(e) for e in entries]})
 
 
-@bp.post("/<resource>/<int:feature_id>/revert")
+@bp.post(f"/{RESOURCE}/<int:feature_id>/revert")
 def revert(resource: str, feature_id: int) -> Response:
     """Body ``{"entry": AUDIT_ID, "version": CURRENT}``: put that version back."""
     actor = require_writer()
