@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from app.apidocs.features import feature_paths, feature_schemas
-from app.openapi import EXTRA_PATHS, complete, error_schema
+from app.openapi import EXTRA_PATHS, complete, error_schema, json_answer
 from app.places.schemas import PROPS
 
 bp = Blueprint("docs", __name__)  # under /api/v1
@@ -29,7 +29,9 @@ def build_document() -> dict[str, Any]:
         schemas.update(feature_schemas(resource))
     paths.update(copy.deepcopy(EXTRA_PATHS))
     paths["/api/v1/openapi.json"] = {"get": {"summary": "This document (OpenAPI 3.1)",
-                                             "responses": {"200": {"description": "OpenAPI 3.1"}}}}
+                                             "responses": {"200": json_answer("OpenAPI 3.1", {
+                                                 "type": "object", "required": ["openapi", "info", "paths"],
+                                                 "properties": {"openapi": {"const": "3.1.0"}}})}}}
     for path, item in paths.items():
         complete(path, item)
     return {

@@ -86,7 +86,14 @@ document("/api/v1/map/communities/{id_or_code}", {"get": {
     "parameters": [{"name": "id_or_code", "in": "path", "required": True,
                     "schema": {"type": "string", "minLength": 1}, "example": "110108010000-008",
                     "description": "the compound's id or standard address code"}],
-    "responses": {"200": json_answer("score details"), **error_responses(400, 404)}}})
+    "responses": {"200": json_answer("score details", {
+        "type": "object", "required": ["id", "name", "code", "part_labels", "part_max", "counts"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                       "code": {"type": ["string", "null"]}, "part_labels": {"type": "object"},
+                       "part_max": {"type": "object"}, "counts": {
+                           "type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
+                           "required": ["gates", "gates_open", "buildings", "units", "facilities"]}}}),
+                  **error_responses(400, 404)}}})
 document("/api/v1/map/facilities", {"get": {
     "summary": "Facilities with opening hours and whether they are open at a time",
     "parameters": [_BBOX, {"name": "kind", "in": "query", "schema": {"type": "string"},

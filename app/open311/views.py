@@ -117,7 +117,14 @@ _NEW_REQUEST = {"type": "object", "required": ["api_key", "service_code"], "prop
     "lat": {"type": "string"}, "long": {"type": "string"},
     "address_id": {"type": "string", "description": "a Youlu standard address code (instead of lat/long)"},
     "description": {"type": "string"}}}
-_OBJECT = {"application/json": {"schema": {"type": "object"}}, "text/xml": {"schema": {"type": "string"}}}
+
+
+def _object(*required: str) -> dict[str, Any]:
+    """JSON or XML content of an object answer with the ``required`` keys."""
+    return {"application/json": {"schema": {"type": "object", "required": list(required)}},
+            "text/xml": {"schema": {"type": "string"}}}
+
+
 _BODY = {"application/json": {"schema": {"type": "array"}}, "text/xml": {"schema": {"type": "string"}}}
 _ERRORS = {str(code): {"description": f"Open311 error list [{{code, description}}] ({why})",
                        "content": _BODY}
@@ -128,7 +135,7 @@ _NO_FORMAT = {"404": {"description": "Open311 error list (unknown service or req
 document("/open311/v2/discovery.{fmt}", {"get": {
     "summary": "Open311 GeoReport v2 service discovery", "parameters": [_FMT],
     "responses": {"200": {"description": "changeset, contact, key_service, endpoints",
-                          "content": _OBJECT}, **_NO_FORMAT}}})
+                          "content": _object("changeset", "contact", "endpoints")}, **_NO_FORMAT}}})
 document("/open311/v2/services.{fmt}", {"get": {
     "summary": "Open311 services: one per 随手拍 category", "parameters": [_FMT],
     "responses": {"200": {"description": "service_code, service_name, description, metadata, "
@@ -137,7 +144,8 @@ document("/open311/v2/services.{fmt}", {"get": {
 document("/open311/v2/services/{service_code}.{fmt}", {"get": {
     "summary": "Open311 service definition (no extra attributes)", "parameters": [
         {"name": "service_code", "in": "path", "required": True, "schema": {"type": "string"}},
-        _FMT], "responses": {"200": {"description": "service_code, attributes", "content": _OBJECT},
+        _FMT], "responses": {"200": {"description": "service_code, attributes",
+                                     "content": _object("service_code", "attributes")},
                              **_NO_FORMAT}}})
 document("/open311/v2/requests.{fmt}", {
     "get": {"summary": "Open311 service requests (filters: service_request_id, service_code, "

@@ -9,6 +9,7 @@ from app.accounts.auth import current_actor, require_writer
 from app.db import get_session
 from app.geojson import GEOJSON
 from app.openapi import (
+    RESOURCE_ZH,
     document,
     error_responses,
     id_parameter,
@@ -89,6 +90,7 @@ document("/api/v1/opening-hours", {"get": {
 _WRITER: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 _COMMUNITY = [id_parameter("id", description="compound id")]
 _FEATURE = [resource_parameter(), id_parameter("id", description="feature id")]
+_ANY_FEATURE = {"anyOf": [{"$ref": f"#/components/schemas/{name}FeatureRead"} for name in RESOURCE_ZH]}
 _ENTRIES = {"type": "array", "items": {"type": "object", "required": ["id", "action", "at"]}}
 document("/api/v1/communities/{id}/checks", {"get": {
     "summary": "Editor checks of one compound in plain words", "parameters": _COMMUNITY,
@@ -116,7 +118,7 @@ document("/api/v1/{resource}/{id}/revert", {"post": {
             "entry": {"type": "integer", "description": "audit entry id"},
             "version": {"type": "integer", "description": "the feature's current version"}}},
         "example": {"entry": 12, "version": 3}}}},
-    "responses": {"200": json_answer("the feature, reverted", {"type": "object"}, media_type=GEOJSON),
-                  "201": json_answer("a deleted feature, restored under a new id", {"type": "object"},
+    "responses": {"200": json_answer("the feature, reverted", _ANY_FEATURE, media_type=GEOJSON),
+                  "201": json_answer("a deleted feature, restored under a new id", _ANY_FEATURE,
                                      media_type=GEOJSON),
                   **error_responses(409)}}})
