@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from app.accounts.auth import require_writer
 from app.db import get_session
-from app.openapi import document
+from app.openapi import document, error_responses
 from app.planner.coverage import LEVELS, planner_table
 from app.planner.pilot import progress, tick
 from app.planner.siting import parse_candidates, propose
@@ -23,7 +23,9 @@ def level_code(source: Any) -> tuple[str | None, str | None]:
     """(level, code) of the division asked for, from query args or a JSON body."""
     level = source.get("level") or None
     code = source.get("code") or None
-    if level is not None and level not in LEVELS:
+    if code is not None and (isinstance(code, bool) or not isinstance(code, str | int)):
+        raise InvalidInput("区划代码应为数字串", "the division code must be a string of digits")
+    if level is not None and (not isinstance(level, str) or level not in LEVELS):
         raise InvalidInput(f"level 应为 {'、'.join(LEVELS)} 之一",
                            f"level must be one of {', '.join(LEVELS)}")
     if code is not None and level is None:
@@ -104,8 +106,9 @@ document("/api/v1/planner/pilot/ticks", {"post": {
     "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
         "community_id": {"type": "integer"}, "item": {"type": "string", "example": "4"},
         "done": {"type": "boolean"}}}}}},
-    "responses": {"200": {"description": "the tick"}, "401": {"description": "not logged in"},
-                  "403": {"description": "not this office's compound"}}}})
+    "security": [{"bearer": []}, {"session": []}],
+    "responses": {"200": {"description": "the tick"},
+                  **error_responses(401, 403, 404)}}})  # 403: not this office's; 404: no such compound
 document("/api/v1/planner/siting", {"post": {
     "summary": "Compounds beyond `minutes` of a kind, and the k best new sites (maximal "
                "covering location problem, CBC) among the candidates",
