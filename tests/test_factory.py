@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+
 from app import create_app
+from app.db import engine_key, make_engine
 
 
 def test_config_override(database_url: str, tmp_path) -> None:
@@ -30,3 +33,19 @@ def test_unknown_api_path_is_json(client) -> None:
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.json["message"] and response.json["message_en"]
+
+
+def test_engine_keys_are_never_reused() -> None:
+    """Engines made one after another, each dropped before the next, get distinct cache
+    keys although Python hands the same ``id()`` to some of them (what the per-engine
+    caches of the planner were keyed on)."""
+    keys, ids = set(), set()
+    for _ in range(50):
+        engine = make_engine("sqlite://")
+        keys.add(engine_key(engine))
+        ids.add(id(engine))
+        engine.dispose()
+        del engine
+        gc.collect()
+    assert len(ids) < 50  # the hazard is real here
+    assert len(keys) == 50
