@@ -25,6 +25,8 @@ conflict early. **The boundary that opened the session commits or rolls back:**
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from geo import settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_engine_serials: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+_next_serial = itertools.count(1)
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
@@ -74,6 +78,17 @@ def init_app(app: Flask) -> None:
     app.extensions["db_sessions"] = sessionmaker(engine, expire_on_commit=False)
     app.after_request(_end_request)
     app.teardown_appcontext(_close_session)
+
+
+def engine_key(bind: Any) -> str:
+    """A cache key for the engine (or connection) ``bind``: its URL and a serial number that
+    no other engine of this process ever gets. Unlike ``id()``, which an engine made after
+    this one was dropped can take over (a test's copy of a database under the same URL),
+    so that a per-engine cache never answers for another database."""
+    serial = _engine_serials.get(bind)
+    if serial is None:
+        serial = _engine_serials.setdefault(bind, next(_next_serial))
+    return f"{getattr(bind, 'url', '')}#{serial}"
 
 
 def get_engine() -> Engine:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.db import engine_key
 from app.models import Building, Community, Division, Unit
 from app.planner.friendliness import community_scores
 from app.routing.places import places_stamp
@@ -127,7 +128,7 @@ def planner_table(session: Session, *, at: datetime | str | None = None) -> Tabl
     change."""
     when = local_time(at).replace(minute=0, second=0, microsecond=0)
     bind = session.get_bind()
-    key = (f"{getattr(bind, 'url', '')}#{id(bind)}", places_stamp(session),
+    key = (engine_key(bind), places_stamp(session),
            when.isoformat())
     with _lock:
         table = _cache.get(key)
