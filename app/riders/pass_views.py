@@ -36,12 +36,13 @@ from werkzeug.wrappers import Response as BaseResponse
 from app import page_errors
 from app.accounts.offices import office_phone
 from app.db import get_session
-from app.extensions import limiter
+from app.extensions import csrf, limiter
 from app.ids import get_row, in_range, parse_id
 from app.mapping.gate_ways import ways_round
 from app.models import Community, EntryEvent, Gate, RiderPass, Unit
 from app.models.base import utcnow
 from app.params import safe_next
+from app.rate_limits import limit_request
 from app.riders.checkin import (
     GateVisit,
     compound_of_plate,
@@ -110,6 +111,22 @@ def _phone_key() -> str:
 def _pending_phone_key() -> str:
     pending = session.get("registration") or {}
     return "phone:" + phone_digest(pending["phone"]) if pending else "addr:" + get_remote_address()
+
+
+@limiter.request_filter
+def _tap_counted_apart() -> bool:
+    """flask-limiter leaves check-in taps to ``_limit_taps``."""
+    return request.endpoint == "passes.gate_tap"
+
+
+@bp.before_request
+def _limit_taps() -> None:
+    """A check-in tap's two limits (rider pages per address, taps per device) counted in
+    one round trip, then its CSRF check: first, before any database work."""
+    if request.endpoint == "passes.gate_tap":
+        limit_request([(settings.RATELIMIT_RIDER_PAGES, get_remote_address()),
+                       (settings.RATELIMIT_CHECKIN, _device_key())])
+        csrf.protect()
 
 
 @bp.before_request
@@ -318,7 +335,7 @@ def _way_links(gate: Gate, community: Community, unit: Unit | None) -> dict[str,
 
 
 @bp.post("/gate/<path:plate>")
-@limiter.limit(settings.RATELIMIT_CHECKIN, key_func=_device_key, override_defaults=False)
+@csrf.exempt  # limited, then CSRF-checked, by _limit_taps
 @rider_required
 def gate_tap(plate: str) -> BaseResponse:
     """One tap: entry or exit at this gate (a repeated tap gives back the same event)."""
