@@ -320,10 +320,12 @@ def tap(session: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: i
         raise seen.refusal
     unit = _destination(session, unit_id, gate.community_id) if seen.direction == "in" else None
     inside = gate.community_id if seen.direction == "in" else None
-    moved = session.execute(_MOVE, {"rider": rider.id, "seq": seq, "next_seq": seq + 1,
-                                    "cutoff": now - timedelta(seconds=window_s),
-                                    "tapped_at": now, "inside": inside})
-    if moved.rowcount != 1:  # type: ignore[attr-defined]  # nothing written
+    # plain table statements: on the session's connection, past the ORM's execution layer
+    connection = session.connection()
+    moved = connection.execute(_MOVE, {"rider": rider.id, "seq": seq, "next_seq": seq + 1,
+                                       "cutoff": now - timedelta(seconds=window_s),
+                                       "tapped_at": now, "inside": inside})
+    if moved.rowcount != 1:  # nothing written
         return _repeat(session, rider, seq)
     values: dict[str, Any] = {
         "rider_id": rider.id, "seq": seq + 1, "gate_id": gate.id,
@@ -331,7 +333,7 @@ def tap(session: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: i
         "pass_id": seen.rider_pass.id if seen.rider_pass else None,
         "platform": rider.platform, "at": now}
     try:
-        event_id = session.execute(_LOG, values).scalar_one()
+        event_id = connection.execute(_LOG, values).scalar_one()
     except IntegrityError:  # cannot happen while tap_seq moves only here; never store twice
         session.rollback()  # the failed insert spoilt the transaction: undo the move too
         return _repeat(session, rider, seq)
