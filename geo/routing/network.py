@@ -264,6 +264,18 @@ class Snapshot:
             self._local.ws = ws
         return ws
 
+    def keep_hours_states(self, old: Snapshot) -> None:
+        """Take over from ``old`` the opening-hours states of the gates whose hours are
+        the same (same gate index, same expression), so that they are not evaluated again."""
+        if not len(old.gate_hours) or not len(self.gate_hours):
+            return
+        pos = np.minimum(np.searchsorted(old.gate_hours, self.gate_hours), len(old.gate_hours) - 1)
+        same = np.flatnonzero(old.gate_hours[pos] == self.gate_hours)
+        same = same[[self._hours.expressions[k] == old._hours.expressions[pos[k]] for k in same]]
+        with old._hours_lock:
+            for name in ("valid_from", "valid_until", "open"):
+                getattr(self._hours, name)[same] = getattr(old._hours, name)[pos[same]]
+
     def gate_ok(self, at: datetime, *, has_pass: bool) -> NDArray[np.uint8]:
         """Per gate: bit 0 set if riding through is allowed at ``at``, bit 1 walking."""
         ok = self.gate_static[:, 1 if has_pass else 0].copy()
@@ -403,6 +415,7 @@ class AccessNetwork:
                 if path.compound_id in ids and (scope is None or path.compound_id in scope):
                     paths.setdefault(path.compound_id, []).append(path)
             rebuilt: list[int | None] = []
+            rules_only: list[PackedLayer] = []  # layers whose gates changed only names, rules, hours
             layers: dict[int | None, tuple[Any, PackedLayer]] = {}
             inside_any = self._inside_any(compounds) if scope is None else self._inside_all
             for c in compounds:
@@ -421,6 +434,7 @@ class AccessNetwork:
                     static, hours = _gate_rules(c)
                     layers[c.id] = (inputs, replace(old[1], compound=c, gate_static=static,
                                                     gate_hours=hours))
+                    rules_only.append(layers[c.id][1])
                     continue
                 layers[c.id] = (inputs, pack_layer(build_layer(
                     self.index, c, doors=list(inputs[1]), facilities=list(inputs[2]),
@@ -440,9 +454,13 @@ class AccessNetwork:
                         self.street))
                     rebuilt.append(None)
             if rebuilt or set(layers) != set(self._layers) or not hasattr(self, "snapshot"):
+                same_layers = set(layers) == set(self._layers) and hasattr(self, "snapshot")
                 self._layers = layers
                 self._version += 1
-                self.snapshot = self._assemble(list(layers.values()))
+                if same_layers and len(rules_only) == len(rebuilt):
+                    self.snapshot = self._with_gate_rules(rules_only)
+                else:
+                    self.snapshot = self._assemble(list(layers.values()))
             self.rebuilt = rebuilt
             self.data = data
             return rebuilt
@@ -491,6 +509,28 @@ class AccessNetwork:
         near = self.index.nodes.query_box(minx - reach, miny - reach, maxx + reach, maxy + reach)
         near = np.sort(near)
         return near.tobytes() + np.packbits(inside_any[near]).tobytes()
+
+    def _with_gate_rules(self, changed: list[PackedLayer]) -> Snapshot:
+        """The snapshot with the gates of the ``changed`` layers' compounds renewed (their
+        names, rules or hours; the nodes and edges are the same): a copy of the gate
+        lists and rule arrays, whatever the city's size otherwise. Opening-hours states
+        already worked out are kept for the gates whose hours did not change."""
+        old = self.snapshot
+        compounds, gates = list(old.compounds), list(old.gates)
+        static = old.gate_static.copy()
+        for layer in changed:
+            assert layer.compound is not None  # the street layer has no gates
+            ci = old.compound_index[layer.compound.id]
+            compounds[ci] = layer.compound
+            at = old.gates_of(ci)  # in the compound's gate order
+            for gate, i in zip(layer.compound.gates, at.tolist(), strict=True):
+                gates[i] = (gate, ci)
+            static[at] = layer.gate_static
+        hours = np.flatnonzero([bool(g.opening_hours) for g, _ci in gates]).astype(np.int64)
+        new = replace(old, version=self._version, compounds=compounds, gates=gates,
+                      gate_static=static, gate_hours=hours)
+        new.keep_hours_states(old)
+        return new
 
     def _assemble(self, entries: list[tuple[Any, PackedLayer]]) -> Snapshot:
         street = self.street
