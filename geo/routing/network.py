@@ -380,10 +380,15 @@ class AccessNetwork:
         west, south, east, north = self.extent
         return west <= lon <= east and south <= lat <= north
 
-    def _reach(self, compound: Compound) -> bool:
+    def _in_reach(self, compounds: tuple[Compound, ...]) -> list[Compound]:
+        """The ``compounds`` whose bounding box meets the served extent (bounds taken in
+        one vectorised call)."""
+        if not compounds:
+            return []
         west, south, east, north = self.extent
-        minx, miny, maxx, maxy = compound.polygon.bounds
-        return minx <= east and maxx >= west and miny <= north and maxy >= south
+        box = shapely.bounds(np.asarray([c.polygon for c in compounds], dtype=object))
+        meets = (box[:, 0] <= east) & (box[:, 2] >= west) & (box[:, 1] <= north) & (box[:, 3] >= south)
+        return [c for c, m in zip(compounds, meets.tolist(), strict=True) if m]
 
     def update(self, data: AccessData, *,
                touched: Collection[int | None] | None = None) -> list[int | None]:
@@ -393,7 +398,7 @@ class AccessNetwork:
         edit that moved no compound wall): the others are kept without being compared.
         Without it, or when compounds came or went, every layer is compared."""
         with self._lock:
-            compounds = [c for c in data.compounds if self._reach(c)]
+            compounds = self._in_reach(data.compounds)
             ids = {c.id for c in compounds}
             scope: set[int | None] | None = None
             if touched is not None and ids == set(self._layers) - {None}:
