@@ -264,9 +264,13 @@ class Snapshot:
             self._local.ws = ws
         return ws
 
-    def keep_hours_states(self, old: Snapshot) -> None:
-        """Take over from ``old`` the opening-hours states of the gates whose hours are
-        the same (same gate index, same expression), so that they are not evaluated again."""
+    def keep_derived(self, old: Snapshot) -> None:
+        """Take over from ``old``, a snapshot with the same nodes, edges, doors and gate
+        positions, what is worked out lazily: node roles, gates per compound, facilities
+        per kind, each thread's search arrays, and the opening-hours states of the gates
+        whose hours are the same (same gate index, same expression)."""
+        self._roles, self._gates_of = old._roles, old._gates_of
+        self._facilities_of, self._local = old._facilities_of, old._local
         if not len(old.gate_hours) or not len(self.gate_hours):
             return
         pos = np.minimum(np.searchsorted(old.gate_hours, self.gate_hours), len(old.gate_hours) - 1)
@@ -534,7 +538,7 @@ class AccessNetwork:
         hours = np.flatnonzero([bool(g.opening_hours) for g, _ci in gates]).astype(np.int64)
         new = replace(old, version=self._version, compounds=compounds, gates=gates,
                       gate_static=static, gate_hours=hours)
-        new.keep_hours_states(old)
+        new.keep_derived(old)
         return new
 
     def _assemble(self, entries: list[tuple[Any, PackedLayer]]) -> Snapshot:
