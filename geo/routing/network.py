@@ -211,11 +211,16 @@ class Snapshot:
         return len(self.x)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        self.node_role(-1)  # the node roles go along: a loaded snapshot does not build them
+        state["_roles"] = self._roles
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        roles = state.pop("_roles", None)
         self.__dict__.update(state)
         self.__post_init__()
+        self._roles = roles
 
     def facilities_of(self, kind: str) -> tuple[NDArray[np.int64], list[Facility]]:
         """Nodes and facilities of ``kind`` (cached per snapshot)."""
