@@ -7,9 +7,6 @@ import csv
 import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from app.planner.coverage import Table
 from geo.routing.nearest import FACILITY_KINDS
 from maps.symbols import symbols
@@ -56,6 +53,9 @@ def as_csv(table: Table, rows: list[dict[str, Any]]) -> bytes:
 
 def as_xlsx(table: Table, rows: list[dict[str, Any]], *, title: str = "小区排名") -> bytes:
     """The table as an XLSX workbook of one sheet, headers bold."""
+    from openpyxl import Workbook  # a quarter of a second to import: only for a download
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # a new workbook has one sheet
