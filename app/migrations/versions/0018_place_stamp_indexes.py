@@ -2,7 +2,7 @@
 (rows, newest change, sum of versions) reads an index, not every row
 
 Revision ID: 0018_place_stamp_indexes
-Revises: 0012_office_phone
+Revises: 0017_riders_jobs
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = '0018_place_stamp_indexes'
-down_revision = '0012_office_phone'
+down_revision = '0017_riders_jobs'
 branch_labels = None
 depends_on = None
 
