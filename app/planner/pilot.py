@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.accounts.auth import Actor, in_scope
 from app.models import Community, EntryEvent, Gate, PilotSnapshot, PilotTick, Report
-from app.planner.coverage import LEVELS, PRIORITY_CHARGER, Table, planner_table
+from app.planner.coverage import LEVELS, Table, planner_table
 from geo.errors import Forbidden, InvalidInput, NotFound
 from geo.hours.opening_hours import local_time
 from geo.planning.pilot import PilotFacts, checklist, items_done, tally
@@ -41,7 +41,7 @@ def pilot_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> li
     out = []
     for r in rows:
         facts = PilotFacts(rider_gate=r["id"] in open_gate, times=r["times"],
-                           priority_charger_s=r[PRIORITY_CHARGER], reports=reports.get(r["id"], 0),
+                           reports=reports.get(r["id"], 0),
                            reports_new=new.get(r["id"], 0), recent_entries=entries.get(r["id"], 0),
                            ticks=ticks.get(r["id"], {}))
         out.append({**r, "items": items_done(facts)})

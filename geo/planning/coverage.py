@@ -10,19 +10,28 @@ walking after parking, becomes walking, then riding), which is the one direction
 kernel switches in, and the gate bits the same way. A compound's time is the least over
 its connected gates open at ``at`` of the time from the gate's outside node, riding.
 Times are seconds (``inf``: nothing within ``COVERAGE_MAX_S``).
+
+The kinds covered are data (``data/planning/coverage_kinds.json``): 驿站, chargers with
+rider-priority slots (a charger without any does not count), swap cabinets (chargers of
+``charger_type`` ``swap``), parking, toilets, drinking water and lockers, each counted
+only when open at the chosen time.
 """
 
 from __future__ import annotations
 
+import json
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from geo import settings
+from geo.errors import InvalidInput
 from geo.hours.opening_hours import is_open, local_time
 from geo.routing._kernels import search
 from geo.routing.inputs import Facility
@@ -30,6 +39,7 @@ from geo.routing.network import RIDE_LAYER, WALK_LAYER, Snapshot
 from geo.routing.search import run_search
 
 BANDS_MIN = (5, 10, 15)
+KINDS_FILE = settings.DATA_DIR / "planning" / "coverage_kinds.json"
 
 # Reversed networks, one per live snapshot (a snapshot is immutable once built).
 _reversed: weakref.WeakValueDictionary[int, _Reversed] = weakref.WeakValueDictionary()
@@ -90,9 +100,38 @@ def facility_nodes(snap: Snapshot, kind: str, when: datetime, *,
     return np.unique(np.asarray(keep, dtype=np.int64))
 
 
-def rider_priority(facility: Facility) -> bool:
-    """Whether a facility keeps slots for riders (``rider_priority_slots`` > 0)."""
-    return (dict(facility.info).get("rider_priority_slots") or 0) > 0
+@cache
+def coverage_kinds() -> dict[str, dict[str, Any]]:
+    """The kinds covered, by key, in order: ``zh``, ``facility`` (the facility kind),
+    the conditions (``charger_types``, ``min_rider_priority_slots``) and ``new`` (what a
+    proposed site is given)."""
+    loaded = json.loads(KINDS_FILE.read_text(encoding="utf-8"))
+    return {k["kind"]: k for k in loaded["kinds"]}
+
+
+def counts_as(facility: Facility, kind: str) -> bool:
+    """Whether ``facility`` counts for the coverage kind ``kind`` (its facility kind and
+    conditions, not its hours)."""
+    spec = coverage_kinds()[kind]
+    info = dict(facility.info)
+    return (facility.kind == spec["facility"]
+            and ("charger_types" not in spec or info.get("charger_type") in spec["charger_types"])
+            and (info.get("rider_priority_slots") or 0) >= spec.get("min_rider_priority_slots", 0))
+
+
+def check_kind(kind: str) -> None:
+    """Raise ``InvalidInput`` unless ``kind`` is a coverage kind."""
+    kinds = coverage_kinds()
+    if kind not in kinds:
+        raise InvalidInput(f"设施类型“{kind}”无效，可用：{'、'.join(kinds)}",
+                           f"unknown facility kind {kind!r}; use one of {', '.join(kinds)}")
+
+
+def kind_nodes(snap: Snapshot, kind: str, when: datetime) -> NDArray[np.int64]:
+    """Nodes of the facilities counting for the coverage kind ``kind`` open at ``when``."""
+    check_kind(kind)
+    return facility_nodes(snap, coverage_kinds()[kind]["facility"], when,
+                          where=lambda f: counts_as(f, kind))
 
 
 def times_from_facilities(snap: Snapshot, nodes: NDArray[np.int64], *, when: datetime,
@@ -149,12 +188,12 @@ def time_from_compound(snap: Snapshot, compound: int, nodes: NDArray[np.int64], 
 
 def coverage_times(snap: Snapshot, kinds: Iterable[str], *, at: datetime | str | None = None,
                    has_pass: bool = False) -> dict[str, dict[int, float]]:
-    """Per kind, per compound id: seconds from its gates to the nearest facility of the
-    kind open at ``at`` (``inf`` when none within ``COVERAGE_MAX_S``)."""
+    """Per coverage kind, per compound id: seconds from its gates to the nearest facility
+    counting for the kind open at ``at`` (``inf`` when none within ``COVERAGE_MAX_S``)."""
     when = local_time(at)
     result = {}
     for kind in kinds:
-        times = times_from_facilities(snap, facility_nodes(snap, kind, when), when=when,
+        times = times_from_facilities(snap, kind_nodes(snap, kind, when), when=when,
                                       has_pass=has_pass)
         result[kind] = {c.id: float(t) for c, t in zip(snap.compounds, times, strict=True)}
     return result

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from geo import settings
 from geo.errors import InvalidInput
 from geo.hours.opening_hours import local_time
-from geo.planning.coverage import facility_nodes, times_from_facilities
+from geo.planning.coverage import check_kind, coverage_kinds, kind_nodes, times_from_facilities
 from geo.routing.inputs import Facility
 from geo.routing.network import AccessNetwork, Snapshot
 
@@ -117,9 +117,10 @@ def _seconds(t: float) -> float | None:
 def site(network: AccessNetwork, kind: str, candidates: Sequence[tuple[float, float]], *,
          minutes: float, k: int, units: Mapping[int, int], among: set[int] | None = None,
          at: datetime | str | None = None) -> Siting:
-    """The ``k`` best of ``candidates`` (lon, lat) for a new facility of ``kind``: the MCLP
-    over the compounds (ids; ``among`` only, if given) further than ``minutes`` from an
-    open one, weighted by ``units`` (at least 1 each)."""
+    """The ``k`` best of ``candidates`` (lon, lat) for a new facility of the coverage kind
+    ``kind``: the MCLP over the compounds (ids; ``among`` only, if given) further than
+    ``minutes`` from an open one counting for it, weighted by ``units`` (at least 1 each)."""
+    check_kind(kind)
     if not 0 < minutes <= settings.COVERAGE_MAX_S / 60:
         raise InvalidInput(f"时间应在 0 到 {settings.COVERAGE_MAX_S / 60:g} 分钟之间",
                            f"minutes must be in (0, {settings.COVERAGE_MAX_S / 60:g}]")
@@ -133,10 +134,10 @@ def site(network: AccessNetwork, kind: str, candidates: Sequence[tuple[float, fl
     limit = minutes * 60.0
     snap = network.snapshot
     ids = [c.id for c in snap.compounds]
-    before = times_from_facilities(snap, facility_nodes(snap, kind, when), when=when)
+    before = times_from_facilities(snap, kind_nodes(snap, kind, when), when=when)
     demand = [i for i, cid in enumerate(ids) if before[i] > limit and (among is None or cid in among)]
     trial, nodes = _with_candidates(network, kind, candidates)
-    open_nodes = facility_nodes(trial, kind, when)
+    open_nodes = kind_nodes(trial, kind, when)
     open_nodes = open_nodes[~np.isin(open_nodes, nodes)]
     demand_set = set(demand)
     cover: list[frozenset[int]] = []
@@ -156,14 +157,16 @@ def site(network: AccessNetwork, kind: str, candidates: Sequence[tuple[float, fl
 
 def _with_candidates(network: AccessNetwork, kind: str,
                      candidates: Sequence[tuple[float, float]]) -> tuple[Snapshot, NDArray[np.int64]]:
-    """The network with every candidate as a facility of ``kind`` (ids -1, -2, …) and the
-    candidates' nodes in order."""
+    """The network with every candidate as a facility counting for the coverage kind
+    ``kind`` (ids -1, -2, …; open always) and the candidates' nodes in order."""
     snap = network.snapshot
+    spec = coverage_kinds()[kind]
     extra = []
     for j, (lon, lat) in enumerate(candidates):
         inside = snap.compound_at(lon, lat)
-        extra.append(Facility(id=-1 - j, kind=kind, lon=lon, lat=lat, name="候选点",
-                              compound_id=snap.compounds[inside].id if inside >= 0 else None))
+        extra.append(Facility(id=-1 - j, kind=spec["facility"], lon=lon, lat=lat, name="候选点",
+                              compound_id=snap.compounds[inside].id if inside >= 0 else None,
+                              info=tuple(spec["new"].items())))
     data = network.data
     trial = network.what_if(replace(data, facilities=data.facilities + tuple(extra)))
     nodes = np.asarray([trial.facilities[-1 - j][0] for j in range(len(candidates))],
