@@ -69,10 +69,9 @@ def reference_reach(snap: Snapshot, start: tuple[float, float], seconds: float,
 def method_reach(snap: Snapshot, start: tuple[float, float], seconds: float,
                  gate_ok: np.ndarray) -> dict[int, float]:
     """The same from ``reached_edges`` (one bounded search of the compiled kernel)."""
-    edge, begin, cost = reached_edges(snap, start, seconds, gate_ok)
+    found = reached_edges(snap, start, seconds, gate_ok)
     reach: dict[int, float] = {}
-    for e, b, w in zip(edge.tolist(), begin.tolist(), cost.tolist(), strict=True):
-        frac = 1.0 if w == 0 else min(1.0, (seconds - b) / w)
+    for e, frac in zip(found.edge.tolist(), found.fraction(seconds).tolist(), strict=True):
         reach[e] = max(reach.get(e, 0.0), frac)
     return reach
 
@@ -115,6 +114,7 @@ def test_each_band_holds_its_streets_and_no_more(networks, name) -> None:
         # No corner of the outline is farther from a reached piece than the grid allows.
         plane = shapely.transform(area, lambda xy: np.column_stack(
             snap.street.to_plane(xy[:, 0], xy[:, 1])))
+        assert feature["properties"]["area_km2"] == pytest.approx(plane.area / 1e6, abs=1e-3)
         corners = shapely.points(shapely.get_coordinates(plane.boundary))
         tree = shapely.STRtree(shapely.linestrings(pieces))
         _idx, far = tree.query_nearest(corners, return_distance=True, all_matches=False)
