@@ -6,6 +6,7 @@ and the XLSX its rows."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from sqlalchemy import func, select
 
 from app.db import get_session
 from app.models import AuditEntry, Community, Gate, PilotSnapshot, Report
-from tests.support.accounts import make_accounts
+from tests.support.accounts import PASSWORD, make_accounts
+from tests.support.riders import csrf_token
 
 STREET = "110108010"  # 清华东路
 NOON = "2025-05-06T12:00"
@@ -104,3 +106,49 @@ def test_pdf_report_has_the_chinese_text_and_the_xlsx_the_rows(routed_app: Flask
     sheet = load_workbook(io.BytesIO(response.data))["小区清单"]
     assert {sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)} == names
     assert sheet.cell(1, 4).value.startswith("4.")
+
+
+def _office_client(app: Flask, username: str):
+    client = app.test_client()
+    token = csrf_token(client, "/office/login")
+    answer = client.post("/office/login", data={"csrf_token": token, "username": username,
+                                                "password": PASSWORD})
+    assert answer.status_code == 302
+    return client
+
+
+def test_offices_tick_from_their_page_with_csrf_audited(writable_routed_app: Flask) -> None:
+    app = writable_routed_app
+    make_accounts(app, division=STREET)
+    with app.app_context():
+        db = get_session()
+        mine = list(db.scalars(select(Community).where(Community.division_code.like(f"{STREET}%"))))
+    cid = mine[0].id
+    client = _office_client(app, "editor")
+    page = client.get("/office/pilot").get_data(as_text=True)
+    assert "试点进展清单" in page and all(c.name in page for c in mine)
+    assert page.count('name="item_4"') == len(mine) and page.count('name="item_5"') == len(mine)
+    row = page.split(f'data-community="{cid}"', 1)[1].split("</tr>", 1)[0]
+    data_items = dict(re.findall(r'data-item="(\w+)">(是|否)<', row))
+    assert set(data_items) == {"6", "8", "9", "10", "11", "17", "20"}
+    recount = {r["id"]: r for r in _progress(app)["compounds"]}[cid]["items"]
+    assert {k: v == "是" for k, v in data_items.items()} == {k: recount[k] for k in data_items}
+    token = re.search(r'name="csrf_token" value="([^"]+)"', row).group(1)
+    # No token: refused, nothing changes.
+    refused = client.post(f"/office/pilot/{cid}", data={"item_4": "1"})
+    assert refused.status_code == 400
+    assert {r["id"]: r for r in _progress(app)["compounds"]}[cid]["items"]["4"] is False
+    saved = client.post(f"/office/pilot/{cid}", data={"csrf_token": token, "item_4": "1"},
+                        follow_redirects=True)
+    text = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "门牌已印制并安装：已完成" in text
+    items = {r["id"]: r for r in _progress(app)["compounds"]}[cid]["items"]
+    assert items["4"] is True and items["5"] is False
+    # Another street's office may not tick this compound.
+    away = _office_client(app, "other")
+    other_token = csrf_token(away, "/office/pilot")
+    assert away.post(f"/office/pilot/{cid}", data={"csrf_token": other_token}).status_code == 403
+    assert {r["id"]: r for r in _progress(app)["compounds"]}[cid]["items"]["4"] is True
+    with app.app_context():
+        entries = get_session().scalars(select(AuditEntry).where(AuditEntry.action == "pilot_tick")).all()
+        assert [e.after for e in entries] == [{"community_id": cid, "item": "4", "done": True}]
