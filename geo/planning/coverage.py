@@ -41,9 +41,9 @@ from geo.routing.search import run_search
 BANDS_MIN = (5, 10, 15)
 KINDS_FILE = settings.DATA_DIR / "planning" / "coverage_kinds.json"
 
-# Reversed networks, one per live snapshot (a snapshot is immutable once built).
-_reversed: weakref.WeakValueDictionary[int, _Reversed] = weakref.WeakValueDictionary()
-_owners: weakref.WeakKeyDictionary[_Reversed, Snapshot] = weakref.WeakKeyDictionary()
+# Reversed networks, one per live snapshot by its id (a snapshot is immutable once built;
+# one that is gone takes its reversed network with it).
+_reversed: dict[int, _Reversed] = {}
 
 
 @dataclass(eq=False)
@@ -55,12 +55,13 @@ class _Reversed:
     cost: NDArray[np.float64]
     gate: NDArray[np.int64]
     walk_m: NDArray[np.float64]
+    owner: NDArray[np.int64]  # the compound index of each gate
 
 
 def _reverse(snap: Snapshot) -> _Reversed:
     """The reversed network of ``snap`` (cached while ``snap`` lives)."""
     cached = _reversed.get(id(snap))
-    if cached is not None and _owners.get(cached) is snap:
+    if cached is not None:
         return cached
     n = snap.n_nodes
     o_tail = np.repeat(np.arange(n, dtype=np.int64), np.diff(snap.o_indptr))
@@ -71,9 +72,10 @@ def _reverse(snap: Snapshot) -> _Reversed:
     np.add.at(indptr, head + 1, 1)
     rev = _Reversed(indptr=np.cumsum(indptr), head=tail[order],
                     cost=np.ascontiguousarray(snap.e_cost[order][:, ::-1]),
-                    gate=snap.e_gate[order], walk_m=snap.e_walk_m[order])
+                    gate=snap.e_gate[order], walk_m=snap.e_walk_m[order],
+                    owner=np.asarray([ci for _g, ci in snap.gates], dtype=np.int64))
     _reversed[id(snap)] = rev
-    _owners[rev] = snap
+    weakref.finalize(snap, _reversed.pop, id(snap), None)
     return rev
 
 
@@ -155,18 +157,17 @@ def times_from_facilities(snap: Snapshot, nodes: NDArray[np.int64], *, when: dat
            snap.x, snap.y, seeds, np.zeros(len(seeds)), empty_i, 1, empty_f, empty_f,
            np.zeros(2), limit, empty_f, rev.walk_m, np.inf, ws.dist, ws.pred, ws.pred_edge,
            ws.walked, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
-    starts, owner = _gate_starts(snap, gate_ok)
+    starts, owner = _gate_starts(snap, rev.owner, gate_ok)
     starts = 2 * (starts >> 1) + 1  # riding forward is layer 1 of the reversed search
     hit = ws.done[starts] == gen
     np.minimum.at(out, owner[hit], ws.dist[starts[hit]])
     return out
 
 
-def _gate_starts(snap: Snapshot, gate_ok: NDArray[np.integer]
+def _gate_starts(snap: Snapshot, owner: NDArray[np.int64], gate_ok: NDArray[np.integer]
                  ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The start states of every compound (see ``start_states``) and the compound index
-    each belongs to."""
-    owner = np.asarray([ci for _g, ci in snap.gates], dtype=np.int64)
+    each belongs to (``owner``: per gate)."""
     usable = np.flatnonzero(snap.gate_connected & (gate_ok != 0))
     return 2 * snap.gate_nodes[usable, 0] + RIDE_LAYER, owner[usable]
 

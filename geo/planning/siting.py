@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pulp
+import shapely
 from numpy.typing import NDArray
 
 from geo import settings
@@ -73,11 +74,9 @@ def street_candidates(snap: Snapshot, compounds: Sequence[int], *,
     gx = snap.x[snap.gate_nodes[gates, 0]]
     gy = snap.y[snap.gate_nodes[gates, 0]]
     ok = np.flatnonzero((snap.node_compound[:snap.n_base] < 0) & np.asarray(street.node_main))
-    x, y = snap.x[ok], snap.y[ok]
-    near = np.zeros(len(ok), dtype=bool)
-    for px, py in zip(gx.tolist(), gy.tolist(), strict=True):
-        near |= np.hypot(x - px, y - py) <= radius_m
-    nodes = ok[near]
+    tree = shapely.STRtree(shapely.points(gx, gy))
+    pairs = tree.query(shapely.points(snap.x[ok], snap.y[ok]), predicate="dwithin", distance=radius_m)
+    nodes = ok[np.unique(pairs[0])]
     cells = np.column_stack([np.floor(snap.x[nodes] / spacing_m), np.floor(snap.y[nodes] / spacing_m)])
     _cells, first = np.unique(cells, axis=0, return_index=True)
     chosen = nodes[np.sort(first)][:limit]
