@@ -90,6 +90,10 @@ ISOCHRONE_MAX_MINUTES = _float("ISOCHRONE_MAX_MINUTES", 30.0)
 ISOCHRONE_GRID_M = _float("ISOCHRONE_GRID_M", 15.0)
 ISOCHRONE_HOLE_M2 = _float("ISOCHRONE_HOLE_M2", 40_000.0)
 ISOCHRONE_CACHE_SIZE = _int("ISOCHRONE_CACHE_SIZE", 256)
+# Minutes saved per delivery: the longest entry-to-exit counted as one delivery, seconds,
+# and the most (gate, unit) routes measured for one report.
+SAVINGS_VISIT_MAX_S = _float("SAVINGS_VISIT_MAX_S", 3600.0)
+SAVINGS_MAX_ROUTES = _int("SAVINGS_MAX_ROUTES", 300)
 # Local time of gate and facility opening hours.
 LOCAL_TIMEZONE = os.environ.get("YOULU_LOCAL_TIMEZONE", "Asia/Shanghai")
 # Highway classes, speeds and labels of the e-bike and walking networks.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,18 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from app.db import get_session
-from app.models import AuditEntry, Community, Gate, PilotSnapshot, Report
+from app.models import (
+    AuditEntry,
+    Building,
+    Community,
+    EntryEvent,
+    Gate,
+    PilotSnapshot,
+    Report,
+    Rider,
+    Unit,
+)
+from geo.hours.opening_hours import local_time
 from tests.support.accounts import PASSWORD, make_accounts
 from tests.support.riders import csrf_token
 
@@ -152,3 +163,43 @@ def test_offices_tick_from_their_page_with_csrf_audited(writable_routed_app: Fla
     with app.app_context():
         entries = get_session().scalars(select(AuditEntry).where(AuditEntry.action == "pilot_tick")).all()
         assert [e.after for e in entries] == [{"community_id": cid, "item": "4", "done": True}]
+
+
+def test_minutes_saved_per_delivery_from_check_ins_and_routes(writable_routed_app: Flask) -> None:
+    app = writable_routed_app
+    with app.app_context():
+        db = get_session()
+        unit = db.scalars(select(Unit).join(Building, Unit.building_id == Building.id)
+                          .join(Community, Building.community_id == Community.id)
+                          .where(Community.division_code.is_not(None)).order_by(Unit.id)).first()
+        cid = unit.building.community_id
+        street = db.get(Community, cid).division_code[:9]
+        gate = db.scalars(select(Gate).where(Gate.community_id == cid)).first()
+        rider = Rider(phone_digest="d" * 64, phone_enc="x", name_enc="x", platform="meituan",
+                      platform_rider_id_enc="x")
+        db.add(rider)
+        db.flush()
+        seq = 0
+        for day, minutes in [(1, 14), (2, 10), (3, 12), (20, 7), (21, 9)]:
+            entered = local_time(f"2025-05-{day:02d}T11:00")
+            for direction, at in (("in", entered), ("out", entered + timedelta(minutes=minutes))):
+                seq += 1
+                db.add(EntryEvent(rider_id=rider.id, seq=seq, gate_id=gate.id, community_id=cid,
+                                  unit_id=unit.id, direction=direction, platform="meituan", at=at))
+        db.commit()
+    client = app.test_client()
+    body = client.get(f"/api/v1/planner/pilot?code={street}&at={NOON}&since=2025-05-15").get_json()
+    mine = body["savings"]["compounds"][str(cid)]
+    assert (mine["before_n"], mine["after_n"]) == (3, 2)
+    assert (mine["before_min"], mine["after_min"], mine["saved_min"]) == (12.0, 8.0, 4.0)
+    assert mine["route_min"] is not None and 0 < mine["route_min"] < 30
+    assert body["division_savings"]["saved_min"] == 4.0
+    bad = client.get(f"/api/v1/planner/pilot?code={street}&since=May")
+    assert bad.status_code == 400 and "since" in bad.get_json()["message"]
+    book = load_workbook(io.BytesIO(client.get(
+        f"/planner/pilot.xlsx?code={street}&at={NOON}&since=2025-05-15").data))
+    rows = list(book["每单节省"].iter_rows(min_row=2, values_only=True))
+    assert [r[2:7] for r in rows] == [(3, 12.0, 2, 8.0, 4.0)]
+    pdf = client.get(f"/planner/pilot.pdf?code={street}&at={NOON}&since=2025-05-15")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "每单节省 4.0 分钟" in text

@@ -11,7 +11,7 @@ from app.accounts.auth import require_writer
 from app.db import get_session
 from app.openapi import document
 from app.planner.coverage import LEVELS, planner_table
-from app.planner.pilot import progress, tick
+from app.planner.pilot import parse_since, progress, tick
 from app.planner.siting import parse_candidates, propose
 from geo import settings
 from geo.errors import InvalidInput
@@ -69,7 +69,8 @@ def siting() -> Response:
 def pilot() -> Response:
     """The pilot checklist of every compound of a division, and the counts per division."""
     level, code = level_code(request.args)
-    return jsonify(progress(get_session(), level=level, code=code, at=request.args.get("at") or None))
+    return jsonify(progress(get_session(), level=level, code=code, at=request.args.get("at") or None,
+                            since=parse_since(request.args.get("since"))))
 
 
 @bp.post("/planner/pilot/ticks")
