@@ -84,7 +84,7 @@ def reached_edges(snap: Snapshot, start: tuple[float, float], seconds: float,
                             n_need=1, gate_ok=gate_ok, limit=seconds)
     return Reach(*_reached(snap.n_base, snap.street.indptr, snap.street.head, snap.b_cost,
                            snap.o_indptr, snap.o_head, snap.o_cost, snap.o_gate, gate_ok,
-                           ws.done, ws.dist, ws.gen, seconds))
+                           np.flatnonzero(ws.done == ws.gen), ws.dist, seconds))
 
 
 class Reach(NamedTuple):
@@ -134,14 +134,14 @@ def _features(snap: Snapshot, start: tuple[float, float], bands: list[float],
 @njit(cache=True)
 def _reached(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indptr: _Index,
              o_head: _Index, o_cost: _Float, o_gate: _Index, gate_ok: NDArray[np.uint8],
-             done: _Int, dist: _Float, gen: int,
+             settled: _Index, dist: _Float,
              limit: float) -> tuple[_Int, _Int, _Int, _Float, _Float]:
-    """The rows of ``Reach`` for the states settled within ``limit`` (a gate passage
-    only when ``gate_ok`` opens it in the state's mode)."""
+    """The rows of ``Reach`` for the ``settled`` states (ascending) within ``limit`` (a
+    gate passage only when ``gate_ok`` opens it in the state's mode)."""
     n_street = b_cost.shape[0]
     count = 0
-    for s in range(done.shape[0]):
-        if done[s] == gen and dist[s] <= limit:
+    for s in settled:
+        if dist[s] <= limit:
             node = s >> 1
             if node < n_base:
                 count += b_indptr[node + 1] - b_indptr[node]
@@ -152,8 +152,8 @@ def _reached(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_in
     begin = np.empty(count, dtype=np.float64)
     cost = np.empty(count, dtype=np.float64)
     n = 0
-    for s in range(done.shape[0]):
-        if done[s] != gen or dist[s] > limit:
+    for s in settled:
+        if dist[s] > limit:
             continue
         node = s >> 1
         layer = s & 1
