@@ -15,6 +15,7 @@ from app.planner.pilot import parse_since, progress, tick
 from app.planner.siting import parse_candidates, propose
 from geo import settings
 from geo.errors import InvalidInput
+from geo.planning.coverage import coverage_kinds
 
 bp = Blueprint("planner", __name__)  # under /api/v1
 
@@ -96,9 +97,15 @@ document("/api/v1/planner/coverage", {"get": {
     "responses": {"200": {"description": "compounds (times null when beyond "
                                          f"{settings.COVERAGE_MAX_S:g} s) and groups"}}}})
 document("/api/v1/planner/pilot", {"get": {
-    "summary": "Pilot checklist (plan items 4, 5, 6, 8-11, 17, 20) per compound, and compounds "
-               "done per item per committee, street and district",
-    "parameters": _DIVISION, "responses": {"200": {"description": "items, compounds, groups"}}}})
+    "summary": "Pilot checklist (plan items 4, 5, 6, 8-11, 17, 20) per compound, compounds "
+               "done per item per committee, street and district, and minutes saved per delivery "
+               "(check-ins) before and from the pilot's start",
+    "parameters": [*_DIVISION, {"name": "since", "in": "query", "example": "2025-05-01",
+                                "schema": {"type": "string", "format": "date"},
+                                "description": "the pilot's start (default: the week of the "
+                                               "division's first snapshot)"}],
+    "responses": {"200": {"description": "items, compounds, groups, savings, division_savings"},
+                  "400": {"description": "bad level, code or since"}}}})
 document("/api/v1/planner/pilot/ticks", {"post": {
     "summary": "An office ticks an item the data cannot know (4 plates installed, 5 map posted); "
                "audited; the compound must be the office's",
@@ -111,7 +118,8 @@ document("/api/v1/planner/siting", {"post": {
     "summary": "Compounds beyond `minutes` of a kind, and the k best new sites (maximal "
                "covering location problem, CBC) among the candidates",
     "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
-        "kind": {"type": "string", "example": "charger"}, "minutes": {"type": "number"},
+        "kind": {"type": "string", "example": "charger",
+                 "enum": list(coverage_kinds())}, "minutes": {"type": "number"},
         "k": {"type": "integer"}, "level": {"type": "string"}, "code": {"type": "string"},
         "at": {"type": "string"},
         "candidates": {"description": "GeoJSON FeatureCollection of Points, or [[lon, lat], …]; "
