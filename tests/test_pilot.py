@@ -101,6 +101,8 @@ def test_offices_tick_their_own_compounds_audited(writable_routed_app: Flask) ->
                                                       PilotSnapshot.item == "4")).one()
         assert snap.week == date(2025, 5, 5) and (snap.done, snap.total) == (1, len(rows))
         assert db.scalar(select(func.count()).select_from(PilotSnapshot)) > 0
+    weeks = _progress(app)["history"]
+    assert list(weeks) == ["2025-05-05"] and weeks["2025-05-05"]["4"] == {"done": 1, "total": len(rows)}
 
 
 def test_pdf_report_has_the_chinese_text_and_the_xlsx_the_rows(routed_app: Flask) -> None:

@@ -11,7 +11,7 @@ from app.accounts.auth import require_writer
 from app.db import get_session
 from app.openapi import document
 from app.planner.coverage import LEVELS, planner_table
-from app.planner.pilot import parse_since, progress, tick
+from app.planner.pilot import history, parse_since, progress, tick
 from app.planner.siting import parse_candidates, propose
 from geo import settings
 from geo.errors import InvalidInput
@@ -68,10 +68,16 @@ def siting() -> Response:
 
 @bp.get("/planner/pilot")
 def pilot() -> Response:
-    """The pilot checklist of every compound of a division, and the counts per division."""
+    """The pilot checklist of every compound of a division, the counts per division, its
+    weekly snapshots and the minutes saved per delivery."""
     level, code = level_code(request.args)
-    return jsonify(progress(get_session(), level=level, code=code, at=request.args.get("at") or None,
-                            since=parse_since(request.args.get("since"))))
+    db = get_session()
+    body = progress(db, level=level, code=code, at=request.args.get("at") or None,
+                    since=parse_since(request.args.get("since")))
+    weeks = history(db, code) if code else {}
+    body["history"] = {week.isoformat(): {item: {"done": d, "total": t} for item, (d, t) in items.items()}
+                       for week, items in weeks.items()}
+    return jsonify(body)
 
 
 @bp.post("/planner/pilot/ticks")
@@ -104,7 +110,9 @@ document("/api/v1/planner/pilot", {"get": {
                                 "schema": {"type": "string", "format": "date"},
                                 "description": "the pilot's start (default: the week of the "
                                                "division's first snapshot)"}],
-    "responses": {"200": {"description": "items, compounds, groups, savings, division_savings"},
+    "responses": {"200": {"description": "items, compounds, groups, savings, division_savings, "
+                                         "history (the division's weekly snapshots: week → item → "
+                                         "done, total)"},
                   "400": {"description": "bad level, code or since"}}}})
 document("/api/v1/planner/pilot/ticks", {"post": {
     "summary": "An office ticks an item the data cannot know (4 plates installed, 5 map posted); "
