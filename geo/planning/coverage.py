@@ -2,8 +2,9 @@
 each kind, and the share of units within 5, 10 and 15 minutes per committee, street and
 district.
 
-One multi-source search per kind answers every compound at once: the compiled kernel
-(``geo.routing._kernels.search``) runs from all facilities of the kind over the
+One multi-source search per kind answers every compound at once: a compiled Dijkstra
+(``geo.planning._kernels.multi_source``: the routes' kernel without its targets, paths
+and walking bound, none of which coverage uses) runs from all facilities of the kind over the
 *reversed* network, so the cost it settles at a gate is the cost of the forward trip
 from that gate to the nearest facility. Reversing swaps the two layers (riding, then
 walking after parking, becomes walking, then riding), which is the one direction the
@@ -33,7 +34,7 @@ from numpy.typing import NDArray
 from geo import settings
 from geo.errors import InvalidInput
 from geo.hours.opening_hours import is_open, local_time
-from geo.routing._kernels import search
+from geo.planning._kernels import multi_source
 from geo.routing.inputs import Facility
 from geo.routing.network import RIDE_LAYER, WALK_LAYER, Snapshot
 from geo.routing.search import run_search
@@ -54,7 +55,6 @@ class _Reversed:
     head: NDArray[np.int64]
     cost: NDArray[np.float64]
     gate: NDArray[np.int64]
-    walk_m: NDArray[np.float64]
     owner: NDArray[np.int64]  # the compound index of each gate
 
 
@@ -72,7 +72,7 @@ def _reverse(snap: Snapshot) -> _Reversed:
     np.add.at(indptr, head + 1, 1)
     rev = _Reversed(indptr=np.cumsum(indptr), head=tail[order],
                     cost=np.ascontiguousarray(snap.e_cost[order][:, ::-1]),
-                    gate=snap.e_gate[order], walk_m=snap.e_walk_m[order],
+                    gate=snap.e_gate[order],
                     owner=np.asarray([ci for _g, ci in snap.gates], dtype=np.int64))
     _reversed[id(snap)] = rev
     weakref.finalize(snap, _reversed.pop, id(snap), None)
@@ -150,13 +150,8 @@ def times_from_facilities(snap: Snapshot, nodes: NDArray[np.int64], *, when: dat
     ws = snap.workspace()
     gen = ws.next_gen()
     seeds = 2 * nodes + 0  # walking, which is layer 0 once the layers are swapped
-    empty_i = np.empty(0, dtype=np.int64)
-    empty_f = np.empty(0, dtype=np.float64)
-    search(0, np.zeros(1, dtype=np.int64), empty_i, np.empty((0, 2)), rev.indptr, rev.head,
-           rev.cost, rev.gate, snap.park, -1, settings.PARKING_DELAY_S, _swap_bits(gate_ok),
-           snap.x, snap.y, seeds, np.zeros(len(seeds)), empty_i, 1, empty_f, empty_f,
-           np.zeros(2), limit, empty_f, rev.walk_m, np.inf, ws.dist, ws.pred, ws.pred_edge,
-           ws.walked, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
+    multi_source(rev.indptr, rev.head, rev.cost, rev.gate, _swap_bits(gate_ok), snap.park, seeds,
+                 limit, ws.dist, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
     starts, owner = _gate_starts(snap, rev.owner, gate_ok)
     starts = 2 * (starts >> 1) + 1  # riding forward is layer 1 of the reversed search
     hit = ws.done[starts] == gen
