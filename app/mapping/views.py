@@ -22,6 +22,7 @@ from app.spatial import communities_box
 from geo import settings
 from geo.errors import InvalidInput
 from geo.hours.opening_hours import local_time
+from geo.planning.coverage import coverage_kinds
 from geo.planning.friendliness import rules
 from maps.symbols import symbols
 from maps.tiles import TileSource
@@ -135,6 +136,7 @@ def planner_map() -> str:
             "outline_zoom": settings.PLANNER_POLYGON_MIN_ZOOM,
             "reach_minutes": settings.PLANNER_REACH_MINUTES,
             "grades": score_rules["grades"], "kinds": list(FACILITY_KINDS),
+            "coverage_kinds": {k: spec["zh"] for k, spec in coverage_kinds().items()},
             "coverage_url": url_for("api.planner.coverage"),
             "siting_url": url_for("api.planner.siting"),
             "csv_url": url_for("planner_pages.table_csv"),

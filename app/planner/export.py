@@ -8,8 +8,7 @@ import io
 from typing import Any
 
 from app.planner.coverage import Table
-from geo.routing.nearest import FACILITY_KINDS
-from maps.symbols import symbols
+from geo.planning.coverage import coverage_kinds
 
 
 def filtered(table: Table, rows: list[dict[str, Any]], *, text: str = "",
@@ -24,9 +23,8 @@ def filtered(table: Table, rows: list[dict[str, Any]], *, text: str = "",
 
 def headers() -> list[str]:
     """The column titles: rank, names, divisions, units, score, then minutes per kind."""
-    kinds = symbols()["facilities"]
     return (["排名", "小区", "编码", "街道", "社区", "单元数", "评分", "等级", "缺项"]
-            + [f"{kinds[k]['zh']}（分钟）" for k in FACILITY_KINDS])
+            + [f"{spec['zh']}（分钟）" for spec in coverage_kinds().values()])
 
 
 def cells(table: Table, rows: list[dict[str, Any]]) -> list[list[Any]]:
@@ -38,7 +36,7 @@ def cells(table: Table, rows: list[dict[str, Any]]) -> list[list[Any]]:
                     table.names.get(r["committee"] or "", ""), r["units"], r["score"], r["grade"],
                     "、".join(r["missing"])]
                    + [round(r["times"][k] / 60, 1) if r["times"][k] is not None else ""
-                      for k in FACILITY_KINDS])
+                      for k in coverage_kinds()])
     return out
 
 
