@@ -10,13 +10,14 @@ The counters are flask-limiter's own: the same fixed windows under the same keys
 (``LIMITER/<prefix>/<key>/<endpoint>/<amount>/<multiples>/<granularity>``), in the
 limiter's storage (Redis, or memory without ``REDIS_URL``). When Redis is unreachable
 the counts go to this process's memory, as flask-limiter falls back, rather than
-failing the request.
+failing the request, and Redis is tried again after ``RATELIMIT_STORAGE_RETRY_S``.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import TooManyRequests
 
 from app.extensions import limiter
+from geo import settings
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ end
 return out
 """
 _fallback = MemoryStorage()
+# A Redis storage found unreachable → until when (time.monotonic()) to count in memory.
+_down_until: weakref.WeakKeyDictionary[Storage, float] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -85,11 +89,14 @@ def count_together(limits: Sequence[tuple[str, str]], *, endpoint: str) -> list[
     windows = [item.get_expiry() for item in items]
     storage = limiter.storage
     if isinstance(storage, RedisStorage):
-        try:
-            raw = _count_in_redis(storage, keys, windows)
-        except RedisError as error:
-            log.warning("rate limit storage unreachable, counting in memory: %s", error)
-            raw = _count_one_by_one(_fallback, keys, windows)
+        raw = None
+        if time.monotonic() >= _down_until.get(storage, 0.0):
+            try:
+                raw = _count_in_redis(storage, keys, windows)
+            except RedisError as error:
+                log.warning("rate limit storage unreachable, counting in memory: %s", error)
+                _down_until[storage] = time.monotonic() + settings.RATELIMIT_STORAGE_RETRY_S
+        raw = raw if raw is not None else _count_one_by_one(_fallback, keys, windows)
     else:
         raw = _count_one_by_one(storage, keys, windows)
     now = time.time()

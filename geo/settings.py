@@ -135,6 +135,9 @@ RATELIMIT_CHECKIN = os.environ.get("YOULU_RATELIMIT_CHECKIN", "30 per minute")
 RATELIMIT_SMS_PER_PHONE = os.environ.get("YOULU_RATELIMIT_SMS_PER_PHONE", "5 per hour")
 RATELIMIT_SMS_PER_ADDRESS = os.environ.get("YOULU_RATELIMIT_SMS_PER_ADDRESS", "20 per hour")
 RATELIMIT_LOGIN = os.environ.get("YOULU_RATELIMIT_LOGIN", "10 per minute")
+# Seconds a worker counts a check-in tap's limits in memory after Redis failed, before it
+# tries Redis again (no connection attempt per tap while Redis is away).
+RATELIMIT_STORAGE_RETRY_S = _float("RATELIMIT_STORAGE_RETRY_S", 5.0)
 
 # --- Maps and posters ---------------------------------------------------------------
 # Where a map opens when there is no compound to show: Haidian, Beijing, as

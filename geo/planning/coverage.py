@@ -183,14 +183,15 @@ def time_from_compound(snap: Snapshot, compound: int, nodes: NDArray[np.int64], 
 
 
 def coverage_times(snap: Snapshot, kinds: Iterable[str], *, at: datetime | str | None = None,
-                   has_pass: bool = False) -> dict[str, dict[int, float]]:
+                   has_pass: bool = False, limit: float = settings.COVERAGE_MAX_S
+                   ) -> dict[str, dict[int, float]]:
     """Per coverage kind, per compound id: seconds from its gates to the nearest facility
-    counting for the kind open at ``at`` (``inf`` when none within ``COVERAGE_MAX_S``)."""
+    counting for the kind open at ``at`` (``inf`` when none within ``limit`` seconds)."""
     when = local_time(at)
     result = {}
     for kind in kinds:
         times = times_from_facilities(snap, kind_nodes(snap, kind, when), when=when,
-                                      has_pass=has_pass)
+                                      has_pass=has_pass, limit=limit)
         result[kind] = {c.id: float(t) for c, t in zip(snap.compounds, times, strict=True)}
     return result
 
