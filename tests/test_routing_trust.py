@@ -275,12 +275,10 @@ def test_no_route_crosses_a_wall_but_through_a_gate_open_then(streets, access, e
     _route_crosses_only_at_open_gates(streets, access, extract, seed, inside, at, has_pass, rules)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known defect, open in issue 12: found by the property above after the merges of "
-    "2026-12-02 (networks serve their extent + 300 m; proposed entrances keep 2 m clear): "
-    "from inside a qinghuadonglu compound the route crosses compound 595108678's boundary "
-    "at (116.34820, 39.99820), near 富润家园, away from any gate it passes"))
 def test_the_crossing_found_near_fu_run_jia_yuan(streets, access) -> None:
+    # Found by the property above: a start in 富润家园 (no inside roads) went straight
+    # across the courtyard to its gate, through the notch of its L-shaped outline where
+    # 石科院生活区 (595108678) reaches in, crossing that wall at (116.34820, 39.99820).
     _route_crosses_only_at_open_gates(
         streets, access, "qinghuadonglu", 2177, True, "2025-05-04T10:00", False,
         [(418, "pass", "Sa,Su off"), (313, "open", "Mo-Fr 07:00-19:00"),

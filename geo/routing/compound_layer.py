@@ -122,6 +122,27 @@ def build_door_of_building(index: StreetIndex, building: Building,
                 version=building.version)
 
 
+def walk_stays_inside(polygon: BaseGeometry, a: tuple[float, float], b: tuple[float, float], *,
+                      off_wall_ends: bool = False) -> bool:
+    """Whether a straight walk across a courtyard from ``a`` to ``b`` (plane metres) stays
+    in ``polygon`` (the compound, plane metres): the parts of it outside the outline that
+    reach neither end (across a notch of a concave outline, through a neighbour's wall
+    and back) total at most ``_COURTYARD_OUTSIDE_M``, and it leaves the outline by at
+    most that much more than its ends lie outside it. With ``off_wall_ends`` the second
+    bound is dropped: an end mapped off the wall (a gate) is met straight, however
+    slanted the walk reaches it."""
+    pa, pb = Point(a), Point(b)
+    if pa.equals(pb):
+        return True
+    outside = LineString([pa, pb]).difference(polygon)
+    pieces = [g for g in getattr(outside, "geoms", [outside]) if not g.is_empty]
+    through = sum(g.length for g in pieces if g.distance(pa) > 1e-6 and g.distance(pb) > 1e-6)
+    if through > _COURTYARD_OUTSIDE_M:
+        return False
+    allowed = float(polygon.distance(pa) + polygon.distance(pb))
+    return off_wall_ends or bool(outside.length <= allowed + _COURTYARD_OUTSIDE_M)
+
+
 def to_plane(street: StreetGraph, geom: _G) -> _G:
     """A WGS-84 geometry in the street graph's local metric plane."""
     return shapely.transform(geom, lambda xy: np.column_stack(street.to_plane(xy[:, 0], xy[:, 1])))
@@ -400,15 +421,9 @@ class _Builder:
         return node
 
     def _walkable(self, u: int, v: int) -> bool:
-        """Whether a straight walk between nodes ``u`` and ``v`` stays in the compound:
-        it leaves the outline by at most ``_COURTYARD_OUTSIDE_M`` more than its ends lie
-        outside it (so it never crosses the wall into the street or a neighbour)."""
-        a, b = Point(self._node_xy(u)), Point(self._node_xy(v))
-        if a.equals(b):
-            return True
-        outside = LineString([a, b]).difference(self.polygon).length
-        allowed = float(self.polygon.distance(a) + self.polygon.distance(b))
-        return bool(outside <= allowed + _COURTYARD_OUTSIDE_M)
+        """Whether a straight walk between nodes ``u`` and ``v`` stays in the compound
+        (``walk_stays_inside``)."""
+        return walk_stays_inside(self.polygon, self._node_xy(u), self._node_xy(v))
 
     def _courtyard(self) -> None:
         """Join the pieces of the inside that hold gates, doors or facilities, so that any
@@ -568,4 +583,5 @@ def build_layer(index: StreetIndex, compound: Compound | None, *, doors: list[Do
 
 
 __all__ = ["COURTYARD", "GATE", "INSIDE", "LINK", "PATH", "STREET", "Layer", "StreetIndex",
-           "build_door_of_building", "build_layer", "building_door", "to_plane"]
+           "build_door_of_building", "build_layer", "building_door", "to_plane",
+           "walk_stays_inside"]
