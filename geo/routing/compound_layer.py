@@ -7,8 +7,10 @@ The outside is what lies in no compound: a segment leading into another compound
 compounds wall to wall) is cut, and nothing of the layer attaches to a segment with an
 end inside another compound, so a neighbour's wall is never reopened.
 Each gate becomes two nodes, outside and inside, joined by a passage edge that the
-gate's rules open or close at query time. Unit doors, facilities and office-drawn
-paths are attached to the nearest segment by splitting it at the projection point.
+gate's rules open or close at query time; a gate no passage road reaches is linked to
+the nearest street whose straight link does not run inside its compound. Unit doors,
+facilities and office-drawn paths are attached to the nearest segment by splitting it
+at the projection point.
 
 A layer depends only on its compound's own data, the street graph and which street
 nodes near it lie in other compounds, so an office edit rebuilds one layer
@@ -47,6 +49,10 @@ _GATE_ON_ROAD_M = 3.0
 # into the street or a neighbour's compound.
 _COURTYARD_OUTSIDE_M = 1.0
 # Joins of one courtyard piece tried, nearest first, before the nearest is taken anyway.
+# A gate's link to a street outside may run this far more inside its compound's drawn
+# outline than the gate itself stands inside it (metres); farther, and it would reach the
+# gate's street side through the wall.
+_LINK_INSIDE_M = 1.0
 _COURTYARD_TRIES = 8
 
 
@@ -230,7 +236,11 @@ class _Builder:
         return found
 
     def _nearest_segment(self, x: float, y: float, *, side: str, max_m: float,
-                         need: int = RIDE | WALK) -> tuple[int, float, float]:
+                         need: int = RIDE | WALK, keep_out: bool = False) -> tuple[int, float, float]:
+        """The nearest segment on ``side`` within ``max_m`` of (x, y) as (segment,
+        metres, fraction along it), (-1, inf, 0) if none; with ``keep_out``, the nearest
+        whose straight link from (x, y) runs inside the compound at most
+        ``_LINK_INSIDE_M`` more than (x, y) lies inside it."""
         grid = self.index.segments
         ids = grid.query_box(x - max_m, y - max_m, x + max_m, y + max_m)
         if len(ids) == 0:
@@ -248,10 +258,20 @@ class _Builder:
         if len(ids) == 0:
             return -1, float("inf"), 0.0
         dist, frac = point_segment(x, y, grid.x0[ids], grid.y0[ids], grid.x1[ids], grid.y1[ids])
-        best = int(np.argmin(dist))
-        if dist[best] > max_m:
-            return -1, float("inf"), 0.0
-        return int(ids[best]), float(dist[best]), float(frac[best])
+        if keep_out:
+            here = Point(x, y)
+            depth = float(self.polygon.boundary.distance(here)) if self.polygon.contains(here) else 0.0
+        for best in np.argsort(dist, kind="stable").tolist():
+            if dist[best] > max_m:
+                break
+            if keep_out:
+                qx = grid.x0[ids[best]] + frac[best] * (grid.x1[ids[best]] - grid.x0[ids[best]])
+                qy = grid.y0[ids[best]] + frac[best] * (grid.y1[ids[best]] - grid.y0[ids[best]])
+                inside = LineString([(x, y), (qx, qy)]).intersection(self.polygon).length
+                if inside > depth + _LINK_INSIDE_M:
+                    continue
+            return int(ids[best]), float(dist[best]), float(frac[best])
+        return -1, float("inf"), 0.0
 
     # --- attaching points ----------------------------------------------------------------
     def _split(self, seg: int, frac: float, *, inside: bool, park: int) -> int:
@@ -273,10 +293,12 @@ class _Builder:
         return q
 
     def _attach(self, node: int, nx_: float, ny_: float, *, side: str, max_m: float,
-                ride: bool, park_split: int = NO_PARKING, kind: int = LINK) -> int | None:
-        """Join layer node ``node`` at (nx_, ny_) to the nearest segment on ``side``;
-        returns the split node or None when no segment is within ``max_m``."""
-        seg, dist, frac = self._nearest_segment(nx_, ny_, side=side, max_m=max_m)
+                ride: bool, park_split: int = NO_PARKING, kind: int = LINK,
+                keep_out: bool = False) -> int | None:
+        """Join layer node ``node`` at (nx_, ny_) to the nearest segment on ``side``
+        (``keep_out``: see ``_nearest_segment``); returns the split node or None when no
+        segment is within ``max_m``."""
+        seg, dist, frac = self._nearest_segment(nx_, ny_, side=side, max_m=max_m, keep_out=keep_out)
         if seg < 0:
             return None
         inside = side == "inside"
@@ -370,13 +392,13 @@ class _Builder:
                 # join it to that one too, or a route would run on to the passage road's end
                 # and come back to the gate (out and back)
                 self._attach(out, gx[k], gy[k], side="outside", max_m=_GATE_ON_ROAD_M,
-                             ride=True, park_split=STREET_PARKING)
+                             ride=True, park_split=STREET_PARKING, keep_out=True)
                 self._attach(inn, gx[k], gy[k], side="inside", max_m=_GATE_ON_ROAD_M,
                              ride=self.ride_inside)
             else:
                 connected = self._attach(out, gx[k], gy[k], side="outside",
                                          max_m=settings.GATE_CONNECT_MAX_M, ride=True,
-                                         park_split=STREET_PARKING) is not None
+                                         park_split=STREET_PARKING, keep_out=True) is not None
                 self._attach(inn, gx[k], gy[k], side="inside",
                              max_m=settings.GATE_CONNECT_MAX_M, ride=self.ride_inside)
             layer.gate_connected.append(connected)
