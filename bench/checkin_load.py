@@ -137,7 +137,10 @@ def start_server(url: str, keys: Path, port: int, workers: int, log: Path) -> su
            "YOULU_KEYS_DIR": str(keys), "YOULU_PUBLIC_BASE_URL": ISSUER,
            "YOULU_SMS_SENDER": "console", "YOULU_CHECKIN_REPEAT_WINDOW_S": "0",
            "YOULU_RATELIMIT_DEFAULT": HUGE_LIMIT, "YOULU_RATELIMIT_RIDER_PAGES": HUGE_LIMIT,
-           "YOULU_RATELIMIT_CHECKIN": HUGE_LIMIT}
+           "YOULU_RATELIMIT_CHECKIN": HUGE_LIMIT,
+           # --preload builds the app in the master: a routing-warm thread started there
+           # can hold a lock (SQLAlchemy's first-connect mutex) at fork, hanging a worker
+           "YOULU_ROUTING_WARM": "0"}
     gunicorn = Path(sys.executable).parent / "gunicorn"  # of the venv running the bench
     return subprocess.Popen(
         [str(gunicorn), "--workers", str(workers), "--bind", f"{HOST}:{port}",

@@ -4,6 +4,7 @@ build its street graph; ``sources``: list and remove the recorded sources."""
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 from flask.cli import with_appcontext
@@ -18,11 +19,6 @@ from geo.hours.opening_hours import local_text
 from geo.osm.extract import KINDS, read_osm_extract
 
 
-def _stage(name: str, as_json: bool) -> None:
-    if not as_json:
-        click.echo(f"… {name}", err=True)
-
-
 @click.command("import-osm")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--division", help="9-digit street or 12-digit committee code of the compounds.")
@@ -34,12 +30,23 @@ def import_osm_command(path: str, division: str | None, as_json: bool) -> None:
     """Import an OSM extract (.osm, .osm.bz2, .osm.gz, .osm.pbf) and build its street
     graph; re-import is idempotent."""
     session = get_session()
-    _stage("读取 reading", as_json)
-    extract = read_osm_extract(path)
-    _stage("要素 features", as_json)
-    report = import_osm(session, path, division=division, extract=extract)
-    _stage("路网与缓存 graph and cache", as_json)
-    source = record_source(session, extract, report, cache_dir=cache_dir())
+    # Phases on stderr (hidden with --json): reading, one step per kind, graph and cache.
+    with click.progressbar(length=len(KINDS) + 2, label="读取 reading", file=sys.stderr,
+                           hidden=as_json, show_pos=True) as bar:
+        extract = read_osm_extract(path)
+        bar.label = "要素 features"
+        bar.update(1)
+
+        def written(kind: str) -> None:
+            bar.label = f"要素 features: {kind}"
+            bar.update(1)
+
+        report = import_osm(session, path, division=division, extract=extract, on_kind=written)
+        bar.label = "路网与缓存 graph and cache"
+        bar.render_progress()
+        source = record_source(session, extract, report, cache_dir=cache_dir())
+        bar.label = "完成 done"
+        bar.update(1)
     if as_json:
         click.echo(json.dumps({**report.as_dict(), "source": source_view(source)}, ensure_ascii=False))
         return
