@@ -49,6 +49,9 @@ _GATE_ON_ROAD_M = 3.0
 # into the street or a neighbour's compound.
 _COURTYARD_OUTSIDE_M = 1.0
 # Joins of one courtyard piece tried, nearest first, before the nearest is taken anyway.
+# A straight walk within this much of the drawn wall (metres) runs along it, not across
+# the courtyard: between two gates on a wall it would go round a closed gate outside it.
+_WALL_M = 0.5
 # A gate's link to a street outside may run this far more inside its compound's drawn
 # outline than the gate itself stands inside it (metres); farther, and it would reach the
 # gate's street side through the wall.
@@ -133,20 +136,27 @@ def walk_stays_inside(polygon: BaseGeometry, a: tuple[float, float], b: tuple[fl
     """Whether a straight walk across a courtyard from ``a`` to ``b`` (plane metres) stays
     in ``polygon`` (the compound, plane metres): the parts of it outside the outline that
     reach neither end (across a notch of a concave outline, through a neighbour's wall
-    and back) total at most ``_COURTYARD_OUTSIDE_M``, and it leaves the outline by at
-    most that much more than its ends lie outside it. With ``off_wall_ends`` the second
-    bound is dropped: an end mapped off the wall (a gate) is met straight, however
-    slanted the walk reaches it."""
+    and back) total at most ``_COURTYARD_OUTSIDE_M``, and it leaves the outline kept
+    ``_WALL_M`` clear of the wall by at most that much more than its ends lie outside
+    that (so it does not run along the wall, between two gates on it). With
+    ``off_wall_ends`` the second bound is dropped: an end mapped off the wall (a gate) is
+    met straight, however slanted the walk reaches it."""
     pa, pb = Point(a), Point(b)
     if pa.equals(pb):
         return True
-    outside = LineString([pa, pb]).difference(polygon)
+    line = LineString([pa, pb])
+    outside = line.difference(polygon)
     pieces = [g for g in getattr(outside, "geoms", [outside]) if not g.is_empty]
     through = sum(g.length for g in pieces if g.distance(pa) > 1e-6 and g.distance(pb) > 1e-6)
     if through > _COURTYARD_OUTSIDE_M:
         return False
-    allowed = float(polygon.distance(pa) + polygon.distance(pb))
-    return off_wall_ends or bool(outside.length <= allowed + _COURTYARD_OUTSIDE_M)
+    if off_wall_ends:
+        return True
+    core: BaseGeometry = polygon.buffer(-_WALL_M)
+    if core.is_empty:  # a compound narrower than its wall margin
+        core = polygon
+    allowed = float(core.distance(pa) + core.distance(pb))
+    return bool(line.difference(core).length <= allowed + _COURTYARD_OUTSIDE_M)
 
 
 def to_plane(street: StreetGraph, geom: _G) -> _G:
