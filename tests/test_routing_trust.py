@@ -271,7 +271,7 @@ PROPERTY_EXAMPLES = 12  # per extract
 # passes none of them): (compound id, (lon, lat)). The property counts a route whose only
 # bad crossings are these as ``known_defect``; when the router is fixed the xfail passes,
 # fails as strict, and its entry here goes with it.
-KNOWN_CROSSINGS = ((255748954, (116.31119, 40.00086)),)  # ..._at_a_closed_gate_in_wudaokou
+KNOWN_CROSSINGS: tuple = ()
 
 
 @pytest.mark.parametrize("extract", ["qinghuadonglu", "bupt", "wudaokou"])
@@ -293,26 +293,20 @@ def test_no_route_crosses_a_wall_but_through_a_gate_open_then(streets, access, e
     assert outcomes["routed"] > PROPERTY_EXAMPLES // 2, outcomes
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known defect, open in issue 12: found by the property above after the merges of "
-    "2026-12-02 (networks serve their extent + 300 m; proposed entrances keep 2 m clear): "
-    "from inside a qinghuadonglu compound the route crosses compound 595108678's boundary "
-    "at (116.34820, 39.99820), near 富润家园, away from any gate it passes"))
 def test_the_crossing_found_near_fu_run_jia_yuan(streets, access) -> None:
+    # Found by the property above: a start in 富润家园 (no inside roads) went straight
+    # across the courtyard to its gate, through the notch of its L-shaped outline where
+    # 石科院生活区 (595108678) reaches in, crossing that wall at (116.34820, 39.99820).
     _route_crosses_only_at_open_gates(
         streets, access, "qinghuadonglu", 2177, True, "2025-05-04T10:00", False,
         [(418, "pass", "Sa,Su off"), (313, "open", "Mo-Fr 07:00-19:00"),
          (1257, "closed", "Mo-Su 06:00-22:00")])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known defect (issue 12 family), found by the property above on 2026-12-03 once it "
-    "measured the line alone (main's checker flags it too): from inside wudaokou's 西院 "
-    "(255748954) the inner road leaves the drawn wall at inferred gate 938878539809881455, "
-    "runs outside it and comes back in at inferred gate 369345717240525191 (116.31119, "
-    "40.00086), closed then ('Sa,Su off'); the router takes the road as inside and "
-    "reports only gate 74856768894083969"))
 def test_the_crossing_found_at_a_closed_gate_in_wudaokou(streets, access) -> None:
+    # Found by the property above: from inside wudaokou's 西院 (255748954) the route ran
+    # along the drawn wall from inferred gate 938878539809881455 to inferred gate
+    # 369345717240525191, closed then, on a courtyard link joining the two gates.
     _route_crosses_only_at_open_gates(
         streets, access, "wudaokou", 1800, True, "2025-05-07T03:00", True,
         [(1230, "open", "Sa,Su off"), (212, "open", "Mo-Su 00:00-06:00"),
