@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from flask import Response, after_this_request, current_app, request
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, RedisStorage, Storage
-from redis.exceptions import RedisError
 from werkzeug.exceptions import TooManyRequests
 
 from app.extensions import limiter
@@ -85,6 +84,8 @@ def count_together(limits: Sequence[tuple[str, str]], *, endpoint: str) -> list[
     windows = [item.get_expiry() for item in items]
     storage = limiter.storage
     if isinstance(storage, RedisStorage):
+        from redis.exceptions import RedisError  # loaded with the storage; not without Redis
+
         try:
             raw = _count_in_redis(storage, keys, windows)
         except RedisError as error:
