@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from flask import Response, after_this_request, current_app, request
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, RedisStorage, Storage
-from redis.exceptions import RedisError
 from werkzeug.exceptions import TooManyRequests
 
 from app.extensions import limiter
@@ -89,6 +88,8 @@ def count_together(limits: Sequence[tuple[str, str]], *, endpoint: str) -> list[
     windows = [item.get_expiry() for item in items]
     storage = limiter.storage
     if isinstance(storage, RedisStorage):
+        from redis.exceptions import RedisError  # loaded with the storage; not without Redis
+
         raw = None
         if time.monotonic() >= _down_until.get(storage, 0.0):
             try:

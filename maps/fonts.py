@@ -13,15 +13,13 @@ import io
 import os
 from functools import cache, lru_cache
 from pathlib import Path
-
-from fontTools import subset
-from fontTools.pens.boundsPen import ControlBoundsPen
-from fontTools.pens.cu2quPen import Cu2QuPen
-from fontTools.pens.ttGlyphPen import TTGlyphPen
-from fontTools.ttLib import TTCollection, TTFont, newTable
-from PIL import ImageFont
+from typing import TYPE_CHECKING
 
 from geo.errors import YouluError
+
+if TYPE_CHECKING:  # fontTools and Pillow are imported where a font is read, not at start-up
+    from fontTools.ttLib import TTFont
+    from PIL import ImageFont
 
 FONT_FAMILY = "Noto Sans CJK SC"
 _DEBIAN_DIR = Path("/usr/share/fonts/opentype/noto")
@@ -46,6 +44,8 @@ def font_source() -> tuple[Path, int]:
         return path, 0
     collection = _DEBIAN_DIR / "NotoSansCJK-Regular.ttc"
     if collection.exists():
+        from fontTools.ttLib import TTCollection
+
         faces = TTCollection(str(collection), lazy=True).fonts
         index = next(i for i, face in enumerate(faces)
                      if FONT_FAMILY in str(face["name"].getDebugName(1)))
@@ -56,6 +56,8 @@ def font_source() -> tuple[Path, int]:
 
 @cache
 def _full_font() -> TTFont:
+    from fontTools.ttLib import TTFont
+
     path, index = font_source()
     return TTFont(str(path), fontNumber=index, lazy=True)
 
@@ -97,6 +99,9 @@ def _charset(text: str) -> str:
 
 @lru_cache(maxsize=64)
 def _subset(chars: str, truetype: bool, within: str | None) -> bytes:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
     if within is not None:
         font = TTFont(io.BytesIO(_subset(within, False, None)))
     else:
@@ -119,6 +124,11 @@ def _subset(chars: str, truetype: bool, within: str | None) -> bytes:
 
 def _to_truetype(font: TTFont) -> None:
     """Replace CFF outlines by quadratic TrueType ``glyf`` outlines, in place."""
+    from fontTools.pens.boundsPen import ControlBoundsPen
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
     order = font.getGlyphOrder()
     glyph_set = font.getGlyphSet()
     glyphs = {}
@@ -159,5 +169,7 @@ def _to_truetype(font: TTFont) -> None:
 @lru_cache(maxsize=32)
 def pil_font(size_px: int) -> ImageFont.FreeTypeFont:
     """The CJK font for Pillow at ``size_px`` pixels (FreeType reads the CFF outlines)."""
+    from PIL import ImageFont
+
     path, index = font_source()
     return ImageFont.truetype(str(path), size_px, index=index)

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import ndef
-
 from geo.address.qr_url import qr_matrix
 from geo.errors import InvalidInput
 from maps.fonts import text_width
@@ -108,6 +106,8 @@ def nfc_url(url: str) -> str:
 
 def ndef_message(url: str) -> bytes:
     """An NDEF message with one URI record, ready to write to an NFC tag."""
+    import ndef
+
     return b"".join(ndef.message_encoder([ndef.UriRecord(nfc_url(url))]))
 
 

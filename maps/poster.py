@@ -6,7 +6,8 @@ may pass, facilities with their icons, rider routes from that gate, a north arro
 scale bar, a Chinese legend and a QR code to the online map. It is drawn with
 matplotlib in local metres (``geo.geometry.coords.metric_transformer``); text uses Noto Sans
 CJK SC (``maps.fonts``), embedded in PDFs as a subset with a Unicode map, so the
-Chinese text can be searched and read back.
+Chinese text can be searched and read back. What a poster is asked for (``PosterSpec``,
+sizes, formats) lives in ``maps.poster_spec``, which does not import matplotlib.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import io
 import math
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +34,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyBboxPatch, Polygon, Rectangle
 
 from geo import settings
-from geo.errors import InvalidInput
 from geo.geometry.coords import metric_transformer
 from maps.fonts import font_source, subset_font
+from maps.poster_spec import PAGE_SIZES_MM, PosterSpec, check_options
 from maps.symbols import symbols
 
-PAGE_SIZES_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
-FORMATS = {"pdf": "application/pdf", "png": "image/png"}
 _MARGIN_MM = 10.0
 _HEADER_MM = 34.0
 _FOOTER_MM = 62.0
@@ -51,30 +50,6 @@ _NICE_SCALES_M = (10, 20, 25, 50, 100, 200, 250, 500, 1000)
 # where no spot is free.
 _RANK_BUILDING, _RANK_HERE, _RANK_GATE, _RANK_HOURS, _RANK_STREET = range(5)
 _STREET_LABEL_SPOTS = (0.5, 0.35, 0.65, 0.2, 0.8)  # fractions along the visible street
-
-
-@dataclass(frozen=True)
-class PosterSpec:
-    """What a poster shows: ``data`` from ``app.mapping.compound_data.compound_map_data``, the gate it
-    hangs at (``gate_id``), the online map's URL for the QR, the full address, and the
-    rider routes from the gate (legs as dicts with ``mode`` and GeoJSON ``geometry``)."""
-
-    data: dict[str, Any]
-    gate_id: int
-    qr_url: str
-    address: str = ""
-    routes: list[dict[str, Any]] = field(default_factory=list)
-    footer: str = ""
-
-
-def check_options(size: str, fmt: str) -> None:
-    """Raise ``InvalidInput`` unless ``size`` is A3/A4 and ``fmt`` pdf/png."""
-    if size not in PAGE_SIZES_MM:
-        raise InvalidInput(f"海报尺寸只能是 {' 或 '.join(PAGE_SIZES_MM)}，收到“{size}”",
-                           f"poster size must be {' or '.join(PAGE_SIZES_MM)}, got {size!r}")
-    if fmt not in FORMATS:
-        raise InvalidInput(f"海报格式只能是 {' 或 '.join(FORMATS)}，收到“{fmt}”",
-                           f"poster format must be {' or '.join(FORMATS)}, got {fmt!r}")
 
 
 def _font() -> font_manager.FontProperties:

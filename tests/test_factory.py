@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from app import create_app
 from app.db import engine_key, make_engine
 
@@ -49,3 +55,25 @@ def test_engine_keys_are_never_reused() -> None:
             break
     assert reused, "no id() was reused: the hazard did not show"
     assert len(keys) == len(ids) + 1
+
+
+# Imported only by the code that draws or converts, never by a worker's start: a worker
+# answers its first route without them (issue 12's start-up budget).
+DRAWING_AND_CONVERSION_MODULES = ("matplotlib", "fontTools", "qrcode", "ndef", "folium", "pandas",
+                                  "geopandas", "openpyxl", "alembic", "cn2an", "osmnx")
+
+
+def test_create_app_imports_no_drawing_or_conversion_library(database_url: str, tmp_path) -> None:
+    """In a fresh interpreter, ``create_app`` and a first request leave out every library
+    that only posters, plates, maps, exports or migrations use."""
+    script = ("import json, sys\n"
+              "from app import create_app\n"
+              "app = create_app({'DATABASE_URL': sys.argv[1], 'TESTING': True})\n"
+              "status = app.test_client().get('/api/v1/openapi.json').status_code\n"
+              "print(json.dumps({'status': status, 'loaded': sorted(m for m in sys.argv[2:]"
+              " if m in sys.modules)}))\n")
+    done = subprocess.run([sys.executable, "-c", script, database_url, *DRAWING_AND_CONVERSION_MODULES],
+                          capture_output=True, text=True, check=True, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer == {"status": 200, "loaded": []}

@@ -21,6 +21,7 @@ from app.models.base import Feature
 from app.places.editing import delete_feature, update_feature
 from app.routing.places import TABLES, RoutingPlaces
 from app.routing.service import networks
+from geo import settings
 from geo.errors import YouluError
 from geo.routing.network import AccessNetwork
 from geo.routing.route import route_to_door
@@ -74,8 +75,13 @@ def _bupt(app: Flask):  # type: ignore[no-untyped-def]
     return next(n for n in state.networks if n.street.source.startswith("beijing_haidian_bupt"))
 
 
+@pytest.mark.parametrize("moved", [False, True], ids=["in place", "checkout moved"])
 def test_a_new_app_process_routes_from_the_cache_without_reading_the_place_tables(
-        imported_url: str, routing_cache: Path, tmp_path: Path) -> None:
+        imported_url: str, routing_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        moved: bool) -> None:
+    if moved:  # the project's folders are elsewhere: the cached network is still used
+        for name in ("PROJECT_ROOT", "DATA_DIR", "DIVISIONS_DIR", "OSM_DIR", "ROUTING_CACHE_DIR"):
+            monkeypatch.setattr(settings, name, tmp_path / "moved" / name.lower())
     app = make_app(imported_url, tmp_path)
     app.config["ROUTING_CACHE_DIR"] = str(routing_cache)
     unit = _id_of(app, Unit, BUPT_UNIT_OSM)

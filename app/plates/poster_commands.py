@@ -13,7 +13,7 @@ from app.cli_support import domain_errors, unit_of_work
 from app.db import get_session
 from app.models import Gate
 from app.plates.posters import poster_for_gate
-from maps.poster import PAGE_SIZES_MM
+from maps.poster_spec import PAGE_SIZES_MM
 
 
 @click.command("poster")

@@ -19,7 +19,7 @@ from app.plates.posters import poster_for_gate
 from app.plates.printing import record_print
 from geo import settings
 from geo.address.codes import gate_label
-from maps.poster import FORMATS, PAGE_SIZES_MM
+from maps.poster_spec import FORMATS, PAGE_SIZES_MM
 
 bp = Blueprint("posters", __name__)
 

@@ -14,7 +14,7 @@ from app.models import Building, Community, Gate
 from app.routing.service import route
 from geo.errors import InvalidInput, NoRoute, NotFound
 from geo.hours.opening_hours import local_time
-from maps.poster import PosterSpec, check_options, render_poster
+from maps.poster_spec import PosterSpec, check_options
 
 
 def poster_url(base_url: str, community: Community, gate: Gate) -> str:
@@ -68,4 +68,6 @@ def poster_for_gate(session: Session, gate: Gate, *, size: str, fmt: str, base_u
         routes=routes_from_gate(session, gate, community),
         footer=f"地图数据 © OpenStreetMap contributors · 友路 Youlu · {gate.code or ''} · "
                f"{now.date().isoformat()}")  # the Beijing date
+    from maps.poster import render_poster  # matplotlib: only when a poster is drawn
+
     return render_poster(spec, size=size, fmt=fmt)

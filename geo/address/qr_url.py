@@ -9,17 +9,17 @@ version-6 symbol (41 × 41 modules) at error correction M with a short host.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import qrcode
-from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
-from qrcode.util import MODE_ALPHA_NUM, MODE_NUMBER, RE_ALPHA_NUM, QRData, optimal_data_chunks
 
 from geo.address.verify import plate_path
 from geo.errors import InvalidInput
 
-ERROR_CORRECTION = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q,
-                    "H": ERROR_CORRECT_H}
+if TYPE_CHECKING:  # qrcode is imported by the functions that draw, not with the URL helpers
+    import qrcode
+    from qrcode.util import QRData
+
+ERROR_CORRECTION_LEVELS = "LMQH"
 QUIET_ZONE_MODULES = 4
 
 
@@ -41,6 +41,8 @@ def plate_url(base_url: str, code: str, kid: str, issue: int, signature: bytes) 
 def qr_segments(url: str) -> list[QRData]:
     """The URL cut into QR segments: the trailing run of digits (the signature) in numeric
     mode, the rest in alphanumeric mode where it can be, else byte mode."""
+    from qrcode.util import MODE_ALPHA_NUM, MODE_NUMBER, RE_ALPHA_NUM, QRData, optimal_data_chunks
+
     head = url.rstrip("0123456789")
     digits = url[len(head):]
     data = head.encode("ascii")
@@ -53,10 +55,12 @@ def qr_segments(url: str) -> list[QRData]:
 
 def make_qr(url: str, *, error_correction: str = "M") -> qrcode.QRCode:
     """The smallest QR symbol holding ``url`` at ``error_correction`` (L, M, Q or H)."""
-    if error_correction not in ERROR_CORRECTION:
+    import qrcode.constants
+
+    if len(error_correction) != 1 or error_correction not in ERROR_CORRECTION_LEVELS:
         raise InvalidInput(f"纠错等级“{error_correction}”无效：可用 L、M、Q、H",
                            f"error correction {error_correction!r}: use L, M, Q or H")
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECTION[error_correction],
+    qr = qrcode.QRCode(error_correction=getattr(qrcode.constants, f"ERROR_CORRECT_{error_correction}"),
                        border=QUIET_ZONE_MODULES)
     for segment in qr_segments(url):
         qr.add_data(segment)

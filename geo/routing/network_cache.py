@@ -44,8 +44,10 @@ _ALIGN = 64  # bytes: every array starts on a cache line
 
 
 def settings_digest() -> str:
-    """Digest of every tunable in ``geo.settings`` and of this format's version."""
-    values = sorted((k, repr(getattr(settings, k))) for k in dir(settings) if k.isupper())
+    """Digest of every tunable in ``geo.settings`` and of this format's version. Folders
+    (``Path`` settings) are left out: a checkout moved elsewhere loads the same caches."""
+    values = sorted((k, repr(value)) for k in dir(settings)
+                    if k.isupper() and not isinstance(value := getattr(settings, k), Path))
     return hashlib.sha256(repr((FORMAT_VERSION, values)).encode()).hexdigest()[:16]
 
 
