@@ -15,7 +15,7 @@ from app.addresses.codes import lookup_by_code_or_id
 from app.db import get_session
 from app.extensions import limiter
 from app.models import Community, Gate
-from app.plates.posters import poster_for_gate
+from app.plates.posters import poster_for_gate, poster_name
 from app.plates.printing import record_print
 from geo import settings
 from geo.address.codes import gate_label
@@ -47,5 +47,5 @@ def poster_file(gate_ref: str, fmt: str) -> Any:
     actor = current_actor()
     if actor is not None and actor.can_write and gate.community_id is not None:
         record_print(db, actor, gate.community_id, "posters", f"{gate.id} {size} {fmt}")
-    name = f"poster-{gate.code or gate.id}-{size}.{fmt}"
-    return send_file(BytesIO(data), mimetype=FORMATS[fmt], as_attachment=True, download_name=name)
+    return send_file(BytesIO(data), mimetype=FORMATS[fmt], as_attachment=True,
+                     download_name=poster_name(gate, size, fmt))
