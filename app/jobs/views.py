@@ -120,7 +120,8 @@ def job_status(job_id: str) -> Response:
 
 document("/api/v1/jobs/{job_id}", {"get": {
     "tags": ["后台任务 jobs"], "summary": "Where a job stands (JSON)",
-    "description": ("`status` queued | running | done | failed, `done` of `total` steps, "
+    "description": ("`kind` plates_zip | posters_zip | import_osm; "
+                    "`status` queued | running | done | failed, `done` of `total` steps, "
                     "`percent`, `stage` (Chinese), `error`, and `file` once done. Only the "
                     "user who started the job (or an admin) sees it."),
     "security": [{"bearer": []}],
