@@ -10,6 +10,7 @@ import io
 import json
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -22,6 +23,7 @@ from app.jobs.service import jobs_dir
 from app.models import AuditEntry, Building, Gate, Job, Source
 from app.models.base import utcnow
 from tests.support.extracts import EXTRACTS, OSM_DIR
+from tests.support.jobs import run_worker
 from tests.support.reports import login
 from tests.support.riders import Site, csrf_token
 
@@ -135,6 +137,28 @@ def test_import_osm_queue_runs_the_import_as_a_job_with_its_phases(site: Site) -
     assert buildings - buildings_before == summary["created"]["building"] > 0
     page = login(app.test_client(), "admin").get(f"/office/jobs/{job_id}").get_data(as_text=True)
     assert "后台任务：OSM 数据导入" in page and "已完成" in page
+
+
+def test_a_real_celery_worker_runs_a_queued_import(site: Site, tmp_path: Path,
+                                                   queued_app: tuple[Flask, dict[str, str]]) -> None:
+    app, env = queued_app
+    path = OSM_DIR / EXTRACTS["bupt"][0]
+    result = app.test_cli_runner().invoke(args=["import-osm", str(path), "--queue", "--json"])
+    assert result.exit_code == 0, result.output
+    job_id = json.loads(result.output)["job"]["id"]
+    assert json.loads(result.output)["job"]["status"] == "queued"  # waits for a worker
+    with app.app_context():
+        assert get_session().scalar(select(Source).where(
+            Source.path == str(path.resolve()))) is None
+    status, output = run_worker(env, tmp_path / "worker.log", lambda: app.test_client().get(
+        f"/api/v1/jobs/{job_id}", headers=site.accounts.headers("admin")).get_json())
+    assert status.get("status") == "done", (status, output[-3000:])
+    assert "Task youlu.run_job[" in output and "succeeded" in output  # the worker ran it
+    assert status["done"] == status["total"] == len(PHASES)
+    with app.app_context():
+        source = get_session().scalar(select(Source).where(Source.path == str(path.resolve())))
+    assert source is not None and source.status == "ready"
+    assert list(Path(env["YOULU_CACHE_DIR"]).rglob("meta.json"))  # the worker built the graph
 
 
 @pytest.mark.parametrize(("args", "message"), [
