@@ -6,6 +6,7 @@ Bad input starts no job and changes nothing."""
 
 from __future__ import annotations
 
+import bz2
 import io
 import json
 import zipfile
@@ -137,6 +138,25 @@ def test_import_osm_queue_runs_the_import_as_a_job_with_its_phases(site: Site) -
     assert buildings - buildings_before == summary["created"]["building"] > 0
     page = login(app.test_client(), "admin").get(f"/office/jobs/{job_id}").get_data(as_text=True)
     assert "后台任务：OSM 数据导入" in page and "已完成" in page
+
+
+def test_a_queued_import_of_a_broken_file_fails_in_chinese_and_changes_nothing(
+        site: Site, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.osm.bz2"  # real bzip2 and an OSM head, then broken XML
+    broken.write_bytes(bz2.compress(b"<?xml version='1.0'?><osm version='0.6'>"
+                                    b"<node id='1' lat='39.96' lon='116.35'><tag k='a'/></osm>"))
+    with site.app.app_context():
+        buildings = get_session().scalar(select(func.count()).select_from(Building))
+    result = site.app.test_cli_runner().invoke(args=["import-osm", str(broken), "--queue",
+                                                     "--json"])
+    job = json.loads(result.output)["job"]
+    assert result.exit_code == 2 and job["status"] == "failed" and job["stage"] == "失败"
+    assert "无法解析" in job["error"] and "broken.osm.bz2" in job["error"], job
+    assert "内部错误" not in job["error"]  # the import's own clear error, not a crash
+    with site.app.app_context():
+        db = get_session()
+        assert db.scalar(select(func.count()).select_from(Building)) == buildings
+        assert db.scalar(select(Source).where(Source.path == str(broken))) is None
 
 
 def test_a_real_celery_worker_runs_a_queued_import(site: Site, tmp_path: Path,

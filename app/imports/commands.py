@@ -30,7 +30,7 @@ def _stage(name: str, as_json: bool) -> None:
 
 def _queue_import(session: Session, path: str, division: str | None, as_json: bool) -> None:
     """Check the file and division, queue the import as a job (without Redis it runs now)
-    and print its id and where its status is read."""
+    and print its id and where its status is read; exit 2 if it ran here and failed."""
     check_import(session, path, division)
     job = create_job(session, KIND, {"path": str(Path(path).resolve()), "division": division},
                      actor="import-osm", user_id=None)
@@ -42,11 +42,13 @@ def _queue_import(session: Session, path: str, division: str | None, as_json: bo
     if as_json:
         click.echo(json.dumps({"job": describe(job), "status_url": status_url,
                                "page_url": page_url}, ensure_ascii=False))
-        return
-    click.echo(f"已排入后台任务 / queued as job {job.id}（{describe(job)['status_zh']}）\n"
-               f"状态 status (JSON, admin token): {status_url}\n页面 page (admin): {page_url}")
-    if job.error:
-        click.echo(f"任务失败 / job failed: {job.error}", err=True)
+    else:
+        click.echo(f"已排入后台任务 / queued as job {job.id}（{describe(job)['status_zh']}）\n"
+                   f"状态 status (JSON, admin token): {status_url}\n页面 page (admin): {page_url}")
+    if job.status == "failed":  # embedded, it ran here and failed: say so in the exit code
+        if not as_json:
+            click.echo(f"任务失败 / job failed: {job.error}", err=True)
+        raise click.exceptions.Exit(2)
 
 
 @click.command("import-osm")
