@@ -42,8 +42,11 @@ def _post(site: Site, who: str, path: str, **form: str):  # noqa: ANN202 (a test
 
 def test_posters_job_zips_every_gate_poster_with_progress_and_audit(site: Site) -> None:
     app = site.app
-    home = login(app.test_client(), "editor").get("/office/").get_data(as_text=True)
-    assert 'data-action="posters-job"' in home and "后台生成海报" in home
+    editor = login(app.test_client(), "editor")
+    for page in (editor.get("/office/"), editor.get(f"/r/{site.community_id}/posters")):
+        assert 'data-action="posters-job"' in page.get_data(as_text=True)
+    anonymous = app.test_client().get(f"/r/{site.community_id}/posters").get_data(as_text=True)
+    assert "后台生成海报" not in anonymous  # the public page offers no office job
     office, answer = _post(site, "editor", "posters-job", size="a3")
     assert answer.status_code == 302
     job_id = answer.headers["Location"].rsplit("/", 1)[1]

@@ -26,13 +26,16 @@ bp = Blueprint("posters", __name__)
 
 @bp.get("/r/<ref>/posters")
 def posters(ref: str) -> str:
-    """Download page for offices: a poster per gate, A3 or A4, PDF or PNG."""
+    """Download page for offices: a poster per gate, A3 or A4, PDF or PNG; an office
+    user may also start all of them as one job (后台生成海报)."""
     db = get_session()
     community = lookup_by_code_or_id(db, Community, ref)
     gates = list(db.scalars(select(Gate).where(Gate.community_id == community.id).order_by(Gate.id)))
     gates = [(g, gate_label(g.number, g.name)) for g in gates]
+    actor = current_actor()
     return render_template("maps/posters.html", community=community, gates=gates,
-                           sizes=list(PAGE_SIZES_MM), formats=FORMATS)
+                           sizes=list(PAGE_SIZES_MM), formats=FORMATS,
+                           can_queue=actor is not None and actor.can_write and bool(gates))
 
 
 @bp.get("/posters/<gate_ref>.<fmt>")
