@@ -37,6 +37,7 @@ from app.places import commands as place_commands
 from app.places import editor_api, editor_views
 from app.planner import api as planner_api
 from app.planner import commands as planner_commands
+from app.planner import office_views as pilot_office_views
 from app.planner import views as planner_views
 from app.plates import api as plate_api
 from app.plates import commands as plate_commands
@@ -70,7 +71,8 @@ API_BLUEPRINTS = (openapi_bp, plate_api.bp, address_api.bp, routing_api.bp, plac
 # /office: pages for community offices, each feature's own.
 OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
                      report_views.office_bp, point_views.office_bp,
-                     office_home.bp, volunteer_views.office_bp, job_views.office_bp)
+                     office_home.bp, volunteer_views.office_bp, job_views.office_bp,
+                     pilot_office_views.bp)
 # Pages for riders, planners and everyone.
 PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, plate_downloads.bp, map_views.bp, poster_views.bp,
                    pass_views.bp, report_views.bp, report_views.rider_bp, point_views.rider_bp,

@@ -25,11 +25,11 @@ conflict early. **The boundary that opened the session commits or rolls back:**
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, Response, current_app, g, has_request_context
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,6 +37,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from geo import settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_engine_serials: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+_next_serial = itertools.count(1)
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
@@ -74,6 +76,17 @@ def init_app(app: Flask) -> None:
     app.extensions["db_sessions"] = sessionmaker(engine, expire_on_commit=False)
     app.after_request(_end_request)
     app.teardown_appcontext(_close_session)
+
+
+def engine_key(bind: Any) -> str:
+    """A cache key for the engine (or connection) ``bind``: its URL and a serial number that
+    no other engine of this process ever gets. Unlike ``id()``, which an engine made after
+    this one was dropped can take over (a test's copy of a database under the same URL),
+    so that a per-engine cache never answers for another database."""
+    serial = _engine_serials.get(bind)
+    if serial is None:
+        serial = _engine_serials.setdefault(bind, next(_next_serial))
+    return f"{getattr(bind, 'url', '')}#{serial}"
 
 
 def get_engine() -> Engine:
@@ -130,6 +143,9 @@ def _close_session(exc: BaseException | None) -> None:
 
 def upgrade_schema(engine: Engine, revision: str = "head") -> None:
     """Run the Alembic migrations on ``engine`` up to ``revision``."""
+    from alembic import command  # imported here: a serving worker never migrates
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:

@@ -9,8 +9,11 @@ from flask import request
 from geo.errors import InvalidInput
 from geo.geometry.coords import CRS_NAMES, check_box, parse_lon_lat
 
+INT_ARG_MAX = 10**9  # the default upper bound of an integer query parameter
 
-def int_arg(name: str, default: int | None = None, *, low: int = 0, high: int = 10**9) -> int | None:
+
+def int_arg(name: str, default: int | None = None, *, low: int = 0,
+            high: int = INT_ARG_MAX) -> int | None:
     """Integer query parameter ``name`` within [low, high]."""
     raw = request.args.get(name)
     if raw is None or raw == "":

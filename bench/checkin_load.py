@@ -12,8 +12,10 @@ Each rider keeps one HTTP/1.1 connection (re-opened when the server closes it), 
 its gate page once (JSON: tap counter and CSRF token), then taps in, out, in, … at its
 gate. A tap whose answer is lost (the worker was killed, the connection reset) is sent
 again with the same tap counter, as a phone would: the server answers with the event
-that counter already produced. Phase one measures the trivial endpoint ``GET /healthz``
-with the same riders on the same server; phase two the check-ins.
+that counter already produced. The trivial endpoint ``GET /healthz`` (the baseline) and
+the check-ins are measured with the same riders on the same server, in alternating
+slices (``--rounds`` of each), so that the machine's load, which drifts, weighs on both
+alike.
 
 Counted after the run:
 
@@ -137,7 +139,10 @@ def start_server(url: str, keys: Path, port: int, workers: int, log: Path) -> su
            "YOULU_KEYS_DIR": str(keys), "YOULU_PUBLIC_BASE_URL": ISSUER,
            "YOULU_SMS_SENDER": "console", "YOULU_CHECKIN_REPEAT_WINDOW_S": "0",
            "YOULU_RATELIMIT_DEFAULT": HUGE_LIMIT, "YOULU_RATELIMIT_RIDER_PAGES": HUGE_LIMIT,
-           "YOULU_RATELIMIT_CHECKIN": HUGE_LIMIT}
+           "YOULU_RATELIMIT_CHECKIN": HUGE_LIMIT,
+           # --preload builds the app in the master: a routing-warm thread started there
+           # can hold a lock (SQLAlchemy's first-connect mutex) at fork, hanging a worker
+           "YOULU_ROUTING_WARM": "0"}
     gunicorn = Path(sys.executable).parent / "gunicorn"  # of the venv running the bench
     return subprocess.Popen(
         [str(gunicorn), "--workers", str(workers), "--bind", f"{HOST}:{port}",
@@ -341,42 +346,50 @@ async def _tap(phone: Phone, tally: Tally) -> None:
 
 
 async def run_phases(port: int, riders: list[SimRider], master: int, *, workers: int,
-                     trivial_s: float, checkin_s: float) -> dict:
-    """The baseline phase, then the check-in phase with one worker killed half way.
+                     trivial_s: float, checkin_s: float, rounds: int) -> dict:
+    """The trivial endpoint and the check-ins in alternating slices, ``rounds`` of each
+    (``trivial_s`` and ``checkin_s`` in all), so that a change in the machine's load weighs
+    on both alike; one worker killed half way through the middle check-in slice.
 
-    The workers' CPU time per answered request is measured too: over the whole baseline
-    phase, and over the check-in phase up to the kill (the killed worker's time is lost).
+    The workers' CPU time per answered request is summed over the slices, leaving out the
+    one with the kill (the killed worker's time is lost with it).
     """
     await wait_until_up(port, workers, master)
     phones = await asyncio.gather(*(open_gate_page(port, r) for r in riders))
-    trivial = Tally()
-    cpu_start, start = cpu_seconds(worker_pids(master)), time.monotonic()
-    await asyncio.gather(*(trivial_rider(port, start + trivial_s, trivial) for _ in riders))
-    trivial_elapsed = time.monotonic() - start
-    trivial_cpu_ms = (cpu_seconds(worker_pids(master)) - cpu_start) * 1000 / len(trivial.latencies)
-
-    checkins = Tally()
+    trivial, checkins = Tally(), Tally()
+    elapsed = {"trivial": 0.0, "checkin": 0.0}
+    cpu_s = {"trivial": 0.0, "checkin": 0.0}
+    counted = {"trivial": 0, "checkin": 0}
     killed: dict = {}
+    kill_round = rounds // 2
 
-    async def kill_one_worker() -> None:
-        await asyncio.sleep(checkin_s / 2)
+    async def kill_one_worker(after_s: float, begun: float) -> None:
+        await asyncio.sleep(after_s)
         pids = worker_pids(master)
-        killed["cpu_ms_per_checkin"] = ((cpu_seconds(pids) - cpu_start) * 1000
-                                        / max(1, len(checkins.latencies)))
         os.kill(pids[0], signal.SIGKILL)
-        killed.update(pid=pids[0], at_s=round(time.monotonic() - start, 1))
+        killed.update(pid=pids[0], at_s=round(time.monotonic() - begun, 1))
         while pids[0] in worker_pids(master) or len(worker_pids(master)) < workers:
             await asyncio.sleep(0.1)
-        killed["replaced_after_s"] = round(time.monotonic() - start - killed["at_s"], 2)
+        killed["replaced_after_s"] = round(time.monotonic() - begun - killed["at_s"], 2)
 
-    cpu_start, start = cpu_seconds(worker_pids(master)), time.monotonic()
-    await asyncio.gather(kill_one_worker(),
-                         *(checkin_rider(p, start + checkin_s, checkins) for p in phones))
-    checkin_elapsed = time.monotonic() - start
-    return {"trivial": trivial, "trivial_elapsed": trivial_elapsed, "checkins": checkins,
-            "checkin_elapsed": checkin_elapsed, "killed": killed,
-            "trivial_cpu_ms": trivial_cpu_ms,
-            "checkin_cpu_ms": killed.pop("cpu_ms_per_checkin")}
+    for round_no in range(rounds):
+        for phase, tally, seconds in (("trivial", trivial, trivial_s), ("checkin", checkins, checkin_s)):
+            before, cpu_before = len(tally.latencies), cpu_seconds(worker_pids(master))
+            begun = time.monotonic()
+            until = begun + seconds / rounds
+            if phase == "trivial":
+                await asyncio.gather(*(trivial_rider(port, until, trivial) for _ in riders))
+            else:
+                kill = [kill_one_worker(seconds / rounds / 2, begun)] if round_no == kill_round else []
+                await asyncio.gather(*kill, *(checkin_rider(p, until, checkins) for p in phones))
+            elapsed[phase] += time.monotonic() - begun
+            if not (phase == "checkin" and round_no == kill_round):
+                cpu_s[phase] += cpu_seconds(worker_pids(master)) - cpu_before
+                counted[phase] += len(tally.latencies) - before
+    return {"trivial": trivial, "trivial_elapsed": elapsed["trivial"], "checkins": checkins,
+            "checkin_elapsed": elapsed["checkin"], "killed": killed, "rounds": rounds,
+            "trivial_cpu_ms": cpu_s["trivial"] * 1000 / max(1, counted["trivial"]),
+            "checkin_cpu_ms": cpu_s["checkin"] * 1000 / max(1, counted["checkin"])}
 
 
 # -- the count ---------------------------------------------------------------------------------
@@ -415,6 +428,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="check-in phase, seconds")
     parser.add_argument("--trivial-seconds", type=float, default=15.0,
                         help="baseline phase on GET /healthz, seconds")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="alternating slices of each phase (load changes weigh on both)")
     parser.add_argument("--riders", type=int, default=64, help="concurrent simulated riders")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--port", type=int, default=8765)
@@ -431,7 +446,7 @@ def main() -> None:
     try:
         result = asyncio.run(run_phases(args.port, riders, server.pid, workers=args.workers,
                                         trivial_s=args.trivial_seconds,
-                                        checkin_s=args.seconds))
+                                        checkin_s=args.seconds, rounds=max(1, args.rounds)))
     finally:
         stop_server(server)
     trivial, checkins = result["trivial"], result["checkins"]
@@ -449,7 +464,7 @@ def main() -> None:
         "worker_cpu_ms_per_trivial": round(result["trivial_cpu_ms"], 2),
         "worker_cpu_ms_per_checkin": round(result["checkin_cpu_ms"], 2),
         "riders": args.riders, "workers": args.workers,
-        "checkin_seconds": round(result["checkin_elapsed"], 1),
+        "checkin_seconds": round(result["checkin_elapsed"], 1), "rounds": result["rounds"],
         "trivial_seconds": round(result["trivial_elapsed"], 1),
         "killed_worker": result["killed"],
         "retries": checkins.retries, "connection_errors": checkins.connection_errors,

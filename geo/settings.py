@@ -83,9 +83,17 @@ NEAREST_MAX_S = _float("NEAREST_MAX_S", 1800.0)
 # Route steps shorter than this (metres) that only bend are folded into the step before.
 FOLD_STEP_M = _float("FOLD_STEP_M", 20.0)
 NEAREST_MAX_K = _int("NEAREST_MAX_K", 20)
-# Isochrones: the longest allowed, minutes, and the smallest hole/indent kept, metres.
+# Isochrones: the longest allowed, minutes; the spacing of the grid their outline is traced
+# on, metres (it lies 0.35 to 2.9 spacings off the streets reached); the smallest hole
+# kept, square metres; answers kept per network version.
 ISOCHRONE_MAX_MINUTES = _float("ISOCHRONE_MAX_MINUTES", 30.0)
-ISOCHRONE_DETAIL_M = _float("ISOCHRONE_DETAIL_M", 60.0)
+ISOCHRONE_GRID_M = _float("ISOCHRONE_GRID_M", 15.0)
+ISOCHRONE_HOLE_M2 = _float("ISOCHRONE_HOLE_M2", 40_000.0)
+ISOCHRONE_CACHE_SIZE = _int("ISOCHRONE_CACHE_SIZE", 256)
+# Minutes saved per delivery: the longest entry-to-exit counted as one delivery, seconds,
+# and the most (gate, unit) routes measured for one report.
+SAVINGS_VISIT_MAX_S = _float("SAVINGS_VISIT_MAX_S", 3600.0)
+SAVINGS_MAX_ROUTES = _int("SAVINGS_MAX_ROUTES", 300)
 # Local time of gate and facility opening hours.
 LOCAL_TIMEZONE = os.environ.get("YOULU_LOCAL_TIMEZONE", "Asia/Shanghai")
 # Highway classes, speeds and labels of the e-bike and walking networks.
@@ -129,6 +137,9 @@ RATELIMIT_CHECKIN = os.environ.get("YOULU_RATELIMIT_CHECKIN", "30 per minute")
 RATELIMIT_SMS_PER_PHONE = os.environ.get("YOULU_RATELIMIT_SMS_PER_PHONE", "5 per hour")
 RATELIMIT_SMS_PER_ADDRESS = os.environ.get("YOULU_RATELIMIT_SMS_PER_ADDRESS", "20 per hour")
 RATELIMIT_LOGIN = os.environ.get("YOULU_RATELIMIT_LOGIN", "10 per minute")
+# Seconds a worker counts a check-in tap's limits in memory after Redis failed, before it
+# tries Redis again (no connection attempt per tap while Redis is away).
+RATELIMIT_STORAGE_RETRY_S = _float("RATELIMIT_STORAGE_RETRY_S", 5.0)
 
 # --- Maps and posters ---------------------------------------------------------------
 # Where a map opens when there is no compound to show: Haidian, Beijing, as

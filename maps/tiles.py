@@ -21,13 +21,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-import folium
+from typing import TYPE_CHECKING, Any
 
 from geo import settings
 from geo.errors import InvalidInput
 from geo.geometry.coords import wgs84_to_gcj02
+
+if TYPE_CHECKING:  # folium is imported where a map is drawn, not by the app's config
+    import folium
 
 TILES_FILE = settings.DATA_DIR / "maps" / "tiles.json"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
@@ -78,6 +79,8 @@ def tile_source(name: str, *, keys: dict[str, str | None] | None = None) -> Tile
 
 def add_base_layers(fmap: folium.Map, source: TileSource) -> None:
     """Add the tile layers of ``source`` to ``fmap`` (nothing for ``none``)."""
+    import folium
+
     for index, layer in enumerate(source.layers):
         folium.TileLayer(
             tiles=layer["url"], attr=layer["attribution"] or " ", name=f"{source.name}{index}",

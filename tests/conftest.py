@@ -33,6 +33,7 @@ from tests.support.databases import (
     prepare,
     wipe,
 )
+from tests.support.dbdump import database_fingerprint
 from tests.support.extracts import EXTRACTS, OSM_DIR, read_extract
 
 pytest_plugins = [
@@ -101,10 +102,17 @@ def imported_url(backend: str, tmp_path_factory: pytest.TempPathFactory,
 
 @pytest.fixture
 def imported_app(imported_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """An app on the shared imported database: for tests that only read."""
+    """An app on the shared imported database: for tests that only read. A test that
+    writes to it fails (it would change what the tests after it see, so their outcome would
+    hang on the order): such a test takes ``writable_imported_app``."""
     application = make_app(imported_url, tmp_path)
+    engine = application.extensions["db_engine"]
+    before = database_fingerprint(engine)
     yield application
-    application.extensions["db_engine"].dispose()
+    after = database_fingerprint(engine)
+    engine.dispose()
+    changed = sorted(name for name in before if before[name] != after[name])
+    assert not changed, f"the test wrote to the shared imported database: {changed}"
 
 
 @pytest.fixture

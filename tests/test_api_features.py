@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +12,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.db import get_engine, get_session
-from app.models import AuditEntry
+from app.models import ApiToken, AuditEntry
+from app.models.base import utcnow
 from geo.geometry.coords import wgs84_to_gcj02
 from tests.support.accounts import Accounts, make_accounts
 from tests.support.dbdump import dump_database
@@ -233,26 +235,96 @@ def test_stale_write_gets_409(client, accounts: Accounts) -> None:
     assert by_header.status_code == 200
 
 
-def test_scope_and_tokens(client, accounts: Accounts) -> None:
+def _refused(app: Flask, send, status: int, message: str) -> None:
+    """``send()`` is answered ``status`` with the JSON ``message`` and changes no row."""
+    with app.app_context():
+        before = dump_database(get_engine())
+    response = send()
+    assert response.status_code == status, response.get_json()
+    assert response.is_json and message in response.json["message"], response.get_json()
+    with app.app_context():
+        assert dump_database(get_engine()) == before
+
+
+def test_scope_and_tokens(app: Flask, client, accounts: Accounts) -> None:
     cid = make_community(client, accounts)["id"]
+    url = f"/api/v1/communities/{cid}"
     body = feature(None, version=1, name="越权")
-    assert client.patch(f"/api/v1/communities/{cid}", json=body,
-                        headers=accounts.headers("other_editor")).status_code == 403
-    assert client.patch(f"/api/v1/communities/{cid}", json=body,
-                        headers=accounts.headers("platform")).status_code == 403
-    assert client.patch(f"/api/v1/communities/{cid}", json=body).status_code == 401
-    assert client.patch(f"/api/v1/communities/{cid}", json=body,
-                        headers={"Authorization": "Bearer forged"}).status_code == 401
+    for who, status, message in (("other_editor", 403, "无权修改"), ("platform", 403, "只能读取"),
+                                 (None, 401, "请先登录"), ("forged", 401, "API 令牌无效")):
+        headers = ({"Authorization": "Bearer forged"} if who == "forged"
+                   else accounts.headers(who) if who else {})
+        _refused(app, lambda h=headers: client.patch(url, json=body, headers=h), status, message)
+    assert client.get(url).json["properties"]["name"] == "测试小区"
     elsewhere = feature(polygon(SQUARE), name="别的街道", division_code="110108015001")
-    assert client.post("/api/v1/communities", json=elsewhere,
-                       headers=accounts.headers("editor")).status_code == 403
+    _refused(app, lambda: client.post("/api/v1/communities", json=elsewhere,
+                                      headers=accounts.headers("editor")), 403, "无权修改")
     assert client.post("/api/v1/communities", json=elsewhere,
                        headers=accounts.headers("other_editor")).status_code == 201
     gate = feature(point(116.3510, 40.0), community=cid)
-    assert client.post("/api/v1/gates", json=gate,
-                       headers=accounts.headers("other_editor")).status_code == 403
-    assert client.get(f"/api/v1/communities/{cid}",
-                      headers=accounts.headers("platform")).status_code == 200
+    _refused(app, lambda: client.post("/api/v1/gates", json=gate,
+                                      headers=accounts.headers("other_editor")), 403, "无权修改")
+    assert client.get(url, headers=accounts.headers("platform")).status_code == 200
+
+
+def test_scope_on_delete_and_revert(app: Flask, client, accounts: Accounts) -> None:
+    """Another street's editor and a platform token can neither delete a compound nor put an
+    old version back; the compound's own editor can."""
+    cid = make_community(client, accounts)["id"]
+    url = f"/api/v1/communities/{cid}"
+    renamed = client.patch(url, json=feature(None, version=1, name="新名字"),
+                           headers=accounts.headers("editor"))
+    assert renamed.status_code == 200
+    with app.app_context():
+        created = get_session().scalar(select(AuditEntry.id).where(
+            AuditEntry.table_name == "communities", AuditEntry.feature_id == cid,
+            AuditEntry.action == "create"))
+    revert = {"entry": created, "version": 2}
+    for who, message in (("other_editor", "无权修改"), ("platform", "只能读取")):
+        headers = accounts.headers(who)
+        _refused(app, lambda h=headers: client.delete(url, headers=h), 403, message)
+        _refused(app, lambda h=headers: client.post(f"{url}/revert", json=revert, headers=h),
+                 403, message)
+    reverted = client.post(f"{url}/revert", json=revert, headers=accounts.headers("editor"))
+    assert reverted.status_code == 200 and reverted.json["properties"]["name"] == "测试小区"
+    gone = client.delete(url, headers={**accounts.headers("editor"), "If-Match": '"3"'})
+    assert gone.status_code == 204
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(("state", "message"), [("revoked", "API 令牌已吊销"),
+                                                 ("expired", "API 令牌已过期")])
+def test_revoked_and_expired_tokens_are_refused(app: Flask, client, accounts: Accounts,
+                                                runner, state: str, message: str) -> None:
+    """The editor's own token, revoked (``revoke-token``) or past its ``--days``, writes
+    nothing: every write is answered 401 with the reason; reads with it are refused too."""
+    cid = make_community(client, accounts)["id"]
+    url = f"/api/v1/communities/{cid}"
+    issued = runner.invoke(args=["create-token", "short", "--scope", "write", "--user", "editor",
+                                 "--days", "1"])
+    assert issued.exit_code == 0, issued.output
+    secret = issued.output.strip()
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.patch(url, json=feature(None, version=1, name="有效期内"),
+                        headers=headers).status_code == 200
+    if state == "revoked":
+        revoked = runner.invoke(args=["revoke-token", secret[:10]])
+        assert revoked.exit_code == 0, revoked.output
+    else:
+        with app.app_context():
+            db = get_session()
+            token = db.scalar(select(ApiToken).where(ApiToken.prefix == secret[:10]))
+            assert token.expires_at - utcnow() > timedelta(hours=23)
+            token.expires_at = utcnow() - timedelta(seconds=1)
+            db.commit()
+    body = feature(None, version=2, name="过期令牌")
+    _refused(app, lambda: client.patch(url, json=body, headers=headers), 401, message)
+    _refused(app, lambda: client.delete(url, headers={**headers, "If-Match": '"2"'}), 401, message)
+    _refused(app, lambda: client.post("/api/v1/gates", json=feature(point(116.3510, 40.0),
+                                                                    community=cid),
+                                      headers=headers), 401, message)
+    _refused(app, lambda: client.get(url, headers=headers), 401, message)
+    assert client.get(url).json["properties"]["name"] == "有效期内"
 
 
 def test_writes_are_audited(app: Flask, client, accounts: Accounts) -> None:

@@ -36,3 +36,18 @@ def test_cli_users_and_tokens(app: Flask, runner) -> None:
     client = app.test_client()
     assert client.get("/api/v1/communities", headers={
         "Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_token_commands_refuse_bad_input(app: Flask, runner) -> None:
+    """``revoke-token`` of an unknown prefix and ``create-token --days 0`` exit 2 with the
+    reason; no token is made or revoked."""
+    token = runner.invoke(args=["create-token", "饿了么"]).output.strip()
+    unknown = runner.invoke(args=["revoke-token", "yl_nothing"])
+    assert unknown.exit_code == 2 and "没有前缀为 yl_nothing 的令牌" in unknown.output
+    zero = runner.invoke(args=["create-token", "零天", "--days", "0"])
+    assert zero.exit_code == 2 and "--days" in zero.output
+    with app.app_context():
+        rows = get_session().scalars(select(ApiToken)).all()
+        assert [(r.name, r.revoked_at, r.expires_at) for r in rows] == [("饿了么", None, None)]
+    assert app.test_client().get("/api/v1/communities", headers={
+        "Authorization": f"Bearer {token}"}).status_code == 200

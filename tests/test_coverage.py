@@ -4,6 +4,7 @@ search per kind equals a forward search from every compound of its own."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,12 +14,12 @@ from hypothesis import strategies as st
 from geo.hours.opening_hours import local_time
 from geo.planning.coverage import (
     band_shares,
+    coverage_kinds,
     coverage_times,
-    facility_nodes,
+    kind_nodes,
     time_from_compound,
     times_from_facilities,
 )
-from geo.routing.nearest import FACILITY_KINDS
 from geo.routing.network import AccessNetwork
 
 CASES = settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
@@ -50,15 +51,40 @@ def test_multi_source_equals_per_compound_search(networks, access, streets, name
 
 def test_every_kind_and_a_closed_facility(networks) -> None:
     snap = networks["bupt"].snapshot
-    times = coverage_times(snap, FACILITY_KINDS, at="2025-05-01T12:00")
-    assert set(times) == set(FACILITY_KINDS)
-    for kind in FACILITY_KINDS:
+    times = coverage_times(snap, coverage_kinds(), at="2025-05-01T12:00")
+    assert list(times) == ["station", "charger", "swap", "parking", "toilet", "water", "locker"]
+    for kind in coverage_kinds():
         when = local_time("2025-05-01T12:00")
-        nodes = facility_nodes(snap, kind, when)
+        nodes = kind_nodes(snap, kind, when)
         for ci, c in enumerate(snap.compounds[:10]):
             want = time_from_compound(snap, ci, nodes, when=when)
             assert times[kind][c.id] == pytest.approx(want, abs=1e-6)
     assert sum(math.isfinite(t) for t in times["parking"].values()) >= len(snap.compounds) // 2
+
+
+def test_chargers_count_with_rider_slots_swap_cabinets_apart_and_only_when_open(
+        streets, access) -> None:
+    data = access["bupt"]
+    spots = [f for f in data.facilities if f.kind != "charger"][:3]
+    info = [(("charger_type", "pile"), ("rider_priority_slots", 0)),
+            (("charger_type", "pile"), ("rider_priority_slots", 2)),
+            (("charger_type", "swap"), ("rider_priority_slots", None))]
+    made = [replace(f, id=-1 - i, kind="charger", info=i_info,
+                    opening_hours="Mo-Fr 08:00-18:00" if i == 1 else "24/7")
+            for i, (f, i_info) in enumerate(zip(spots, info, strict=True))]
+    kept = tuple(f for f in data.facilities if f.kind != "charger") + tuple(made)
+    snap = AccessNetwork(streets["bupt"], replace(data, facilities=kept)).snapshot
+    node = {fid: n for fid, (n, _f) in snap.facilities.items()}
+    noon, night = local_time("2025-05-06T12:00"), local_time("2025-05-06T20:00")
+    assert kind_nodes(snap, "charger", noon).tolist() == [node[-2]]  # slots, open
+    assert kind_nodes(snap, "charger", night).tolist() == []  # closed at night
+    assert kind_nodes(snap, "swap", night).tolist() == [node[-3]]
+    times = coverage_times(snap, ["charger", "swap"], at=noon)
+    for ci, c in enumerate(snap.compounds):
+        want = time_from_compound(snap, ci, np.asarray([node[-2]]), when=noon)
+        assert times["charger"][c.id] == pytest.approx(want, abs=1e-6)
+    assert sum(math.isfinite(t) for t in times["charger"].values()) > 0
+    assert all(math.isinf(t) for t in coverage_times(snap, ["charger"], at=night)["charger"].values())
 
 
 def test_band_shares_weigh_units() -> None:

@@ -36,6 +36,7 @@ def test_demo_builds_and_is_idempotent(app: Flask, runner, monkeypatch) -> None:
         db = get_session()
         shuangquan = db.scalar(select(Community).where(Community.name == "双泉嘉苑"))
         assert shuangquan.ebikes_allowed is False and shuangquan.code
+        shuangquan_id = shuangquan.id
         north = next(g for g in shuangquan.gates if g.name == "北门")
         assert north.opening_hours == "Mo-Su 06:00-22:00"
         demo_units = db.scalar(select(func.count()).select_from(Unit).where(Unit.demo))
@@ -47,8 +48,15 @@ def test_demo_builds_and_is_idempotent(app: Flask, runner, monkeypatch) -> None:
         assert [Path(s.path).name for s in sources] == sorted(f for f, _ in EXTRACTS.values())
         assert all(s.status == "ready" and s.counts["created"]["community"] > 0 for s in sources)
     resolved = runner.invoke(args=["resolve", "双泉嘉苑3号楼二单元", "--json"])
-    assert resolved.exit_code == 0 and '"status": "matched"' in resolved.output
-    assert "110108010000-008-003-02" in resolved.output or '"unit"' in resolved.output
+    assert resolved.exit_code == 0, resolved.output
+    answer = json.loads(resolved.output)
+    assert answer["status"] == "matched"
+    top = answer["candidates"][0]
+    assert top["kind"] == "unit" and top["community"]["id"] == shuangquan_id
+    assert top["building"]["number"] == "3"
+    with app.app_context():
+        unit = get_session().get(Unit, top["id"])
+        assert (unit.number, unit.building_id, unit.code) == ("2", top["building"]["id"], top["code"])
     second = runner.invoke(args=["demo", "--no-serve"])
     assert second.exit_code == 0, second.output
     assert "演示标注 0 处" in second.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app import create_app
+from app.db import engine_key, make_engine
 
 
 def test_config_override(database_url: str, tmp_path) -> None:
@@ -30,3 +31,21 @@ def test_unknown_api_path_is_json(client) -> None:
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.json["message"] and response.json["message_en"]
+
+
+def test_engine_keys_are_never_reused() -> None:
+    """Engines made one after another, each dropped before the next, get distinct cache
+    keys, also once Python hands a later one the ``id()`` of an earlier one (what the
+    planner's per-engine caches were keyed on)."""
+    keys, ids = set(), set()
+    for _ in range(500):
+        engine = make_engine("sqlite://")
+        reused = id(engine) in ids
+        keys.add(engine_key(engine))
+        ids.add(id(engine))
+        engine.dispose()
+        del engine
+        if reused:
+            break
+    assert reused, "no id() was reused: the hazard did not show"
+    assert len(keys) == len(ids) + 1

@@ -94,16 +94,29 @@ def test_facilities_by_kind_and_bbox(imported_app: Flask) -> None:
         assert every["numberMatched"] == len(list(get_session().scalars(select(Facility))))
 
 
-def test_facility_open_now_follows_at(imported_app: Flask) -> None:
-    client = imported_app.test_client()
-    with imported_app.app_context():
-        hours = {f.id: f.opening_hours for f in get_session().scalars(select(Facility))
-                 if f.opening_hours == "24/7"}
-    assert hours
-    body = client.get("/api/v1/map/facilities?kind=toilet&at=2025-05-06T03:00").json
-    for feature in body["features"]:
-        if feature["id"] in hours:
-            assert feature["properties"]["open"] is True
+def test_facility_open_now_follows_at(writable_imported_app: Flask) -> None:
+    """Round-the-clock toilets are open at 03:00; a toilet given daytime hours is closed at
+    03:00 and open at noon."""
+    app = writable_imported_app
+    client = app.test_client()
+    with app.app_context():
+        db = get_session()
+        toilets = list(db.scalars(select(Facility).where(Facility.kind == "toilet")))
+        always = {f.id for f in toilets if f.opening_hours == "24/7"}
+        daytime = next(f for f in toilets if not f.opening_hours)
+        daytime.opening_hours = "Mo-Su 08:00-20:00"
+        daytime_id = daytime.id
+        db.commit()
+    assert always
+
+    def open_at(at: str) -> dict[int, bool]:
+        body = client.get(f"/api/v1/map/facilities?kind=toilet&at={at}").json
+        return {f["id"]: f["properties"]["open"] for f in body["features"]}
+
+    night, noon = open_at("2025-05-06T03:00"), open_at("2025-05-06T12:00")
+    assert {night[i] for i in always} == {True}
+    assert night[daytime_id] is False
+    assert noon[daytime_id] is True
 
 
 def test_streets_by_zoom(imported_app: Flask) -> None:

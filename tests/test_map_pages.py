@@ -107,13 +107,14 @@ def test_user_text_is_escaped_in_page_and_data(writable_imported_app: Flask) -> 
         db = get_session()
         community = busiest_compound(db)
         community.name = NASTY["community"]
-        building = db.scalars(select(Building).where(Building.community_id == community.id)).first()
+        unit = db.scalars(select(Unit).join(Building, Unit.building_id == Building.id)
+                          .where(Building.community_id == community.id).order_by(Unit.id)).first()
+        assert unit is not None, "the busiest compound has no unit"
+        building = db.get(Building, unit.building_id)
         building.number = NASTY["building"]
         gate = db.scalars(select(Gate).where(Gate.community_id == community.id)).first()
         gate.name = NASTY["gate"]
-        unit = db.scalars(select(Unit).where(Unit.building_id == building.id)).first()
-        if unit is not None:
-            unit.name, unit.number = NASTY["unit"], None
+        unit.name, unit.number = NASTY["unit"], None
         cid = community.id
         db.commit()
     html = app.test_client().get(f"/r/{cid}").get_data(as_text=True)
@@ -131,7 +132,8 @@ def test_gcj02_base_map_sets_the_overlay_shift(imported_app: Flask) -> None:
     refs = _refs(imported_app)
     html = imported_app.test_client().get(f"/r/{refs['code']}").get_data(as_text=True)
     assert '"crs":"gcj02"' in html and "autonavi.com/appmaptile" in html
-    assert "© OpenStreetMap contributors" in html or "OpenStreetMap" in html
+    assert f'"attribution": {json.dumps("© 高德地图 AutoNavi")}' in html  # the tiles' own credit
+    assert "地图数据 © OpenStreetMap contributors" in html  # and the data's, on every page
 
 
 def test_tianditu_without_a_key_is_a_clear_error(imported_app: Flask) -> None:

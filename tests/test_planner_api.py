@@ -14,7 +14,7 @@ from app.db import get_session
 from app.models import Facility
 from app.routing.service import networks
 from geo.hours.opening_hours import local_time
-from geo.planning.coverage import facility_nodes, time_from_compound
+from geo.planning.coverage import kind_nodes, time_from_compound
 from tests.support.routing import NOON
 
 BUPT_STREET = "110108008"
@@ -43,7 +43,7 @@ def test_coverage_of_a_street_equals_per_compound_searches(routed_app: Flask) ->
         snap = net.snapshot
         when = local_time(NOON)
         for kind in ("parking", "toilet"):
-            nodes = facility_nodes(snap, kind, when)
+            nodes = kind_nodes(snap, kind, when)
             for row in rows:
                 want = time_from_compound(snap, snap.compound_index[row["id"]], nodes, when=when)
                 got = row["times"][kind]

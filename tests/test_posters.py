@@ -38,6 +38,13 @@ def poster_app(imported_app: Flask, routing_cache: Path) -> Flask:
     return imported_app
 
 
+@pytest.fixture
+def writable_poster_app(writable_imported_app: Flask, routing_cache: Path) -> Flask:
+    """``poster_app`` on a private copy of the imported database, for a test that edits."""
+    writable_imported_app.config.update(ROUTING_CACHE_DIR=str(routing_cache), PUBLIC_BASE_URL=BASE)
+    return writable_imported_app
+
+
 def _gate(app: Flask) -> dict:
     with app.app_context():
         db = get_session()
@@ -92,10 +99,8 @@ def test_pdf_poster_text_font_and_qr(poster_app: Flask, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["双泉$\\foo{$嘉苑", "平方$x^{2}$小区"])
-def test_names_with_tex_are_drawn_as_text(writable_imported_app: Flask, routing_cache: Path,
-                                          name: str) -> None:
-    app = writable_imported_app
-    app.config.update(ROUTING_CACHE_DIR=str(routing_cache), PUBLIC_BASE_URL=BASE)
+def test_names_with_tex_are_drawn_as_text(writable_poster_app: Flask, name: str) -> None:
+    app = writable_poster_app
     with app.app_context():
         db = get_session()
         community = busiest_compound(db)
@@ -144,7 +149,8 @@ def test_routes_from_the_gate_start_there_and_are_drawn(poster_app: Flask) -> No
     assert any([round(c, 6) for c in leg["geometry"]["coordinates"][0]] == here for leg in legs)
 
 
-def test_a_poster_shows_hours_not_the_moment_it_was_printed(poster_app: Flask) -> None:
+def test_a_poster_shows_hours_not_the_moment_it_was_printed(writable_poster_app: Flask) -> None:
+    poster_app = writable_poster_app
     gate = _gate(poster_app)
     with poster_app.app_context():
         db = get_session()

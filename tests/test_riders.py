@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 
 from app import create_app
 from app.db import get_engine, get_session
+from app.extensions import limiter
 from app.models import (
     AuditEntry,
     Community,
@@ -43,6 +44,7 @@ from app.riders.service import (
     set_policy,
 )
 from app.riders.sms import WebhookSender
+from geo import settings
 from geo.errors import InvalidInput, ServiceUnavailable, YouluError
 from geo.riders import passes
 from geo.riders.phones import mask_phone, normalise_phone
@@ -58,6 +60,7 @@ from tests.support.riders import (
 
 NOW = datetime(2026, 5, 6, 4, 0, tzinfo=UTC)
 REDIS_TEST_URL = "redis://127.0.0.1:6379/11"
+REDIS_DOWN_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
 def _one(app: Flask, model: type):
@@ -561,3 +564,50 @@ def test_every_rider_and_office_page_is_rate_limited(site: Site, tmp_path: Path)
             assert "X-RateLimit-Limit" in answer.headers, url
     finally:
         app.extensions["db_engine"].dispose()
+
+
+@pytest.mark.parametrize("storage", [REDIS_TEST_URL, REDIS_DOWN_URL])
+def test_taps_are_limited_per_device_in_one_redis_round_trip(
+        site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, storage: str) -> None:
+    """A tap's two limits (rider pages per address, taps per device) are counted by one
+    Redis command; past the tap limit the answer is 429 and nothing is stored. With Redis
+    unreachable the counts go to the worker's memory and still hold."""
+    monkeypatch.setattr(settings, "RATELIMIT_CHECKIN", "3 per minute")
+    url = site.gate_url(site.gate_ids[0])
+    phone = site.app.test_client()  # registered before the limited app binds the limiter
+    register_rider(phone, site.app, next_url=url)
+    token = tap_form(phone, url)["csrf_token"]
+    store = redis.Redis.from_url(REDIS_TEST_URL)
+    store.flushdb()
+    app = _limited_app(site, tmp_path, storage)
+    app.config["CHECKIN_REPEAT_WINDOW_S"] = 0
+    try:
+        client = app.test_client()
+        for cookie in phone._cookies.values():
+            client.set_cookie(cookie.key, cookie.value, path=cookie.path)
+        sent: list[str] = []
+        connection = limiter.storage.get_connection()
+        real = connection.execute_command
+        monkeypatch.setattr(connection, "execute_command",
+                            lambda *args, **kw: sent.append(args[0]) or real(*args, **kw))
+        answers = [client.post(url, data={"seq": str(seq), "csrf_token": token},
+                               headers={"Accept": "application/json"}) for seq in range(4)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert answers[3].get_json()["error"] == "too_many_requests"
+        assert [a.headers["X-RateLimit-Remaining"] for a in answers] == ["2", "1", "0", "0"]
+        assert answers[3].headers["X-RateLimit-Limit"] == "3"
+        assert len(site.events()) == 3
+        if storage == REDIS_TEST_URL:
+            # one script call per tap (the first one loads the script once)
+            assert sent.count("EVALSHA") == 4 and set(sent) <= {"EVALSHA", "SCRIPT LOAD"}
+            counters = {key.decode(): int(store.get(key))
+                        for key in store.keys("*passes.gate_tap*")}
+            assert sorted(counters.values()) == [4, 4] and len(counters) == 2
+            assert any("/device:" in key for key in counters)
+        else:  # Redis tried once, then left alone for RATELIMIT_STORAGE_RETRY_S
+            assert sent == ["EVALSHA"] and store.keys("*passes.gate_tap*") == []
+    finally:
+        store.flushdb()
+        app.extensions["db_engine"].dispose()
+        # the limiter is one per process: later apps must not find it bound to a dead Redis
+        _limited_app(site, tmp_path, None).extensions["db_engine"].dispose()

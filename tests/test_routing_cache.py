@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
 from flask import Flask
 from sqlalchemy import event, func, select
@@ -18,7 +19,11 @@ from app.db import get_session
 from app.models import Gate, Unit, User
 from app.models.base import Feature
 from app.places.editing import delete_feature, update_feature
-from app.routing.places import TABLES
+from app.routing.places import TABLES, RoutingPlaces
+from app.routing.service import networks
+from geo.errors import YouluError
+from geo.routing.network import AccessNetwork
+from geo.routing.route import route_to_door
 from tests.support.databases import make_app
 from tests.support.routing import NIGHT, NOON
 
@@ -133,3 +138,70 @@ def test_a_deleted_gate_is_no_longer_routed_through(writable_routed_app: Flask) 
     after = client.get(url).get_json()
     assert after["gate"]["id"] != first
     assert all(g.id != first for g, _c in _bupt(app).snapshot.gates)
+
+
+def test_a_network_loaded_from_the_cache_routes_as_one_built_from_the_database(
+        imported_url: str, routing_cache: Path, tmp_path: Path) -> None:
+    app = make_app(imported_url, tmp_path)
+    app.config["ROUTING_CACHE_DIR"] = str(routing_cache)
+    try:
+        with app.app_context():
+            session = get_session()
+            places = RoutingPlaces()
+            places.refresh(session)
+            data = places.data()
+            compared, routed = 0, 0
+            for warm in networks(session):  # memory-mapped arrays, geometries from WKB
+                cold = AccessNetwork(warm.street)
+                cold.update(data)
+                assert warm.snapshot.n_nodes == cold.snapshot.n_nodes
+                assert len(warm.snapshot.doors) == len(cold.snapshot.doors)
+                doors = sorted(k for k in cold.snapshot.doors if k[0] == "unit")[::12]
+                snap = cold.snapshot
+                streets = np.flatnonzero(np.asarray(warm.street.node_main)
+                                         & (snap.node_compound[:snap.n_base] < 0))
+                for i, key in enumerate(doors):
+                    start = snap.lonlat(int(streets[i * 7919 % len(streets)]))  # a street node
+                    answers = []
+                    for net in (warm, cold):
+                        try:
+                            answer = route_to_door(net, start, key, at=NOON)
+                        except YouluError as error:
+                            answers.append(("error", error.en))
+                        else:
+                            answers.append((answer["distance_m"], (answer["gate"] or {}).get("id"),
+                                            answer["duration_s"]))
+                    assert answers[0] == answers[1], key
+                    compared += 1
+                    routed += answers[0][0] != "error"
+            assert compared >= 20 and routed >= 5, (compared, routed)  # answers and refusals alike
+    finally:
+        app.extensions["db_engine"].dispose()
+
+
+def test_an_hours_edit_renews_the_gates_as_a_full_assembly_would(writable_routed_app: Flask) -> None:
+    app = writable_routed_app
+    client = app.test_client()
+    unit = _id_of(app, Unit, BUPT_UNIT_OSM)
+    north = sorted(_id_of(app, Gate, osm) for osm in NORTH_GATE_OSM_IDS)
+    url = f"/api/v1/route?from={BUPT_START}&to=unit:{unit}&at={NIGHT}"
+    assert client.get(url).status_code == 200
+    office = _office(app)
+    with app.app_context():
+        session = get_session()
+        gate = session.get(Gate, north[0])
+        update_feature(session, office, "gates", gate.id, {
+            "type": "Feature", "properties": {"opening_hours": "Mo-Su 06:00-22:00",
+                                              "name": "夜里关的北门", "version": gate.version}})
+        session.commit()
+    before = _bupt(app).snapshot
+    after_route = client.get(url).get_json()
+    net = _bupt(app)
+    patched = net.snapshot
+    assert patched is not before and patched.e_cost is before.e_cost  # same arrays, new gates
+    full = net._assemble(list(net._layers.values()))
+    assert patched.gates == full.gates and patched.compounds == full.compounds
+    for name in ("gate_static", "gate_hours", "gate_nodes", "gate_connected"):
+        assert (getattr(patched, name) == getattr(full, name)).all(), name
+    assert any(g.id == north[0] and g.name == "夜里关的北门" for g, _c in patched.gates)
+    assert after_route["gate"]["id"] != north[0]

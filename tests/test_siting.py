@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from geo.errors import InvalidInput
 from geo.hours.opening_hours import local_time
-from geo.planning.coverage import facility_nodes, times_from_facilities
+from geo.planning.coverage import kind_nodes, times_from_facilities
 from geo.planning.siting import _with_candidates, mclp, site, street_candidates
 from geo.routing.network import AccessNetwork
 
@@ -51,7 +51,7 @@ def test_siting_on_the_real_network_beats_every_single_candidate_and_brute_force
     net = bupt_gap
     snap = net.snapshot
     when = local_time(NOON)
-    assert len(facility_nodes(snap, "charger", when)) == 0
+    assert len(kind_nodes(snap, "charger", when)) == 0
     candidates = street_candidates(snap, range(len(snap.compounds)), limit=8)
     assert len(candidates) == 8
     units = {c.id: 10 + i for i, c in enumerate(snap.compounds)}

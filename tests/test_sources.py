@@ -37,6 +37,20 @@ def _import(runner: FlaskCliRunner, path: Path) -> dict[str, Any]:
     return _json(result)
 
 
+def test_import_shows_its_phases_on_stderr_and_only_json_with_json(
+        app: Flask, runner: FlaskCliRunner) -> None:
+    path = OSM_DIR / "beijing_haidian_bupt.osm.bz2"
+    shown = runner.invoke(args=["import-osm", str(path)])
+    assert shown.exit_code == 0, shown.output
+    phases = ["读取 reading", "要素 features: community", "要素 features: facility",
+              "路网与缓存 graph and cache", "完成 done"]
+    assert [p for p in phases if p not in shown.stderr] == [], shown.stderr
+    assert "完成 done" not in shown.stdout and "出入口 entrances" in shown.stdout
+    again = runner.invoke(args=["import-osm", str(path), "--json"])
+    assert again.exit_code == 0 and again.stderr == "", again.stderr
+    assert json.loads(again.stdout)["source"]["status"] == "ready"
+
+
 def _building_in_a_compound(app: Flask, west: float, south: float, east: float,
                             north: float) -> tuple[int, float, float]:
     """The first building (by id) inside a compound whose centre lies in the box: id, lon, lat."""

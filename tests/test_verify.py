@@ -55,8 +55,21 @@ def test_module_depends_only_on_stdlib_and_cryptography() -> None:
     roots = {(node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
              for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
              for alias in node.names}
-    assert roots <= {"__future__", "base64", "re", "collections", "dataclasses", "typing",
-                     "urllib", "cryptography"}
+    assert roots <= {"__future__", "base64", "re", "collections", "dataclasses", "functools",
+                     "typing", "urllib", "cryptography"}
+
+
+def test_a_remembered_check_follows_the_key_and_revocations(key: Ed25519PrivateKey) -> None:
+    """The signature check is remembered per (public key, plate, signature): a key id whose
+    public key changed, a revoked key and a revoked plate are refused after a genuine check."""
+    url = _url(key)
+    assert verify_plate(url, _keyset(_jwk(key, "K7"))).genuine
+    assert verify_plate(url, _keyset(_jwk(key, "K7"))).genuine  # remembered: same answer
+    other = _jwk(Ed25519PrivateKey.generate(), "K7")
+    assert verify_plate(url, _keyset(other)).reason == "bad_signature"
+    assert verify_plate(url, _keyset(_jwk(key, "K7", "revoked"))).reason == "revoked_key"
+    revoked = _keyset(_jwk(key, "K7"), revoked_plates=({"code": CODE, "issue": 1},))
+    assert verify_plate(url, revoked).reason == "revoked_plate"
 
 
 def test_signed_bytes_are_documented_ascii() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import csrf
 from app.models import ApiToken, Community, Office, User
+from app.models.base import utcnow
 from geo.errors import Forbidden, Unauthorized
 
 _hasher = PasswordHasher()
@@ -39,11 +41,13 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(name: str, *, scope: str = "read", user: User | None = None) -> tuple[ApiToken, str]:
-    """A new token row (not yet added to a session) and the secret shown once to its owner."""
+def issue_token(name: str, *, scope: str = "read", user: User | None = None,
+                expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+    """A new token row (not yet added to a session) and the secret shown once to its owner;
+    refused from ``expires_at`` (aware, UTC) on, or never with None."""
     secret = "yl_" + secrets.token_urlsafe(32)
     row = ApiToken(name=name, prefix=secret[:10], token_hash=token_digest(secret),
-                   scope=scope, user=user)
+                   scope=scope, user=user, expires_at=expires_at)
     return row, secret
 
 
@@ -80,8 +84,12 @@ def actor_for(session: Session, authorization: str, user_id: int | None,
     if authorization.startswith("Bearer "):
         token = session.scalar(select(ApiToken).where(
             ApiToken.token_hash == token_digest(authorization.removeprefix("Bearer ").strip())))
-        if token is None or token.revoked_at is not None:
-            raise Unauthorized("API 令牌无效或已吊销", "invalid or revoked API token")
+        if token is None:
+            raise Unauthorized("API 令牌无效", "invalid API token")
+        if token.revoked_at is not None:
+            raise Unauthorized("API 令牌已吊销", "revoked API token")
+        if token.expires_at is not None and token.expires_at <= utcnow():
+            raise Unauthorized("API 令牌已过期", "expired API token")
         return Actor(user=token.user, token=token, via_session=False)
     if user_id is not None:
         user = session.get(User, user_id)

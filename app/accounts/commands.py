@@ -1,6 +1,8 @@
-"""``create-office``, ``create-user``, ``create-token``, ``add-committee``."""
+"""``create-office``, ``create-user``, ``create-token``, ``revoke-token``, ``add-committee``."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import click
 from flask.cli import with_appcontext
@@ -9,8 +11,9 @@ from app.accounts.auth import hash_password, issue_token
 from app.addresses.divisions import register_committee, validate_division
 from app.cli_support import domain_errors, unit_of_work
 from app.db import get_session
-from app.models import Office, User
-from geo.errors import InvalidInput
+from app.models import ApiToken, Office, User
+from app.models.base import utcnow
+from geo.errors import InvalidInput, NotFound
 
 
 @click.command("create-office")
@@ -57,19 +60,39 @@ def create_user_command(username: str, password: str, role: str, office_id: int 
 @click.argument("name")
 @click.option("--scope", type=click.Choice(["read", "write"]), default="read")
 @click.option("--user", "username", help="Write tokens act for this user.")
+@click.option("--days", type=click.IntRange(min=1), help="Valid for this many days (default: no expiry).")
 @with_appcontext
 @domain_errors
 @unit_of_work()
-def create_token_command(name: str, scope: str, username: str | None) -> None:
+def create_token_command(name: str, scope: str, username: str | None, days: int | None) -> None:
     """Issue an API token; read tokens are for delivery platforms. Shown once."""
     from sqlalchemy import select
     db = get_session()
     user = db.scalar(select(User).where(User.username == username)) if username else None
     if scope == "write" and user is None:
         raise InvalidInput("写入令牌需要 --user 指定账号", "a write token needs --user")
-    row, secret = issue_token(name, scope=scope, user=user)
+    expires_at = utcnow() + timedelta(days=days) if days else None
+    row, secret = issue_token(name, scope=scope, user=user, expires_at=expires_at)
     db.add(row)
     click.echo(secret)
+
+
+@click.command("revoke-token")
+@click.argument("prefix")
+@with_appcontext
+@domain_errors
+@unit_of_work()
+def revoke_token_command(prefix: str) -> None:
+    """Revoke the API token whose first characters (as listed) are ``prefix``: refused
+    from now on."""
+    from sqlalchemy import select
+    db = get_session()
+    token = db.scalar(select(ApiToken).where(ApiToken.prefix == prefix))
+    if token is None:
+        raise NotFound(f"没有前缀为 {prefix} 的令牌", f"no token with prefix {prefix}")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    click.echo(f"revoked {token.name} ({prefix})")
 
 
 @click.command("add-committee")
@@ -86,4 +109,4 @@ def add_committee_command(code: str, name: str) -> None:
 
 
 COMMANDS = [create_office_command, create_user_command,
-            create_token_command, add_committee_command]
+            create_token_command, revoke_token_command, add_committee_command]

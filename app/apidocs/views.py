@@ -1,71 +1,39 @@
 """The OpenAPI 3.1 document at ``/api/v1/openapi.json``.
 
-Feature resources are described from their pydantic property models; other API
-modules add their paths with ``app.openapi.document(path, operations)``.
+Feature resources are described from their pydantic property models
+(``app.apidocs.features``); other API modules add their paths with
+``app.openapi.document(path, operations)``; ``app.openapi.complete`` adds to every
+operation the error answers the app can send for it.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from app.openapi import EXTRA_PATHS, RESOURCE_ZH, error_responses, error_schema
-from app.places.schemas import GEOMETRY_TYPES, PROPS
+from app.apidocs.features import feature_paths, feature_schemas
+from app.openapi import EXTRA_PATHS, complete, error_schema, json_answer
+from app.places.schemas import PROPS
 
 bp = Blueprint("docs", __name__)  # under /api/v1
-
-
-def _feature_schema(resource: str) -> dict[str, Any]:
-    return {"type": "object", "required": ["type", "geometry", "properties"], "properties": {
-        "type": {"const": "Feature"},
-        "geometry": {"type": "object", "description": "GeoJSON " + " or ".join(GEOMETRY_TYPES[resource])
-                     + ", WGS-84 (lon, lat); send crs=gcj02 to convert GCJ-02 input"},
-        "properties": {"$ref": f"#/components/schemas/{PROPS[resource].__name__}"}}}
-
-
-def _resource_paths(resource: str) -> dict[str, Any]:
-    feature = {"$ref": f"#/components/schemas/{resource}Feature"}
-    ref = {"content": {"application/geo+json": {"schema": feature}}}
-    tag = [f"{RESOURCE_ZH[resource]} {resource}"]
-    list_params = [{"name": n, "in": "query", "schema": {"type": t}, "description": d} for n, t, d in (
-        ("bbox", "string", "W,S,E,N in WGS-84 degrees"), ("community", "integer", "compound id"),
-        ("limit", "integer", "page size, 1–1000"), ("offset", "integer", "start of the page"))]
-    return {
-        f"/api/v1/{resource}": {
-            "get": {"tags": tag, "summary": f"List {resource} (FeatureCollection)",
-                    "parameters": list_params, "responses": {"200": {"description": "FeatureCollection"},
-                                                             **error_responses(400)}},
-            "post": {"tags": tag, "summary": f"Create a {resource} feature",
-                     "security": [{"bearer": []}, {"session": []}],
-                     "parameters": [{"name": "crs", "in": "query", "schema": {"enum": ["wgs84", "gcj02"]}}],
-                     "requestBody": ref, "responses": {"201": ref, **error_responses(400, 401, 403, 413)}}},
-        f"/api/v1/{resource}/{{id}}": {
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "get": {"tags": tag, "summary": "Read one feature",
-                    "responses": {"200": ref, **error_responses(404)}},
-            "put": {"tags": tag, "summary": "Update (properties.version or If-Match required)",
-                    "security": [{"bearer": []}, {"session": []}], "requestBody": ref,
-                    "responses": {"200": ref, **error_responses(400, 401, 403, 404, 409)}},
-            "patch": {"tags": tag, "summary": "Partial update (same rules as PUT)",
-                      "security": [{"bearer": []}, {"session": []}], "requestBody": ref,
-                      "responses": {"200": ref, **error_responses(400, 401, 403, 404, 409)}},
-            "delete": {"tags": tag, "summary": "Delete (?version= checked when given)",
-                       "security": [{"bearer": []}, {"session": []}],
-                       "responses": {"204": {"description": "deleted"},
-                                     **error_responses(401, 403, 404, 409)}}},
-    }
 
 
 def build_document() -> dict[str, Any]:
     """The whole OpenAPI document."""
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {"Error": error_schema()}
-    for resource, model in PROPS.items():
-        paths.update(_resource_paths(resource))
-        schemas[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        schemas[f"{resource}Feature"] = _feature_schema(resource)
-    paths.update(EXTRA_PATHS)
+    for resource in PROPS:
+        paths.update(feature_paths(resource))
+        schemas.update(feature_schemas(resource))
+    paths.update(copy.deepcopy(EXTRA_PATHS))
+    paths["/api/v1/openapi.json"] = {"get": {"summary": "This document (OpenAPI 3.1)",
+                                             "responses": {"200": json_answer("OpenAPI 3.1", {
+                                                 "type": "object", "required": ["openapi", "info", "paths"],
+                                                 "properties": {"openapi": {"const": "3.1.0"}}})}}}
+    for path, item in paths.items():
+        complete(path, item)
     return {
         "openapi": "3.1.0",
         "info": {"title": "友路 Youlu API", "version": "1",

@@ -4,6 +4,7 @@ build its street graph; ``sources``: list and remove the recorded sources."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -21,11 +22,6 @@ from app.models import Source
 from app.routing.service import cache_dir
 from geo.hours.opening_hours import local_text
 from geo.osm.extract import KINDS
-
-
-def _stage(name: str, as_json: bool) -> None:
-    if not as_json:
-        click.echo(f"… {name}", err=True)
 
 
 def _queue_import(session: Session, path: str, division: str | None, as_json: bool) -> None:
@@ -67,8 +63,23 @@ def import_osm_command(path: str, division: str | None, queue: bool, as_json: bo
     if queue:
         _queue_import(session, path, division, as_json)
         return
-    report, source = run_import(session, path, division=division,
-                                phase=lambda _, name: _stage(name, as_json))
+    # Phases on stderr (hidden with --json): reading, graph and cache, one step per kind.
+    with click.progressbar(length=len(KINDS) + 2, label="读取 reading", file=sys.stderr,
+                           hidden=as_json, show_pos=True) as bar:
+
+        def phase(done: int, name: str) -> None:
+            bar.label = name
+            if done:
+                bar.update(1)  # the phase before it ended
+
+        def written(kind: str) -> None:
+            bar.label = f"要素 features: {kind}"
+            bar.update(1)
+
+        report, source = run_import(session, path, division=division, phase=phase,
+                                    on_kind=written)
+        bar.label = "完成 done"
+        bar.render_progress()
     if as_json:
         click.echo(json.dumps({**report.as_dict(), "source": source_view(source)}, ensure_ascii=False))
         return

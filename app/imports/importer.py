@@ -58,14 +58,16 @@ def entrance_counts(extract: OsmExtract) -> dict[str, int]:
 
 
 def import_osm(session: Session, path: str | Path, *, division: str | None = None,
-               actor: str = "import-osm", extract: OsmExtract | None = None) -> ImportReport:
+               actor: str = "import-osm", extract: OsmExtract | None = None,
+               on_kind: Callable[[str], None] | None = None) -> ImportReport:
     """Import ``path`` into ``session`` (flushed, for the caller to commit).
 
     A new compound (or one still without a code) goes to the street or committee whose
     boundary holds most of it: the extract's ``boundary=administrative`` relations with
     a valid ``ref`` (stored with the others) and the boundaries stored before
     (``import-divisions``); ``division`` is the fallback where no boundary covers it.
-    ``extract`` may pass ``path`` already read. Raises a ``YouluError`` for a bad file or
+    ``extract`` may pass ``path`` already read; ``on_kind`` is called with each kind
+    (``KINDS``) once its features are written (a progress bar). Raises a ``YouluError`` for a bad file or
     division code.
     """
     if division is not None:
@@ -79,6 +81,8 @@ def import_osm(session: Session, path: str | Path, *, division: str | None = Non
     parents: list[PlaceFeature] = []
     for kind in KINDS:
         _upsert_kind(session, kind, extract.features[kind], ids, parents, report, division_of, actor)
+        if on_kind is not None:
+            on_kind(kind)
     session.flush()
     return report
 

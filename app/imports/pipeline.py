@@ -32,9 +32,11 @@ def check_import(session: Session, path: str | Path, division: str | None) -> No
 
 
 def run_import(session: Session, path: str | Path, *, division: str | None,
-               phase: Callable[[int, str], None]) -> tuple[ImportReport, Source]:
+               phase: Callable[[int, str], None],
+               on_kind: Callable[[str], None] | None = None) -> tuple[ImportReport, Source]:
     """Import ``path`` (flushed, for the caller to commit), calling ``phase(i, name)``
-    as each of ``PHASES`` begins; the report and the recorded source."""
+    as each of ``PHASES`` begins and ``on_kind(kind)`` as each kind of feature is
+    written (inside the write, so not for a job's progress); the report and the source."""
     check_import(session, path, division)
     phase(0, PHASES[0])
     extract = read_osm_extract(path)
@@ -42,5 +44,5 @@ def run_import(session: Session, path: str | Path, *, division: str | None,
     with contextlib.suppress(YouluError):  # record_source meets it again and records it
         load_street_graph(path, cache_dir=cache_dir())
     phase(2, PHASES[2])
-    report = import_osm(session, path, division=division, extract=extract)
+    report = import_osm(session, path, division=division, extract=extract, on_kind=on_kind)
     return report, record_source(session, extract, report, cache_dir=cache_dir())

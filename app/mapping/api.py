@@ -7,6 +7,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from app.addresses.codes import lookup_by_code_or_id
 from app.db import get_session
+from app.geojson import GEOJSON, geojson_response
 from app.mapping.city_data import (
     community_collection,
     community_details,
@@ -15,7 +16,7 @@ from app.mapping.city_data import (
 )
 from app.models import Community
 from app.models.places import FACILITY_KINDS
-from app.openapi import document
+from app.openapi import document, error_responses, json_answer
 from app.params import bbox_arg, int_arg
 from geo import settings
 from geo.errors import InvalidInput
@@ -41,7 +42,7 @@ def _kinds() -> list[str] | None:
 @bp.get("/map/communities")
 def map_communities() -> Response:
     """Compounds in ``bbox`` with their score: outlines from the outline zoom, else points."""
-    return jsonify(community_collection(get_session(), bbox=bbox_arg(), zoom=_zoom()))
+    return geojson_response(community_collection(get_session(), bbox=bbox_arg(), zoom=_zoom()))
 
 
 @bp.get("/map/communities/<ref>")
@@ -54,8 +55,8 @@ def map_community(ref: str) -> Response:
 @bp.get("/map/facilities")
 def map_facilities() -> Response:
     """Facilities in ``bbox`` (``kind=a,b`` to filter) with hours and open now (``at``)."""
-    return jsonify(facility_collection(get_session(), bbox=bbox_arg(), kinds=_kinds(),
-                                       at=local_time(request.args.get("at"))))
+    return geojson_response(facility_collection(get_session(), bbox=bbox_arg(), kinds=_kinds(),
+                                              at=local_time(request.args.get("at"))))
 
 
 @bp.get("/map/streets")
@@ -64,29 +65,44 @@ def map_streets() -> Response:
     bbox = bbox_arg()
     if bbox is None:
         raise InvalidInput("需要 bbox=西,南,东,北", "bbox=W,S,E,N is required")
-    return jsonify(street_collection(get_session(), bbox, _zoom()))
+    return geojson_response(street_collection(get_session(), bbox, _zoom()))
 
 
+_COLLECTION = {"type": "object", "required": ["type", "features"], "properties": {
+    "type": {"const": "FeatureCollection"}, "features": {"type": "array"}}}
 _BBOX = {"name": "bbox", "in": "query", "schema": {"type": "string"}, "example": "116.35,39.99,116.37,40.01",
          "description": "W,S,E,N in WGS-84 degrees"}
-_ZOOM = {"name": "zoom", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 20},
+_ZOOM = {"name": "zoom", "in": "query", "schema": {"type": "integer", "minimum": 0,
+                                                   "maximum": settings.MAP_MAX_ZOOM},
          "description": "web-map zoom: geometry is simplified to about a pixel; below the outline "
                         "zoom (PLANNER_POLYGON_MIN_ZOOM) compounds come as points"}
 document("/api/v1/map/communities", {"get": {
     "summary": "Compounds with their rider-friendliness score (0-100), grade and colour",
     "parameters": [_BBOX, _ZOOM],
-    "responses": {"200": {"description": "GeoJSON FeatureCollection; as_points says which form"}}}})
+    "responses": {"200": json_answer("GeoJSON FeatureCollection; as_points says which form",
+                                     _COLLECTION, media_type=GEOJSON)}}})
 document("/api/v1/map/communities/{id_or_code}", {"get": {
     "summary": "One compound's score: parts (share 0-1, points), labels, counts",
-    "responses": {"200": {"description": "score details"}, "404": {"description": "no such compound"}}}})
+    "parameters": [{"name": "id_or_code", "in": "path", "required": True,
+                    "schema": {"type": "string", "minLength": 1}, "example": "110108010000-008",
+                    "description": "the compound's id or standard address code"}],
+    "responses": {"200": json_answer("score details", {
+        "type": "object", "required": ["id", "name", "code", "part_labels", "part_max", "counts"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                       "code": {"type": ["string", "null"]}, "part_labels": {"type": "object"},
+                       "part_max": {"type": "object"}, "counts": {
+                           "type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
+                           "required": ["gates", "gates_open", "buildings", "units", "facilities"]}}}),
+                  **error_responses(400, 404)}}})
 document("/api/v1/map/facilities", {"get": {
     "summary": "Facilities with opening hours and whether they are open at a time",
     "parameters": [_BBOX, {"name": "kind", "in": "query", "schema": {"type": "string"},
                            "example": "charger,toilet"},
                    {"name": "at", "in": "query", "schema": {"type": "string"},
                     "description": "ISO time, local (Asia/Shanghai) if no offset; default now"}],
-    "responses": {"200": {"description": "GeoJSON FeatureCollection"}}}})
+    "responses": {"200": json_answer("GeoJSON FeatureCollection", _COLLECTION, media_type=GEOJSON)}}})
 document("/api/v1/map/streets", {"get": {
     "summary": "Streets from the OSM extracts, for maps with no tile server",
     "parameters": [{**_BBOX, "required": True}, _ZOOM],
-    "responses": {"200": {"description": "GeoJSON FeatureCollection of LineStrings"}}}})
+    "responses": {"200": json_answer("GeoJSON FeatureCollection of LineStrings", _COLLECTION,
+                                     media_type=GEOJSON)}}})

@@ -22,10 +22,8 @@ from app.spatial import communities_box
 from geo import settings
 from geo.errors import InvalidInput
 from geo.hours.opening_hours import local_time
+from geo.planning.coverage import coverage_kinds
 from geo.planning.friendliness import rules
-from maps.assets import render_parts
-from maps.planner_map import build_planner_map
-from maps.rider_map import build_rider_map, build_station_map
 from maps.symbols import symbols
 from maps.tiles import TileSource
 
@@ -85,6 +83,9 @@ def rider_map(ref: str) -> str:
             "from_gate": (gate.code or str(gate.id)) if from_gate and gate is not None else None,
             "at": data["at"] if request.args.get("at") else None,
             "route_url": route_url, "office_phone": office_phone(db, community)}
+    from maps.assets import render_parts  # folium: imported by the pages that draw a map
+    from maps.rider_map import build_rider_map
+
     parts = render_parts(build_rider_map(data, tiles=tiles, static_url=_static_url(), page=page))
     counts = {status: sum(1 for g in data["gates"] if g["status"] == status)
               for status in ("open", "pass", "closed")}
@@ -112,6 +113,9 @@ def station_finder() -> str:
             "facilities_url": url_for("api.maps.map_facilities"),
             "streets_url": url_for("api.maps.map_streets") if tiles.name == "none" else None,
             "outline_zoom": settings.PLANNER_POLYGON_MIN_ZOOM}
+    from maps.assets import render_parts
+    from maps.rider_map import build_station_map
+
     parts = render_parts(build_station_map(bounds=communities_box(get_session()), tiles=tiles,
                                            static_url=_static_url(), page=page))
     return render_template("maps/nearest.html", parts=parts, page=page, symbols=symbols())
@@ -132,6 +136,7 @@ def planner_map() -> str:
             "outline_zoom": settings.PLANNER_POLYGON_MIN_ZOOM,
             "reach_minutes": settings.PLANNER_REACH_MINUTES,
             "grades": score_rules["grades"], "kinds": list(FACILITY_KINDS),
+            "coverage_kinds": {k: spec["zh"] for k, spec in coverage_kinds().items()},
             "coverage_url": url_for("api.planner.coverage"),
             "siting_url": url_for("api.planner.siting"),
             "csv_url": url_for("planner_pages.table_csv"),
@@ -140,6 +145,9 @@ def planner_map() -> str:
             "pilot_xlsx_url": url_for("planner_pages.pilot_xlsx"),
             "streets": planner_streets(get_session()),
             "at": local_time(request.args["at"]).isoformat() if request.args.get("at") else None}
+    from maps.assets import render_parts
+    from maps.planner_map import build_planner_map
+
     parts = render_parts(build_planner_map(bounds=communities_box(get_session()), tiles=tiles,
                                            static_url=_static_url(), page=page))
     return render_template("maps/planner.html", parts=parts, score_rules=score_rules, page=page,

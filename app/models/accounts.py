@@ -9,6 +9,7 @@ from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
+from app.models.riders import UtcDateTime
 
 ROLES = ("admin", "editor")
 TOKEN_SCOPES = ("read", "write")
@@ -54,7 +55,8 @@ class User(Base):
 class ApiToken(Base):
     """A bearer token: read-only for platforms, or write on behalf of a user.
 
-    Only a SHA-256 of the token is stored; ``prefix`` identifies it in lists and logs.
+    Only a SHA-256 of the token is stored; ``prefix`` identifies it in lists and logs. A
+    token with ``expires_at`` (UTC) is refused from then on; one without never expires.
     """
 
     __tablename__ = "api_tokens"
@@ -67,5 +69,6 @@ class ApiToken(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     user: Mapped[User | None] = relationship()

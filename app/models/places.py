@@ -40,6 +40,8 @@ class PlaceFeature(Feature):
             UniqueConstraint("osm_type", "osm_id", name=f"uq_{name}_osm"),
             Index(f"ix_{name}_uid", "uid", unique=True),
             Index(f"ix_{name}_bbox", "min_lon", "max_lon", "min_lat", "max_lat"),
+            # Routing's stamp (app.routing.places) counts, takes the newest and sums from it.
+            Index(f"ix_{name}_stamp", "updated_at", "version"),
         )
 
 

@@ -22,7 +22,7 @@ from app.open311.service import (
     service_definition,
     services,
 )
-from app.openapi import document
+from app.openapi import document, id_parameter
 from geo import open311
 from geo.errors import YouluError
 
@@ -104,31 +104,63 @@ def request_one(report_id: int, fmt: str) -> Response:
 
 _FMT = {"name": "fmt", "in": "path", "required": True,
         "schema": {"type": "string", "enum": list(open311.FORMATS)}}
-_ERRORS = {str(code): {"description": f"Open311 error list [{{code, description}}] ({why})"}
-           for code, why in ((400, "bad parameter"), (403, "api_key missing or invalid"),
-                             (404, "unknown service or request"))}
+_FILTERS = [
+    {"name": "service_request_id", "in": "query", "schema": {"type": "string", "pattern": r"^\d+(,\d+)*$"},
+     "description": "ids, comma-separated"},
+    {"name": "service_code", "in": "query", "schema": {"type": "string"}, "description": "comma-separated"},
+    {"name": "start_date", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+    {"name": "end_date", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(open311.OPEN311_STATES)}}]
+_NEW_REQUEST = {"type": "object", "required": ["api_key", "service_code"], "properties": {
+    "api_key": {"type": "string", "description": "a Youlu API token"},
+    "service_code": {"type": "string", "description": "a 随手拍 category"},
+    "lat": {"type": "string"}, "long": {"type": "string"},
+    "address_id": {"type": "string", "description": "a Youlu standard address code (instead of lat/long)"},
+    "description": {"type": "string"}}}
+
+
+def _object(*required: str) -> dict[str, Any]:
+    """JSON or XML content of an object answer with the ``required`` keys."""
+    return {"application/json": {"schema": {"type": "object", "required": list(required)}},
+            "text/xml": {"schema": {"type": "string"}}}
+
+
+_BODY = {"application/json": {"schema": {"type": "array"}}, "text/xml": {"schema": {"type": "string"}}}
+_ERRORS = {str(code): {"description": f"Open311 error list [{{code, description}}] ({why})",
+                       "content": _BODY}
+           for code, why in ((400, "bad parameter"), (403, "api_key missing or invalid"))}
+# A format other than json or xml matches no endpoint: the site's 404 page.
+_NO_FORMAT = {"404": {"description": "Open311 error list (unknown service or request), or the "
+                                     "site's 404 for a format other than json and xml"}}
 document("/open311/v2/discovery.{fmt}", {"get": {
     "summary": "Open311 GeoReport v2 service discovery", "parameters": [_FMT],
-    "responses": {"200": {"description": "changeset, contact, key_service, endpoints"}}}})
+    "responses": {"200": {"description": "changeset, contact, key_service, endpoints",
+                          "content": _object("changeset", "contact", "endpoints")}, **_NO_FORMAT}}})
 document("/open311/v2/services.{fmt}", {"get": {
     "summary": "Open311 services: one per 随手拍 category", "parameters": [_FMT],
     "responses": {"200": {"description": "service_code, service_name, description, metadata, "
-                                         "type, keywords, group"}}}})
+                                         "type, keywords, group", "content": _BODY},
+                  **_NO_FORMAT}}})
 document("/open311/v2/services/{service_code}.{fmt}", {"get": {
     "summary": "Open311 service definition (no extra attributes)", "parameters": [
         {"name": "service_code", "in": "path", "required": True, "schema": {"type": "string"}},
-        _FMT], "responses": {"200": {"description": "service_code, attributes"},
-                             "404": _ERRORS["404"]}}})
+        _FMT], "responses": {"200": {"description": "service_code, attributes",
+                                     "content": _object("service_code", "attributes")},
+                             **_NO_FORMAT}}})
 document("/open311/v2/requests.{fmt}", {
     "get": {"summary": "Open311 service requests (filters: service_request_id, service_code, "
-                       "start_date, end_date, status)", "parameters": [_FMT],
-            "responses": {"200": {"description": "service requests, newest first"},
-                          "400": _ERRORS["400"]}},
+                       "start_date, end_date, status)", "parameters": [_FMT, *_FILTERS],
+            "responses": {"200": {"description": "service requests, newest first", "content": _BODY},
+                          "400": _ERRORS["400"], **_NO_FORMAT}},
     "post": {"summary": "File a report as an Open311 service request (api_key, service_code, "
                         "lat/long or address_id, description)", "parameters": [_FMT],
+             "requestBody": {"required": True, "content": {
+                 "application/x-www-form-urlencoded": {"schema": _NEW_REQUEST}}},
              "responses": {"200": {"description": "service_request_id, service_notice, "
-                                                  "account_id"}, **_ERRORS}}})
+                                                  "account_id", "content": _BODY}, **_ERRORS,
+                           **_NO_FORMAT}}})
 document("/open311/v2/requests/{id}.{fmt}", {"get": {
     "summary": "One Open311 service request", "parameters": [
-        {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}, _FMT],
-    "responses": {"200": {"description": "a list of the one request"}, "404": _ERRORS["404"]}}})
+        id_parameter("id", description="service_request_id"), _FMT],
+    "responses": {"200": {"description": "a list of the one request", "content": _BODY},
+                  **_NO_FORMAT}}})

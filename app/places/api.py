@@ -1,14 +1,17 @@
-"""GeoJSON CRUD for communities, gates, buildings, units, paths and facilities."""
+"""GeoJSON CRUD for communities, gates, buildings, units, paths and facilities (answers
+are ``application/geo+json``, RFC 7946)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, request, url_for
 from sqlalchemy import func, select
 
 from app.accounts.auth import require_writer
 from app.db import get_session
+from app.geojson import geojson_response
+from app.models.places import MODEL_OF_RESOURCE
 from app.params import bbox_arg, crs_arg, if_match_version, int_arg
 from app.places.editing import (
     create_feature,
@@ -24,6 +27,10 @@ from geo.json_input import parse_json
 
 bp = Blueprint("places", __name__)  # under /api/v1
 
+# ``<resource>`` in a URL: one of the feature resources, so that other paths under /api/v1
+# (``/route``, ``/aggregates``) never match these rules and answer 405 with a true Allow.
+RESOURCE = f"<any({', '.join(MODEL_OF_RESOURCE)}):resource>"
+
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
@@ -38,13 +45,12 @@ def json_body() -> Any:
 
 def feature_response(resource: str, row: Any, status: int = 200) -> Response:
     """A feature as GeoJSON with its version as ETag."""
-    response = jsonify(to_feature(resource, row))
-    response.status_code = status
+    response = geojson_response(to_feature(resource, row), status)
     response.headers["ETag"] = f'"{row.version}"'
     return response
 
 
-@bp.get("/<resource>")
+@bp.get(f"/{RESOURCE}")
 def list_features(resource: str) -> Response:
     """A page of features as a FeatureCollection; filters bbox, community, kind."""
     model = resource_model(resource)
@@ -77,16 +83,16 @@ def list_features(resource: str) -> Response:
         args = {**request.args.to_dict(), "offset": offset + len(page), "limit": limit}
         body["links"].append({"rel": "next", "href": url_for(
             "api.places.list_features", resource=resource, _external=False, **args)})
-    return jsonify(body)
+    return geojson_response(body)
 
 
-@bp.get("/<resource>/<int:feature_id>")
+@bp.get(f"/{RESOURCE}/<int:feature_id>")
 def read_feature(resource: str, feature_id: int) -> Response:
     """One feature as GeoJSON, with its version as ETag."""
     return feature_response(resource, get_feature(get_session(), resource, feature_id))
 
 
-@bp.post("/<resource>")
+@bp.post(f"/{RESOURCE}")
 def create(resource: str) -> Response:
     """Create a feature from a GeoJSON Feature body (``crs=gcj02`` converts input)."""
     resource_model(resource)
@@ -97,7 +103,7 @@ def create(resource: str) -> Response:
     return response
 
 
-@bp.route("/<resource>/<int:feature_id>", methods=["PUT", "PATCH"])
+@bp.route(f"/{RESOURCE}/<int:feature_id>", methods=["PUT", "PATCH"])
 def update(resource: str, feature_id: int) -> Response:
     """Change a feature; needs the current version (properties.version or If-Match)."""
     resource_model(resource)
@@ -107,7 +113,7 @@ def update(resource: str, feature_id: int) -> Response:
     return feature_response(resource, row)
 
 
-@bp.delete("/<resource>/<int:feature_id>")
+@bp.delete(f"/{RESOURCE}/<int:feature_id>")
 def delete(resource: str, feature_id: int) -> tuple[str, int]:
     """Delete a feature; a given version (``?version=`` or If-Match) must be current."""
     resource_model(resource)

@@ -7,8 +7,16 @@ from flask import Blueprint, Response, jsonify, request
 
 from app.accounts.auth import current_actor, require_writer
 from app.db import get_session
-from app.openapi import document
-from app.places.api import feature_response, json_body
+from app.geojson import GEOJSON
+from app.openapi import (
+    RESOURCE_ZH,
+    document,
+    error_responses,
+    id_parameter,
+    json_answer,
+    resource_parameter,
+)
+from app.places.api import RESOURCE, feature_response, json_body
 from app.places.checks import compound_findings
 from app.places.history import deleted_features, entry_dict, feature_history, revert_to
 from geo.errors import InvalidInput, Unauthorized
@@ -48,7 +56,7 @@ def community_deleted(community_id: int) -> Response:
     return jsonify({"community": community_id, "entries": [entry_dict(e) for e in entries]})
 
 
-@bp.get("/<resource>/<int:feature_id>/history")
+@bp.get(f"/{RESOURCE}/<int:feature_id>/history")
 def history(resource: str, feature_id: int) -> Response:
     """The audit entries of one feature, newest first (office users)."""
     _require_office_user()
@@ -57,7 +65,7 @@ def history(resource: str, feature_id: int) -> Response:
                     "entries": [entry_dict(e) for e in entries]})
 
 
-@bp.post("/<resource>/<int:feature_id>/revert")
+@bp.post(f"/{RESOURCE}/<int:feature_id>/revert")
 def revert(resource: str, feature_id: int) -> Response:
     """Body ``{"entry": AUDIT_ID, "version": CURRENT}``: put that version back."""
     actor = require_writer()
@@ -75,21 +83,42 @@ document("/api/v1/opening-hours", {"get": {
     "summary": "Opening hours as people write them (or OSM syntax) → OSM syntax and plain Chinese",
     "parameters": [{"name": "value", "in": "query", "required": True,
                     "schema": {"type": "string"}, "example": "每天6点到22点"}],
-    "responses": {"200": {"description":
-                          '{"value": ..., "osm": "Mo-Su 06:00-22:00", "text": "每天 06:00–22:00"}'},
-                  "400": {"description": "not a valid opening_hours expression"}}}})
+    "responses": {"200": json_answer("what would be saved and how riders read it", {
+        "type": "object", "required": ["value", "osm", "text"], "properties": {
+            "value": {"type": "string"}, "osm": {"type": "string", "example": "Mo-Su 06:00-22:00"},
+            "text": {"type": "string", "example": "每天 06:00–22:00"}}})}}})
+_WRITER: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
+_COMMUNITY = [id_parameter("id", description="compound id")]
+_FEATURE = [resource_parameter(), id_parameter("id", description="feature id")]
+_ANY_FEATURE = {"anyOf": [{"$ref": f"#/components/schemas/{name}FeatureRead"} for name in RESOURCE_ZH]}
+_ENTRIES = {"type": "array", "items": {"type": "object", "required": ["id", "action", "at"]}}
 document("/api/v1/communities/{id}/checks", {"get": {
-    "summary": "Editor checks of one compound in plain words",
-    "responses": {"200": {"description": "findings: kind, resource, feature_id, message"}}}})
+    "summary": "Editor checks of one compound in plain words", "parameters": _COMMUNITY,
+    "responses": {"200": json_answer("findings: kind, resource, feature_id, message", {
+        "type": "object", "required": ["community", "findings"],
+        "properties": {"community": {"type": "integer"}, "findings": {"type": "array"}}})}}})
 document("/api/v1/communities/{id}/deleted", {"get": {
-    "summary": "Deleted features of a compound (office login)",
-    "responses": {"200": {"description": "audit entries of deletions"}}}})
+    "summary": "Deleted features of a compound (office login)", "parameters": _COMMUNITY,
+    "security": _WRITER,
+    "responses": {"200": json_answer("audit entries of deletions", {
+        "type": "object", "required": ["community", "entries"],
+        "properties": {"community": {"type": "integer"}, "entries": _ENTRIES}})}}})
 document("/api/v1/{resource}/{id}/history", {"get": {
-    "summary": "Audit history of one feature, newest first (office login)",
-    "responses": {"200": {"description": "entries with before/after GeoJSON"}}}})
+    "summary": "Audit history of one feature, newest first (office login)", "parameters": _FEATURE,
+    "security": _WRITER,
+    "responses": {"200": json_answer("entries with before/after GeoJSON", {
+        "type": "object", "required": ["resource", "id", "entries"],
+        "properties": {"resource": {"type": "string"}, "id": {"type": "integer"},
+                       "entries": _ENTRIES}})}}})
 document("/api/v1/{resource}/{id}/revert", {"post": {
     "summary": "Restore the version after an audit entry (or a deleted feature)",
-    "requestBody": {"content": {"application/json": {"example": {"entry": 12, "version": 3}}}},
-    "responses": {"200": {"description": "the feature, reverted"},
-                  "201": {"description": "a deleted feature, restored under a new id"},
-                  "409": {"description": "the feature changed since you loaded it"}}}})
+    "parameters": _FEATURE, "security": _WRITER,
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["entry"], "properties": {
+            "entry": {"type": "integer", "description": "audit entry id"},
+            "version": {"type": "integer", "description": "the feature's current version"}}},
+        "example": {"entry": 12, "version": 3}}}},
+    "responses": {"200": json_answer("the feature, reverted", _ANY_FEATURE, media_type=GEOJSON),
+                  "201": json_answer("a deleted feature, restored under a new id", _ANY_FEATURE,
+                                     media_type=GEOJSON),
+                  **error_responses(409)}}})

@@ -9,7 +9,7 @@ from shapely.geometry import mapping
 from app.models import PlaceFeature
 from app.places.schemas import COLUMN_OF, PROPS
 
-_EXTRA_READ = {
+EXTRA_READ = {  # read-only properties some resources add
     "communities": ("name_is_placeholder", "office"),
     "units": ("community",),
 }
@@ -17,7 +17,7 @@ _EXTRA_READ = {
 
 def property_names(resource: str) -> list[str]:
     """The public property names of ``resource``, writable ones first."""
-    return [*PROPS[resource].model_fields, *_EXTRA_READ.get(resource, ())]
+    return [*PROPS[resource].model_fields, *EXTRA_READ.get(resource, ())]
 
 
 def feature_properties(resource: str, row: PlaceFeature) -> dict[str, Any]:

@@ -9,12 +9,13 @@ from flask import Blueprint, Response, jsonify, request
 
 from app.accounts.auth import require_writer
 from app.db import get_session
-from app.openapi import document
+from app.openapi import document, error_responses
 from app.planner.coverage import LEVELS, planner_table
-from app.planner.pilot import progress, tick
+from app.planner.pilot import history, parse_since, progress, tick
 from app.planner.siting import parse_candidates, propose
 from geo import settings
 from geo.errors import InvalidInput
+from geo.planning.coverage import coverage_kinds
 
 bp = Blueprint("planner", __name__)  # under /api/v1
 
@@ -23,7 +24,9 @@ def level_code(source: Any) -> tuple[str | None, str | None]:
     """(level, code) of the division asked for, from query args or a JSON body."""
     level = source.get("level") or None
     code = source.get("code") or None
-    if level is not None and level not in LEVELS:
+    if code is not None and (isinstance(code, bool) or not isinstance(code, str | int)):
+        raise InvalidInput("区划代码应为数字串", "the division code must be a string of digits")
+    if level is not None and (not isinstance(level, str) or level not in LEVELS):
         raise InvalidInput(f"level 应为 {'、'.join(LEVELS)} 之一",
                            f"level must be one of {', '.join(LEVELS)}")
     if code is not None and level is None:
@@ -67,9 +70,16 @@ def siting() -> Response:
 
 @bp.get("/planner/pilot")
 def pilot() -> Response:
-    """The pilot checklist of every compound of a division, and the counts per division."""
+    """The pilot checklist of every compound of a division, the counts per division, its
+    weekly snapshots and the minutes saved per delivery."""
     level, code = level_code(request.args)
-    return jsonify(progress(get_session(), level=level, code=code, at=request.args.get("at") or None))
+    db = get_session()
+    body = progress(db, level=level, code=code, at=request.args.get("at") or None,
+                    since=parse_since(request.args.get("since")))
+    weeks = history(db, code) if code else {}
+    body["history"] = {week.isoformat(): {item: {"done": d, "total": t} for item, (d, t) in items.items()}
+                       for week, items in weeks.items()}
+    return jsonify(body)
 
 
 @bp.post("/planner/pilot/ticks")
@@ -95,22 +105,32 @@ document("/api/v1/planner/coverage", {"get": {
     "responses": {"200": {"description": "compounds (times null when beyond "
                                          f"{settings.COVERAGE_MAX_S:g} s) and groups"}}}})
 document("/api/v1/planner/pilot", {"get": {
-    "summary": "Pilot checklist (plan items 4, 5, 6, 8-11, 17, 20) per compound, and compounds "
-               "done per item per committee, street and district",
-    "parameters": _DIVISION, "responses": {"200": {"description": "items, compounds, groups"}}}})
+    "summary": "Pilot checklist (plan items 4, 5, 6, 8-11, 17, 20) per compound, compounds "
+               "done per item per committee, street and district, and minutes saved per delivery "
+               "(check-ins) before and from the pilot's start",
+    "parameters": [*_DIVISION, {"name": "since", "in": "query", "example": "2025-05-01",
+                                "schema": {"type": "string", "format": "date"},
+                                "description": "the pilot's start (default: the week of the "
+                                               "division's first snapshot)"}],
+    "responses": {"200": {"description": "items, compounds, groups, savings, division_savings, "
+                                         "history (the division's weekly snapshots: week → item → "
+                                         "done, total)"},
+                  "400": {"description": "bad level, code or since"}}}})
 document("/api/v1/planner/pilot/ticks", {"post": {
     "summary": "An office ticks an item the data cannot know (4 plates installed, 5 map posted); "
                "audited; the compound must be the office's",
     "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
         "community_id": {"type": "integer"}, "item": {"type": "string", "example": "4"},
         "done": {"type": "boolean"}}}}}},
-    "responses": {"200": {"description": "the tick"}, "401": {"description": "not logged in"},
-                  "403": {"description": "not this office's compound"}}}})
+    "security": [{"bearer": []}, {"session": []}],
+    "responses": {"200": {"description": "the tick"},
+                  **error_responses(401, 403, 404)}}})  # 403: not this office's; 404: no such compound
 document("/api/v1/planner/siting", {"post": {
     "summary": "Compounds beyond `minutes` of a kind, and the k best new sites (maximal "
                "covering location problem, CBC) among the candidates",
     "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
-        "kind": {"type": "string", "example": "charger"}, "minutes": {"type": "number"},
+        "kind": {"type": "string", "example": "charger",
+                 "enum": list(coverage_kinds())}, "minutes": {"type": "number"},
         "k": {"type": "integer"}, "level": {"type": "string"}, "code": {"type": "string"},
         "at": {"type": "string"},
         "candidates": {"description": "GeoJSON FeatureCollection of Points, or [[lon, lat], …]; "

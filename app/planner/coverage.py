@@ -19,26 +19,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.db import engine_key
 from app.models import Building, Community, Division, Unit
 from app.planner.friendliness import community_scores
 from app.routing.places import places_stamp
 from app.routing.service import networks
 from geo.hours.opening_hours import local_time
-from geo.planning.coverage import (
-    BANDS_MIN,
-    band_shares,
-    coverage_times,
-    facility_nodes,
-    rider_priority,
-    times_from_facilities,
-)
+from geo.planning.coverage import BANDS_MIN, band_shares, coverage_kinds, coverage_times
 from geo.planning.friendliness import rules
-from geo.routing.nearest import FACILITY_KINDS
 
 # Division levels by the length of their code: committee (12), street (9), district (6).
 LEVELS = {"committee": 12, "street": 9, "district": 6}
-# Seconds to the nearest charger with rider-priority slots, a column of its own.
-PRIORITY_CHARGER = "priority_charger_s"
 _CACHE_SIZE = 8
 _cache: dict[tuple[Any, ...], Table] = {}
 _lock = threading.Lock()
@@ -63,7 +54,7 @@ class Table:
         groups = {r["id"]: r[level] or "" for r in rows}
         units = {r["id"]: r["units"] for r in rows}
         out: dict[str, Any] = {}
-        for kind in FACILITY_KINDS:
+        for kind in coverage_kinds():
             times = {r["id"]: r["times"][kind] if r["times"][kind] is not None else math.inf
                      for r in rows}
             for group, share in band_shares(times, units, groups).items():
@@ -98,10 +89,7 @@ def _build(session: Session, when: datetime) -> Table:
     times: dict[str, dict[int, float]] = defaultdict(dict)
     for network in networks(session):
         snap = network.snapshot
-        found = coverage_times(snap, FACILITY_KINDS, at=when)
-        priority = times_from_facilities(snap, facility_nodes(snap, "charger", when, where=rider_priority),
-                                         when=when)
-        found[PRIORITY_CHARGER] = {c.id: float(t) for c, t in zip(snap.compounds, priority, strict=True)}
+        found = coverage_times(snap, coverage_kinds(), at=when)
         for kind, by_id in found.items():
             for cid, t in by_id.items():
                 times[kind][cid] = min(t, times[kind].get(cid, math.inf))
@@ -116,8 +104,7 @@ def _build(session: Session, when: datetime) -> Table:
             "score": round(s.total), "grade": s.grade, "colour": s.colour,
             "missing": [parts[name]["zh"] for name, share in s.shares.items() if share < 1],
             **{level: _division_of(c.division_code, level) for level in LEVELS},
-            "times": {kind: _seconds(times[kind].get(c.id, math.inf)) for kind in FACILITY_KINDS},
-            PRIORITY_CHARGER: _seconds(times[PRIORITY_CHARGER].get(c.id, math.inf))})
+            "times": {kind: _seconds(times[kind].get(c.id, math.inf)) for kind in coverage_kinds()}})
     names = dict(session.execute(select(Division.code, Division.name)).all())
     return Table(at=when, rows=rows, names=names)
 
@@ -127,7 +114,7 @@ def planner_table(session: Session, *, at: datetime | str | None = None) -> Tabl
     change."""
     when = local_time(at).replace(minute=0, second=0, microsecond=0)
     bind = session.get_bind()
-    key = (f"{getattr(bind, 'url', '')}#{id(bind)}", places_stamp(session),
+    key = (engine_key(bind), places_stamp(session),
            when.isoformat())
     with _lock:
         table = _cache.get(key)

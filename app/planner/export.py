@@ -7,12 +7,8 @@ import csv
 import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from app.planner.coverage import Table
-from geo.routing.nearest import FACILITY_KINDS
-from maps.symbols import symbols
+from geo.planning.coverage import coverage_kinds
 
 
 def filtered(table: Table, rows: list[dict[str, Any]], *, text: str = "",
@@ -27,9 +23,8 @@ def filtered(table: Table, rows: list[dict[str, Any]], *, text: str = "",
 
 def headers() -> list[str]:
     """The column titles: rank, names, divisions, units, score, then minutes per kind."""
-    kinds = symbols()["facilities"]
     return (["排名", "小区", "编码", "街道", "社区", "单元数", "评分", "等级", "缺项"]
-            + [f"{kinds[k]['zh']}（分钟）" for k in FACILITY_KINDS])
+            + [f"{spec['zh']}（分钟）" for spec in coverage_kinds().values()])
 
 
 def cells(table: Table, rows: list[dict[str, Any]]) -> list[list[Any]]:
@@ -41,7 +36,7 @@ def cells(table: Table, rows: list[dict[str, Any]]) -> list[list[Any]]:
                     table.names.get(r["committee"] or "", ""), r["units"], r["score"], r["grade"],
                     "、".join(r["missing"])]
                    + [round(r["times"][k] / 60, 1) if r["times"][k] is not None else ""
-                      for k in FACILITY_KINDS])
+                      for k in coverage_kinds()])
     return out
 
 
@@ -56,6 +51,9 @@ def as_csv(table: Table, rows: list[dict[str, Any]]) -> bytes:
 
 def as_xlsx(table: Table, rows: list[dict[str, Any]], *, title: str = "小区排名") -> bytes:
     """The table as an XLSX workbook of one sheet, headers bold."""
+    from openpyxl import Workbook  # a quarter of a second to import: only for a download
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # a new workbook has one sheet

@@ -17,6 +17,7 @@ from shapely.strtree import STRtree
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
+from app.db import engine_key
 from app.models import Building, Community, Facility, Gate, Unit
 from geo import settings
 from geo.geometry.coords import to_metres_all
@@ -78,8 +79,9 @@ def community_scores(session: Session) -> dict[int, Score]:
     """The score of every compound by id, recomputed only when the data has changed (by
     one request at a time: the others wait for its answer instead of doing it again)."""
     # Per engine, not per URL: a database dropped and made again under the same URL (a
-    # test's copy, a restored backup) must not reuse the old one's scores.
-    key = f"{session.get_bind().url}#{id(session.get_bind())}"
+    # test's copy, a restored backup) must not reuse the old one's scores; nor by id(),
+    # which a later engine can take over.
+    key = engine_key(session.get_bind())
     fingerprint = _fingerprint(session)
     with _lock:
         cached = _cache.get(key)

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.accounts.auth import Actor, in_scope
 from app.models import Community, EntryEvent, Gate, PilotSnapshot, PilotTick, Report
-from app.planner.coverage import LEVELS, PRIORITY_CHARGER, Table, planner_table
+from app.planner.coverage import LEVELS, Table, planner_table
+from app.planner.savings import pilot_start, savings
 from geo.errors import Forbidden, InvalidInput, NotFound
 from geo.hours.opening_hours import local_time
 from geo.planning.pilot import PilotFacts, checklist, items_done, tally
@@ -41,17 +42,29 @@ def pilot_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> li
     out = []
     for r in rows:
         facts = PilotFacts(rider_gate=r["id"] in open_gate, times=r["times"],
-                           priority_charger_s=r[PRIORITY_CHARGER], reports=reports.get(r["id"], 0),
+                           reports=reports.get(r["id"], 0),
                            reports_new=new.get(r["id"], 0), recent_entries=entries.get(r["id"], 0),
                            ticks=ticks.get(r["id"], {}))
         out.append({**r, "items": items_done(facts)})
     return out
 
 
+def parse_since(text: str | None) -> date | None:
+    """The pilot's start from a ``since`` argument (YYYY-MM-DD); None when not given."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"since“{text}”应为日期，如 2025-05-01",
+                           f"since {text!r} must be a date such as 2025-05-01") from None
+
+
 def progress(session: Session, *, level: str | None, code: str | None,
-             at: str | None = None) -> dict[str, Any]:
-    """The checklist of every compound of a division, and per committee, street and
-    district the compounds done per item."""
+             at: str | None = None, since: date | None = None) -> dict[str, Any]:
+    """The checklist of every compound of a division, per committee, street and district
+    the compounds done per item, and the minutes saved per delivery before and from
+    ``since`` (default: the pilot's start, ``pilot_start``)."""
     table = planner_table(session, at=at)
     rows = pilot_rows(session, table, table.select(level=level, code=code))
     done = {r["id"]: r["items"] for r in rows}
@@ -61,8 +74,10 @@ def progress(session: Session, *, level: str | None, code: str | None,
         groups[name] = {group: {"name": table.names.get(group, group),
                                 "items": {item: {"done": d, "total": t} for item, (d, t) in items.items()}}
                         for group, items in counts.items()}
+    saved = savings(session, rows, since=since or pilot_start(session, code), levels=tuple(LEVELS))
     return {"at": table.at.isoformat(), "items": checklist()["items"], "compounds": rows,
-            "groups": groups, "title": table.names.get(code or "", "全部小区")}
+            "groups": groups, "title": table.names.get(code or "", "全部小区"), "savings": saved,
+            "division_savings": saved[level].get(code) if level and code else None}
 
 
 def tick(session: Session, actor: Actor, *, community_id: int, item: str, done: bool) -> dict[str, Any]:

@@ -51,18 +51,35 @@ def _texts(report: dict[str, Any], history: dict[date, dict[str, tuple[int, int]
         "heads": ["小区"] + [spec["item"] for spec in items],
         "weeks": sorted(history),
         "history": history,
+        "saved": _saved_line(report),
     }
+
+
+def _minutes(value: float | None) -> str:
+    return f"{value:.1f} 分钟" if value is not None else "—"
+
+
+def _saved_line(report: dict[str, Any]) -> str:
+    """The division's minutes per delivery before and from the pilot's start, in words."""
+    s = report.get("division_savings")
+    since = report["savings"]["since"]
+    if not s:
+        return f"每单用时：自 {since} 起暂无进出记录可比"
+    return (f"每单用时（中位数）：{since} 前 {_minutes(s['before_min'])}（{s['before_n']} 单），"
+            f"之后 {_minutes(s['after_min'])}（{s['after_n']} 单），每单节省 {_minutes(s['saved_min'])}；"
+            f"按路线往返约 {_minutes(s['route_min'])}")
 
 
 def report_pdf(report: dict[str, Any], history: dict[date, dict[str, tuple[int, int]]]) -> bytes:
     """The report as a one-page A4 PDF."""
     t = _texts(report, history)
-    chars = "".join([t["title"], t["sub"], *t["labels"], *(c for row in t["table"] for c in row),
+    chars = "".join([t["title"], t["sub"], t["saved"], *t["labels"], *(c for row in t["table"] for c in row),
                      *t["heads"], "完成率各周完成项目数0123456789%./-· ", "小区数"])
     font = _font("".join(sorted(set(chars))))
     fig = Figure(figsize=_A4_IN)
     fig.text(0.06, 0.965, t["title"], fontproperties=font, fontsize=15, weight="bold", va="top")
     fig.text(0.06, 0.94, t["sub"], fontproperties=font, fontsize=9, color="#455a64", va="top")
+    fig.text(0.06, 0.922, t["saved"], fontproperties=font, fontsize=8, color="#263238", va="top")
     bars = fig.add_axes((0.40, 0.66, 0.54, 0.25))
     shares = [t["done"][spec["item"]] / t["total"] * 100 if t["total"] else 0 for spec in report["items"]]
     y = list(range(len(shares)))[::-1]
@@ -108,7 +125,15 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
     for code, group in report["groups"]["street"].items():
         summary.append([group["name"], code] + [f"{group['items'][s['item']]['done']}/"
                                                 f"{group['items'][s['item']]['total']}" for s in items])
-    for ws in (sheet, summary):
+    saved = book.create_sheet("每单节省")
+    saved.append(["小区", "编码", f"{report['savings']['since']} 前单数", "之前每单（分钟）",
+                  "之后单数", "之后每单（分钟）", "每单节省（分钟）", "路线往返（分钟）"])
+    for r in report["compounds"]:
+        s = report["savings"]["compounds"].get(str(r["id"]))
+        if s:
+            saved.append([r["name"], r["code"] or "", s["before_n"], s["before_min"], s["after_n"],
+                          s["after_min"], s["saved_min"], s["route_min"]])
+    for ws in (sheet, summary, saved):
         for cell in ws[1]:
             cell.font = Font(bold=True)
     out = io.BytesIO()

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from app.planner.coverage import planner_table, units_per_compound
 from app.routing.service import networks
 from geo.errors import InvalidInput, NotFound
+from geo.planning.coverage import check_kind
 from geo.planning.siting import site, street_candidates
-from geo.routing.nearest import FACILITY_KINDS
 
 
 def parse_candidates(raw: Any) -> list[tuple[float, float]] | None:
@@ -44,9 +44,7 @@ def propose(session: Session, *, kind: str, minutes: float, k: int, level: str |
             at: str | None = None) -> dict[str, Any]:
     """The gaps of ``kind`` beyond ``minutes`` in the division ``code`` (at ``level``) and
     the ``k`` best new sites, with units covered before and after."""
-    if kind not in FACILITY_KINDS:
-        raise InvalidInput(f"设施类型“{kind}”无效，可用：{'、'.join(FACILITY_KINDS)}",
-                           f"unknown facility kind {kind!r}; use one of {', '.join(FACILITY_KINDS)}")
+    check_kind(kind)
     table = planner_table(session, at=at)
     rows = table.select(level=level, code=code)
     if not rows:

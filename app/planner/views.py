@@ -12,8 +12,7 @@ from app.page_errors import register as register_page_errors
 from app.planner.api import level_code
 from app.planner.coverage import planner_table
 from app.planner.export import as_csv, as_xlsx, filtered
-from app.planner.pilot import history, progress
-from app.planner.pilot_report import report_pdf, report_xlsx
+from app.planner.pilot import history, parse_since, progress
 from geo import settings
 from geo.hours.opening_hours import local_time
 
@@ -45,9 +44,12 @@ def _attachment(body: bytes, mimetype: str, name: str) -> Response:
 @limiter.limit(settings.RATELIMIT_RIDER_PAGES)
 def pilot_pdf() -> Response:
     """The printable pilot progress report of a street or district (``code``)."""
+    from app.planner.pilot_report import report_pdf  # matplotlib: only for this download
+
     db = get_session()
     level, code = level_code(request.args)
-    report = progress(db, level=level, code=code, at=request.args.get("at") or None)
+    report = progress(db, level=level, code=code, at=request.args.get("at") or None,
+                      since=parse_since(request.args.get("since")))
     return _attachment(report_pdf(report, history(db, code) if code else {}), "application/pdf",
                        f"youlu-pilot-{code or 'all'}-{local_time().strftime('%Y%m%d')}.pdf")
 
@@ -56,8 +58,11 @@ def pilot_pdf() -> Response:
 @limiter.limit(settings.RATELIMIT_RIDER_PAGES)
 def pilot_xlsx() -> Response:
     """The pilot checklist of a street or district as XLSX."""
+    from app.planner.pilot_report import report_xlsx
+
     level, code = level_code(request.args)
-    report = progress(get_session(), level=level, code=code, at=request.args.get("at") or None)
+    report = progress(get_session(), level=level, code=code, at=request.args.get("at") or None,
+                      since=parse_since(request.args.get("since")))
     return _attachment(report_xlsx(report), _XLSX,
                        f"youlu-pilot-{code or 'all'}-{local_time().strftime('%Y%m%d')}.xlsx")
 

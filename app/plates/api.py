@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.db import get_session
-from app.openapi import document
+from app.openapi import document, error_responses, json_answer
 from app.plates.verification import check_scanned_text
 from geo.errors import InvalidInput
 
@@ -45,5 +45,24 @@ document("/api/v1/verify", {"get": {
     "parameters": [{"name": "text", "in": "query", "required": True,
                     "schema": {"type": "string", "maxLength": MAX_TEXT_CHARS},
                     "example": "HTTPS://YOULU.EXAMPLE.CN/A/110108010000-008-003-02/KZ/1324…"}],
-    "responses": {"200": {"description": "the verdict"},
-                  "400": {"description": "text missing or too long"}}}})
+    "responses": {"200": json_answer("the verdict", {
+        "type": "object", "required": ["genuine", "reason", "message", "message_en"],
+        "properties": {"genuine": {"type": "boolean"}, "reason": {"type": "string"},
+                       "message": {"type": "string"}, "message_en": {"type": "string"},
+                       "ours": {"type": "boolean"}, "code": {"type": "string"},
+                       "location": {"type": "object", "required": ["lon", "lat"], "properties": {
+                           "lon": {"type": "number"}, "lat": {"type": "number"}}}}}),
+                  **error_responses(400)}}})
+_KEY = {"type": "object", "required": ["kid", "x", "status"], "properties": {
+    "kty": {"const": "OKP"}, "crv": {"const": "Ed25519"}, "alg": {"const": "EdDSA"},
+    "use": {"const": "sig"}, "kid": {"type": "string"}, "x": {"type": "string"},
+    "status": {"type": "string"}, "created": {"type": "string"},
+    "revoked": {"type": ["string", "null"]}}}
+document("/.well-known/youlu-keys.json", {"get": {
+    "summary": "Plate-signing public keys (JWK, Ed25519) with their status, and revoked plates",
+    "description": "Cacheable for KEYS_MAX_AGE_S; read by offline verifiers (docs/plates.md).",
+    "responses": {"200": json_answer("the key set", {
+        "type": "object", "required": ["issuer", "keys", "revoked_plates"], "properties": {
+            "issuer": {"type": "string"}, "format": {"type": "string"},
+            "signed_bytes": {"type": "string"}, "keys": {"type": "array", "items": _KEY},
+            "revoked_plates": {"type": "array", "items": {"type": "object"}}}})}}})

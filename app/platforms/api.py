@@ -83,7 +83,9 @@ document("/api/v1/bundle", {"get": {
         {"name": "division", "in": "query", "required": True, "schema": {"type": "string"},
          "example": "110108010"},
         {"name": "format", "in": "query", "schema": {"enum": list(FORMATS), "default": "gpkg"}}],
-    "responses": {"200": {"description": "the bundle file"}, **error_responses(400, 401)}}})
+    "responses": {"200": {"description": "the bundle file", "content": {
+        FORMATS["gpkg"]: {"schema": {"type": "string", "format": "binary"}},
+        FORMATS["geojson"]: {"schema": {"type": "object"}}}}, **error_responses(400, 401)}}})
 document("/api/v1/aggregates", {"get": {
     "tags": ["平台 platforms"],
     "summary": "Aggregates per committee and compound; counts under 5 are null",

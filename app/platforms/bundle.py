@@ -13,8 +13,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-import pyogrio
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -58,6 +56,9 @@ def bundle(session: Session, division: str, fmt: str, *, issuer: str) -> bytes:
             body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
             body["youlu"] = info
             return json.dumps(body, ensure_ascii=False).encode()
+        import pandas as pd  # pandas and GDAL: imported for a GeoPackage, not by every worker
+        import pyogrio
+
         pyogrio.write_dataframe(pd.DataFrame({
             "key": list(info), "value": [json.dumps(v, ensure_ascii=False) for v in info.values()]}),
             path, layer=INFO_LAYER, driver="GPKG")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from app.db import get_session
-from app.openapi import document, error_responses
+from app.openapi import document, error_responses, id_parameter
 from app.platforms import webhooks
 from app.platforms.access import require_platform_token
 from geo.platforms.changes import KINDS
@@ -73,12 +73,10 @@ document("/api/v1/webhooks", {
 document("/api/v1/webhooks/{hook_id}/deliveries", {"get": {
     "tags": ["平台 platforms"], "summary": "Delivery log of a webhook, newest first",
     "security": _SECURITY,
-    "parameters": [{"name": "hook_id", "in": "path", "required": True,
-                    "schema": {"type": "integer"}}],
+    "parameters": [id_parameter("hook_id")],
     "responses": {"200": {"description": "deliveries"}, **error_responses(401, 404)}}})
 document("/api/v1/webhooks/{hook_id}/deliveries/{delivery_id}/replay", {"post": {
     "tags": ["平台 platforms"], "summary": "Send a delivery again (same event id)",
     "security": _SECURITY,
-    "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "integer"}}
-                   for n in ("hook_id", "delivery_id")],
+    "parameters": [id_parameter(n) for n in ("hook_id", "delivery_id")],
     "responses": {"200": {"description": "queued"}, **error_responses(401, 404)}}})

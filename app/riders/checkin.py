@@ -16,8 +16,10 @@ moved on and gets the stored event back instead of a new one; so does any tap wi
 ``CHECKIN_REPEAT_WINDOW_S`` of the last.
 
 A tap is the busiest request of the service, so its statements are built once (below,
-with bound parameters) and read plain columns: one query for the plate's gate and the
-key-set slice that judges the plate, one for the pass, the compare-and-set, the insert.
+with bound parameters): one query (``read_tap``) for the phone's rider, the plate's gate
+with the key-set slice that judges the plate, and the rider's passes covering the
+compound; then the compare-and-set and the insert. The plate's signature check is
+remembered (``geo.address.verify``); its key's status and revocations are read each time.
 """
 
 from __future__ import annotations
@@ -27,7 +29,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, bindparam, exists, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -37,6 +48,7 @@ from app.ids import get_row
 from app.models import (
     Building,
     Community,
+    Device,
     EntryEvent,
     Gate,
     RevokedPlate,
@@ -47,11 +59,19 @@ from app.models import (
 )
 from app.plates.keys import keyset
 from app.plates.verification import MESSAGES as PLATE_MESSAGES
-from app.riders.service import covering_pass, request_pass
+from app.riders.service import (
+    best_pass,
+    covering_pass,
+    covering_passes,
+    covers,
+    request_pass,
+    rider_for_secret,
+    secret_digest,
+)
 from app.riders.vouched import entry_refusal
 from geo import settings
 from geo.address.codes import door_label, parse_code, unit_label
-from geo.address.verify import Verdict, parse_plate_path, verify_plate
+from geo.address.verify import PlateToken, Verdict, parse_plate_path, verify_plate
 from geo.errors import Forbidden, InvalidCode, InvalidInput, NotFound, YouluError
 from geo.hours.opening_hours import timezone
 from geo.hours.text import describe_hours
@@ -60,17 +80,28 @@ from geo.riders import passes
 
 _GATE_COLUMNS = (Gate.id, Gate.community_id, Community.division_code, Gate.rider_access,
                  Gate.foot, Gate.ebike, Gate.opening_hours)
-# The plate's gate, with its key (public half, status) and whether this issue is revoked.
-_PLATE_GATE = (
-    select(*_GATE_COLUMNS,
-           select(SigningKey.public_key).where(SigningKey.kid == bindparam("kid"))
-           .scalar_subquery(),
-           select(SigningKey.status).where(SigningKey.kid == bindparam("kid"))
-           .scalar_subquery(),
-           exists().where(RevokedPlate.code == bindparam("code"),
-                          RevokedPlate.issue == bindparam("issue")))
-    .join(Community, Gate.community_id == Community.id)
-    .where(Gate.code == bindparam("code")))
+# The plate's key (public half, status) and whether this issue of the plate is revoked.
+_PLATE_KEY = (select(SigningKey.public_key).where(SigningKey.kid == bindparam("kid"))
+              .scalar_subquery(),
+              select(SigningKey.status).where(SigningKey.kid == bindparam("kid"))
+              .scalar_subquery(),
+              exists().where(RevokedPlate.code == bindparam("code"),
+                             RevokedPlate.issue == bindparam("issue")))
+# The plate's gate, with its key.
+_PLATE_GATE = (select(*_GATE_COLUMNS, *_PLATE_KEY)
+               .join(Community, Gate.community_id == Community.id)
+               .where(Gate.code == bindparam("code")))
+# A tap's one read: the phone's rider and device, the plate's gate (None columns when the
+# code names no gate of a compound) with its key, and the rider's passes covering the
+# gate's compound (one row each; None when there is none).
+_TAP_READ = (select(Rider, Device.id, *_GATE_COLUMNS, Community.id, *_PLATE_KEY, RiderPass)
+             .select_from(Device)
+             .join(Rider, Device.rider_id == Rider.id)
+             .outerjoin(Gate, Gate.code == bindparam("code"))
+             .outerjoin(Community, Gate.community_id == Community.id)
+             .outerjoin(RiderPass, and_(RiderPass.rider_id == Rider.id,
+                                        covers(Gate.community_id, Community.division_code)))
+             .where(Device.secret_digest == bindparam("digest")))
 _GATE_BY_ID = (select(*_GATE_COLUMNS).join(Community, Gate.community_id == Community.id)
                .where(Gate.id == bindparam("gate")))
 _MOVE = (update(Rider.__table__)
@@ -94,6 +125,17 @@ class GateRules:
     foot: bool
     ebike: bool
     opening_hours: str | None
+
+
+@dataclass(frozen=True)
+class TapRead:
+    """What a tap reads before it writes: the phone's rider and device, the gate of a
+    genuine plate, and the rider's passes covering the gate's compound."""
+
+    rider: Rider
+    device_id: int
+    gate: GateRules
+    passes: list[RiderPass]
 
 
 @dataclass(frozen=True)
@@ -142,17 +184,55 @@ def read_gate_plate(session: Session, plate_path: str) -> GateRules:
     ``Forbidden`` for a forged, altered or revoked plate; ``InvalidCode`` for the plate
     of a building or unit; ``NotFound`` for a gate no longer in the database.
     """
-    path = "/" + plate_path.strip("/")
-    try:
-        token = parse_plate_path(path)
-    except ValueError:
-        token = None
+    path, token = _plate_token(plate_path)
     found = None
     if token is not None:
-        found = session.execute(_PLATE_GATE, {"code": token.code, "kid": token.kid,
-                                              "issue": token.issue}).first()
+        found = session.execute(_PLATE_GATE, _plate_params(token)).first()
     if token is None or found is None:  # malformed, not a gate, or a retired code
         return _read_any_plate(session, path)
+    return _genuine_gate(path, token, tuple(found))
+
+
+def read_tap(session: Session, secret: str | None, plate_path: str) -> TapRead | None:
+    """The rider of the phone holding device secret ``secret``, the gate whose genuine
+    plate has the path ``plate_path`` and the rider's passes covering its compound, in
+    one query (the plate judged as ``read_gate_plate`` judges it, with its errors).
+    None when no phone holds ``secret``."""
+    path, token = _plate_token(plate_path)
+    rows = []
+    if secret and token is not None:
+        rows = session.execute(_TAP_READ, {"digest": secret_digest(secret),
+                                           **_plate_params(token)}).all()
+    if token is None or (rows and rows[0][2 + len(_GATE_COLUMNS)] is None):
+        found = rider_for_secret(session, secret)  # malformed, not a gate, or a retired code
+        if found is None:
+            return None
+        gate = read_gate_plate(session, plate_path)
+        return TapRead(found[0], found[1], gate, covering_passes(
+            session, found[0].id, gate.community_id, gate.division_code))
+    if not rows:
+        return None
+    rider, device_id, *gate = rows[0][:-1]
+    del gate[len(_GATE_COLUMNS)]  # the compound's id, there to tell a gate of none
+    return TapRead(rider, device_id, _genuine_gate(path, token, tuple(gate)),
+                   [row[-1] for row in rows if row[-1] is not None])
+
+
+def _plate_token(plate_path: str) -> tuple[str, PlateToken | None]:
+    path = "/" + plate_path.strip("/")
+    try:
+        return path, parse_plate_path(path)
+    except ValueError:
+        return path, None
+
+
+def _plate_params(token: PlateToken) -> dict[str, Any]:
+    return {"code": token.code, "kid": token.kid, "issue": token.issue}
+
+
+def _genuine_gate(path: str, token: PlateToken, found: tuple[Any, ...]) -> GateRules:
+    """The gate of a row of ``_GATE_COLUMNS`` and ``_PLATE_KEY``, once the plate at
+    ``path`` is judged genuine by ``verify_plate`` against that part of the key set."""
     *gate, public_key, status, revoked = found
     keys = [{"kid": token.kid, "x": public_key, "status": status}] if public_key else []
     plates = [{"code": token.code, "issue": token.issue}] if revoked else []
@@ -208,10 +288,14 @@ def gate_refusal(gate: GateRules, now: datetime) -> Forbidden | None:
     return None
 
 
-def visit(session: Session, rider: Rider, gate: GateRules, *, now: datetime) -> GateVisit:
-    """What ``rider``'s next tap at ``gate`` would do."""
+def visit(session: Session, rider: Rider, gate: GateRules, *, now: datetime,
+          covering: list[RiderPass] | None = None) -> GateVisit:
+    """What ``rider``'s next tap at ``gate`` would do; ``covering``: the rider's passes
+    covering the gate's compound when they were read already (``read_tap``)."""
     direction = "out" if rider.inside_community_id == gate.community_id else "in"
-    rider_pass = covering_pass(session, rider.id, gate.community_id, gate.division_code, now=now)
+    rider_pass = (best_pass(covering, now) if covering is not None else
+                  covering_pass(session, rider.id, gate.community_id, gate.division_code,
+                                now=now))
     state = passes.state(rider_pass.status, rider_pass.valid_until, now) if rider_pass else None
     refusal = gate_refusal(gate, now) or (
         entry_refusal(session, rider, gate.community_id, rider_pass, state, now=now)
@@ -220,9 +304,10 @@ def visit(session: Session, rider: Rider, gate: GateRules, *, now: datetime) -> 
 
 
 def tap(session: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: int | None = None,
-        now: datetime, window_s: float = settings.CHECKIN_REPEAT_WINDOW_S) -> TapResult:
+        now: datetime, window_s: float = settings.CHECKIN_REPEAT_WINDOW_S,
+        covering: list[RiderPass] | None = None) -> TapResult:
     """Log the rider's tap at ``gate`` drawn with tap counter ``seq`` (the request
-    commits it before answering).
+    commits it before answering); ``covering`` as for ``visit``.
 
     Raises the refusal (``Forbidden``) of a closed gate or a missing, pending, expired,
     suspended or revoked pass on entry, with nothing written. Returns the stored event,
@@ -236,7 +321,7 @@ def tap(session: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: i
                                details={"reason": "stale_page"})
     if seq < rider.tap_seq:
         return _repeat(session, rider, seq)
-    seen = visit(session, rider, gate, now=now)
+    seen = visit(session, rider, gate, now=now, covering=covering)
     if seen.refusal is not None:
         raise seen.refusal
     rider_pass = seen.rider_pass
@@ -245,10 +330,12 @@ def tap(session: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: i
                                   now=now)
     unit = _destination(session, unit_id, gate.community_id) if seen.direction == "in" else None
     inside = gate.community_id if seen.direction == "in" else None
-    moved = session.execute(_MOVE, {"rider": rider.id, "seq": seq, "next_seq": seq + 1,
-                                    "cutoff": now - timedelta(seconds=window_s),
-                                    "tapped_at": now, "inside": inside})
-    if moved.rowcount != 1:  # type: ignore[attr-defined]  # nothing written
+    # plain table statements: on the session's connection, past the ORM's execution layer
+    connection = session.connection()
+    moved = connection.execute(_MOVE, {"rider": rider.id, "seq": seq, "next_seq": seq + 1,
+                                       "cutoff": now - timedelta(seconds=window_s),
+                                       "tapped_at": now, "inside": inside})
+    if moved.rowcount != 1:  # nothing written
         return _repeat(session, rider, seq)
     values: dict[str, Any] = {
         "rider_id": rider.id, "seq": seq + 1, "gate_id": gate.id,
@@ -256,7 +343,7 @@ def tap(session: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: i
         "pass_id": rider_pass.id if rider_pass else None,
         "platform": rider.platform, "at": now}
     try:
-        event_id = session.execute(_LOG, values).scalar_one()
+        event_id = connection.execute(_LOG, values).scalar_one()
     except IntegrityError:  # cannot happen while tap_seq moves only here; never store twice
         session.rollback()  # the failed insert spoilt the transaction: undo the move too
         return _repeat(session, rider, seq)

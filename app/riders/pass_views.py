@@ -36,16 +36,18 @@ from werkzeug.wrappers import Response as BaseResponse
 from app import page_errors
 from app.accounts.offices import office_phone
 from app.db import get_session
-from app.extensions import limiter
+from app.extensions import csrf, limiter
 from app.ids import get_row, in_range, parse_id
 from app.mapping.gate_ways import ways_round
 from app.models import Community, EntryEvent, Gate, RiderPass, Unit
 from app.models.base import utcnow
 from app.params import safe_next
+from app.rate_limits import limit_request
 from app.riders.checkin import (
     GateVisit,
     compound_of_plate,
     read_gate_plate,
+    read_tap,
     tap,
     unit_labels,
     visit,
@@ -113,10 +115,30 @@ def _pending_phone_key() -> str:
     return "phone:" + phone_digest(pending["phone"]) if pending else "addr:" + get_remote_address()
 
 
+@limiter.request_filter
+def _tap_counted_apart() -> bool:
+    """flask-limiter leaves check-in taps to ``_limit_taps``."""
+    return request.endpoint == "passes.gate_tap"
+
+
+@bp.before_request
+def _limit_taps() -> None:
+    """A check-in tap's two limits (rider pages per address, taps per device) counted in
+    one round trip, then its CSRF check: first, before any database work."""
+    if request.endpoint == "passes.gate_tap":
+        limit_request([(settings.RATELIMIT_RIDER_PAGES, get_remote_address()),
+                       (settings.RATELIMIT_CHECKIN, _device_key())])
+        csrf.protect()
+
+
 @bp.before_request
 def load_rider() -> None:
     """The rider whose device cookie came with the request (``g.rider``, ``g.device_id``);
-    other blueprints under ``/pass`` register it too."""
+    other blueprints under ``/pass`` register it too. A tap reads its rider itself, with
+    the gate and the passes (``read_tap``)."""
+    if request.endpoint == "passes.gate_tap":
+        g.rider = g.device_id = None
+        return
     found = rider_for_secret(get_session(), request.cookies.get(DEVICE_COOKIE))
     g.rider, g.device_id = found if found is not None else (None, None)
 
@@ -155,12 +177,16 @@ def rider_required(view: Callable[..., Any]) -> Callable[..., Any]:
         if g.rider is None:
             if request.method == "GET" and not page_errors.wants_json():
                 return redirect(url_for("passes.register_page", next=request.path))
-            raise Unauthorized("这台手机还没有登记骑手信息，请先登记",
-                               "this phone holds no rider pass; register first",
-                               details={"reason": "no_device"})
+            raise _no_device()
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def _no_device() -> Unauthorized:
+    return Unauthorized("这台手机还没有登记骑手信息，请先登记",
+                        "this phone holds no rider pass; register first",
+                        details={"reason": "no_device"})
 
 
 def _describe_device(user_agent: str) -> str:
@@ -339,19 +365,22 @@ def _way_links(gate: Gate, community: Community, unit: Unit | None) -> dict[str,
 
 
 @bp.post("/gate/<path:plate>")
-@limiter.limit(settings.RATELIMIT_CHECKIN, key_func=_device_key, override_defaults=False)
-@rider_required
+@csrf.exempt  # limited, then CSRF-checked, by _limit_taps
 def gate_tap(plate: str) -> BaseResponse:
-    """One tap: entry or exit at this gate (a repeated tap gives back the same event)."""
+    """One tap: entry or exit at this gate (a repeated tap gives back the same event).
+    One query reads the rider, the gate and the passes; one update and one insert write."""
     db = get_session()
-    gate = read_gate_plate(db, plate)
+    found = read_tap(db, request.cookies.get(DEVICE_COOKIE), plate)
+    if found is None:
+        raise _no_device()
+    g.rider, g.device_id, gate = found.rider, found.device_id, found.gate
     seq, unit = parse_id(request.form.get("seq")), request.form.get("unit", "")
     unit_id = parse_id(unit) if unit else None
     if seq is None or not in_range(seq) or (unit and (unit_id is None or not in_range(unit_id))):
         raise InvalidInput("页面已过期，请刷新后再点", "seq and unit must be whole numbers",
                            details={"reason": "stale_page"})
-    result = tap(db, g.rider, gate, seq=seq, unit_id=unit_id,
-                 now=utcnow(), window_s=_repeat_window())
+    result = tap(db, g.rider, gate, seq=seq, unit_id=unit_id, now=utcnow(),
+                 window_s=_repeat_window(), covering=found.passes)
     if page_errors.wants_json():
         event = result.event
         return jsonify({"created": result.created, "seq": result.seq,

@@ -11,12 +11,24 @@ import hashlib
 import hmac
 import secrets
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -271,27 +283,46 @@ def policy_view(row: PassPolicy) -> dict[str, Any]:
 # -- passes -------------------------------------------------------------------------------
 
 
-# A rider's passes that can hold at one compound: for it, its committee or its street.
+def covers(community_id: ColumnElement[Any], division_code: ColumnElement[Any]) -> ColumnElement[bool]:
+    """SQL: the pass row covers the compound ``community_id`` in division ``division_code``
+    (expressions: bound values or columns): a pass for it, for its committee (a
+    12-digit code) or for its street (the code's first 9 digits)."""
+    return or_(
+        and_(RiderPass.scope == "community",
+             RiderPass.scope_value == cast(community_id, String)),
+        and_(RiderPass.scope == "committee", RiderPass.scope_value == division_code,
+             func.length(division_code) == passes.COMMITTEE_DIGITS),
+        and_(RiderPass.scope == "street", func.length(division_code) >= passes.STREET_DIGITS,
+             RiderPass.scope_value == func.substr(division_code, 1, passes.STREET_DIGITS)))
+
+
+# A rider's passes that can hold at one compound.
 _COVERING = select(RiderPass).where(
     RiderPass.rider_id == bindparam("rider"),
-    or_(and_(RiderPass.scope == "community", RiderPass.scope_value == bindparam("community")),
-        and_(RiderPass.scope == "committee", RiderPass.scope_value == bindparam("committee")),
-        and_(RiderPass.scope == "street", RiderPass.scope_value == bindparam("street"))))
+    covers(bindparam("community", type_=Integer), bindparam("division", type_=String)))
+
+
+def best_pass(found: Iterable[RiderPass], now: datetime) -> RiderPass | None:
+    """Of passes covering one compound, the one that holds: a usable one first, else the
+    most recently asked for; None for none."""
+    ranked = sorted(found, key=lambda p: (passes.state(p.status, p.valid_until, now) == "active",
+                                          p.requested_at), reverse=True)
+    return ranked[0] if ranked else None
+
+
+def covering_passes(session: Session, rider_id: int, community_id: int,
+                    division_code: str | None) -> list[RiderPass]:
+    """The rider's passes covering the compound ``community_id`` (in division
+    ``division_code``), whatever their state."""
+    return list(session.scalars(_COVERING, {"rider": rider_id, "community": community_id,
+                                            "division": division_code or ""}))
 
 
 def covering_pass(session: Session, rider_id: int, community_id: int, division_code: str | None, *,
                   now: datetime) -> RiderPass | None:
     """The rider's pass that holds at the compound ``community_id`` (in division
-    ``division_code``): a usable one first, else the most recently asked for; None when
-    no pass covers the compound."""
-    code = division_code or ""
-    found = session.scalars(_COVERING, {
-        "rider": rider_id, "community": str(community_id),
-        "committee": code if len(code) == passes.COMMITTEE_DIGITS else None,
-        "street": code[:passes.STREET_DIGITS] if len(code) >= passes.STREET_DIGITS else None})
-    ranked = sorted(found, key=lambda p: (passes.state(p.status, p.valid_until, now) == "active",
-                                          p.requested_at), reverse=True)
-    return ranked[0] if ranked else None
+    ``division_code``): ``best_pass`` of those covering it."""
+    return best_pass(covering_passes(session, rider_id, community_id, division_code), now)
 
 
 def request_pass(session: Session, rider: Rider, community: Community, *, now: datetime) -> RiderPass:

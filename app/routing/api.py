@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from app.db import get_session
-from app.openapi import document
+from app.geojson import GEOJSON, geojson_response
+from app.openapi import document, error_responses, json_answer
 from app.params import crs_arg, int_arg, lon_lat_arg
 from app.routing import service as routing
 from geo import settings
@@ -70,12 +71,11 @@ def isochrone() -> Response:
         raise InvalidInput(f"minutes 应为逗号分隔的分钟数，收到“{raw}”",
                            f"minutes must be comma-separated numbers, got {raw!r}") from None
     start, _gate = _from()  # reach from a gate: from the gate's own point
-    return jsonify(routing.isochrone(get_session(), start, minutes,
-                                     at=request.args.get("at") or None))
+    return geojson_response(routing.isochrone(get_session(), start, minutes,
+                                              at=request.args.get("at") or None))
 
 
-_ERRORS = {str(code): {"description": "错误 / error", "content": {"application/json": {
-    "schema": {"$ref": "#/components/schemas/Error"}}}} for code in (400, 404, 422, 503)}
+_ERRORS = error_responses(400, 404, 422, 503)
 _FROM = {"name": "from", "in": "query", "required": True, "schema": {"type": "string"},
          "example": "116.3500,40.0010",
          "description": ("起点 经度,纬度 (WGS-84; crs=gcj02 to convert), or gate:ID_OR_CODE: the street "
@@ -111,7 +111,8 @@ document("/api/v1/route", {"get": {
                                           "code of a unit or building, or an address"},
                    _AT, {"name": "pass", "in": "query", "schema": {"enum": ["0", "1"]},
                          "description": "the rider holds a pass for gates that need one"}, _CRS],
-    "responses": {"200": {"description": "the route"}, **_ERRORS}}})
+    "responses": {"200": json_answer("the route", {"type": "object", "required": ["legs"]}),
+                  **_ERRORS}}})
 document("/api/v1/nearest", {"get": {
     "tags": ["路线 routing"], "summary": "Nearest facilities of a kind by network time",
     "description": "Each with distance_m, duration_s, ride_m and walk_m (metres ridden, walked).",
@@ -121,9 +122,15 @@ document("/api/v1/nearest", {"get": {
                    {"name": "k", "in": "query", "schema": {
                        "type": "integer", "minimum": 1, "maximum": settings.NEAREST_MAX_K,
                        "default": 3}}, _AT, _CRS],
-    "responses": {"200": {"description": "facilities, nearest first"}, **_ERRORS}}})
+    "responses": {"200": json_answer("facilities, nearest first", {
+        "type": "object", "required": ["kind", "count", "facilities"],
+        "properties": {"kind": {"type": "string"}, "count": {"type": "integer", "minimum": 0},
+                       "facilities": {"type": "array"}}}), **_ERRORS}}})
 document("/api/v1/isochrone", {"get": {
     "tags": ["路线 routing"], "summary": "Areas reachable within N minutes (service circle)",
     "parameters": [_FROM, {"name": "minutes", "in": "query", "schema": {"type": "string"},
                            "example": "5,10,15"}, _AT, _CRS],
-    "responses": {"200": {"description": "GeoJSON FeatureCollection of polygons"}, **_ERRORS}}})
+    "responses": {"200": json_answer("GeoJSON FeatureCollection of polygons", {
+        "type": "object", "required": ["type", "features"],
+        "properties": {"type": {"const": "FeatureCollection"}, "features": {"type": "array"}}},
+        media_type=GEOJSON), **_ERRORS}}})

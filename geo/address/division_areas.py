@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
-import osmium
-import pyogrio
 import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
@@ -83,6 +80,9 @@ def read_division_file(path: str | Path, *, code_field: str | None = None,
     that is not spatial or has no code column, ``UnknownDivision`` for malformed codes,
     ``InvalidGeometry``/``InvalidCoordinates`` for broken or misplaced polygons.
     """
+    import geopandas as gpd  # pandas and GDAL: a second to import, only for this file reader
+    import pyogrio
+
     path = Path(path)
     try:
         frame = gpd.read_file(path, engine="pyogrio")
@@ -143,6 +143,8 @@ def _boundaries(source: str, rows: Iterable[tuple[int, str, Any, Any]]) -> list[
 def read_osm_boundaries(path: str | Path) -> list[DivisionBoundary]:
     """``boundary=administrative`` relations of admin_level 8–10 whose ``ref`` is a 9- or
     12-digit code, assembled into multipolygons (incomplete relations are left out)."""
+    import osmium
+
     wkb = osmium.geom.WKBFactory()
     found: list[DivisionBoundary] = []
     processor = osmium.FileProcessor(str(path)).with_areas(

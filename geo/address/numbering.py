@@ -11,8 +11,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import cn2an
-
 _CN_NUMERAL = "零〇一二两三四五六七八九十百"
 _NUMBER = rf"(?:\d+|[A-Za-z]|[{_CN_NUMERAL}]+)"
 _BUILDING_RE = re.compile(rf"第?({_NUMBER})\s*(?:号楼|号|栋|幢|座|楼)(?!院)")
@@ -44,6 +42,8 @@ def normalize_number(token: str) -> str:
     if token.isdigit():
         return str(int(token))
     if re.fullmatch(rf"[{_CN_NUMERAL}]+", token):
+        import cn2an  # a fifth of a second to import: only when a numeral needs it
+
         return str(int(cn2an.cn2an(token.replace("〇", "零"), "smart")))
     return token.upper()
 

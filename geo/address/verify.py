@@ -22,6 +22,7 @@ import base64
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,6 +33,7 @@ MESSAGE_PREFIX = "youlu-plate-v1"
 PATH_MARK = "A"
 SIGNATURE_BYTES = 64
 SIGNATURE_DIGITS = 155  # len(str(2**512 - 1))
+CHECKED_SIGNATURES = 4096  # signature checks remembered (about 1 MB)
 REASONS = ("ok", "malformed", "wrong_host", "unknown_key", "bad_signature", "revoked_key",
            "revoked_plate")
 
@@ -108,9 +110,17 @@ def parse_plate_url(text: str) -> PlateToken:
                       host=parts.netloc.lower())
 
 
-def _public_key(jwk: Mapping[str, Any]) -> Ed25519PublicKey:
-    raw = base64.urlsafe_b64decode(jwk["x"] + "=" * (-len(jwk["x"]) % 4))
-    return Ed25519PublicKey.from_public_bytes(raw)
+@lru_cache(maxsize=CHECKED_SIGNATURES)
+def _signature_valid(x: str, signature: bytes, message: bytes) -> bool:
+    """Whether ``signature`` signs ``message`` under the Ed25519 public key ``x`` (base64url,
+    as in a JWK). Remembered: the answer depends on nothing else, so each plate is checked
+    once; the key's status and the revoked plates are judged on every call, apart."""
+    try:
+        raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+        Ed25519PublicKey.from_public_bytes(raw).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def verify_plate(text: str, keyset: Mapping[str, Any], *, check_host: bool = True) -> Verdict:
@@ -142,10 +152,8 @@ def verify_plate(text: str, keyset: Mapping[str, Any], *, check_host: bool = Tru
     jwk = next((k for k in keyset.get("keys", ()) if k.get("kid") == token.kid), None)
     if jwk is None:
         return _with(found, "unknown_key")
-    try:
-        _public_key(jwk).verify(token.signature, plate_message(token.code, token.kid,
-                                                                token.issue))
-    except (InvalidSignature, ValueError):
+    if not _signature_valid(str(jwk.get("x", "")), token.signature,
+                            plate_message(token.code, token.kid, token.issue)):
         return _with(found, "bad_signature")
     if jwk.get("status") == "revoked":
         return _with(found, "revoked_key")

@@ -21,7 +21,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-import geopandas as gpd
 import shapely
 from shapely import STRtree
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
@@ -155,6 +154,8 @@ class _Reader:
     def __init__(self, found: list[Element], extract: OsmExtract) -> None:
         self.rules = tag_rules()
         self.extract = extract
+        import geopandas as gpd  # pandas: imported by an import, not by a serving worker
+
         geoms = gpd.GeoSeries([e.geometry for e in found], crs="EPSG:4326")
         inside = geoms.intersects(shapely.box(*extract.bounds)).to_numpy() if extract.bounds else None
         west, south, east, north = extract.bounds or geoms.total_bounds

@@ -22,9 +22,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal, cast
 
-import geopandas as gpd
-import pandas as pd
-import pyogrio
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -145,6 +142,10 @@ _PANDAS_DTYPE: dict[str, Literal["boolean", "Int64", "Float64", "string"]] = {
 
 def write_gpkg(layers: Layers, path: Path) -> int:
     """One GeoPackage table per non-empty layer, EPSG:4326; overwrites ``path``."""
+    import geopandas as gpd  # pandas and GDAL: imported for a GeoPackage, not by every worker
+    import pandas as pd
+    import pyogrio
+
     path.unlink(missing_ok=True)
     written = 0
     for name in LAYERS:
@@ -175,6 +176,8 @@ def _to_cell(value: Any, kind: str) -> Any:
 
 
 def _from_cell(value: Any, kind: str) -> Any:
+    import pandas as pd
+
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
     if kind == "json":
@@ -193,6 +196,8 @@ def _from_cell(value: Any, kind: str) -> Any:
 
 def read_gpkg(path: Path) -> Layers:
     """Layers from a GeoPackage written by ``write_gpkg``; unknown tables are refused."""
+    import pyogrio
+
     try:
         names = [str(row[0]) for row in pyogrio.list_layers(path)]
     except Exception as error:  # GDAL raises its own kinds for a file it cannot read

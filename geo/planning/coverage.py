@@ -2,38 +2,49 @@
 each kind, and the share of units within 5, 10 and 15 minutes per committee, street and
 district.
 
-One multi-source search per kind answers every compound at once: the compiled kernel
-(``geo.routing._kernels.search``) runs from all facilities of the kind over the
+One multi-source search per kind answers every compound at once: a compiled Dijkstra
+(``geo.planning._kernels.multi_source``: the routes' kernel without its targets, paths
+and walking bound, none of which coverage uses) runs from all facilities of the kind over the
 *reversed* network, so the cost it settles at a gate is the cost of the forward trip
 from that gate to the nearest facility. Reversing swaps the two layers (riding, then
 walking after parking, becomes walking, then riding), which is the one direction the
 kernel switches in, and the gate bits the same way. A compound's time is the least over
 its connected gates open at ``at`` of the time from the gate's outside node, riding.
 Times are seconds (``inf``: nothing within ``COVERAGE_MAX_S``).
+
+The kinds covered are data (``data/planning/coverage_kinds.json``): 驿站, chargers with
+rider-priority slots (a charger without any does not count), swap cabinets (chargers of
+``charger_type`` ``swap``), parking, toilets, drinking water and lockers, each counted
+only when open at the chosen time.
 """
 
 from __future__ import annotations
 
+import json
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from geo import settings
+from geo.errors import InvalidInput
 from geo.hours.opening_hours import is_open, local_time
-from geo.routing._kernels import search
+from geo.planning._kernels import multi_source
 from geo.routing.inputs import Facility
 from geo.routing.network import RIDE_LAYER, WALK_LAYER, Snapshot
 from geo.routing.search import run_search
 
 BANDS_MIN = (5, 10, 15)
+KINDS_FILE = settings.DATA_DIR / "planning" / "coverage_kinds.json"
 
-# Reversed networks, one per live snapshot (a snapshot is immutable once built).
-_reversed: weakref.WeakValueDictionary[int, _Reversed] = weakref.WeakValueDictionary()
-_owners: weakref.WeakKeyDictionary[_Reversed, Snapshot] = weakref.WeakKeyDictionary()
+# Reversed networks, one per live snapshot by its id (a snapshot is immutable once built;
+# one that is gone takes its reversed network with it).
+_reversed: dict[int, _Reversed] = {}
 
 
 @dataclass(eq=False)
@@ -44,13 +55,13 @@ class _Reversed:
     head: NDArray[np.int64]
     cost: NDArray[np.float64]
     gate: NDArray[np.int64]
-    walk_m: NDArray[np.float64]
+    owner: NDArray[np.int64]  # the compound index of each gate
 
 
 def _reverse(snap: Snapshot) -> _Reversed:
     """The reversed network of ``snap`` (cached while ``snap`` lives)."""
     cached = _reversed.get(id(snap))
-    if cached is not None and _owners.get(cached) is snap:
+    if cached is not None:
         return cached
     n = snap.n_nodes
     o_tail = np.repeat(np.arange(n, dtype=np.int64), np.diff(snap.o_indptr))
@@ -61,9 +72,10 @@ def _reverse(snap: Snapshot) -> _Reversed:
     np.add.at(indptr, head + 1, 1)
     rev = _Reversed(indptr=np.cumsum(indptr), head=tail[order],
                     cost=np.ascontiguousarray(snap.e_cost[order][:, ::-1]),
-                    gate=snap.e_gate[order], walk_m=snap.e_walk_m[order])
+                    gate=snap.e_gate[order],
+                    owner=np.asarray([ci for _g, ci in snap.gates], dtype=np.int64))
     _reversed[id(snap)] = rev
-    _owners[rev] = snap
+    weakref.finalize(snap, _reversed.pop, id(snap), None)
     return rev
 
 
@@ -90,9 +102,38 @@ def facility_nodes(snap: Snapshot, kind: str, when: datetime, *,
     return np.unique(np.asarray(keep, dtype=np.int64))
 
 
-def rider_priority(facility: Facility) -> bool:
-    """Whether a facility keeps slots for riders (``rider_priority_slots`` > 0)."""
-    return (dict(facility.info).get("rider_priority_slots") or 0) > 0
+@cache
+def coverage_kinds() -> dict[str, dict[str, Any]]:
+    """The kinds covered, by key, in order: ``zh``, ``facility`` (the facility kind),
+    the conditions (``charger_types``, ``min_rider_priority_slots``) and ``new`` (what a
+    proposed site is given)."""
+    loaded = json.loads(KINDS_FILE.read_text(encoding="utf-8"))
+    return {k["kind"]: k for k in loaded["kinds"]}
+
+
+def counts_as(facility: Facility, kind: str) -> bool:
+    """Whether ``facility`` counts for the coverage kind ``kind`` (its facility kind and
+    conditions, not its hours)."""
+    spec = coverage_kinds()[kind]
+    info = dict(facility.info)
+    return (facility.kind == spec["facility"]
+            and ("charger_types" not in spec or info.get("charger_type") in spec["charger_types"])
+            and (info.get("rider_priority_slots") or 0) >= spec.get("min_rider_priority_slots", 0))
+
+
+def check_kind(kind: str) -> None:
+    """Raise ``InvalidInput`` unless ``kind`` is a coverage kind."""
+    kinds = coverage_kinds()
+    if kind not in kinds:
+        raise InvalidInput(f"设施类型“{kind}”无效，可用：{'、'.join(kinds)}",
+                           f"unknown facility kind {kind!r}; use one of {', '.join(kinds)}")
+
+
+def kind_nodes(snap: Snapshot, kind: str, when: datetime) -> NDArray[np.int64]:
+    """Nodes of the facilities counting for the coverage kind ``kind`` open at ``when``."""
+    check_kind(kind)
+    return facility_nodes(snap, coverage_kinds()[kind]["facility"], when,
+                          where=lambda f: counts_as(f, kind))
 
 
 def times_from_facilities(snap: Snapshot, nodes: NDArray[np.int64], *, when: datetime,
@@ -109,25 +150,19 @@ def times_from_facilities(snap: Snapshot, nodes: NDArray[np.int64], *, when: dat
     ws = snap.workspace()
     gen = ws.next_gen()
     seeds = 2 * nodes + 0  # walking, which is layer 0 once the layers are swapped
-    empty_i = np.empty(0, dtype=np.int64)
-    empty_f = np.empty(0, dtype=np.float64)
-    search(0, np.zeros(1, dtype=np.int64), empty_i, np.empty((0, 2)), rev.indptr, rev.head,
-           rev.cost, rev.gate, snap.park, -1, settings.PARKING_DELAY_S, _swap_bits(gate_ok),
-           snap.x, snap.y, seeds, np.zeros(len(seeds)), empty_i, 1, empty_f, empty_f,
-           np.zeros(2), limit, empty_f, rev.walk_m, np.inf, ws.dist, ws.pred, ws.pred_edge,
-           ws.walked, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
-    starts, owner = _gate_starts(snap, gate_ok)
+    multi_source(rev.indptr, rev.head, rev.cost, rev.gate, _swap_bits(gate_ok), snap.park, seeds,
+                 limit, ws.dist, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
+    starts, owner = _gate_starts(snap, rev.owner, gate_ok)
     starts = 2 * (starts >> 1) + 1  # riding forward is layer 1 of the reversed search
     hit = ws.done[starts] == gen
     np.minimum.at(out, owner[hit], ws.dist[starts[hit]])
     return out
 
 
-def _gate_starts(snap: Snapshot, gate_ok: NDArray[np.integer]
+def _gate_starts(snap: Snapshot, owner: NDArray[np.int64], gate_ok: NDArray[np.integer]
                  ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The start states of every compound (see ``start_states``) and the compound index
-    each belongs to."""
-    owner = np.asarray([ci for _g, ci in snap.gates], dtype=np.int64)
+    each belongs to (``owner``: per gate)."""
     usable = np.flatnonzero(snap.gate_connected & (gate_ok != 0))
     return 2 * snap.gate_nodes[usable, 0] + RIDE_LAYER, owner[usable]
 
@@ -148,14 +183,15 @@ def time_from_compound(snap: Snapshot, compound: int, nodes: NDArray[np.int64], 
 
 
 def coverage_times(snap: Snapshot, kinds: Iterable[str], *, at: datetime | str | None = None,
-                   has_pass: bool = False) -> dict[str, dict[int, float]]:
-    """Per kind, per compound id: seconds from its gates to the nearest facility of the
-    kind open at ``at`` (``inf`` when none within ``COVERAGE_MAX_S``)."""
+                   has_pass: bool = False, limit: float = settings.COVERAGE_MAX_S
+                   ) -> dict[str, dict[int, float]]:
+    """Per coverage kind, per compound id: seconds from its gates to the nearest facility
+    counting for the kind open at ``at`` (``inf`` when none within ``limit`` seconds)."""
     when = local_time(at)
     result = {}
     for kind in kinds:
-        times = times_from_facilities(snap, facility_nodes(snap, kind, when), when=when,
-                                      has_pass=has_pass)
+        times = times_from_facilities(snap, kind_nodes(snap, kind, when), when=when,
+                                      has_pass=has_pass, limit=limit)
         result[kind] = {c.id: float(t) for c, t in zip(snap.compounds, times, strict=True)}
     return result
 

@@ -4,8 +4,8 @@ division.
 The items and where each answer comes from are data (``data/planning/pilot_checklist.json``):
 offices tick what the data cannot know (plates installed, the map posted); the rest is
 counted from the data: a pass policy and a gate open to riders (item 6), a station,
-parking and lockers within ``reach_minutes`` by coverage (8–10), a charger with
-rider-priority slots within reach (11), reports answered (17: at least one report, none
+parking, lockers and a charger with rider-priority slots within ``reach_minutes`` by
+coverage (8–11), reports answered (17: at least one report, none
 left new), and check-ins in the last ``recent_days`` (20).
 """
 
@@ -35,7 +35,6 @@ class PilotFacts:
 
     rider_gate: bool = False
     times: Mapping[str, float | None] = field(default_factory=dict)
-    priority_charger_s: float | None = None
     reports: int = 0
     reports_new: int = 0
     recent_entries: int = 0
@@ -57,8 +56,6 @@ def items_done(facts: PilotFacts) -> dict[str, bool]:
             value = facts.rider_gate
         elif check == "reach":
             value = _within(facts.times.get(spec["reach_kind"]))
-        elif check == "priority_charger":
-            value = _within(facts.priority_charger_s)
         elif check == "reports_answered":
             value = facts.reports > 0 and facts.reports_new == 0
         elif check == "in_use":

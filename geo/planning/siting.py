@@ -19,12 +19,13 @@ from typing import Any
 
 import numpy as np
 import pulp
+import shapely
 from numpy.typing import NDArray
 
 from geo import settings
 from geo.errors import InvalidInput
 from geo.hours.opening_hours import local_time
-from geo.planning.coverage import facility_nodes, times_from_facilities
+from geo.planning.coverage import check_kind, coverage_kinds, kind_nodes, times_from_facilities
 from geo.routing.inputs import Facility
 from geo.routing.network import AccessNetwork, Snapshot
 
@@ -73,11 +74,9 @@ def street_candidates(snap: Snapshot, compounds: Sequence[int], *,
     gx = snap.x[snap.gate_nodes[gates, 0]]
     gy = snap.y[snap.gate_nodes[gates, 0]]
     ok = np.flatnonzero((snap.node_compound[:snap.n_base] < 0) & np.asarray(street.node_main))
-    x, y = snap.x[ok], snap.y[ok]
-    near = np.zeros(len(ok), dtype=bool)
-    for px, py in zip(gx.tolist(), gy.tolist(), strict=True):
-        near |= np.hypot(x - px, y - py) <= radius_m
-    nodes = ok[near]
+    tree = shapely.STRtree(shapely.points(gx, gy))
+    pairs = tree.query(shapely.points(snap.x[ok], snap.y[ok]), predicate="dwithin", distance=radius_m)
+    nodes = ok[np.unique(pairs[0])]
     cells = np.column_stack([np.floor(snap.x[nodes] / spacing_m), np.floor(snap.y[nodes] / spacing_m)])
     _cells, first = np.unique(cells, axis=0, return_index=True)
     chosen = nodes[np.sort(first)][:limit]
@@ -117,9 +116,10 @@ def _seconds(t: float) -> float | None:
 def site(network: AccessNetwork, kind: str, candidates: Sequence[tuple[float, float]], *,
          minutes: float, k: int, units: Mapping[int, int], among: set[int] | None = None,
          at: datetime | str | None = None) -> Siting:
-    """The ``k`` best of ``candidates`` (lon, lat) for a new facility of ``kind``: the MCLP
-    over the compounds (ids; ``among`` only, if given) further than ``minutes`` from an
-    open one, weighted by ``units`` (at least 1 each)."""
+    """The ``k`` best of ``candidates`` (lon, lat) for a new facility of the coverage kind
+    ``kind``: the MCLP over the compounds (ids; ``among`` only, if given) further than
+    ``minutes`` from an open one counting for it, weighted by ``units`` (at least 1 each)."""
+    check_kind(kind)
     if not 0 < minutes <= settings.COVERAGE_MAX_S / 60:
         raise InvalidInput(f"时间应在 0 到 {settings.COVERAGE_MAX_S / 60:g} 分钟之间",
                            f"minutes must be in (0, {settings.COVERAGE_MAX_S / 60:g}]")
@@ -133,10 +133,10 @@ def site(network: AccessNetwork, kind: str, candidates: Sequence[tuple[float, fl
     limit = minutes * 60.0
     snap = network.snapshot
     ids = [c.id for c in snap.compounds]
-    before = times_from_facilities(snap, facility_nodes(snap, kind, when), when=when)
+    before = times_from_facilities(snap, kind_nodes(snap, kind, when), when=when)
     demand = [i for i, cid in enumerate(ids) if before[i] > limit and (among is None or cid in among)]
     trial, nodes = _with_candidates(network, kind, candidates)
-    open_nodes = facility_nodes(trial, kind, when)
+    open_nodes = kind_nodes(trial, kind, when)
     open_nodes = open_nodes[~np.isin(open_nodes, nodes)]
     demand_set = set(demand)
     cover: list[frozenset[int]] = []
@@ -156,14 +156,16 @@ def site(network: AccessNetwork, kind: str, candidates: Sequence[tuple[float, fl
 
 def _with_candidates(network: AccessNetwork, kind: str,
                      candidates: Sequence[tuple[float, float]]) -> tuple[Snapshot, NDArray[np.int64]]:
-    """The network with every candidate as a facility of ``kind`` (ids -1, -2, …) and the
-    candidates' nodes in order."""
+    """The network with every candidate as a facility counting for the coverage kind
+    ``kind`` (ids -1, -2, …; open always) and the candidates' nodes in order."""
     snap = network.snapshot
+    spec = coverage_kinds()[kind]
     extra = []
     for j, (lon, lat) in enumerate(candidates):
         inside = snap.compound_at(lon, lat)
-        extra.append(Facility(id=-1 - j, kind=kind, lon=lon, lat=lat, name="候选点",
-                              compound_id=snap.compounds[inside].id if inside >= 0 else None))
+        extra.append(Facility(id=-1 - j, kind=spec["facility"], lon=lon, lat=lat, name="候选点",
+                              compound_id=snap.compounds[inside].id if inside >= 0 else None,
+                              info=tuple(spec["new"].items())))
     data = network.data
     trial = network.what_if(replace(data, facilities=data.facilities + tuple(extra)))
     nodes = np.asarray([trial.facilities[-1 - j][0] for j in range(len(candidates))],

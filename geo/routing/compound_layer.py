@@ -7,8 +7,10 @@ The outside is what lies in no compound: a segment leading into another compound
 compounds wall to wall) is cut, and nothing of the layer attaches to a segment with an
 end inside another compound, so a neighbour's wall is never reopened.
 Each gate becomes two nodes, outside and inside, joined by a passage edge that the
-gate's rules open or close at query time. Unit doors, facilities and office-drawn
-paths are attached to the nearest segment by splitting it at the projection point.
+gate's rules open or close at query time; a gate no passage road reaches is linked to
+the nearest street whose straight link does not run inside its compound. Unit doors,
+facilities and office-drawn paths are attached to the nearest segment by splitting it
+at the projection point.
 
 A layer depends only on its compound's own data, the street graph and which street
 nodes near it lie in other compounds, so an office edit rebuilds one layer
@@ -47,6 +49,13 @@ _GATE_ON_ROAD_M = 3.0
 # into the street or a neighbour's compound.
 _COURTYARD_OUTSIDE_M = 1.0
 # Joins of one courtyard piece tried, nearest first, before the nearest is taken anyway.
+# A straight walk within this much of the drawn wall (metres) runs along it, not across
+# the courtyard: between two gates on a wall it would go round a closed gate outside it.
+_WALL_M = 0.5
+# A gate's link to a street outside may run this far more inside its compound's drawn
+# outline than the gate itself stands inside it (metres); farther, and it would reach the
+# gate's street side through the wall.
+_LINK_INSIDE_M = 1.0
 _COURTYARD_TRIES = 8
 
 
@@ -120,6 +129,34 @@ def build_door_of_building(index: StreetIndex, building: Building,
     return Door(id=building.id, lon=lon, lat=lat, kind="building", compound_id=building.compound_id,
                 label=building.label, code=building.code, building_id=building.id,
                 version=building.version)
+
+
+def walk_stays_inside(polygon: BaseGeometry, a: tuple[float, float], b: tuple[float, float], *,
+                      off_wall_ends: bool = False) -> bool:
+    """Whether a straight walk across a courtyard from ``a`` to ``b`` (plane metres) stays
+    in ``polygon`` (the compound, plane metres): the parts of it outside the outline that
+    reach neither end (across a notch of a concave outline, through a neighbour's wall
+    and back) total at most ``_COURTYARD_OUTSIDE_M``, and it leaves the outline kept
+    ``_WALL_M`` clear of the wall by at most that much more than its ends lie outside
+    that (so it does not run along the wall, between two gates on it). With
+    ``off_wall_ends`` the second bound is dropped: an end mapped off the wall (a gate) is
+    met straight, however slanted the walk reaches it."""
+    pa, pb = Point(a), Point(b)
+    if pa.equals(pb):
+        return True
+    line = LineString([pa, pb])
+    outside = line.difference(polygon)
+    pieces = [g for g in getattr(outside, "geoms", [outside]) if not g.is_empty]
+    through = sum(g.length for g in pieces if g.distance(pa) > 1e-6 and g.distance(pb) > 1e-6)
+    if through > _COURTYARD_OUTSIDE_M:
+        return False
+    if off_wall_ends:
+        return True
+    core: BaseGeometry = polygon.buffer(-_WALL_M)
+    if core.is_empty:  # a compound narrower than its wall margin
+        core = polygon
+    allowed = float(core.distance(pa) + core.distance(pb))
+    return bool(line.difference(core).length <= allowed + _COURTYARD_OUTSIDE_M)
 
 
 def to_plane(street: StreetGraph, geom: _G) -> _G:
@@ -209,7 +246,11 @@ class _Builder:
         return found
 
     def _nearest_segment(self, x: float, y: float, *, side: str, max_m: float,
-                         need: int = RIDE | WALK) -> tuple[int, float, float]:
+                         need: int = RIDE | WALK, keep_out: bool = False) -> tuple[int, float, float]:
+        """The nearest segment on ``side`` within ``max_m`` of (x, y) as (segment,
+        metres, fraction along it), (-1, inf, 0) if none; with ``keep_out``, the nearest
+        whose straight link from (x, y) runs inside the compound at most
+        ``_LINK_INSIDE_M`` more than (x, y) lies inside it."""
         grid = self.index.segments
         ids = grid.query_box(x - max_m, y - max_m, x + max_m, y + max_m)
         if len(ids) == 0:
@@ -227,10 +268,20 @@ class _Builder:
         if len(ids) == 0:
             return -1, float("inf"), 0.0
         dist, frac = point_segment(x, y, grid.x0[ids], grid.y0[ids], grid.x1[ids], grid.y1[ids])
-        best = int(np.argmin(dist))
-        if dist[best] > max_m:
-            return -1, float("inf"), 0.0
-        return int(ids[best]), float(dist[best]), float(frac[best])
+        if keep_out:
+            here = Point(x, y)
+            depth = float(self.polygon.boundary.distance(here)) if self.polygon.contains(here) else 0.0
+        for best in np.argsort(dist, kind="stable").tolist():
+            if dist[best] > max_m:
+                break
+            if keep_out:
+                qx = grid.x0[ids[best]] + frac[best] * (grid.x1[ids[best]] - grid.x0[ids[best]])
+                qy = grid.y0[ids[best]] + frac[best] * (grid.y1[ids[best]] - grid.y0[ids[best]])
+                inside = LineString([(x, y), (qx, qy)]).intersection(self.polygon).length
+                if inside > depth + _LINK_INSIDE_M:
+                    continue
+            return int(ids[best]), float(dist[best]), float(frac[best])
+        return -1, float("inf"), 0.0
 
     # --- attaching points ----------------------------------------------------------------
     def _split(self, seg: int, frac: float, *, inside: bool, park: int) -> int:
@@ -252,10 +303,12 @@ class _Builder:
         return q
 
     def _attach(self, node: int, nx_: float, ny_: float, *, side: str, max_m: float,
-                ride: bool, park_split: int = NO_PARKING, kind: int = LINK) -> int | None:
-        """Join layer node ``node`` at (nx_, ny_) to the nearest segment on ``side``;
-        returns the split node or None when no segment is within ``max_m``."""
-        seg, dist, frac = self._nearest_segment(nx_, ny_, side=side, max_m=max_m)
+                ride: bool, park_split: int = NO_PARKING, kind: int = LINK,
+                keep_out: bool = False) -> int | None:
+        """Join layer node ``node`` at (nx_, ny_) to the nearest segment on ``side``
+        (``keep_out``: see ``_nearest_segment``); returns the split node or None when no
+        segment is within ``max_m``."""
+        seg, dist, frac = self._nearest_segment(nx_, ny_, side=side, max_m=max_m, keep_out=keep_out)
         if seg < 0:
             return None
         inside = side == "inside"
@@ -349,13 +402,13 @@ class _Builder:
                 # join it to that one too, or a route would run on to the passage road's end
                 # and come back to the gate (out and back)
                 self._attach(out, gx[k], gy[k], side="outside", max_m=_GATE_ON_ROAD_M,
-                             ride=True, park_split=STREET_PARKING)
+                             ride=True, park_split=STREET_PARKING, keep_out=True)
                 self._attach(inn, gx[k], gy[k], side="inside", max_m=_GATE_ON_ROAD_M,
                              ride=self.ride_inside)
             else:
                 connected = self._attach(out, gx[k], gy[k], side="outside",
                                          max_m=settings.GATE_CONNECT_MAX_M, ride=True,
-                                         park_split=STREET_PARKING) is not None
+                                         park_split=STREET_PARKING, keep_out=True) is not None
                 self._attach(inn, gx[k], gy[k], side="inside",
                              max_m=settings.GATE_CONNECT_MAX_M, ride=self.ride_inside)
             layer.gate_connected.append(connected)
@@ -400,15 +453,9 @@ class _Builder:
         return node
 
     def _walkable(self, u: int, v: int) -> bool:
-        """Whether a straight walk between nodes ``u`` and ``v`` stays in the compound:
-        it leaves the outline by at most ``_COURTYARD_OUTSIDE_M`` more than its ends lie
-        outside it (so it never crosses the wall into the street or a neighbour)."""
-        a, b = Point(self._node_xy(u)), Point(self._node_xy(v))
-        if a.equals(b):
-            return True
-        outside = LineString([a, b]).difference(self.polygon).length
-        allowed = float(self.polygon.distance(a) + self.polygon.distance(b))
-        return bool(outside <= allowed + _COURTYARD_OUTSIDE_M)
+        """Whether a straight walk between nodes ``u`` and ``v`` stays in the compound
+        (``walk_stays_inside``)."""
+        return walk_stays_inside(self.polygon, self._node_xy(u), self._node_xy(v))
 
     def _courtyard(self) -> None:
         """Join the pieces of the inside that hold gates, doors or facilities, so that any
@@ -568,4 +615,5 @@ def build_layer(index: StreetIndex, compound: Compound | None, *, doors: list[Do
 
 
 __all__ = ["COURTYARD", "GATE", "INSIDE", "LINK", "PATH", "STREET", "Layer", "StreetIndex",
-           "build_door_of_building", "build_layer", "building_door", "to_plane"]
+           "build_door_of_building", "build_layer", "building_door", "to_plane",
+           "walk_stays_inside"]

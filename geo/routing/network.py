@@ -211,11 +211,16 @@ class Snapshot:
         return len(self.x)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        self.node_role(-1)  # the node roles go along: a loaded snapshot does not build them
+        state["_roles"] = self._roles
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        roles = state.pop("_roles", None)
         self.__dict__.update(state)
         self.__post_init__()
+        self._roles = roles
 
     def facilities_of(self, kind: str) -> tuple[NDArray[np.int64], list[Facility]]:
         """Nodes and facilities of ``kind`` (cached per snapshot)."""
@@ -267,6 +272,22 @@ class Snapshot:
             ws = Workspace(self.n_nodes, len(self.e_length))
             self._local.ws = ws
         return ws
+
+    def keep_derived(self, old: Snapshot) -> None:
+        """Take over from ``old``, a snapshot with the same nodes, edges, doors and gate
+        positions, what is worked out lazily: node roles, gates per compound, facilities
+        per kind, each thread's search arrays, and the opening-hours states of the gates
+        whose hours are the same (same gate index, same expression)."""
+        self._roles, self._gates_of = old._roles, old._gates_of
+        self._facilities_of, self._local = old._facilities_of, old._local
+        if not len(old.gate_hours) or not len(self.gate_hours):
+            return
+        pos = np.minimum(np.searchsorted(old.gate_hours, self.gate_hours), len(old.gate_hours) - 1)
+        same = np.flatnonzero(old.gate_hours[pos] == self.gate_hours)
+        same = same[[self._hours.expressions[k] == old._hours.expressions[pos[k]] for k in same]]
+        with old._hours_lock:
+            for name in ("valid_from", "valid_until", "open"):
+                getattr(self._hours, name)[same] = getattr(old._hours, name)[pos[same]]
 
     def gate_ok(self, at: datetime, *, has_pass: bool) -> NDArray[np.uint8]:
         """Per gate: bit 0 set if riding through is allowed at ``at``, bit 1 walking."""
@@ -372,10 +393,15 @@ class AccessNetwork:
         west, south, east, north = self.extent
         return west <= lon <= east and south <= lat <= north
 
-    def _reach(self, compound: Compound) -> bool:
+    def _in_reach(self, compounds: tuple[Compound, ...]) -> list[Compound]:
+        """The ``compounds`` whose bounding box meets the served extent (bounds taken in
+        one vectorised call)."""
+        if not compounds:
+            return []
         west, south, east, north = self.extent
-        minx, miny, maxx, maxy = compound.polygon.bounds
-        return minx <= east and maxx >= west and miny <= north and maxy >= south
+        box = shapely.bounds(np.asarray([c.polygon for c in compounds], dtype=object))
+        meets = (box[:, 0] <= east) & (box[:, 2] >= west) & (box[:, 1] <= north) & (box[:, 3] >= south)
+        return [c for c, m in zip(compounds, meets.tolist(), strict=True) if m]
 
     def update(self, data: AccessData, *,
                touched: Collection[int | None] | None = None) -> list[int | None]:
@@ -385,7 +411,7 @@ class AccessNetwork:
         edit that moved no compound wall): the others are kept without being compared.
         Without it, or when compounds came or went, every layer is compared."""
         with self._lock:
-            compounds = [c for c in data.compounds if self._reach(c)]
+            compounds = self._in_reach(data.compounds)
             ids = {c.id for c in compounds}
             scope: set[int | None] | None = None
             if touched is not None and ids == set(self._layers) - {None}:
@@ -407,6 +433,7 @@ class AccessNetwork:
                 if path.compound_id in ids and (scope is None or path.compound_id in scope):
                     paths.setdefault(path.compound_id, []).append(path)
             rebuilt: list[int | None] = []
+            rules_only: list[PackedLayer] = []  # layers whose gates changed only names, rules, hours
             layers: dict[int | None, tuple[Any, PackedLayer]] = {}
             inside_any = self._inside_any(compounds) if scope is None else self._inside_all
             for c in compounds:
@@ -425,6 +452,7 @@ class AccessNetwork:
                     static, hours = _gate_rules(c)
                     layers[c.id] = (inputs, replace(old[1], compound=c, gate_static=static,
                                                     gate_hours=hours))
+                    rules_only.append(layers[c.id][1])
                     continue
                 layers[c.id] = (inputs, pack_layer(build_layer(
                     self.index, c, doors=list(inputs[1]), facilities=list(inputs[2]),
@@ -444,9 +472,13 @@ class AccessNetwork:
                         self.street))
                     rebuilt.append(None)
             if rebuilt or set(layers) != set(self._layers) or not hasattr(self, "snapshot"):
+                same_layers = set(layers) == set(self._layers) and hasattr(self, "snapshot")
                 self._layers = layers
                 self._version += 1
-                self.snapshot = self._assemble(list(layers.values()))
+                if same_layers and len(rules_only) == len(rebuilt):
+                    self.snapshot = self._with_gate_rules(rules_only)
+                else:
+                    self.snapshot = self._assemble(list(layers.values()))
             self.rebuilt = rebuilt
             self.data = data
             return rebuilt
@@ -495,6 +527,28 @@ class AccessNetwork:
         near = self.index.nodes.query_box(minx - reach, miny - reach, maxx + reach, maxy + reach)
         near = np.sort(near)
         return near.tobytes() + np.packbits(inside_any[near]).tobytes()
+
+    def _with_gate_rules(self, changed: list[PackedLayer]) -> Snapshot:
+        """The snapshot with the gates of the ``changed`` layers' compounds renewed (their
+        names, rules or hours; the nodes and edges are the same): a copy of the gate
+        lists and rule arrays, whatever the city's size otherwise. Opening-hours states
+        already worked out are kept for the gates whose hours did not change."""
+        old = self.snapshot
+        compounds, gates = list(old.compounds), list(old.gates)
+        static = old.gate_static.copy()
+        for layer in changed:
+            assert layer.compound is not None  # the street layer has no gates
+            ci = old.compound_index[layer.compound.id]
+            compounds[ci] = layer.compound
+            at = old.gates_of(ci)  # in the compound's gate order
+            for gate, i in zip(layer.compound.gates, at.tolist(), strict=True):
+                gates[i] = (gate, ci)
+            static[at] = layer.gate_static
+        hours = np.flatnonzero([bool(g.opening_hours) for g, _ci in gates]).astype(np.int64)
+        new = replace(old, version=self._version, compounds=compounds, gates=gates,
+                      gate_static=static, gate_hours=hours)
+        new.keep_derived(old)
+        return new
 
     def _assemble(self, entries: list[tuple[Any, PackedLayer]]) -> Snapshot:
         street = self.street

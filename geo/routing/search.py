@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from geo import settings
 from geo.errors import InvalidCoordinates
 from geo.routing._kernels import PARK_EDGE, Workspace, nearest_segments, search, trace
+from geo.routing.compound_layer import to_plane, walk_stays_inside
 from geo.routing.network import RIDE_LAYER, WALK_LAYER, Snapshot, inside_speed_ms
 
 # The heuristic is scaled down a little so that plane distances never overestimate.
@@ -186,11 +187,17 @@ def _outside_gate(snap: Snapshot, gate_id: int) -> Start | None:
 def _courtyard_start(snap: Snapshot, x: float, y: float, lon: float, lat: float,
                      where: int) -> Start | None:
     """Seeds of a start inside compound ``where`` away from its roads: straight across
-    the courtyard to each of its connected gates (inside) and its doors, riding if the
-    compound allows e-bikes, else walking after parking at the start."""
+    the courtyard to each of its connected gates (inside) and its doors that such a walk
+    reaches without leaving the compound on the way (``walk_stays_inside``: not across a
+    notch of its outline, through a neighbour's wall; a gate mapped off the wall is met
+    straight), riding if the compound allows e-bikes, else walking after parking at the
+    start. The layer's own courtyard links go on from a door to the gates."""
     gates = snap.gates_of(where)
     nodes = snap.gate_nodes[gates[snap.gate_connected[gates]], 1].tolist()
     nodes += [node for node, _door in snap.doors.values() if int(snap.node_compound[node]) == where]
+    polygon = to_plane(snap.street, snap.compounds[where].polygon)
+    nodes = [n for n in nodes if walk_stays_inside(polygon, (x, y), (float(snap.x[n]), float(snap.y[n])),
+                                                off_wall_ends=True)]
     if not nodes:
         return None
     seeds = _Seeds()

@@ -109,39 +109,43 @@ def _crossings(line: LineString, polygon: Any) -> list[tuple[Point, int]]:
 
 def unguarded_crossings(net: AccessNetwork, data: AccessData, route: dict[str, Any], at: str,
                         has_pass: bool, tolerance_m: float = 5.0) -> list[dict[str, Any]]:
-    """Where ``route``'s legs cross a compound boundary (split at the boundaries, plane
-    metres) other than through a gate of that compound that the route passed in a mode
-    its state at ``at`` allows: within ``tolerance_m`` of the
-    gate or on the road piece leading to or from it (a gate may be mapped up to
-    ``GATE_PASSAGE_SNAP_M`` off the wall). Not counted: a crossing on a public through
-    road (part of no compound), a straight piece between two points inside the compound
-    that cuts a corner of its drawn wall, and the way to and from the inside of a gate
-    mapped outside the wall (met from inside and left inside, not passed)."""
+    """Where ``route``'s line crosses a compound boundary (split at the boundaries, plane
+    metres) other than at a gate of that compound whose state at ``at`` allows the mode
+    of the leg crossing there (riding on a ride leg, walking on a walk leg): within
+    ``tolerance_m`` of the gate or on the road piece leading to or from it (a gate may be
+    mapped up to ``GATE_PASSAGE_SNAP_M`` off the wall). The route's own account of the
+    gates it passed (``gates_passed``) is not consulted. Not counted: a crossing on a
+    public through road (part of no compound), a straight piece between two points inside
+    the compound that cuts a corner of its drawn wall, and the way to and from the inside
+    of a gate mapped outside the wall (met from inside and left inside, not passed)."""
     street = net.street
     index = net.snapshot.index
     when = local_time(at)
     modes, tail, head = np.asarray(street.modes), np.asarray(street.tail), np.asarray(street.head)
-    passed = {(g["id"], g["mode"]) for g in route["gates_passed"]}
     bad = []
-    coords = np.asarray([c for leg in route["legs"] if leg["geometry"]["type"] == "LineString"
-                         for c in leg["geometry"]["coordinates"]])
+    lines = [leg for leg in route["legs"] if leg["geometry"]["type"] == "LineString"]
+    if not lines:
+        return bad
+    coords = np.asarray([c for leg in lines for c in leg["geometry"]["coordinates"]])
+    riding = np.concatenate([np.full(len(leg["geometry"]["coordinates"]), leg["mode"] == "ride")
+                             for leg in lines])  # per vertex: its leg rides
     coords = np.column_stack(street.to_plane(coords[:, 0], coords[:, 1]))
-    coords = coords[np.concatenate([[True], np.hypot(*np.diff(coords, axis=0).T) > 1e-9])]
+    keep = np.concatenate([[True], np.hypot(*np.diff(coords, axis=0).T) > 1e-9])
+    coords, riding = coords[keep], riding[keep]
     if len(coords) > 1:
         line = LineString(coords)
         for c in data.compounds:
             polygon = to_plane(street, c.polygon)
             if not line.intersects(polygon.boundary):
                 continue
-            gates = []
+            gates = []  # (plane point, rides allowed, walks allowed) of each gate at ``at``
             for g in c.gates:
                 state = gate_state(g, when, ebikes_inside=c.ebikes_allowed, has_pass=has_pass)
-                if (g.id, "ride") in passed and state.ride or (g.id, "walk") in passed and state.walk:
-                    gates.append(np.asarray(street.to_plane(g.lon, g.lat), dtype=float))
+                gates.append((np.asarray(street.to_plane(g.lon, g.lat), dtype=float),
+                              state.ride, state.walk))
             inside = [bool(polygon.contains(Point(e))) for e in coords]
             touch = set()  # segments to and from a gate mapped off the wall, met from inside
-            for g in c.gates:
-                gxy = np.asarray(street.to_plane(g.lon, g.lat), dtype=float)
+            for gxy, _ride, _walk in gates:
                 for k in np.flatnonzero(np.hypot(*(coords - gxy).T) < 0.5).tolist():
                     if 0 < k < len(coords) - 1 and inside[k - 1] and inside[k + 1]:
                         touch |= {k - 1, k}
@@ -149,9 +153,17 @@ def unguarded_crossings(net: AccessNetwork, data: AccessData, route: dict[str, A
                 ends = coords[seg:seg + 2]
                 if inside[seg] and inside[seg + 1] or seg in touch:
                     continue  # a road between inside points cutting a corner of the drawn wall
-                if any(p.distance(Point(g)) <= tolerance_m or
-                       np.hypot(*(ends - g).T).min() < 0.5 for g in gates):
+                # the modes of the legs at the crossing (a segment belongs to the leg of its
+                # far end): two where a rider parks at the gate and walks through
+                near = _segment_distances(coords, np.array([p.x, p.y])) < 0.5
+                near[seg] = True
+                crossing_modes = {bool(r) for r in riding[1:][near]}
+                if any(((ride and True in crossing_modes) or (walk and False in crossing_modes))
+                       and (p.distance(Point(gxy)) <= tolerance_m
+                            or np.hypot(*(ends - gxy).T).min() < 0.5)
+                       for gxy, ride, walk in gates):
                     continue
+                rides = bool(riding[seg + 1])
                 ids = index.segments.query_box(p.x - 1, p.y - 1, p.x + 1, p.y + 1).tolist()
                 if any(LineString([(street.x[index.seg_a[s]], street.y[index.seg_a[s]]),
                                    (street.x[index.seg_b[s]], street.y[index.seg_b[s]])]).distance(p) < 0.5
@@ -159,6 +171,29 @@ def unguarded_crossings(net: AccessNetwork, data: AccessData, route: dict[str, A
                                   | ((tail == index.seg_b[s]) & (head == index.seg_a[s]))] & PUBLIC).any()
                        for s in ids):
                     continue
-                bad.append({"compound": c.id,
+                bad.append({"compound": c.id, "mode": "ride" if rides else "walk",
                             "lonlat": tuple(float(v) for v in street.to_lonlat(p.x, p.y))})
     return bad
+
+
+def _segment_distances(coords: np.ndarray, point: np.ndarray) -> np.ndarray:
+    """Distance (plane metres) from ``point`` to each segment of the polyline ``coords``."""
+    a, b = coords[:-1], coords[1:]
+    ab = b - a
+    t = np.clip(np.einsum("ij,ij->i", point - a, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-18),
+                0.0, 1.0)
+    return np.hypot(*(a + t[:, None] * ab - point).T)
+
+
+def no_route_is_expected(net: AccessNetwork, start: tuple[float, float], key: Any, at: str,
+                         has_pass: bool) -> bool:
+    """Whether the plain state graph (networkx, gates as their state at ``at`` allows) has
+    no way from ``start`` (lon, lat) to the door ``key``: a ``NoRoute`` is then right."""
+    from geo.routing.search import snap_start
+    snap = net.snapshot
+    door_node = snap.doors[key][0]
+    graph = state_graph(snap, snap.gate_ok(local_time(at), has_pass=has_pass), door_node)
+    origin = snap_start(snap, *start)
+    for s, c in zip(origin.seeds.tolist(), origin.seed_cost.tolist(), strict=True):
+        graph.add_edge("start", (s >> 1, s & 1), weight=c)
+    return not nx.has_path(graph, "start", (door_node, 1))

@@ -4,7 +4,7 @@ enrolled through a platform's attestation), rider_attestations.enrolled_at (sign
 links work once); jobs (long work on the queue, with progress)
 
 Revision ID: 0017_riders_jobs
-Revises: 0012_office_phone
+Revises: 0014_token_expiry
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0017_riders_jobs'
-down_revision = '0012_office_phone'
+down_revision = '0014_token_expiry'
 branch_labels = None
 depends_on = None
 
