@@ -22,7 +22,10 @@ from app.config import load_config
 from app.demo import commands as demo_commands
 from app.ids import IdConverter
 from app.imports import commands as import_commands
+from app.imports import job as import_job
 from app.install import commands as install_commands
+from app.jobs import commands as job_commands
+from app.jobs import service as job_service
 from app.jobs import views as job_views
 from app.mapping import api as map_api
 from app.mapping import views as map_views
@@ -78,7 +81,9 @@ COMMANDS = (*account_commands.COMMANDS, *import_commands.COMMANDS,
             *demo_commands.COMMANDS, *plate_commands.COMMANDS, *place_commands.COMMANDS,
             *rider_commands.COMMANDS, *address_commands.COMMANDS, *poster_commands.COMMANDS,
             *routing_commands.COMMANDS, *platform_commands.COMMANDS,
-            *install_commands.COMMANDS, *planner_commands.COMMANDS)
+            *install_commands.COMMANDS, *planner_commands.COMMANDS, *job_commands.COMMANDS)
+# Job kinds whose package queues them itself (so app.jobs may not import it).
+job_service.register(import_job.KIND, import_job.KIND_ZH, import_job.import_job)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

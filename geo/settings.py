@@ -111,6 +111,8 @@ NIGHT_CHECK_TIME = os.environ.get("YOULU_NIGHT_CHECK_TIME", "23:30")
 
 # --- Privacy ----------------------------------------------------------------------
 ENTRY_LOG_RETENTION_DAYS = _int("ENTRY_LOG_RETENTION_DAYS", 90)
+# Days a finished job (后台任务) and its file are kept before ``purge-jobs`` removes them.
+JOBS_KEEP_DAYS = _int("JOBS_KEEP_DAYS", 7)
 
 # --- Rider passes and gate check-in (issue 6) ---------------------------------------
 # Taps by one rider this close together are one event (a double tap, a retry), seconds.

@@ -40,6 +40,7 @@ pytest_plugins = [
     "tests.support.plates",
     "tests.support.riders",
     "tests.support.routing",
+    "tests.support.jobs",  # after riders, whose site fixture it uses
 ]
 
 

@@ -7,14 +7,7 @@ here and killed after, runs it. Bad input starts no job."""
 from __future__ import annotations
 
 import io
-import os
-import signal
-import subprocess
-import sys
-import time
-import uuid
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,13 +15,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app import create_app
 from app.db import get_session
 from app.models import Job
+from tests.support.jobs import run_worker
 from tests.support.reports import login
-from tests.support.riders import ISSUER, Site, csrf_token
-
-REDIS = "redis://127.0.0.1:6379/11"  # a database number of these tests' own
+from tests.support.riders import Site, csrf_token
 
 
 def _jobs(app: Flask) -> int:
@@ -84,24 +75,6 @@ def test_bad_job_requests_start_nothing(site: Site, who: str, form: dict, status
     assert _jobs(site.app) == 0
 
 
-@pytest.fixture
-def queued_app(site: Site, tmp_path: Path) -> Iterator[tuple[Flask, dict[str, str]]]:
-    """The site's database behind an app whose jobs go to Redis (a queue of this test's
-    own), and the environment a worker for it needs."""
-    queue = f"youlu-test-{uuid.uuid4().hex[:8]}"
-    config = {key: site.app.config[key] for key in (
-        "DATABASE_URL", "KEYS_DIR", "SECRET_KEY", "TESTING", "RATELIMIT_ENABLED")}
-    app = create_app({**config, "REDIS_URL": REDIS, "CELERY_QUEUE": queue,
-                      "PUBLIC_BASE_URL": ISSUER, "JOBS_DIR": str(tmp_path / "jobs")})
-    env = {**os.environ, "DATABASE_URL": config["DATABASE_URL"], "REDIS_URL": REDIS,
-           "YOULU_CELERY_QUEUE": queue, "YOULU_KEYS_DIR": config["KEYS_DIR"],
-           "YOULU_PUBLIC_BASE_URL": ISSUER, "YOULU_JOBS_DIR": str(tmp_path / "worker-jobs"),
-           "YOULU_ROUTING_WARM": "0"}
-    yield app, env
-    app.extensions["celery"].connection_for_write().default_channel.client.delete(queue)
-    app.extensions["db_engine"].dispose()
-
-
 def test_a_real_celery_worker_runs_a_queued_job(site: Site, tmp_path: Path,
                                                 queued_app: tuple[Flask, dict[str, str]]) -> None:
     app, env = queued_app
@@ -112,25 +85,8 @@ def test_a_real_celery_worker_runs_a_queued_job(site: Site, tmp_path: Path,
         "status"] == "queued"  # nothing ran here: it waits in Redis for a worker
     waiting = office.get(f"/office/jobs/{job_id}").get_data(as_text=True)
     assert "排队中" in waiting and 'http-equiv="refresh"' in waiting
-    log = (tmp_path / "worker.log").open("wb")  # a pipe nobody reads would fill and block it
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "app.platforms.celery_worker", "worker",
-         "--pool", "solo", "-Q", env["YOULU_CELERY_QUEUE"], "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 180
-        status: dict = {}
-        while time.monotonic() < deadline:
-            status = app.test_client().get(f"/api/v1/jobs/{job_id}", headers=headers).get_json()
-            if status["status"] in ("done", "failed"):
-                break
-            time.sleep(0.5)
-    finally:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
-        log.close()
-    output = (tmp_path / "worker.log").read_text(errors="replace")
+    status, output = run_worker(env, tmp_path / "worker.log", lambda: app.test_client().get(
+        f"/api/v1/jobs/{job_id}", headers=headers).get_json())
     assert status.get("status") == "done", (status, output[-3000:])
     assert "Task youlu.run_job[" in output and "succeeded" in output  # the worker ran it
     made = office.get(status["file"])

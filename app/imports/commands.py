@@ -5,48 +5,81 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from app.cli_support import domain_errors, echo_import_counts, unit_of_work
 from app.db import get_session
-from app.imports.importer import import_osm
-from app.imports.sources import all_sources, find_source, record_source, remove_source, source_view
+from app.imports.job import KIND
+from app.imports.pipeline import check_import, run_import
+from app.imports.sources import all_sources, find_source, remove_source, source_view
+from app.jobs.service import create_job, describe, start
 from app.models import Source
 from app.routing.service import cache_dir
 from geo.hours.opening_hours import local_text
-from geo.osm.extract import KINDS, read_osm_extract
+from geo.osm.extract import KINDS
+
+
+def _queue_import(session: Session, path: str, division: str | None, as_json: bool) -> None:
+    """Check the file and division, queue the import as a job (without Redis it runs now)
+    and print its id and where its status is read; exit 2 if it ran here and failed."""
+    check_import(session, path, division)
+    job = create_job(session, KIND, {"path": str(Path(path).resolve()), "division": division},
+                     actor="import-osm", user_id=None)
+    session.commit()  # the worker reads the job: it must be there first
+    start(job)
+    session.refresh(job)
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    status_url, page_url = f"{base}/api/v1/jobs/{job.id}", f"{base}/office/jobs/{job.id}"
+    if as_json:
+        click.echo(json.dumps({"job": describe(job), "status_url": status_url,
+                               "page_url": page_url}, ensure_ascii=False))
+    else:
+        click.echo(f"已排入后台任务 / queued as job {job.id}（{describe(job)['status_zh']}）\n"
+                   f"状态 status (JSON, admin token): {status_url}\n页面 page (admin): {page_url}")
+    if job.status == "failed":  # embedded, it ran here and failed: say so in the exit code
+        if not as_json:
+            click.echo(f"任务失败 / job failed: {job.error}", err=True)
+        raise click.exceptions.Exit(2)
 
 
 @click.command("import-osm")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--division", help="9-digit street or 12-digit committee code of the compounds.")
+@click.option("--queue", is_flag=True,
+              help="Run it as a job on the queue (a worker with REDIS_URL); print its id.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @with_appcontext
 @domain_errors
 @unit_of_work()
-def import_osm_command(path: str, division: str | None, as_json: bool) -> None:
+def import_osm_command(path: str, division: str | None, queue: bool, as_json: bool) -> None:
     """Import an OSM extract (.osm, .osm.bz2, .osm.gz, .osm.pbf) and build its street
     graph; re-import is idempotent."""
     session = get_session()
-    # Phases on stderr (hidden with --json): reading, one step per kind, graph and cache.
+    if queue:
+        _queue_import(session, path, division, as_json)
+        return
+    # Phases on stderr (hidden with --json): reading, graph and cache, one step per kind.
     with click.progressbar(length=len(KINDS) + 2, label="读取 reading", file=sys.stderr,
                            hidden=as_json, show_pos=True) as bar:
-        extract = read_osm_extract(path)
-        bar.label = "要素 features"
-        bar.update(1)
+
+        def phase(done: int, name: str) -> None:
+            bar.label = name
+            if done:
+                bar.update(1)  # the phase before it ended
 
         def written(kind: str) -> None:
             bar.label = f"要素 features: {kind}"
             bar.update(1)
 
-        report = import_osm(session, path, division=division, extract=extract, on_kind=written)
-        bar.label = "路网与缓存 graph and cache"
-        bar.render_progress()
-        source = record_source(session, extract, report, cache_dir=cache_dir())
+        report, source = run_import(session, path, division=division, phase=phase,
+                                    on_kind=written)
         bar.label = "完成 done"
-        bar.update(1)
+        bar.render_progress()
     if as_json:
         click.echo(json.dumps({**report.as_dict(), "source": source_view(source)}, ensure_ascii=False))
         return

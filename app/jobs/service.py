@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.jobs.plates import plates_zip
+from app.jobs.posters import posters_zip
 from app.models import Job
 from app.models.base import utcnow
 from geo.errors import YouluError
@@ -27,10 +28,16 @@ RUN = "youlu.run_job"
 STATUS_ZH = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
 # kind → runner(session, params, progress, out_dir) → (file written, download name)
 Progress = Callable[[int, int, str], None]
-RUNNERS: dict[str, Callable[[Session, dict[str, Any], Progress, Path], tuple[Path, str]]] = {
-    "plates_zip": plates_zip,
-}
-KIND_ZH = {"plates_zip": "门牌 ZIP"}
+Runner = Callable[[Session, dict[str, Any], Progress, Path], tuple[Path, str]]
+RUNNERS: dict[str, Runner] = {"plates_zip": plates_zip, "posters_zip": posters_zip}
+KIND_ZH = {"plates_zip": "门牌 ZIP", "posters_zip": "海报 ZIP"}
+
+
+def register(kind: str, kind_zh: str, runner: Runner) -> None:
+    """Add a job kind whose code may not import this package (``import-osm`` queues
+    its own import: the app factory registers it)."""
+    RUNNERS[kind] = runner
+    KIND_ZH[kind] = kind_zh
 
 
 def create_job(session: Session, kind: str, params: dict[str, Any], *, actor: str,
@@ -48,7 +55,7 @@ def start(job: Job) -> None:
     current_app.extensions["celery"].tasks[RUN].delay(job.id)
 
 
-def _jobs_dir() -> Path:
+def jobs_dir() -> Path:
     folder = Path(current_app.config.get("JOBS_DIR") or Path(current_app.instance_path) / "jobs")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -71,7 +78,7 @@ def run_job(job_id: str) -> str:
             return job.status if job is not None else "missing"
         kind, params = job.kind, dict(job.params)
     update(status="running", stage="开始")
-    out_dir = _jobs_dir() / job_id
+    out_dir = jobs_dir() / job_id
     out_dir.mkdir(exist_ok=True)
     try:
         with sessions() as session:

@@ -1,11 +1,12 @@
-"""Job pages and status: an office starts a compound's plates ZIP as a job
-(``POST /office/communities/<ref>/plates-job``) and follows it on its page
-(``/office/jobs/<id>``, Chinese, refreshing itself); machines read
+"""Job pages and status: an office starts a compound's plates ZIP or posters ZIP as a
+job (``POST /office/communities/<ref>/plates-job`` or ``…/posters-job``) and follows
+it on its page (``/office/jobs/<id>``, Chinese, refreshing itself); machines read
 ``GET /api/v1/jobs/<id>`` (JSON)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -14,12 +15,14 @@ from app.accounts.auth import Actor, check_scope, current_actor
 from app.accounts.views import login_required
 from app.addresses.codes import lookup_by_code_or_id
 from app.db import get_session
+from app.jobs.posters import community_gates
 from app.jobs.service import KIND_ZH, create_job, describe, start
 from app.models import Community, Job
 from app.openapi import document, error_responses
 from app.plates.printing import record_print
 from geo.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from maps.plates import FORMATS
+from maps.poster import PAGE_SIZES_MM
 
 REFRESH_S = 2
 office_bp = Blueprint("jobs", __name__)  # under /office
@@ -38,28 +41,56 @@ def _job(job_id: str, actor: Actor | None) -> Job:
     return job
 
 
+def _compound(value: str, refused_zh: str) -> tuple[Actor, Community]:
+    """The office actor and compound ``value`` if the actor may write and the compound
+    is in its scope (``Forbidden`` else)."""
+    actor = current_actor()
+    assert actor is not None and actor.user is not None
+    if not actor.can_write:
+        raise Forbidden(refused_zh, "only office accounts may start this job")
+    community = lookup_by_code_or_id(get_session(), Community, value)
+    assert isinstance(community, Community)
+    check_scope(actor, community)
+    return actor, community
+
+
+def _queue(actor: Actor, community: Community, kind: str, params: dict[str, Any],
+           printed: str, note: str) -> BaseResponse:
+    """Queue a ``kind`` job for ``community`` (the print audited); to the job's page."""
+    assert actor.user is not None
+    db = get_session()
+    job = create_job(db, kind, {**params, "community_id": community.id, "code": community.code},
+                     actor=actor.name, user_id=actor.user.id)
+    record_print(db, actor, community.id, printed, note)
+    db.commit()  # the worker reads the job: it must be there first
+    start(job)
+    return redirect(url_for(".job_page", job_id=job.id))
+
+
 @office_bp.post("/communities/<value>/plates-job")
 @login_required
 def start_plates(value: str) -> BaseResponse:
     """Queue the plates ZIP (``format`` pdf|svg|png) of a compound in the office's scope."""
-    actor = current_actor()
-    assert actor is not None and actor.user is not None
     fmt = request.form.get("format", "pdf")
     if fmt not in FORMATS:
         raise InvalidInput(f"不支持的格式“{fmt}”：可用 pdf、svg、png",
                            f"unsupported format {fmt!r}: use pdf, svg or png")
-    if not actor.can_write:
-        raise Forbidden("只有社区办公室账号可以生成门牌", "only office accounts may make plates")
-    db = get_session()
-    community = lookup_by_code_or_id(db, Community, value)
-    assert isinstance(community, Community)
-    check_scope(actor, community)
-    job = create_job(db, "plates_zip", {"value": value, "format": fmt, "code": community.code},
-                     actor=actor.name, user_id=actor.user.id)
-    record_print(db, actor, community.id, "plates", fmt)
-    db.commit()  # the worker reads the job: it must be there first
-    start(job)
-    return redirect(url_for(".job_page", job_id=job.id))
+    actor, community = _compound(value, "只有社区办公室账号可以生成门牌")
+    return _queue(actor, community, "plates_zip", {"value": value, "format": fmt}, "plates", fmt)
+
+
+@office_bp.post("/communities/<value>/posters-job")
+@login_required
+def start_posters(value: str) -> BaseResponse:
+    """Queue the posters ZIP (every gate's PDF poster, ``size`` A3|A4) of a compound in
+    the office's scope; a compound without gates is refused before any job."""
+    size = request.form.get("size", "A4").upper()
+    if size not in PAGE_SIZES_MM:
+        raise InvalidInput(f"不支持的纸张“{size}”：可用 A3、A4",
+                           f"unsupported paper size {size!r}: use A3 or A4")
+    actor, community = _compound(value, "只有社区办公室账号可以生成海报")
+    community_gates(get_session(), community.id)
+    return _queue(actor, community, "posters_zip", {"size": size}, "posters", f"all {size} pdf")
 
 
 @office_bp.get("/jobs/<job_id>")
@@ -89,7 +120,8 @@ def job_status(job_id: str) -> Response:
 
 document("/api/v1/jobs/{job_id}", {"get": {
     "tags": ["后台任务 jobs"], "summary": "Where a job stands (JSON)",
-    "description": ("`status` queued | running | done | failed, `done` of `total` steps, "
+    "description": ("`kind` plates_zip | posters_zip | import_osm; "
+                    "`status` queued | running | done | failed, `done` of `total` steps, "
                     "`percent`, `stage` (Chinese), `error`, and `file` once done. Only the "
                     "user who started the job (or an admin) sees it."),
     "security": [{"bearer": []}],

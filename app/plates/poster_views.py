@@ -15,7 +15,7 @@ from app.addresses.codes import lookup_by_code_or_id
 from app.db import get_session
 from app.extensions import limiter
 from app.models import Community, Gate
-from app.plates.posters import poster_for_gate
+from app.plates.posters import poster_for_gate, poster_name
 from app.plates.printing import record_print
 from geo import settings
 from geo.address.codes import gate_label
@@ -26,13 +26,16 @@ bp = Blueprint("posters", __name__)
 
 @bp.get("/r/<ref>/posters")
 def posters(ref: str) -> str:
-    """Download page for offices: a poster per gate, A3 or A4, PDF or PNG."""
+    """Download page for offices: a poster per gate, A3 or A4, PDF or PNG; an office
+    user may also start all of them as one job (后台生成海报)."""
     db = get_session()
     community = lookup_by_code_or_id(db, Community, ref)
     gates = list(db.scalars(select(Gate).where(Gate.community_id == community.id).order_by(Gate.id)))
     gates = [(g, gate_label(g.number, g.name)) for g in gates]
+    actor = current_actor()
     return render_template("maps/posters.html", community=community, gates=gates,
-                           sizes=list(PAGE_SIZES_MM), formats=FORMATS)
+                           sizes=list(PAGE_SIZES_MM), formats=FORMATS,
+                           can_queue=actor is not None and actor.can_write and bool(gates))
 
 
 @bp.get("/posters/<gate_ref>.<fmt>")
@@ -47,5 +50,5 @@ def poster_file(gate_ref: str, fmt: str) -> Any:
     actor = current_actor()
     if actor is not None and actor.can_write and gate.community_id is not None:
         record_print(db, actor, gate.community_id, "posters", f"{gate.id} {size} {fmt}")
-    name = f"poster-{gate.code or gate.id}-{size}.{fmt}"
-    return send_file(BytesIO(data), mimetype=FORMATS[fmt], as_attachment=True, download_name=name)
+    return send_file(BytesIO(data), mimetype=FORMATS[fmt], as_attachment=True,
+                     download_name=poster_name(gate, size, fmt))

@@ -22,6 +22,11 @@ def poster_url(base_url: str, community: Community, gate: Gate) -> str:
     return f"{base_url.rstrip('/')}/r/{community.code or community.id}?gate={gate.code or gate.id}"
 
 
+def poster_name(gate: Gate, size: str, fmt: str) -> str:
+    """The file name of ``gate``'s poster: ``poster-<code or id>-<size>.<fmt>``."""
+    return f"poster-{gate.code or gate.id}-{size}.{fmt}"
+
+
 def routes_from_gate(session: Session, gate: Gate, community: Community) -> list[dict[str, Any]]:
     """The ride and walk legs of the rider routes from ``gate`` (its street side, where the
     poster hangs) to each building of ``community`` (its nearest unit door, or the building
