@@ -22,7 +22,7 @@ from app.openapi import document, error_responses
 from app.plates.printing import record_print
 from geo.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from maps.plates import FORMATS
-from maps.poster import PAGE_SIZES_MM
+from maps.poster_spec import PAGE_SIZES_MM
 
 REFRESH_S = 2
 office_bp = Blueprint("jobs", __name__)  # under /office
