@@ -59,6 +59,12 @@ def inside_speed_ms() -> float:
     return settings.EBIKE_INSIDE_SPEED_KMH / 3.6
 
 
+def street_parking_s() -> float:
+    """Seconds it costs to park on a street outside any compound (the delay and the
+    penalty that keeps riders off the road when a parking place is near)."""
+    return settings.PARKING_DELAY_S + settings.STREET_PARKING_PENALTY_S
+
+
 _PACKED = {"x": np.float64, "y": np.float64, "tail": np.int64, "head": np.int64,
            "length": np.float64, "modes": np.int64, "kind": np.int8, "inside": bool,
            "gate": np.int64, "way": np.int32}
@@ -108,8 +114,7 @@ class PackedLayer:
 def pack_layer(layer: Layer, street: StreetGraph) -> PackedLayer:
     """``layer`` (of ``street``) with its lists as arrays, its parking as seconds and its
     gates' rules and connections worked out."""
-    street_park = settings.PARKING_DELAY_S + settings.STREET_PARKING_PENALTY_S
-    park_of = {0: np.inf, STREET_PARKING: street_park, GOOD_PARKING: settings.PARKING_DELAY_S}
+    park_of = {0: np.inf, STREET_PARKING: street_parking_s(), GOOD_PARKING: settings.PARKING_DELAY_S}
     values = {f.name: getattr(layer, f.name) for f in fields(PackedLayer) if hasattr(layer, f.name)}
     values.update({name: np.asarray(values[name], dtype=dtype) for name, dtype in _PACKED.items()})
     values["park"] = np.asarray([park_of[p] for p in layer.park], dtype=np.float64)
@@ -204,6 +209,7 @@ class Snapshot:
         self.inv_top_speed = np.array([1.0 / top, 1.0 / settings.WALK_SPEED_MS])
         self._roles: dict[int, tuple[str, Any]] | None = None
         self._gates_of: tuple[NDArray[np.intp], NDArray[np.intp]] | None = None
+        self._gate_ids: dict[int, int] | None = None
         self._facilities_of: dict[str, tuple[NDArray[np.int64], list[Facility]]] = {}
 
     @property
@@ -242,7 +248,9 @@ class Snapshot:
 
     def gate_index(self, gate_id: int) -> int | None:
         """The index in ``gates`` of the gate whose id is ``gate_id``, None if not here."""
-        return next((i for i, (g, _c) in enumerate(self.gates) if g.id == gate_id), None)
+        if self._gate_ids is None:
+            self._gate_ids = {g.id: i for i, (g, _c) in enumerate(self.gates)}
+        return self._gate_ids.get(gate_id)
 
     def lonlat(self, node: int) -> tuple[float, float]:
         """(lon, lat) of a node."""
@@ -275,10 +283,10 @@ class Snapshot:
 
     def keep_derived(self, old: Snapshot) -> None:
         """Take over from ``old``, a snapshot with the same nodes, edges, doors and gate
-        positions, what is worked out lazily: node roles, gates per compound, facilities
+        positions, what is worked out lazily: node roles, gates per compound and by id, facilities
         per kind, each thread's search arrays, and the opening-hours states of the gates
         whose hours are the same (same gate index, same expression)."""
-        self._roles, self._gates_of = old._roles, old._gates_of
+        self._roles, self._gates_of, self._gate_ids = old._roles, old._gates_of, old._gate_ids
         self._facilities_of, self._local = old._facilities_of, old._local
         if not len(old.gate_hours) or not len(self.gate_hours):
             return
@@ -640,8 +648,7 @@ class AccessNetwork:
         # --- nodes: coordinates, parking, compound of each node.
         x = np.concatenate([np.asarray(street.x)] + [layer.x for layer in layers])
         y = np.concatenate([np.asarray(street.y)] + [layer.y for layer in layers])
-        street_park = settings.PARKING_DELAY_S + settings.STREET_PARKING_PENALTY_S
-        park = np.concatenate([np.where(node_compound < 0, street_park, np.inf)] +
+        park = np.concatenate([np.where(node_compound < 0, street_parking_s(), np.inf)] +
                               [layer.park for layer in layers])
         node_comp = np.concatenate([node_compound] + [
             np.full(layer.n_nodes, compound_index[layer.compound.id] if layer.compound else -1,

@@ -16,7 +16,7 @@ from geo import settings
 from geo.errors import InvalidCoordinates
 from geo.routing._kernels import PARK_EDGE, Workspace, nearest_segments, search, trace
 from geo.routing.compound_layer import to_plane, walk_stays_inside
-from geo.routing.network import RIDE_LAYER, WALK_LAYER, Snapshot, inside_speed_ms
+from geo.routing.network import RIDE_LAYER, WALK_LAYER, Snapshot, inside_speed_ms, street_parking_s
 
 # The heuristic is scaled down a little so that plane distances never overestimate.
 _HEURISTIC_SLACK = 0.99
@@ -146,8 +146,7 @@ def _seeds(snap: Snapshot, seeds: _Seeds, seg: int, frac: float, where: int,
     ax, ay = street.x[a], street.y[a]
     qlon, qlat = street.to_lonlat(ax + frac * (street.x[b] - ax), ay + frac * (street.y[b] - ay))
     q = (float(qlon), float(qlat))
-    street_park = settings.PARKING_DELAY_S + settings.STREET_PARKING_PENALTY_S
-    park_here = street_park if where < 0 else settings.PARKING_DELAY_S
+    park_here = street_parking_s() if where < 0 else settings.PARKING_DELAY_S
     found = False
     for tail, head, along in ((a, b, 1.0 - frac), (b, a, frac)):
         for e in range(int(street.indptr[tail]), int(street.indptr[tail + 1])):
@@ -179,8 +178,7 @@ def _outside_gate(snap: Snapshot, gate_id: int) -> Start | None:
     seeds = _Seeds()
     here = (gate.lon, gate.lat)
     seeds.add(2 * node + RIDE_LAYER, 0.0, here, -1, 0.0, 0.0, RIDE_LAYER)
-    seeds.add(2 * node + WALK_LAYER, settings.PARKING_DELAY_S + settings.STREET_PARKING_PENALTY_S,
-              here, -1, 0.0, 0.0, WALK_LAYER)
+    seeds.add(2 * node + WALK_LAYER, street_parking_s(), here, -1, 0.0, 0.0, WALK_LAYER)
     return seeds.start(gate.lon, gate.lat, snap.lonlat(node), 0.0, -1)
 
 
