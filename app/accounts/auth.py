@@ -104,6 +104,15 @@ def current_actor() -> Actor | None:
     return g.get("actor")
 
 
+def signed_in_actor() -> Actor:
+    """The current actor on a page behind ``login_required``; raises 401 if there is none
+    (a view reached without the decorator), never returns None."""
+    actor = current_actor()
+    if actor is None:
+        raise Unauthorized("请先登录", "log in first")
+    return actor
+
+
 def require_writer() -> Actor:
     """The current actor if it may write at all; raises 401/403 otherwise."""
     actor = current_actor()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from sqlalchemy import select
 
-from app.accounts.auth import current_actor, scope_clause
+from app.accounts.auth import scope_clause, signed_in_actor
 from app.accounts.views import login_required
 from app.db import get_session
 from app.models import Community
@@ -26,8 +26,7 @@ bp = Blueprint("home", __name__)  # under /office
 def home_page() -> str:
     """The office's compounds with their checklists, pending passes and new reports."""
     db = get_session()
-    actor = current_actor()
-    assert actor is not None  # login_required let the request in
+    actor = signed_in_actor()
     communities = list(db.scalars(select(Community).where(scope_clause(actor))
                                   .order_by(Community.name).limit(HOME_COMPOUNDS)))
     pending = list(db.execute(pass_query(actor, "pending")))

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.accounts.auth import current_actor, in_scope, scope_clause
+from app.accounts.auth import in_scope, scope_clause, signed_in_actor
 from app.accounts.views import login_required
 from app.db import get_session
 from app.models import Community
@@ -32,8 +32,7 @@ def office_items() -> list[dict[str, str]]:
 def pilot_page() -> str:
     """The office's compounds with their checklist: office items as boxes to tick."""
     db = get_session()
-    actor = current_actor()
-    assert actor is not None  # login_required let the request in
+    actor = signed_in_actor()
     ids = set(db.scalars(select(Community.id).where(scope_clause(actor))
                          .order_by(Community.name).limit(PAGE_COMPOUNDS)))
     table = planner_table(db)
@@ -48,8 +47,7 @@ def pilot_page() -> str:
 def pilot_tick(community_id: int) -> BaseResponse:
     """Save the office items of one compound (a box ticked or not); each change audited."""
     db = get_session()
-    actor = current_actor()
-    assert actor is not None
+    actor = signed_in_actor()
     community = db.get(Community, community_id)
     if community is None:
         raise NotFound(f"找不到小区 {community_id}", f"no compound {community_id}")

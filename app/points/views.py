@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from app import page_errors
-from app.accounts.auth import Actor, current_actor
+from app.accounts.auth import signed_in_actor
 from app.accounts.views import login_required
 from app.db import get_session
 from app.extensions import limiter
@@ -38,12 +38,6 @@ limiter.limit(settings.RATELIMIT_RIDER_PAGES)(rider_bp)
 limiter.exempt(rider_bp, flags=ExemptionScope.DEFAULT)
 rider_bp.before_request(load_rider)
 ENTRY_LIMIT = 200
-
-
-def _actor() -> Actor:
-    actor = current_actor()
-    assert actor is not None  # login_required ran
-    return actor
 
 
 def _helpers() -> dict[str, Any]:
@@ -84,7 +78,7 @@ page_errors.register(rider_bp, {})
 
 def _office_page(confirmed: Any = None) -> str:
     db = get_session()
-    office_id = office_of(_actor())
+    office_id = office_of(signed_in_actor())
     rewards = db.scalars(select(Reward).where(Reward.office_id == office_id)
                          .order_by(Reward.id.desc())).all()
     entries = db.scalars(select(PointEntry).where(PointEntry.office_id == office_id)
@@ -107,7 +101,7 @@ def points_page() -> str:
 @login_required
 def add_reward() -> BaseResponse:
     """Offer a new reward (audited)."""
-    create_reward(get_session(), _actor(), request.form)
+    create_reward(get_session(), signed_in_actor(), request.form)
     return redirect(url_for(".points_page"))
 
 
@@ -115,7 +109,7 @@ def add_reward() -> BaseResponse:
 @login_required
 def confirm_code() -> str:
     """Confirm a rider's code (and the last four digits of their phone)."""
-    done = confirm(get_session(), _actor(), request.form.get("code", ""),
+    done = confirm(get_session(), signed_in_actor(), request.form.get("code", ""),
                    request.form.get("phone_tail", ""), now=utcnow())
     return _office_page(confirmed=done)
 
@@ -125,7 +119,7 @@ def confirm_code() -> str:
 def award() -> BaseResponse:
     """Points for an action the office defines, to a rider by number."""
     db = get_session()
-    actor = _actor()
+    actor = signed_in_actor()
     office_id = office_of(actor)
     rider_id = points.check_rider_number(request.form.get("rider_id", ""))
     amount = points.check_amount(request.form.get("points", ""))
@@ -141,7 +135,7 @@ def award() -> BaseResponse:
 @login_required
 def reverse_entry(entry_id: int) -> BaseResponse:
     """Cancel an entry of this office with a reversing entry."""
-    actor = _actor()
+    actor = signed_in_actor()
     reverse(get_session(), entry_id, actor=actor.name, office_id=office_of(actor),
             note=check_text(request.form.get("note", ""), field="note", limit=200))
     return redirect(url_for(".points_page"))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from app import page_errors
-from app.accounts.auth import Actor, current_actor
+from app.accounts.auth import signed_in_actor
 from app.accounts.views import login_required
 from app.db import get_session
 from app.extensions import limiter
@@ -36,12 +36,6 @@ limiter.limit(settings.RATELIMIT_RIDER_PAGES)(rider_bp)
 limiter.exempt(rider_bp, flags=ExemptionScope.DEFAULT)
 rider_bp.before_request(load_rider)
 LIST_LIMIT = 200
-
-
-def _actor() -> Actor:
-    actor = current_actor()
-    assert actor is not None  # login_required ran
-    return actor
 
 
 def _helpers() -> dict[str, Any]:
@@ -90,7 +84,7 @@ page_errors.register(rider_bp, {})
 def office_page() -> str:
     """The office's activities with their sign-ups, and the wishes to take up."""
     db = get_session()
-    office_id = office_of(_actor())
+    office_id = office_of(signed_in_actor())
     activities = db.scalars(select(VolunteerActivity).where(VolunteerActivity.office_id == office_id)
                             .order_by(VolunteerActivity.starts_at.desc()).limit(LIST_LIMIT)).all()
     signups = db.scalars(select(VolunteerSignup).where(VolunteerSignup.activity_id.in_(
@@ -105,7 +99,7 @@ def office_page() -> str:
 @login_required
 def add_activity() -> BaseResponse:
     """Post an activity (audited)."""
-    post_activity(get_session(), _actor(), request.form)
+    post_activity(get_session(), signed_in_actor(), request.form)
     return redirect(url_for(".office_page"))
 
 
@@ -113,7 +107,7 @@ def add_activity() -> BaseResponse:
 @login_required
 def attended(signup_id: int) -> BaseResponse:
     """Confirm attendance: hours and points booked."""
-    confirm_attendance(get_session(), _actor(), signup_id, now=utcnow())
+    confirm_attendance(get_session(), signed_in_actor(), signup_id, now=utcnow())
     return redirect(url_for(".office_page"))
 
 
@@ -121,5 +115,5 @@ def attended(signup_id: int) -> BaseResponse:
 @login_required
 def take_wish(wish_id: int) -> BaseResponse:
     """Take a wish up, or mark a taken one done."""
-    advance_wish(get_session(), _actor(), wish_id, taker=request.form.get("taker", ""))
+    advance_wish(get_session(), signed_in_actor(), wish_id, taker=request.form.get("taker", ""))
     return redirect(url_for(".office_page"))
