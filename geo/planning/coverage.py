@@ -3,10 +3,11 @@ each kind, and the share of units within 5, 10 and 15 minutes per committee, str
 district.
 
 One multi-source search per kind answers every compound at once: a compiled Dijkstra
-(``geo.planning._kernels.multi_source``: the routes' kernel without its targets, paths
-and walking bound, none of which coverage uses) runs from all facilities of the kind over the
-*reversed* network, so the cost it settles at a gate is the cost of the forward trip
-from that gate to the nearest facility. Reversing swaps the two layers (riding, then
+(``geo.planning._kernels.multi_source``: the routes' kernel without its paths and walking
+bound, neither of which coverage uses, bounded at ``limit`` and stopped once every gate's
+state is settled) runs from all facilities of the kind over the *reversed* network, so
+the cost it settles at a gate is the cost of the forward trip from that gate to the
+nearest facility. Reversing swaps the two layers (riding, then
 walking after parking, becomes walking, then riding), which is the one direction the
 kernel switches in, and the gate bits the same way. A compound's time is the least over
 its connected gates open at ``at`` of the time from the gate's outside node, riding.
@@ -148,14 +149,12 @@ def times_from_facilities(snap: Snapshot, nodes: NDArray[np.int64], *, when: dat
         return out
     rev = _reverse(snap)
     ws = snap.workspace()
-    gen = ws.next_gen()
     seeds = 2 * nodes + 0  # walking, which is layer 0 once the layers are swapped
-    multi_source(rev.indptr, rev.head, rev.cost, rev.gate, _swap_bits(gate_ok), snap.park, seeds,
-                 limit, ws.dist, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
     starts, owner = _gate_starts(snap, rev.owner, gate_ok)
-    starts = 2 * (starts >> 1) + 1  # riding forward is layer 1 of the reversed search
-    hit = ws.done[starts] == gen
-    np.minimum.at(out, owner[hit], ws.dist[starts[hit]])
+    targets = 2 * (starts >> 1) + 1  # riding forward is layer 1 of the reversed search
+    found = multi_source(rev.indptr, rev.head, rev.cost, rev.gate, _swap_bits(gate_ok), snap.park,
+                         seeds, targets, limit, ws.heap_key, ws.heap_val)
+    np.minimum.at(out, owner, found)
     return out
 
 
