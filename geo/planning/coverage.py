@@ -148,12 +148,11 @@ def times_from_facilities(snap: Snapshot, nodes: NDArray[np.int64], *, when: dat
     if len(nodes) == 0:
         return out
     rev = _reverse(snap)
-    ws = snap.workspace()
     seeds = 2 * nodes + 0  # walking, which is layer 0 once the layers are swapped
     starts, owner = _gate_starts(snap, rev.owner, gate_ok)
     targets = 2 * (starts >> 1) + 1  # riding forward is layer 1 of the reversed search
     found = multi_source(rev.indptr, rev.head, rev.cost, rev.gate, _swap_bits(gate_ok), snap.park,
-                         seeds, targets, limit, ws.heap_key, ws.heap_val)
+                         seeds, targets, limit)
     np.minimum.at(out, owner, found)
     return out
 
