@@ -21,8 +21,9 @@ _Float = NDArray[np.float64]
 _Int = NDArray[np.int64]
 _Index = NDArray[np.integer]
 
-_TAKEN = 1
-_TARGET = 2
+_REACHED = 1  # ``dist`` holds a cost (the array is not filled: a search costs what it reaches)
+_TAKEN = 2
+_TARGET = 4
 
 
 @njit(cache=True)
@@ -34,7 +35,7 @@ def multi_source(indptr: _Index, head: _Index, cost: _Float, gate: _Index, gate_
     has that layer's bit, and a node with a finite ``switch`` cost passes from layer 0 to
     layer 1 at that cost."""
     n_states = 2 * (indptr.shape[0] - 1)
-    dist = np.full(n_states, np.inf)
+    dist = np.empty(n_states)
     flags = np.zeros(n_states, np.uint8)
     left = 0
     for i in range(targets.shape[0]):
@@ -50,7 +51,8 @@ def multi_source(indptr: _Index, head: _Index, cost: _Float, gate: _Index, gate_
     used = 0
     for i in range(seeds.shape[0]):
         s = seeds[i]
-        if dist[s] > 0.0:
+        if flags[s] & _REACHED == 0:
+            flags[s] |= _REACHED
             dist[s] = 0.0
             entry_cost[used], entry_state[used], entry_next[used] = 0.0, s, first[0]
             first[0] = used
@@ -64,7 +66,7 @@ def multi_source(indptr: _Index, head: _Index, cost: _Float, gate: _Index, gate_
             g, s = entry_cost[e], entry_state[e]
             if g > dist[s]:
                 continue  # lowered since
-            if flags[s] == _TARGET:
+            if flags[s] & (_TARGET | _TAKEN) == _TARGET:
                 left -= 1
             flags[s] |= _TAKEN
             node = s >> 1
@@ -79,7 +81,8 @@ def multi_source(indptr: _Index, head: _Index, cost: _Float, gate: _Index, gate_
             if layer == 0 and switch[node] < np.inf:
                 t = s + 1
                 c = g + switch[node]
-                if c <= limit and c < dist[t]:
+                if c <= limit and (flags[t] & _REACHED == 0 or c < dist[t]):
+                    flags[t] |= _REACHED
                     dist[t] = c
                     entry_cost[used], entry_state[used], entry_next[used] = c, t, first[int(c)]
                     first[int(c)] = used
@@ -93,7 +96,8 @@ def multi_source(indptr: _Index, head: _Index, cost: _Float, gate: _Index, gate_
                     continue
                 t = 2 * head[f] + layer
                 c = g + w
-                if c <= limit and c < dist[t]:
+                if c <= limit and (flags[t] & _REACHED == 0 or c < dist[t]):
+                    flags[t] |= _REACHED
                     dist[t] = c
                     entry_cost[used], entry_state[used], entry_next[used] = c, t, first[int(c)]
                     first[int(c)] = used
