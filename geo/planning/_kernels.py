@@ -78,24 +78,17 @@ def multi_source(indptr: _Index, head: _Index, cost: _Float, gate: _Index, gate_
                 entry_cost = _grown(entry_cost, capacity)
                 entry_state = _grown(entry_state, capacity)
                 entry_next = _grown(entry_next, capacity)
-            if layer == 0 and switch[node] < np.inf:
-                t = s + 1
-                c = g + switch[node]
-                if c <= limit and (flags[t] & _REACHED == 0 or c < dist[t]):
-                    flags[t] |= _REACHED
-                    dist[t] = c
-                    entry_cost[used], entry_state[used], entry_next[used] = c, t, first[int(c)]
-                    first[int(c)] = used
-                    used += 1
-            for f in range(lo, hi):
-                w = cost[f, layer]
-                if w == np.inf:
-                    continue
-                k = gate[f]
-                if k >= 0 and (gate_ok[k] >> layer) & 1 == 0:
-                    continue
-                t = 2 * head[f] + layer
-                c = g + w
+            for f in range(lo - 1, hi):  # lo - 1: the switch to layer 1 at this node
+                if f < lo:
+                    if layer == 1 or switch[node] == np.inf:
+                        continue
+                    c, t = g + switch[node], s + 1
+                else:
+                    w = cost[f, layer]
+                    k = gate[f]
+                    if w == np.inf or (k >= 0 and (gate_ok[k] >> layer) & 1 == 0):
+                        continue
+                    c, t = g + w, 2 * head[f] + layer
                 if c <= limit and (flags[t] & _REACHED == 0 or c < dist[t]):
                     flags[t] |= _REACHED
                     dist[t] = c
