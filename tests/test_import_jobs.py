@@ -3,7 +3,8 @@ GeoJSON upload in the editor and an admin's OSM extract upload, each checked in 
 request, imported by a job (embedded here: in the process) with its progress per kind on
 the job's Chinese page and in its JSON status, as the user who uploaded it (audited).
 Bad uploads (not OSM, a bzip2 bomb, a clipped file, too big, no rights, no form token,
-a stale version) start no job or fail it in Chinese, and change no place table."""
+a stale version) start no job or fail it in Chinese, and change no place table. A real
+Redis and a real Celery worker process run an upload's job too."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -22,6 +24,7 @@ from app.imports.upload_checks import MAX_EXPANSION
 from app.models import AuditEntry, Building, Gate, Job
 from tests.support.dbdump import dump_database
 from tests.support.extracts import EXTRACTS, OSM_DIR, read_extract
+from tests.support.jobs import run_worker
 from tests.support.reports import login
 from tests.support.riders import Site, csrf_token
 
@@ -188,3 +191,27 @@ def test_a_clipped_or_bomb_extract_fails_its_job_and_changes_nothing(site: Site,
     assert "city.osm.bz2" in status["error"]
     assert message in office.get(answer.location).get_data(as_text=True)
     assert place_tables(site) == before
+
+
+def test_a_real_celery_worker_imports_a_browser_upload(site: Site, tmp_path: Path,
+                                                       queued_app: tuple[Flask, dict[str, str]]
+                                                       ) -> None:
+    app, env = queued_app
+    office = login(app.test_client(), "editor")
+    body, gate_id = exported_with_gate_changed(site, office)
+    answer = upload(office, "/office/editor/import", "edited.geojson", json.dumps(body).encode())
+    headers = site.accounts.headers("editor")
+    job_url = f"/api/v1/jobs/{answer.location.rsplit('/', 1)[1]}"
+    assert app.test_client().get(job_url, headers=headers).get_json()["status"] == "queued"
+    with app.app_context():
+        assert get_session().get(Gate, gate_id).rider_access != "pass"  # nothing ran here
+    status, output = run_worker(app, env, tmp_path / "worker.log", lambda: app.test_client().get(
+        job_url, headers=headers).get_json())
+    assert status.get("status") == "done", (status, output[-3000:])
+    assert "Task youlu.run_job[" in output and "succeeded" in output  # the worker ran it
+    gates = next(k for k in status["kinds"]["kinds"] if k["kind"] == "gate")
+    assert gates["updated"] == 1 and gates["done"] == gates["total"] > 0
+    with app.app_context():
+        assert get_session().get(Gate, gate_id).rider_access == "pass"
+    page = office.get(answer.location).get_data(as_text=True)
+    assert 'data-status="done"' in page and 'id="job-back"' in page
