@@ -23,6 +23,7 @@ from app.demo import commands as demo_commands
 from app.ids import IdConverter
 from app.imports import commands as import_commands
 from app.imports import job as import_job
+from app.imports import views as import_views
 from app.install import commands as install_commands
 from app.jobs import commands as job_commands
 from app.jobs import service as job_service
@@ -35,6 +36,7 @@ from app.page_errors import register as register_page_errors
 from app.places import api as place_api
 from app.places import commands as place_commands
 from app.places import editor_api, editor_views
+from app.places import import_job as file_import_job
 from app.planner import api as planner_api
 from app.planner import commands as planner_commands
 from app.planner import office_views as pilot_office_views
@@ -71,7 +73,7 @@ API_BLUEPRINTS = (openapi_bp, plate_api.bp, address_api.bp, routing_api.bp, plac
 # /office: pages for community offices, each feature's own.
 OFFICE_BLUEPRINTS = (account_views.bp, editor_views.bp, rider_office_views.bp,
                      report_views.office_bp, point_views.office_bp,
-                     office_home.bp, volunteer_views.office_bp, job_views.office_bp,
+                     office_home.bp, volunteer_views.office_bp, job_views.office_bp, import_views.bp,
                      pilot_office_views.bp)
 # Pages for riders, planners and everyone.
 PAGE_BLUEPRINTS = (site_views.bp, plate_views.bp, plate_downloads.bp, map_views.bp, poster_views.bp,
@@ -84,6 +86,7 @@ COMMANDS = (*account_commands.COMMANDS, *import_commands.COMMANDS,
             *install_commands.COMMANDS, *planner_commands.COMMANDS, *job_commands.COMMANDS)
 # Job kinds whose package queues them itself (so app.jobs may not import it).
 job_service.register(import_job.KIND, import_job.KIND_ZH, import_job.import_job)
+job_service.register(file_import_job.KIND, file_import_job.KIND_ZH, file_import_job.import_file_job)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

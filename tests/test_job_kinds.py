@@ -173,7 +173,7 @@ def test_a_real_celery_worker_runs_a_queued_import(site: Site, tmp_path: Path,
     with app.app_context():
         assert get_session().scalar(select(Source).where(
             Source.path == str(path.resolve()))) is None
-    status, output = run_worker(env, tmp_path / "worker.log", lambda: app.test_client().get(
+    status, output = run_worker(app, env, tmp_path / "worker.log", lambda: app.test_client().get(
         f"/api/v1/jobs/{job_id}", headers=site.accounts.headers("admin")).get_json())
     assert status.get("status") == "done", (status, output[-3000:])
     assert "Task youlu.run_job[" in output and "succeeded" in output  # the worker ran it

@@ -85,7 +85,7 @@ def test_a_real_celery_worker_runs_a_queued_job(site: Site, tmp_path: Path,
         "status"] == "queued"  # nothing ran here: it waits in Redis for a worker
     waiting = office.get(f"/office/jobs/{job_id}").get_data(as_text=True)
     assert "排队中" in waiting and 'http-equiv="refresh"' in waiting
-    status, output = run_worker(env, tmp_path / "worker.log", lambda: app.test_client().get(
+    status, output = run_worker(app, env, tmp_path / "worker.log", lambda: app.test_client().get(
         f"/api/v1/jobs/{job_id}", headers=headers).get_json())
     assert status.get("status") == "done", (status, output[-3000:])
     assert "Task youlu.run_job[" in output and "succeeded" in output  # the worker ran it

@@ -17,7 +17,7 @@ from app.imports.sources import record_source
 from app.models import Source
 from app.routing.service import cache_dir
 from geo.errors import YouluError
-from geo.osm.extract import read_osm_extract
+from geo.osm.extract import OsmExtract, read_osm_extract
 from geo.osm.reader import file_format
 from geo.routing.cache import load_street_graph
 
@@ -32,17 +32,23 @@ def check_import(session: Session, path: str | Path, division: str | None) -> No
 
 
 def run_import(session: Session, path: str | Path, *, division: str | None,
-               phase: Callable[[int, str], None],
-               on_kind: Callable[[str], None] | None = None) -> tuple[ImportReport, Source]:
+               actor: str = "import-osm", phase: Callable[[int, str], None],
+               on_kind: Callable[[str], None] | None = None,
+               on_read: Callable[[OsmExtract], None] | None = None) -> tuple[ImportReport, Source]:
     """Import ``path`` (flushed, for the caller to commit), calling ``phase(i, name)``
-    as each of ``PHASES`` begins and ``on_kind(kind)`` as each kind of feature is
-    written (inside the write, so not for a job's progress); the report and the source."""
+    as each of ``PHASES`` begins, ``on_read(extract)`` once the file is read (its
+    features per kind) and ``on_kind(kind)`` as each kind of feature is written (inside
+    the write: SQLite's job row cannot take it, see ``app.jobs.kind_progress``); its
+    features are audited as ``actor``. The report and the source."""
     check_import(session, path, division)
     phase(0, PHASES[0])
     extract = read_osm_extract(path)
+    if on_read is not None:
+        on_read(extract)
     phase(1, PHASES[1])
     with contextlib.suppress(YouluError):  # record_source meets it again and records it
         load_street_graph(path, cache_dir=cache_dir())
     phase(2, PHASES[2])
-    report = import_osm(session, path, division=division, extract=extract, on_kind=on_kind)
+    report = import_osm(session, path, division=division, actor=actor, extract=extract,
+                        on_kind=on_kind)
     return report, record_source(session, extract, report, cache_dir=cache_dir())

@@ -17,6 +17,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from app.jobs.cleanup import job_folders
+from app.jobs.kind_progress import read_kinds
 from app.jobs.plates import plates_zip
 from app.jobs.posters import posters_zip
 from app.models import Job
@@ -103,7 +105,8 @@ def _beijing(moment: datetime) -> str:
 
 
 def describe(job: Job) -> dict[str, Any]:
-    """A job as JSON: where it stands (``percent`` 0–100) and, when done, its file."""
+    """A job as JSON: where it stands (``percent`` 0–100), an import's progress per kind
+    (``kinds``, see ``app.jobs.kind_progress``; None for other jobs) and, when done, its file."""
     percent = 100 if job.status == "done" else (
         int(100 * job.done / job.total) if job.total else 0)
     return {"id": job.id, "kind": job.kind, "status": job.status,
@@ -111,4 +114,5 @@ def describe(job: Job) -> dict[str, Any]:
             "percent": percent, "stage": job.stage, "error": job.error,
             "created_at": _beijing(job.created_at),
             "finished_at": _beijing(job.finished_at) if job.finished_at else None,
+            "kinds": next(filter(None, map(read_kinds, sorted(job_folders(job, jobs_dir())))), None),
             "file": f"/office/jobs/{job.id}/file" if job.status == "done" else None}

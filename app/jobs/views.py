@@ -25,6 +25,8 @@ from maps.plates import FORMATS
 from maps.poster_spec import PAGE_SIZES_MM
 
 REFRESH_S = 2
+# The page a job of these kinds links back to (the editor that uploaded its file).
+BACK = {"import_features": "office.editor.editor_index", "import_osm": "office.editor.editor_index"}
 office_bp = Blueprint("jobs", __name__)  # under /office
 api_bp = Blueprint("jobs_api", __name__)  # under /api/v1
 
@@ -99,7 +101,8 @@ def job_page(job_id: str) -> str:
     """Where a job stands, in Chinese; it refreshes itself until the job ends."""
     job = _job(job_id, current_actor())
     return render_template("office/job.html", job=job, status=describe(job),
-                           kind_zh=KIND_ZH[job.kind], refresh_s=REFRESH_S)
+                           kind_zh=KIND_ZH[job.kind], refresh_s=REFRESH_S,
+                           back=BACK.get(job.kind))
 
 
 @office_bp.get("/jobs/<job_id>/file")
@@ -120,9 +123,12 @@ def job_status(job_id: str) -> Response:
 
 document("/api/v1/jobs/{job_id}", {"get": {
     "tags": ["后台任务 jobs"], "summary": "Where a job stands (JSON)",
-    "description": ("`kind` plates_zip | posters_zip | import_osm; "
+    "description": ("`kind` plates_zip | posters_zip | import_osm | import_features; "
                     "`status` queued | running | done | failed, `done` of `total` steps, "
-                    "`percent`, `stage` (Chinese), `error`, and `file` once done. Only the "
+                    "`percent`, `stage` (Chinese), `error`, and `file` once done. An import "
+                    "has `kinds`: `current` (the kind being written, or null) and `kinds`, "
+                    "each `kind`, `kind_zh`, `done` of `total` features and, once done, "
+                    "`created`, `updated`, `unchanged` (null for other jobs). Only the "
                     "user who started the job (or an admin) sees it."),
     "security": [{"bearer": []}],
     "parameters": [{"name": "job_id", "in": "path", "required": True,

@@ -18,7 +18,6 @@ from flask import (
     Blueprint,
     Response,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -30,19 +29,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.accounts.auth import Actor, current_actor, in_scope, scope_clause
+from app.accounts.auth import Actor, current_actor, in_scope, scope_clause, signed_in_actor
 from app.accounts.views import login_required
 from app.addresses.divisions import division_full_name
 from app.config import configured_tiles
 from app.db import get_session
+from app.jobs.uploads import queue_upload
 from app.mapping.compound_data import streets_near
 from app.models import Community
+from app.places import import_job
 from app.places.editing import get_feature
-from app.places.exchange import export_features, import_features
+from app.places.exchange import export_features
 from app.spatial import communities_box
 from geo import settings
-from geo.errors import InvalidImportFile, NotFound
-from geo.places.exchange import FORMATS
+from geo.errors import Forbidden, NotFound
+from geo.places.exchange import FORMATS, read_layers
 from maps.symbols import symbols
 
 LISTED = 500  # compounds listed on the index page
@@ -156,16 +157,11 @@ def editor_export(community_id: int, fmt: str) -> Response:
 @bp.post("/editor/import")
 @login_required
 def editor_import() -> BaseResponse:
-    """A GeoJSON or GeoPackage upload applied as this user (all or nothing)."""
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise InvalidImportFile("请选择要导入的文件", "choose a file to import")
-    suffix = Path(upload.filename).suffix.lower()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        upload.save(path)
-        summary = import_features(get_session(), _actor(), path)
-    created, updated = sum(summary.created.values()), sum(summary.updated.values())
-    flash(f"已导入“{upload.filename}”：新建 {created} 个，修改 {updated} 个，"
-          f"未变 {sum(summary.unchanged.values())} 个")
-    return redirect(url_for("office.editor.editor_index"))
+    """A GeoJSON or GeoPackage upload, read and checked here, then applied as this user
+    (all or nothing) by a job; to the job's page."""
+    actor = signed_in_actor()
+    if not actor.can_write:
+        raise Forbidden("本账号只能查看，不能导入", "this account may not write")
+    job = queue_upload(get_session(), actor, request.files.get("file"), import_job.KIND,
+                       read_layers, {"user_id": actor.user.id if actor.user else None})
+    return redirect(url_for("office.jobs.job_page", job_id=job.id))

@@ -18,6 +18,7 @@ so that printed plates stay valid after a move to a new database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,14 +94,22 @@ class ImportSummary(ImportCounts):
         return {**super().as_dict(), "codes_changed": self.codes_changed}
 
 
-def import_features(session: Session, actor: Actor, path: str | Path) -> ImportSummary:
-    """Apply a GeoJSON or GeoPackage file; all or nothing (see the module docstring)."""
+def import_features(session: Session, actor: Actor, path: str | Path, *,
+                    on_layer: Callable[[str, int], None] | None = None,
+                    on_feature: Callable[[str, int], None] | None = None) -> ImportSummary:
+    """Apply a GeoJSON or GeoPackage file; all or nothing (see the module docstring).
+    ``on_layer(layer, total)`` is called as each layer (``IMPORT_ORDER``) begins and
+    ``on_feature(layer, done)`` after each of its features (a progress bar)."""
     path = Path(path)
     layers = read_layers(path)
     summary = ImportSummary(file=path.name, ids={name: {} for name in LAYERS})
     for resource in IMPORT_ORDER:
+        if on_layer is not None:
+            on_layer(resource, len(layers[resource]))
         for number, feature in enumerate(layers[resource], start=1):
             _import_one(session, actor, resource, feature, summary, f"{path.name}#{number}")
+            if on_feature is not None:
+                on_feature(resource, number)
     return summary
 
 

@@ -95,5 +95,6 @@ def make_app(url: str, tmp_path: Path) -> Flask:
         "SECRET_KEY": "test-secret",
         "KEYS_DIR": str(tmp_path / "keys"),
         "CACHE_DIR": str(tmp_path / "cache"),
+        "JOBS_DIR": str(tmp_path / "jobs"),
         "RATELIMIT_ENABLED": False,
     })

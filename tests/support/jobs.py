@@ -1,6 +1,12 @@
 """Jobs through a real Redis (127.0.0.1:6379, a database number and a queue of the
 test's own) and a real Celery worker process: the ``queued_app`` fixture and
-``run_worker``, which runs a worker until a job ends and kills it."""
+``run_worker``, which starts a worker, waits until it answers a ping (it consumes its
+queue), runs it until a job ends and kills it.
+
+The database number is one no test flushes: the rate-limit tests (test_riders.py) flush
+database 11, and a flush from another test run on the same Redis (several engineers
+and CI share it) between queueing a job and the worker taking it deletes the waiting
+message and the queue's binding, so the job stayed "queued" for the whole wait."""
 
 from __future__ import annotations
 
@@ -20,7 +26,7 @@ from flask import Flask
 from app import create_app
 from tests.support.riders import ISSUER, Site
 
-REDIS = "redis://127.0.0.1:6379/11"  # a database number of these tests' own
+REDIS = "redis://127.0.0.1:6379/12"  # a database number of these tests' own: nobody flushes it
 
 
 @pytest.fixture
@@ -41,20 +47,25 @@ def queued_app(site: Site, tmp_path: Path) -> Iterator[tuple[Flask, dict[str, st
     app.extensions["db_engine"].dispose()
 
 
-def run_worker(env: dict[str, str], log_path: Path,
+def run_worker(app: Flask, env: dict[str, str], log_path: Path,
                status: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], str]:
-    """Run a Celery worker on ``env``'s queue until ``status()`` says the job ended (or
-    180 s pass), then kill it; the last status and the worker's log."""
+    """Run a Celery worker for ``app``'s queue (``env``) until ``status()`` says the job
+    ended, then kill it; the last status and the worker's log. The job gets
+    ``JOB_WAIT_S`` from the moment the worker answers a ping, not from its start."""
+    node = f"youlu-test-{uuid.uuid4().hex[:8]}@127.0.0.1"
+    queue = env["YOULU_CELERY_QUEUE"]
     log = log_path.open("wb")  # a pipe nobody reads would fill and block it
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "app.platforms.celery_worker", "worker",
-         "--pool", "solo", "-Q", env["YOULU_CELERY_QUEUE"], "--without-gossip",
+         "--pool", "solo", "-Q", queue, "-n", node, "--without-gossip",
          "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    last: dict[str, Any] = {}
     try:
-        deadline = time.monotonic() + 180
-        last: dict[str, Any] = {}
-        while time.monotonic() < deadline:
+        ready = _wait_ready(app, node, worker)
+        last = {"status": "worker not ready"} if not ready else {"status": "queued"}
+        deadline = time.monotonic() + JOB_WAIT_S
+        while ready and time.monotonic() < deadline:
             last = status()
             if last["status"] in ("done", "failed"):
                 break
@@ -64,3 +75,18 @@ def run_worker(env: dict[str, str], log_path: Path,
         worker.wait()
         log.close()
     return last, log_path.read_text(errors="replace")
+
+
+READY_WAIT_S = 300  # a worker's start (importing the app) on a loaded machine
+JOB_WAIT_S = 180
+
+
+def _wait_ready(app: Flask, node: str, worker: subprocess.Popen[bytes]) -> bool:
+    """Whether the worker ``node`` answered a remote-control ping (so it is consuming)
+    within ``READY_WAIT_S`` and before it exited."""
+    control = app.extensions["celery"].control
+    deadline = time.monotonic() + READY_WAIT_S
+    while time.monotonic() < deadline and worker.poll() is None:
+        if control.ping(destination=[node], timeout=1.0):
+            return True
+    return False
