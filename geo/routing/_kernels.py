@@ -218,6 +218,30 @@ def trace(state: int, pred: _Int, pred_edge: _Int) -> tuple[_Int, _Int]:
 
 
 @njit(cache=True)
+def path_totals(states: _Int, pred: _Int, pred_edge: _Int, e_length: _Float, e_cost: _Float,
+                park_delay: float) -> tuple[_Float, _Float, _Int]:
+    """Per state of ``states``: metres and seconds (real time: ``e_cost`` in the layer
+    moved in, ``park_delay`` per switch to walking) of its traced path, and the seed
+    state the path starts from."""
+    n = states.shape[0]
+    metres = np.zeros(n)
+    seconds = np.zeros(n)
+    first = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        s = states[i]
+        while pred[s] >= 0:
+            e = pred_edge[s]
+            if e == PARK_EDGE:
+                seconds[i] += park_delay
+            else:
+                metres[i] += e_length[e]
+                seconds[i] += e_cost[e, s & 1]
+            s = pred[s]
+        first[i] = s
+    return metres, seconds, first
+
+
+@njit(cache=True)
 def settled_costs(nodes_n: int, stamp: _Int, done: _Int, dist: _Float, gen: int,
                   limit: float) -> _Float:
     """Cheapest settled cost per node over both layers (``inf`` if not reached)."""

@@ -2,9 +2,11 @@
 
 ``door_matrix``: origins × destinations, durations (s) and distances (m), like OSRM's
 table service, with one search per origin that stops once every destination's door is
-settled. A destination is one or more door keys (``("unit", 12)``; a building's unit
-doors): its answer is the quickest of them. ``route_orders``: many single routes, each
-answer summarised (door, gate, ride/walk/park seconds and metres, or why there is no way).
+settled (and one aimed search for the doors only reachable past the walking bound); metres
+and seconds are summed along the predecessor arrays in compiled code. A destination is one
+or more door keys (``("unit", 12)``; a building's unit doors): its answer is the quickest
+of them. ``route_orders``: many single routes, each answer summarised (door, gate,
+ride/walk/park seconds and metres, or why there is no way).
 Coordinates are ``(lon, lat)`` WGS-84.
 """
 
@@ -22,7 +24,7 @@ from geo.errors import InvalidCoordinates, NoRoute, NotFound
 from geo.hours.opening_hours import local_time
 from geo.routing.network import RIDE_LAYER, WALK_LAYER, AccessNetwork
 from geo.routing.route import route_to_door
-from geo.routing.search import Path, Start, length_time, run_search, snap_start, trace_path
+from geo.routing.search import run_search, snap_start, traced_totals
 
 DoorKey = tuple[str, int]
 
@@ -63,7 +65,7 @@ def door_matrix(network: AccessNetwork, origins: list[tuple[float, float]],
     nodes = np.asarray([_door_node(snap, key) for key in keys], dtype=np.int64)
     usable = np.asarray([_reachable(snap, int(n), gate_ok) for n in nodes], dtype=bool)
     where = {key: i for i, key in enumerate(keys)}
-    wanted = nodes[usable]
+    wanted = np.unique(nodes[usable])
     rows = [_row(snap, origin, wanted, gate_ok) for origin in origins]
     durations: list[list[float | None]] = []
     distances: list[list[float | None]] = []
@@ -110,7 +112,12 @@ def _reachable(snap: Any, node: int, gate_ok: NDArray[np.uint8]) -> bool:
 def _row(snap: Any, origin: tuple[float, float], nodes: NDArray[np.int64],
          gate_ok: NDArray[np.uint8]) -> tuple[dict[int, tuple[float, float, float]],
                                               dict[str, Any] | None]:
-    """{door node: (seconds, metres, cost)} from ``origin``, and the snapped source."""
+    """{door node: (seconds, metres, cost)} from ``origin``, and the snapped source.
+
+    First one search with the walking bound until every door is settled; the doors it
+    cannot reach then get one A* search without the bound aimed at them, as
+    ``route_to_door`` falls back. Metres and seconds come from the predecessor arrays in
+    one compiled pass per search."""
     try:
         start = snap_start(snap, *origin)
     except InvalidCoordinates:
@@ -119,41 +126,34 @@ def _row(snap: Any, origin: tuple[float, float], nodes: NDArray[np.int64],
               "snapped": [round(start.snapped[0], 7), round(start.snapped[1], 7)],
               "snap_distance_m": round(start.snap_m, 1)}
     found: dict[int, tuple[float, float, float]] = {}
-    seed_of = {int(state): i for i, state in enumerate(start.seeds.tolist())}
+    seed_order = np.argsort(start.seeds)
     todo = nodes
     for walk_max in (settings.WALK_AFTER_PARKING_MAX_M, np.inf):  # the bound, else none
         if len(todo) == 0:
             break
         targets = 2 * todo + WALK_LAYER
+        aimed = todo.tolist() if walk_max == np.inf else None
         settled, ws = run_search(snap, start.seeds, start.seed_cost, targets,
-                                 n_need=len(targets), gate_ok=gate_ok, walk_max=walk_max)
-        for state in settled.tolist():
-            node = state >> 1
-            ride = 2 * node + RIDE_LAYER
-            # Parked at the door itself: ridden there, then the parking delay. A ride state
-            # cheaper than that was settled before the walk state, so it is known here.
-            via_ride = (float(ws.dist[ride]) + settings.PARKING_DELAY_S
-                        if ws.done[ride] == ws.gen else np.inf)
-            if via_ride <= float(ws.dist[state]):
-                metres, seconds = _measure(snap, start, seed_of, trace_path(ws, ride))
-                found[node] = (seconds + settings.PARKING_DELAY_S, metres, via_ride)
-            else:
-                metres, seconds = _measure(snap, start, seed_of, trace_path(ws, state))
-                found[node] = (seconds, metres, float(ws.dist[state]))
-        todo = np.asarray([n for n in todo.tolist() if n not in found], dtype=np.int64)
+                                 n_need=len(targets), gate_ok=gate_ok, walk_max=walk_max,
+                                 heuristic_nodes=aimed)
+        door = settled >> 1
+        ride = 2 * door + RIDE_LAYER
+        # Parked at the door itself: ridden there, then the parking delay. A ride state
+        # cheaper than that was settled before the walk state, so it is known here.
+        via_ride = np.where(ws.done[ride] == ws.gen, ws.dist[ride] + settings.PARKING_DELAY_S,
+                            np.inf)
+        parked_at_door = via_ride <= ws.dist[settled]
+        metres, seconds, first = traced_totals(snap, ws, np.where(parked_at_door, ride, settled))
+        seed = seed_order[np.searchsorted(start.seeds, first, sorter=seed_order)]
+        metres += start.seed_length[seed]
+        seconds += start.seed_seconds[seed]
+        seconds += np.where(first & 1 == WALK_LAYER, settings.PARKING_DELAY_S, 0.0)  # at the start
+        seconds += np.where(parked_at_door, settings.PARKING_DELAY_S, 0.0)
+        cost = np.where(parked_at_door, via_ride, ws.dist[settled])
+        found.update(zip(door.tolist(), zip(seconds.tolist(), metres.tolist(), cost.tolist(),
+                                            strict=True), strict=True))
+        todo = todo[~np.isin(todo, door)]
     return found, source
-
-
-def _measure(snap: Any, start: Start, seed_of: dict[int, int], path: Path
-             ) -> tuple[float, float]:
-    """Metres and seconds of ``path`` with the piece from the start to its first state
-    (``seed_of``: the index of each seed state in ``start``)."""
-    metres, seconds = length_time(snap, path)
-    first = int(path.states[0])
-    seed = seed_of[first]
-    parked = settings.PARKING_DELAY_S if first & 1 == WALK_LAYER else 0.0  # at the start
-    return (metres + float(start.seed_length[seed]),
-            seconds + float(start.seed_seconds[seed]) + parked)
 
 
 def route_orders(network: AccessNetwork, orders: list[Order], *, has_pass: bool = False

@@ -14,7 +14,14 @@ from numpy.typing import NDArray
 
 from geo import settings
 from geo.errors import InvalidCoordinates
-from geo.routing._kernels import PARK_EDGE, Workspace, nearest_segments, search, trace
+from geo.routing._kernels import (
+    PARK_EDGE,
+    Workspace,
+    nearest_segments,
+    path_totals,
+    search,
+    trace,
+)
 from geo.routing.compound_layer import to_plane, walk_stays_inside
 from geo.routing.network import RIDE_LAYER, WALK_LAYER, Snapshot, inside_speed_ms, street_parking_s
 
@@ -250,6 +257,14 @@ class Path:
 def trace_path(ws: Workspace, state: int) -> Path:
     states, edges = trace(state, ws.pred, ws.pred_edge)
     return Path(states, edges, float(ws.dist[state]))
+
+
+def traced_totals(snap: Snapshot, ws: Workspace, states: NDArray[np.int64]
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    """Metres and seconds (as ``length_time``) of the paths the last search found to
+    each of ``states``, and the seed state each path starts from, in one compiled pass."""
+    return path_totals(states, ws.pred, ws.pred_edge, snap.e_length, snap.e_cost,
+                       settings.PARKING_DELAY_S)
 
 
 def round_point(lonlat: tuple[float, float]) -> list[float]:
