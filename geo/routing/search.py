@@ -6,6 +6,7 @@ isochrones are built on these. Coordinates are ``(lon, lat)`` WGS-84, costs seco
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,21 +155,23 @@ def _seeds(snap: Snapshot, seeds: _Seeds, seg: int, frac: float, where: int,
     qlon, qlat = street.to_lonlat(ax + frac * (street.x[b] - ax), ay + frac * (street.y[b] - ay))
     q = (float(qlon), float(qlat))
     park_here = street_parking_s() if where < 0 else settings.PARKING_DELAY_S
+    can_park = math.isfinite(park_here)
     found = False
     for tail, head, along in ((a, b, 1.0 - frac), (b, a, frac)):
         for e in range(int(street.indptr[tail]), int(street.indptr[tail + 1])):
             if int(street.head[e]) != head:
                 continue
-            ride, walk = float(snap.b_cost[e, RIDE_LAYER]), float(snap.b_cost[e, WALK_LAYER])
+            ride, walk = (float(c) for c in snap.b_cost[e])
+            can_ride, can_walk = math.isfinite(ride), math.isfinite(walk) and can_park
             metres = float(street.length_m[e]) * along
-            found |= bool(np.isfinite(ride) or np.isfinite(walk) and np.isfinite(park_here))
-            if np.isfinite(ride):
+            found |= can_ride or can_walk
+            if can_ride:
                 seeds.add(2 * head + RIDE_LAYER, push + ride * along, q, e, metres, ride * along,
                           RIDE_LAYER)
-            if np.isfinite(walk) and np.isfinite(park_here):
+            if can_walk:
                 seeds.add(2 * head + WALK_LAYER, push + walk * along + park_here, q, e, metres,
                           walk * along, WALK_LAYER)
-                if not np.isfinite(ride) and metres <= settings.PUSH_MAX_M:
+                if not can_ride and metres <= settings.PUSH_MAX_M:
                     seeds.add(2 * head + RIDE_LAYER, push + walk * along, q, e, metres,
                               walk * along, WALK_LAYER)
     return q if found else None
