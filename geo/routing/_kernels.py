@@ -200,6 +200,60 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
 
 
 @njit(cache=True)
+def backward_search(n_edges_base: int, r_indptr: _Index, r_tail: _Index, r_edge: _Index,
+                    e_cost: _Float, o_gate: _Index, park: _Float, park_node: int,
+                    park_node_cost: float, gate_ok: _Index, target: int, dist: _Float,
+                    succ: _Int, succ_edge: _Int, stamp: _Int, done: _Int, gen: int,
+                    heap_key: _Float, heap_val: _Int) -> int:
+    """Dijkstra towards ``target`` (a state) over the reversed edges of ``search``'s
+    graph, without a walking bound: fills ``dist`` (cost to the target), ``succ`` and
+    ``succ_edge`` (the next state and edge on the way, ``PARK_EDGE`` for parking) for
+    every state that reaches it; returns the number of states settled."""
+    stamp[target] = gen
+    dist[target] = 0.0
+    succ[target] = -1
+    succ_edge[target] = SEED_EDGE
+    size = _push(heap_key, heap_val, 0, 0.0, target)
+    settled = 0
+    while size > 0:
+        key, s, size = _pop(heap_key, heap_val, size)
+        if done[s] == gen:
+            continue
+        done[s] = gen
+        settled += 1
+        node = s >> 1
+        layer = s & 1
+        if layer == 1:  # reached by parking here from the ride state
+            park_cost = park_node_cost if node == park_node else park[node]
+            t = s - 1
+            c = key + park_cost
+            if park_cost < np.inf and done[t] != gen and (stamp[t] != gen or c < dist[t]):
+                stamp[t] = gen
+                dist[t] = c
+                succ[t] = s
+                succ_edge[t] = PARK_EDGE
+                size = _push(heap_key, heap_val, size, c, t)
+        for k in range(r_indptr[node], r_indptr[node + 1]):
+            e = r_edge[k]
+            w = e_cost[e, layer]
+            if w == np.inf:
+                continue
+            if e >= n_edges_base:
+                gate = o_gate[e - n_edges_base]
+                if gate >= 0 and (gate_ok[gate] >> layer) & 1 == 0:
+                    continue
+            t = 2 * r_tail[k] + layer
+            c = key + w
+            if done[t] != gen and (stamp[t] != gen or c < dist[t]):
+                stamp[t] = gen
+                dist[t] = c
+                succ[t] = s
+                succ_edge[t] = e
+                size = _push(heap_key, heap_val, size, c, t)
+    return settled
+
+
+@njit(cache=True)
 def trace(state: int, pred: _Int, pred_edge: _Int) -> tuple[_Int, _Int]:
     """States and edges (``PARK_EDGE`` for a switch to walking) from a seed to ``state``."""
     n = 0
@@ -222,7 +276,8 @@ def path_totals(states: _Int, pred: _Int, pred_edge: _Int, e_length: _Float, e_c
                 park_delay: float) -> tuple[_Float, _Float, _Int]:
     """Per state of ``states``: metres and seconds (real time: ``e_cost`` in the layer
     moved in, ``park_delay`` per switch to walking) of its traced path, and the seed
-    state the path starts from."""
+    state the path starts from. With ``backward_search``'s ``succ``/``succ_edge`` for
+    ``pred``/``pred_edge``: of the way on to its target, and that target."""
     n = states.shape[0]
     metres = np.zeros(n)
     seconds = np.zeros(n)

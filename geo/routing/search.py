@@ -18,6 +18,7 @@ from geo.errors import InvalidCoordinates
 from geo.routing._kernels import (
     PARK_EDGE,
     Workspace,
+    backward_search,
     nearest_segments,
     path_totals,
     search,
@@ -246,6 +247,20 @@ def run_search(snap: Snapshot, seeds: NDArray[np.int64], seed_cost: NDArray[np.f
         snap.o_walk_m, walk_max, ws.dist, ws.pred, ws.pred_edge, ws.walked, ws.stamp, ws.done, gen,
         ws.heap_key, ws.heap_val)
     return found, ws
+
+
+def run_backward(snap: Snapshot, target: int, *, gate_ok: NDArray[np.integer], door: int = -1
+                 ) -> Workspace:
+    """Costs (s) from every state to ``target`` (a state), without a walking bound, in the
+    workspace (``pred``/``pred_edge``: the next state and edge on the way). ``door``
+    parks at ``PARKING_DELAY_S`` as in ``run_search``."""
+    ws = snap.workspace()
+    gen = ws.next_gen()
+    indptr, tail, edge = snap.reverse_adjacency()
+    backward_search(snap.n_edges_base, indptr, tail, edge, snap.e_cost, snap.o_gate, snap.park,
+                    door, settings.PARKING_DELAY_S, gate_ok, target, ws.dist, ws.pred,
+                    ws.pred_edge, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
+    return ws
 
 
 @dataclass
