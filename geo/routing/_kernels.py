@@ -78,6 +78,20 @@ def _pop(heap_key: _Float, heap_val: _Int, size: int) -> tuple[float, int, int]:
 
 
 @njit(cache=True, inline="always")
+def _improve(t: int, c: float, s: int, edge: int, stamp: _Int, dist: _Float, pred: _Int,
+             pred_edge: _Int, done: _Int, gen: int) -> bool:
+    """Record cost ``c`` at state ``t`` (from ``s`` by ``edge``) if it is not settled and
+    this is cheaper than what it has; whether it was recorded."""
+    if done[t] == gen or (stamp[t] == gen and c >= dist[t]):
+        return False
+    stamp[t] = gen
+    dist[t] = c
+    pred[t] = s
+    pred_edge[t] = edge
+    return True
+
+
+@njit(cache=True, inline="always")
 def _heuristic(node: int, layer: int, x: _Float, y: _Float, tx: _Float, ty: _Float,
                inv_speed: _Float) -> float:
     if tx.shape[0] == 0:
@@ -147,11 +161,7 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
         if layer == 0 and park_cost < np.inf:
             t = s + 1
             c = g + park_cost
-            if done[t] != gen and (stamp[t] != gen or c < dist[t]):
-                stamp[t] = gen
-                dist[t] = c
-                pred[t] = s
-                pred_edge[t] = PARK_EDGE
+            if _improve(t, c, s, PARK_EDGE, stamp, dist, pred, pred_edge, done, gen):
                 walked[t] = 0.0
                 size = _push(heap_key, heap_val, size,
                              c + _heuristic(node, 1, x, y, tx, ty, inv_speed), t)
@@ -165,11 +175,7 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
                     continue
                 t = 2 * b_head[e] + layer
                 c = g + w
-                if done[t] != gen and (stamp[t] != gen or c < dist[t]):
-                    stamp[t] = gen
-                    dist[t] = c
-                    pred[t] = s
-                    pred_edge[t] = e
+                if _improve(t, c, s, e, stamp, dist, pred, pred_edge, done, gen):
                     walked[t] = walk
                     size = _push(heap_key, heap_val, size,
                                  c + _heuristic(b_head[e], layer, x, y, tx, ty, inv_speed), t)
@@ -185,11 +191,7 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
                 continue
             t = 2 * o_head[f] + layer
             c = g + w
-            if done[t] != gen and (stamp[t] != gen or c < dist[t]):
-                stamp[t] = gen
-                dist[t] = c
-                pred[t] = s
-                pred_edge[t] = n_edges_base + f
+            if _improve(t, c, s, n_edges_base + f, stamp, dist, pred, pred_edge, done, gen):
                 walked[t] = walk
                 size = _push(heap_key, heap_val, size,
                              c + _heuristic(o_head[f], layer, x, y, tx, ty, inv_speed), t)
@@ -227,11 +229,8 @@ def backward_search(n_edges_base: int, r_indptr: _Index, r_tail: _Index, r_edge:
             park_cost = park_node_cost if node == park_node else park[node]
             t = s - 1
             c = key + park_cost
-            if park_cost < np.inf and done[t] != gen and (stamp[t] != gen or c < dist[t]):
-                stamp[t] = gen
-                dist[t] = c
-                succ[t] = s
-                succ_edge[t] = PARK_EDGE
+            if park_cost < np.inf and _improve(t, c, s, PARK_EDGE, stamp, dist, succ, succ_edge,
+                                               done, gen):
                 size = _push(heap_key, heap_val, size, c, t)
         for k in range(r_indptr[node], r_indptr[node + 1]):
             e = r_edge[k]
@@ -244,11 +243,7 @@ def backward_search(n_edges_base: int, r_indptr: _Index, r_tail: _Index, r_edge:
                     continue
             t = 2 * r_tail[k] + layer
             c = key + w
-            if done[t] != gen and (stamp[t] != gen or c < dist[t]):
-                stamp[t] = gen
-                dist[t] = c
-                succ[t] = s
-                succ_edge[t] = e
+            if _improve(t, c, s, e, stamp, dist, succ, succ_edge, done, gen):
                 size = _push(heap_key, heap_val, size, c, t)
     return settled
 
