@@ -78,6 +78,20 @@ def _pop(heap_key: _Float, heap_val: _Int, size: int) -> tuple[float, int, int]:
 
 
 @njit(cache=True, inline="always")
+def _improve(t: int, c: float, s: int, edge: int, stamp: _Int, dist: _Float, pred: _Int,
+             pred_edge: _Int, done: _Int, gen: int) -> bool:
+    """Record cost ``c`` at state ``t`` (from ``s`` by ``edge``) if it is not settled and
+    this is cheaper than what it has; whether it was recorded."""
+    if done[t] == gen or (stamp[t] == gen and c >= dist[t]):
+        return False
+    stamp[t] = gen
+    dist[t] = c
+    pred[t] = s
+    pred_edge[t] = edge
+    return True
+
+
+@njit(cache=True, inline="always")
 def _heuristic(node: int, layer: int, x: _Float, y: _Float, tx: _Float, ty: _Float,
                inv_speed: _Float) -> float:
     if tx.shape[0] == 0:
@@ -147,11 +161,7 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
         if layer == 0 and park_cost < np.inf:
             t = s + 1
             c = g + park_cost
-            if done[t] != gen and (stamp[t] != gen or c < dist[t]):
-                stamp[t] = gen
-                dist[t] = c
-                pred[t] = s
-                pred_edge[t] = PARK_EDGE
+            if _improve(t, c, s, PARK_EDGE, stamp, dist, pred, pred_edge, done, gen):
                 walked[t] = 0.0
                 size = _push(heap_key, heap_val, size,
                              c + _heuristic(node, 1, x, y, tx, ty, inv_speed), t)
@@ -165,11 +175,7 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
                     continue
                 t = 2 * b_head[e] + layer
                 c = g + w
-                if done[t] != gen and (stamp[t] != gen or c < dist[t]):
-                    stamp[t] = gen
-                    dist[t] = c
-                    pred[t] = s
-                    pred_edge[t] = e
+                if _improve(t, c, s, e, stamp, dist, pred, pred_edge, done, gen):
                     walked[t] = walk
                     size = _push(heap_key, heap_val, size,
                                  c + _heuristic(b_head[e], layer, x, y, tx, ty, inv_speed), t)
@@ -185,11 +191,7 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
                 continue
             t = 2 * o_head[f] + layer
             c = g + w
-            if done[t] != gen and (stamp[t] != gen or c < dist[t]):
-                stamp[t] = gen
-                dist[t] = c
-                pred[t] = s
-                pred_edge[t] = n_edges_base + f
+            if _improve(t, c, s, n_edges_base + f, stamp, dist, pred, pred_edge, done, gen):
                 walked[t] = walk
                 size = _push(heap_key, heap_val, size,
                              c + _heuristic(o_head[f], layer, x, y, tx, ty, inv_speed), t)
@@ -197,6 +199,53 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
         if done[targets[i]] == -gen:
             done[targets[i]] = 0
     return found[:n_found], settled
+
+
+@njit(cache=True)
+def backward_search(n_edges_base: int, r_indptr: _Index, r_tail: _Index, r_edge: _Index,
+                    e_cost: _Float, o_gate: _Index, park: _Float, park_node: int,
+                    park_node_cost: float, gate_ok: _Index, target: int, dist: _Float,
+                    succ: _Int, succ_edge: _Int, stamp: _Int, done: _Int, gen: int,
+                    heap_key: _Float, heap_val: _Int) -> int:
+    """Dijkstra towards ``target`` (a state) over the reversed edges of ``search``'s
+    graph, without a walking bound: fills ``dist`` (cost to the target), ``succ`` and
+    ``succ_edge`` (the next state and edge on the way, ``PARK_EDGE`` for parking) for
+    every state that reaches it; returns the number of states settled."""
+    stamp[target] = gen
+    dist[target] = 0.0
+    succ[target] = -1
+    succ_edge[target] = SEED_EDGE
+    size = _push(heap_key, heap_val, 0, 0.0, target)
+    settled = 0
+    while size > 0:
+        key, s, size = _pop(heap_key, heap_val, size)
+        if done[s] == gen:
+            continue
+        done[s] = gen
+        settled += 1
+        node = s >> 1
+        layer = s & 1
+        if layer == 1:  # reached by parking here from the ride state
+            park_cost = park_node_cost if node == park_node else park[node]
+            t = s - 1
+            c = key + park_cost
+            if park_cost < np.inf and _improve(t, c, s, PARK_EDGE, stamp, dist, succ, succ_edge,
+                                               done, gen):
+                size = _push(heap_key, heap_val, size, c, t)
+        for k in range(r_indptr[node], r_indptr[node + 1]):
+            e = r_edge[k]
+            w = e_cost[e, layer]
+            if w == np.inf:
+                continue
+            if e >= n_edges_base:
+                gate = o_gate[e - n_edges_base]
+                if gate >= 0 and (gate_ok[gate] >> layer) & 1 == 0:
+                    continue
+            t = 2 * r_tail[k] + layer
+            c = key + w
+            if _improve(t, c, s, e, stamp, dist, succ, succ_edge, done, gen):
+                size = _push(heap_key, heap_val, size, c, t)
+    return settled
 
 
 @njit(cache=True)
@@ -215,6 +264,31 @@ def trace(state: int, pred: _Int, pred_edge: _Int) -> tuple[_Int, _Int]:
         edges[i] = pred_edge[s]
         s = pred[s]
     return states, edges
+
+
+@njit(cache=True)
+def path_totals(states: _Int, pred: _Int, pred_edge: _Int, e_length: _Float, e_cost: _Float,
+                park_delay: float) -> tuple[_Float, _Float, _Int]:
+    """Per state of ``states``: metres and seconds (real time: ``e_cost`` in the layer
+    moved in, ``park_delay`` per switch to walking) of its traced path, and the seed
+    state the path starts from. With ``backward_search``'s ``succ``/``succ_edge`` for
+    ``pred``/``pred_edge``: of the way on to its target, and that target."""
+    n = states.shape[0]
+    metres = np.zeros(n)
+    seconds = np.zeros(n)
+    first = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        s = states[i]
+        while pred[s] >= 0:
+            e = pred_edge[s]
+            if e == PARK_EDGE:
+                seconds[i] += park_delay
+            else:
+                metres[i] += e_length[e]
+                seconds[i] += e_cost[e, s & 1]
+            s = pred[s]
+        first[i] = s
+    return metres, seconds, first
 
 
 @njit(cache=True)

@@ -2,9 +2,11 @@
 
 ``door_matrix``: origins × destinations, durations (s) and distances (m), like OSRM's
 table service, with one search per origin that stops once every destination's door is
-settled. A destination is one or more door keys (``("unit", 12)``; a building's unit
-doors): its answer is the quickest of them. ``route_orders``: many single routes, each
-answer summarised (door, gate, ride/walk/park seconds and metres, or why there is no way).
+settled (and one aimed search for the doors only reachable past the walking bound); metres
+and seconds are summed along the predecessor arrays in compiled code. A destination is one
+or more door keys (``("unit", 12)``; a building's unit doors): its answer is the quickest
+of them. ``route_orders``: many single routes, each answer summarised (door, gate,
+ride/walk/park seconds and metres, or why there is no way).
 Coordinates are ``(lon, lat)`` WGS-84.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,9 +22,10 @@ from numpy.typing import NDArray
 from geo import settings
 from geo.errors import InvalidCoordinates, NoRoute, NotFound
 from geo.hours.opening_hours import local_time
+from geo.routing._kernels import Workspace
 from geo.routing.network import RIDE_LAYER, WALK_LAYER, AccessNetwork
 from geo.routing.route import route_to_door
-from geo.routing.search import Path, Start, length_time, run_search, snap_start, trace_path
+from geo.routing.search import Start, run_backward, run_search, snap_start, traced_totals
 
 DoorKey = tuple[str, int]
 
@@ -63,14 +66,15 @@ def door_matrix(network: AccessNetwork, origins: list[tuple[float, float]],
     nodes = np.asarray([_door_node(snap, key) for key in keys], dtype=np.int64)
     usable = np.asarray([_reachable(snap, int(n), gate_ok) for n in nodes], dtype=bool)
     where = {key: i for i, key in enumerate(keys)}
-    wanted = nodes[usable]
-    rows = [_row(snap, origin, wanted, gate_ok) for origin in origins]
+    wanted = np.unique(nodes[usable])
+    starts = [_snapped(snap, origin) for origin in origins]
+    rows = _rows(snap, starts, wanted, gate_ok)
     durations: list[list[float | None]] = []
     distances: list[list[float | None]] = []
     doors: list[list[DoorKey | None]] = []
     sources: list[dict[str, Any] | None] = []
-    for found, source in rows:
-        sources.append(source)
+    for found, start, origin in zip(rows, starts, origins, strict=True):
+        sources.append(_source(origin, start))
         drow: list[float | None] = []
         mrow: list[float | None] = []
         krow: list[DoorKey | None] = []
@@ -107,53 +111,96 @@ def _reachable(snap: Any, node: int, gate_ok: NDArray[np.uint8]) -> bool:
     return bool(np.any((gate_ok[mine] > 0) & snap.gate_connected[mine]))
 
 
-def _row(snap: Any, origin: tuple[float, float], nodes: NDArray[np.int64],
-         gate_ok: NDArray[np.uint8]) -> tuple[dict[int, tuple[float, float, float]],
-                                              dict[str, Any] | None]:
-    """{door node: (seconds, metres, cost)} from ``origin``, and the snapped source."""
+def _snapped(snap: Any, origin: tuple[float, float]) -> Start | None:
     try:
-        start = snap_start(snap, *origin)
+        return snap_start(snap, *origin)
     except InvalidCoordinates:
-        return {}, None
-    source = {"location": [round(origin[0], 7), round(origin[1], 7)],
-              "snapped": [round(start.snapped[0], 7), round(start.snapped[1], 7)],
-              "snap_distance_m": round(start.snap_m, 1)}
-    found: dict[int, tuple[float, float, float]] = {}
-    seed_of = {int(state): i for i, state in enumerate(start.seeds.tolist())}
-    todo = nodes
-    for walk_max in (settings.WALK_AFTER_PARKING_MAX_M, np.inf):  # the bound, else none
-        if len(todo) == 0:
-            break
-        targets = 2 * todo + WALK_LAYER
-        settled, ws = run_search(snap, start.seeds, start.seed_cost, targets,
-                                 n_need=len(targets), gate_ok=gate_ok, walk_max=walk_max)
-        for state in settled.tolist():
-            node = state >> 1
-            ride = 2 * node + RIDE_LAYER
-            # Parked at the door itself: ridden there, then the parking delay. A ride state
-            # cheaper than that was settled before the walk state, so it is known here.
-            via_ride = (float(ws.dist[ride]) + settings.PARKING_DELAY_S
-                        if ws.done[ride] == ws.gen else np.inf)
-            if via_ride <= float(ws.dist[state]):
-                metres, seconds = _measure(snap, start, seed_of, trace_path(ws, ride))
-                found[node] = (seconds + settings.PARKING_DELAY_S, metres, via_ride)
-            else:
-                metres, seconds = _measure(snap, start, seed_of, trace_path(ws, state))
-                found[node] = (seconds, metres, float(ws.dist[state]))
-        todo = np.asarray([n for n in todo.tolist() if n not in found], dtype=np.int64)
-    return found, source
+        return None
 
 
-def _measure(snap: Any, start: Start, seed_of: dict[int, int], path: Path
-             ) -> tuple[float, float]:
-    """Metres and seconds of ``path`` with the piece from the start to its first state
-    (``seed_of``: the index of each seed state in ``start``)."""
-    metres, seconds = length_time(snap, path)
-    first = int(path.states[0])
-    seed = seed_of[first]
-    parked = settings.PARKING_DELAY_S if first & 1 == WALK_LAYER else 0.0  # at the start
-    return (metres + float(start.seed_length[seed]),
-            seconds + float(start.seed_seconds[seed]) + parked)
+def _source(origin: tuple[float, float], start: Start | None) -> dict[str, Any] | None:
+    if start is None:
+        return None
+    return {"location": [round(origin[0], 7), round(origin[1], 7)],
+            "snapped": [round(start.snapped[0], 7), round(start.snapped[1], 7)],
+            "snap_distance_m": round(start.snap_m, 1)}
+
+
+Found = dict[int, tuple[float, float, float]]  # door node: (seconds, metres, cost)
+
+
+def _rows(snap: Any, starts: list[Start | None], nodes: NDArray[np.int64],
+          gate_ok: NDArray[np.uint8]) -> list[Found]:
+    """Per start, the door nodes it reaches, as ``route_to_door`` reaches them: first
+    within the walking bound (one search per start until every door is settled), else
+    without it. Each (start, door) pair past the bound is answered either by a backward
+    search towards the door (which serves every start) or by an A* search from the start
+    aimed at its missing doors, whichever of the two answers more pairs still open."""
+    rows = [_forward(snap, start, nodes, gate_ok, settings.WALK_AFTER_PARKING_MAX_M)
+            if start is not None else {} for start in starts]
+    open_pairs = np.asarray([[start is not None and n not in row for n in nodes.tolist()]
+                             for start, row in zip(starts, rows, strict=True)], dtype=bool)
+    open_pairs = open_pairs.reshape(len(starts), len(nodes))
+    while open_pairs.any():
+        by_row, by_door = open_pairs.sum(axis=1), open_pairs.sum(axis=0)
+        if by_row.max() >= by_door.max():
+            i = int(np.argmax(by_row))
+            rows[i].update(_forward(snap, cast(Start, starts[i]), nodes[open_pairs[i]], gate_ok,
+                                    np.inf))
+            open_pairs[i] = False
+            continue
+        j = int(np.argmax(by_door))
+        door = int(nodes[j])
+        ws = run_backward(snap, 2 * door + WALK_LAYER, gate_ok=gate_ok, door=door)
+        for i in np.flatnonzero(open_pairs[:, j]).tolist():
+            rows[i].update(_from_seeds(snap, ws, cast(Start, starts[i]), door))
+        open_pairs[:, j] = False
+    return rows
+
+
+def _forward(snap: Any, start: Start, nodes: NDArray[np.int64], gate_ok: NDArray[np.uint8],
+             walk_max: float) -> Found:
+    """The door nodes one search from ``start`` settles (walking at most ``walk_max`` m
+    after parking; aimed at the doors when unbounded); metres and seconds come from the
+    predecessor arrays in one compiled pass."""
+    targets = 2 * nodes + WALK_LAYER
+    aimed = nodes.tolist() if walk_max == np.inf else None
+    settled, ws = run_search(snap, start.seeds, start.seed_cost, targets, n_need=len(targets),
+                             gate_ok=gate_ok, walk_max=walk_max, heuristic_nodes=aimed)
+    door = settled >> 1
+    ride = 2 * door + RIDE_LAYER
+    # Parked at the door itself: ridden there, then the parking delay. A ride state
+    # cheaper than that was settled before the walk state, so it is known here.
+    via_ride = np.where(ws.done[ride] == ws.gen, ws.dist[ride] + settings.PARKING_DELAY_S, np.inf)
+    parked_at_door = via_ride <= ws.dist[settled]
+    metres, seconds, first = traced_totals(snap, ws, np.where(parked_at_door, ride, settled))
+    seed_order = np.argsort(start.seeds)
+    seed = seed_order[np.searchsorted(start.seeds, first, sorter=seed_order)]
+    metres, seconds = _with_first_piece(start, seed, metres, seconds)
+    seconds += np.where(parked_at_door, settings.PARKING_DELAY_S, 0.0)
+    cost = np.where(parked_at_door, via_ride, ws.dist[settled])
+    return dict(zip(door.tolist(), zip(seconds.tolist(), metres.tolist(), cost.tolist(),
+                                       strict=True), strict=True))
+
+
+def _from_seeds(snap: Any, ws: Workspace, start: Start, door: int) -> Found:
+    """``door`` from ``start``'s cheapest seed, in a backward search towards the door."""
+    reached = ws.done[start.seeds] == ws.gen
+    if not reached.any():
+        return {}
+    total = np.where(reached, start.seed_cost + ws.dist[start.seeds], np.inf)
+    seed = np.argmin(total, keepdims=True)
+    metres, seconds, _door = traced_totals(snap, ws, start.seeds[seed])
+    metres, seconds = _with_first_piece(start, seed, metres, seconds)
+    return {door: (float(seconds[0]), float(metres[0]), float(total[seed[0]]))}
+
+
+def _with_first_piece(start: Start, seed: NDArray[np.intp], metres: NDArray[np.float64],
+                      seconds: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Metres and seconds with the piece from the start to seed ``seed`` (an index of
+    ``start``'s seeds), and the parking delay when that seed is already walking."""
+    parked = np.where(start.seeds[seed] & 1 == WALK_LAYER, settings.PARKING_DELAY_S, 0.0)
+    return metres + start.seed_length[seed], seconds + start.seed_seconds[seed] + parked
 
 
 def route_orders(network: AccessNetwork, orders: list[Order], *, has_pass: bool = False

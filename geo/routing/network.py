@@ -210,6 +210,7 @@ class Snapshot:
         self._roles: dict[int, tuple[str, Any]] | None = None
         self._gates_of: tuple[NDArray[np.intp], NDArray[np.intp]] | None = None
         self._gate_ids: dict[int, int] | None = None
+        self._reverse: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]] | None = None
         self._facilities_of: dict[str, tuple[NDArray[np.int64], list[Facility]]] = {}
 
     @property
@@ -252,6 +253,19 @@ class Snapshot:
             self._gate_ids = {g.id: i for i, (g, _c) in enumerate(self.gates)}
         return self._gate_ids.get(gate_id)
 
+    def reverse_adjacency(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+        """The edges into each node, street and overlay together (CSR by head): ``indptr``,
+        the tail node and the search edge number (as in ``e_cost``) of each."""
+        if self._reverse is None:
+            tails = np.concatenate([np.asarray(self.street.tail, dtype=np.int64),
+                                    np.repeat(np.arange(self.n_nodes), np.diff(self.o_indptr))])
+            heads = np.concatenate([np.asarray(self.street.head, dtype=np.int64),
+                                    np.asarray(self.o_head, dtype=np.int64)])
+            order = np.argsort(heads, kind="stable")
+            indptr = np.searchsorted(heads[order], np.arange(self.n_nodes + 1)).astype(np.int64)
+            self._reverse = (indptr, tails[order], order.astype(np.int64))
+        return self._reverse
+
     def lonlat(self, node: int) -> tuple[float, float]:
         """(lon, lat) of a node."""
         return float(self.lon[node]), float(self.lat[node])
@@ -284,10 +298,11 @@ class Snapshot:
     def keep_derived(self, old: Snapshot) -> None:
         """Take over from ``old``, a snapshot with the same nodes, edges, doors and gate
         positions, what is worked out lazily: node roles, gates per compound and by id, facilities
-        per kind, each thread's search arrays, and the opening-hours states of the gates
+        per kind, the reversed edges, each thread's search arrays, and the opening-hours states of the gates
         whose hours are the same (same gate index, same expression)."""
         self._roles, self._gates_of, self._gate_ids = old._roles, old._gates_of, old._gate_ids
         self._facilities_of, self._local = old._facilities_of, old._local
+        self._reverse = old._reverse
         if not len(old.gate_hours) or not len(self.gate_hours):
             return
         pos = np.minimum(np.searchsorted(old.gate_hours, self.gate_hours), len(old.gate_hours) - 1)

@@ -6,6 +6,7 @@ isochrones are built on these. Coordinates are ``(lon, lat)`` WGS-84, costs seco
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,15 @@ from numpy.typing import NDArray
 
 from geo import settings
 from geo.errors import InvalidCoordinates
-from geo.routing._kernels import PARK_EDGE, Workspace, nearest_segments, search, trace
+from geo.routing._kernels import (
+    PARK_EDGE,
+    Workspace,
+    backward_search,
+    nearest_segments,
+    path_totals,
+    search,
+    trace,
+)
 from geo.routing.compound_layer import to_plane, walk_stays_inside
 from geo.routing.network import RIDE_LAYER, WALK_LAYER, Snapshot, inside_speed_ms, street_parking_s
 
@@ -147,21 +156,23 @@ def _seeds(snap: Snapshot, seeds: _Seeds, seg: int, frac: float, where: int,
     qlon, qlat = street.to_lonlat(ax + frac * (street.x[b] - ax), ay + frac * (street.y[b] - ay))
     q = (float(qlon), float(qlat))
     park_here = street_parking_s() if where < 0 else settings.PARKING_DELAY_S
+    can_park = math.isfinite(park_here)
     found = False
     for tail, head, along in ((a, b, 1.0 - frac), (b, a, frac)):
         for e in range(int(street.indptr[tail]), int(street.indptr[tail + 1])):
             if int(street.head[e]) != head:
                 continue
-            ride, walk = float(snap.b_cost[e, RIDE_LAYER]), float(snap.b_cost[e, WALK_LAYER])
+            ride, walk = (float(c) for c in snap.b_cost[e])
+            can_ride, can_walk = math.isfinite(ride), math.isfinite(walk) and can_park
             metres = float(street.length_m[e]) * along
-            found |= bool(np.isfinite(ride) or np.isfinite(walk) and np.isfinite(park_here))
-            if np.isfinite(ride):
+            found |= can_ride or can_walk
+            if can_ride:
                 seeds.add(2 * head + RIDE_LAYER, push + ride * along, q, e, metres, ride * along,
                           RIDE_LAYER)
-            if np.isfinite(walk) and np.isfinite(park_here):
+            if can_walk:
                 seeds.add(2 * head + WALK_LAYER, push + walk * along + park_here, q, e, metres,
                           walk * along, WALK_LAYER)
-                if not np.isfinite(ride) and metres <= settings.PUSH_MAX_M:
+                if not can_ride and metres <= settings.PUSH_MAX_M:
                     seeds.add(2 * head + RIDE_LAYER, push + walk * along, q, e, metres,
                               walk * along, WALK_LAYER)
     return q if found else None
@@ -238,6 +249,20 @@ def run_search(snap: Snapshot, seeds: NDArray[np.int64], seed_cost: NDArray[np.f
     return found, ws
 
 
+def run_backward(snap: Snapshot, target: int, *, gate_ok: NDArray[np.integer], door: int = -1
+                 ) -> Workspace:
+    """Costs (s) from every state to ``target`` (a state), without a walking bound, in the
+    workspace (``pred``/``pred_edge``: the next state and edge on the way). ``door``
+    parks at ``PARKING_DELAY_S`` as in ``run_search``."""
+    ws = snap.workspace()
+    gen = ws.next_gen()
+    indptr, tail, edge = snap.reverse_adjacency()
+    backward_search(snap.n_edges_base, indptr, tail, edge, snap.e_cost, snap.o_gate, snap.park,
+                    door, settings.PARKING_DELAY_S, gate_ok, target, ws.dist, ws.pred,
+                    ws.pred_edge, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
+    return ws
+
+
 @dataclass
 class Path:
     """A traced search result: states, edges, cost (s) and its pieces."""
@@ -250,6 +275,14 @@ class Path:
 def trace_path(ws: Workspace, state: int) -> Path:
     states, edges = trace(state, ws.pred, ws.pred_edge)
     return Path(states, edges, float(ws.dist[state]))
+
+
+def traced_totals(snap: Snapshot, ws: Workspace, states: NDArray[np.int64]
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    """Metres and seconds (as ``length_time``) of the paths the last search found to
+    each of ``states``, and the seed state each path starts from, in one compiled pass."""
+    return path_totals(states, ws.pred, ws.pred_edge, snap.e_length, snap.e_cost,
+                       settings.PARKING_DELAY_S)
 
 
 def round_point(lonlat: tuple[float, float]) -> list[float]:
