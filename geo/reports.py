@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
 from geo import settings
 from geo.errors import InvalidInput
 
@@ -141,6 +139,8 @@ def clean_photo(data: bytes) -> bytes:
             f"照片太大：最多 {MAX_PHOTO_BYTES // (1024 * 1024)} MB，请压缩或换一张",
             f"photo too large: at most {MAX_PHOTO_BYTES} bytes, got {len(data)}",
             details={"field": "photo"})
+    from PIL import Image, ImageOps, UnidentifiedImageError  # only a photo needs Pillow (0.1 s)
+
     try:
         # Opening reads the header only; Pillow itself refuses beyond twice its
         # MAX_IMAGE_PIXELS, and ``_check_pixels`` holds the lower limit before decoding.

@@ -60,7 +60,7 @@ def test_engine_keys_are_never_reused() -> None:
 # Imported only by the code that draws or converts, never by a worker's start: a worker
 # answers its first route without them (issue 12's start-up budget).
 DRAWING_AND_CONVERSION_MODULES = ("matplotlib", "fontTools", "qrcode", "ndef", "folium", "pandas",
-                                  "geopandas", "openpyxl", "alembic", "cn2an", "osmnx")
+                                  "geopandas", "openpyxl", "alembic", "cn2an", "osmnx", "PIL")
 
 
 def test_create_app_imports_no_drawing_or_conversion_library(database_url: str, tmp_path) -> None:

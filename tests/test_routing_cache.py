@@ -20,7 +20,7 @@ from app.models import Gate, Unit, User
 from app.models.base import Feature
 from app.places.editing import delete_feature, update_feature
 from app.routing.places import TABLES, RoutingPlaces
-from app.routing.service import networks
+from app.routing.service import load_deferred, networks
 from geo import settings
 from geo.errors import YouluError
 from geo.routing.network import AccessNetwork
@@ -97,6 +97,33 @@ def test_a_new_app_process_routes_from_the_cache_without_reading_the_place_table
         assert sum(loaded.values()) <= 5, loaded
         assert rows > 1000
         assert len(_bupt(app).snapshot.doors) > 100
+    finally:
+        app.extensions["db_engine"].dispose()
+
+
+def test_a_new_app_reads_the_edit_state_and_places_only_when_asked_and_then_as_built(
+        imported_url: str, routing_cache: Path, tmp_path: Path) -> None:
+    app = make_app(imported_url, tmp_path)
+    app.config["ROUTING_CACHE_DIR"] = str(routing_cache)
+    unit = _id_of(app, Unit, BUPT_UNIT_OSM)
+    try:
+        response = app.test_client().get(f"/api/v1/route?from={BUPT_START}&to=unit:{unit}&at={NOON}")
+        assert response.status_code == 200, response.get_json()
+        network = _bupt(app)
+        assert "_layers" not in vars(network) and "data" not in vars(network)  # still on disk
+        assert app.extensions["youlu_routing"].places.pending is not None
+        with app.app_context():
+            load_deferred()
+            fresh = RoutingPlaces()
+            fresh.refresh(get_session())
+            data = fresh.data()
+        places = app.extensions["youlu_routing"].places
+        assert places.pending is None and places.stamp == fresh.stamp
+        assert places.data() == data
+        built = AccessNetwork(network.street, data)
+        assert set(network._layers) == set(built._layers) and len(built._layers) > 2
+        assert all(network._layers[k][0] == built._layers[k][0] for k in built._layers)  # inputs
+        assert network.data == built.data
     finally:
         app.extensions["db_engine"].dispose()
 

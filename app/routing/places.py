@@ -15,7 +15,8 @@ every layer must be compared).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -53,6 +54,12 @@ def places_stamp(session: Session) -> tuple[Any, ...]:
     return tuple(session.execute(_stamp_query()).one())
 
 
+def _newest(stamp: tuple[Any, ...]) -> datetime | None:
+    """The newest ``updated_at`` of any place table in ``stamp``."""
+    newest = [t for t in stamp[2::_PER_TABLE] if t is not None]
+    return max(newest) if newest else None
+
+
 def gate_value(g: Gate) -> GateValue:
     """The routing value of a gate row."""
     return GateValue(id=g.id, lon=g.geom.x, lat=g.geom.y, name=g.name, number=g.number,
@@ -86,9 +93,28 @@ class RoutingPlaces:
     versions: dict[str, dict[int, int]] = field(default_factory=dict)  # per model: id → version
     stamp: tuple[Any, ...] | None = None
     newest: datetime | None = None
+    pending: Callable[[], RoutingPlaces] | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def deferred(cls, stamp: tuple[Any, ...], load: Callable[[], RoutingPlaces]) -> RoutingPlaces:
+        """The places at ``stamp`` whose values ``load`` returns, called only when they
+        are first needed (``load``, ``data``, or a ``refresh`` that finds the database
+        moved on): a new worker whose database has not changed answers without them."""
+        return cls(stamp=stamp, newest=_newest(stamp), pending=load)
+
+    def load(self) -> None:
+        """Read the values a ``deferred`` instance left for later (safe beside a
+        ``refresh`` in another thread: only the value tables are taken, not the stamp)."""
+        pending = self.pending
+        if pending is not None:
+            loaded = pending()
+            self.__dict__.update({f.name: getattr(loaded, f.name) for f in fields(self)
+                                  if f.name not in ("stamp", "newest", "pending")})
+            self.pending = None
 
     def data(self) -> AccessData:
         """The current ``AccessData``."""
+        self.load()
         return AccessData(compounds=tuple(self.compounds.values()), doors=tuple(self.units.values()),
                           facilities=tuple(self.facilities.values()),
                           paths=tuple(p for p in self.paths.values() if p is not None),
@@ -106,6 +132,7 @@ class RoutingPlaces:
         stamp = stamp if stamp is not None else places_stamp(session)
         if stamp == self.stamp:
             return set()
+        self.load()
         touched: set[int | None] = set()
         since = self.newest
         full = False
@@ -125,8 +152,7 @@ class RoutingPlaces:
                 full |= self._drop_deleted(session, model, touched)
         for cid in [t for t in touched if t is not None and t in self.compounds]:
             self._regate(cid)
-        newest = [t for t in stamp[2::_PER_TABLE] if t is not None]
-        self.newest = max(newest) if newest else None
+        self.newest = _newest(stamp)
         self.stamp = stamp
         return None if full else touched
 

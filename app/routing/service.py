@@ -114,7 +114,8 @@ def _cached_network(session: Session, group: Group) -> tuple[AccessNetwork, Rout
     cached = load_network(street, cache_dir=cache_dir())
     if cached is None or cached[1].get("group") != _group_key(session, group):
         return None
-    return cached[0], cached[1]["places"]
+    network, meta, deferred = cached
+    return network, RoutingPlaces.deferred(meta["stamp"], lambda: deferred()["places"])
 
 
 def build_network_caches(session: Session, *, directory: Path) -> None:
@@ -132,7 +133,8 @@ def build_network_caches(session: Session, *, directory: Path) -> None:
         network = AccessNetwork(street)
         network.update(data)
         save_network(network, cache_dir=directory,
-                     meta={"group": _group_key(session, group), "places": places})
+                     meta={"group": _group_key(session, group), "stamp": places.stamp},
+                     deferred={"places": places})
 
 
 def networks(session: Session) -> list[AccessNetwork]:
@@ -169,6 +171,19 @@ def networks(session: Session) -> list[AccessNetwork]:
             if data is not None and (touched is None or touched or network in stale):
                 network.update(data, touched=None if network in stale else touched)
         return state.networks
+
+
+def load_deferred() -> None:
+    """Read what the networks loaded from disk left for later (their edit state, the
+    places they reflect), so that the first office edit does not wait for it; a route
+    never waits on this (``app.routing.warm`` calls it after its search)."""
+    state: _State | None = current_app.extensions.get(_EXTENSION)
+    if state is None:
+        return
+    for network in list(state.networks):
+        network.data  # noqa: B018 (reading it loads the edit state)
+    if state.places is not None:
+        state.places.load()
 
 
 def _network_at(session: Session, lon: float, lat: float) -> AccessNetwork:

@@ -1,5 +1,7 @@
 """Warm routing at server start, in a background thread: load the street graphs, join
-the compounds and run one search, so that a rider's first route does not pay for it.
+the compounds and run one search, so that a rider's first route does not pay for it;
+then read what the networks left for later (``service.load_deferred``), so that the
+first office edit does not either.
 
 Started by ``create_app`` when it serves (not under a CLI command, not in tests; set
 ``ROUTING_WARM=False`` to turn it off) and by ``flask demo`` before it serves.
@@ -16,7 +18,7 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import get_session
-from app.routing.service import networks
+from app.routing.service import load_deferred, networks
 from geo.errors import YouluError
 from geo.routing.nearest import nearest_facilities
 
@@ -33,6 +35,7 @@ def warm(app: Flask) -> int:
             # the centre may be far from a road: the kernels were loaded all the same
             with contextlib.suppress(YouluError):
                 nearest_facilities(network, ((west + east) / 2, (south + north) / 2), "station")
+        load_deferred()
         return len(loaded)
 
 

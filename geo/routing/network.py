@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
@@ -49,6 +49,9 @@ from geo.routing.inputs import AccessData, Building, Compound, Door, Facility, G
 from geo.routing.street_graph import PRIVATE, RIDE, WALK, StreetGraph
 
 RIDE_LAYER, WALK_LAYER = 0, 1
+# What only ``AccessNetwork.update``/``what_if`` read, not a route: the layers with their
+# inputs, the building doors, each compound's street nodes and the last data.
+EDIT_STATE = ("_layers", "_building_doors", "_inside", "_inside_all", "data")
 
 
 def ride_speed_ms() -> float:
@@ -507,6 +510,9 @@ class AccessNetwork:
             return rebuilt
 
     def __getstate__(self) -> dict[str, Any]:
+        if "_load_edit_state" in self.__dict__:  # a copy or a pickle has it all, not the loader
+            for name in EDIT_STATE:
+                getattr(self, name)
         state = dict(self.__dict__)
         del state["_lock"]
         return state
@@ -514,6 +520,22 @@ class AccessNetwork:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
+
+    def defer_edit_state(self, load: Callable[[], dict[str, Any]]) -> None:
+        """Leave out the ``EDIT_STATE`` attributes until one is first read: ``load``
+        (called once, thread-safe on its own) returns them. A network loaded from disk
+        routes without them; only ``update`` and ``what_if`` read them."""
+        for name in EDIT_STATE:
+            self.__dict__.pop(name, None)
+        self._load_edit_state = load
+
+    def __getattr__(self, name: str) -> Any:
+        load = self.__dict__.get("_load_edit_state")  # only reached for a missing attribute
+        if name not in EDIT_STATE or load is None:
+            raise AttributeError(name)
+        self.__dict__.update(load())
+        self.__dict__.pop("_load_edit_state", None)
+        return self.__dict__[name]
 
     def what_if(self, data: AccessData) -> Snapshot:
         """The snapshot ``data`` would give (say, with proposed facilities), without

@@ -3,8 +3,11 @@ disk beside their street graph, so that a new worker maps them in instead of bui
 them.
 
 An entry is two files in the street graph's own cache entry, so it goes when that entry
-goes: ``network.pickle`` (a header, then the network pickled with protocol 5) and
-``network.arrays`` (every array's bytes, aligned, written out of band). On load the
+goes: ``network.pickle`` (a header, then two pickles with protocol 5 and one memo: first
+what a route needs, the network without its ``EDIT_STATE``, and ``meta``; then the edit
+state and the deferred meta, read only when an edit or a caller first asks for them, so
+that a new worker's first route does not pay for them) and ``network.arrays`` (every
+array's bytes, aligned, written out of band). On load the
 arrays file is memory-mapped copy-on-write and each array is a view of it: loading
 copies no array data, and pages are read when a search touches them. Shapely geometries
 (compound walls, building outlines) are kept out of the pickle too: they are stored in
@@ -16,11 +19,13 @@ The street graph is not in the entry: it is memory-mapped from its
 own and put back on load (a persistent id). The header records a digest of the settings
 that shape layers (``geo.settings``) and the format: an entry made under other settings
 is not loaded. Next to the network it keeps ``meta``, what the caller needs to know
-which database state it reflects.
+which database state it reflects, and ``deferred``, what it needs only later.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import gc
 import hashlib
 import io
@@ -28,17 +33,22 @@ import mmap
 import os
 import pickle
 import tempfile
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo import settings
-from geo.routing.network import AccessNetwork
+from geo.routing.network import EDIT_STATE, AccessNetwork
 from geo.routing.street_graph import StreetGraph
 
-FORMAT_VERSION = 2  # 2: arrays out of band (memory-mapped), geometries as one WKB list
+FORMAT_VERSION = 4  # 2: arrays out of band (memory-mapped), geometries as one WKB list;
+# 3, 4: the edit state and deferred meta in a second pickle, and the geometries only it
+# refers to after the others, read on first use
 _STREET = "street-graph"
 _ALIGN = 64  # bytes: every array starts on a cache line
 
@@ -80,7 +90,7 @@ class _Pickler(pickle.Pickler):
 
 class _Unpickler(pickle.Unpickler):
     def __init__(self, file: io.BufferedIOBase, street: StreetGraph, geometries: Any,
-                 buffers: list[memoryview]) -> None:
+                 buffers: Iterator[memoryview]) -> None:
         super().__init__(file, buffers=buffers)
         self.street = street
         self.geometries = geometries
@@ -94,15 +104,23 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(msg)
 
 
-def save_network(network: AccessNetwork, *, cache_dir: str | Path, meta: dict[str, Any]) -> Path:
-    """Write ``network`` (without its street graph) and ``meta`` to its cache entry
-    (both files written aside, then renamed into place); returns the pickle's path."""
+def save_network(network: AccessNetwork, *, cache_dir: str | Path, meta: dict[str, Any],
+                 deferred: dict[str, Any] | None = None) -> Path:
+    """Write ``network`` (without its street graph), ``meta`` and ``deferred`` (meta read
+    only when asked for) to its cache entry (both files written aside, then renamed into
+    place); returns the pickle's path."""
     target = network_path(network.street, cache_dir=cache_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     buffers: list[pickle.PickleBuffer] = []
     body = io.BytesIO()
     pickler = _Pickler(body, network.street, buffers)
-    pickler.dump((meta, network))
+    edit_state = {name: getattr(network, name) for name in EDIT_STATE}
+    routing = copy.copy(network)
+    for name in EDIT_STATE:
+        delattr(routing, name)
+    pickler.dump((meta, routing))  # what a route needs
+    first = len(pickler.geometries)  # the geometries it refers to come first
+    pickler.dump((edit_state, deferred or {}))  # one memo: shared values stay shared
     spans: list[tuple[int, int]] = []
     fd, arrays_tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     with os.fdopen(fd, "wb") as f:
@@ -115,43 +133,79 @@ def save_network(network: AccessNetwork, *, cache_dir: str | Path, meta: dict[st
     wkb = [bytes(w) for w in shapely.to_wkb(pickler.geometries)] if pickler.geometries else []
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     with os.fdopen(fd, "wb") as f:
-        pickle.dump((settings_digest(), spans, wkb), f, protocol=5)
+        pickle.dump((settings_digest(), spans, wkb, first), f, protocol=5)
         f.write(body.getbuffer())
     os.replace(arrays_tmp, target.with_suffix(".arrays"))
     os.replace(tmp, target)
     return target
 
 
+class _Deferred:
+    """The second half of an entry (the network's edit state and the deferred meta),
+    read once, when first asked for, by the unpickler that read the first half."""
+
+    def __init__(self, unpickler: _Unpickler, file: io.BufferedReader, wkb: list[bytes]) -> None:
+        self._unpickler, self._file, self._wkb = unpickler, file, wkb
+        self._lock = threading.Lock()
+        self._value: tuple[dict[str, Any], dict[str, Any]] | None = None
+
+    def __call__(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        with self._lock:
+            if self._value is None:
+                unpickler = self._unpickler
+                if self._wkb:
+                    unpickler.geometries = np.concatenate([unpickler.geometries,
+                                                           shapely.from_wkb(self._wkb)])
+                with self._file, _collector_paused():
+                    self._value = unpickler.load()
+                gc.freeze()
+                del self._unpickler, self._wkb
+            return self._value
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def load_network(street: StreetGraph, *, cache_dir: str | Path
-                 ) -> tuple[AccessNetwork, dict[str, Any]] | None:
-    """The cached network of ``street`` and its ``meta``, or None if there is none or it
-    was made under other settings or another format (arrays memory-mapped, see the
-    module docstring)."""
+                 ) -> tuple[AccessNetwork, dict[str, Any], Callable[[], dict[str, Any]]] | None:
+    """The cached network of ``street``, its ``meta`` and a function that returns its
+    deferred meta, or None if there is none or it was made under other settings or
+    another format (arrays memory-mapped, see the module docstring). The network's edit
+    state and the deferred meta are read from the file only when first asked for."""
     target = network_path(street, cache_dir=cache_dir)
     arrays = target.with_suffix(".arrays")
     if not target.exists() or not arrays.exists():
         return None
-    with open(target, "rb") as f:
-        try:
-            digest, spans, wkb = pickle.load(f)
-            if digest != settings_digest():
-                return None
-            with open(arrays, "rb") as a:
-                size = os.fstat(a.fileno()).st_size
-                mapped = mmap.mmap(a.fileno(), 0, access=mmap.ACCESS_COPY) if size else b""
-            view = memoryview(mapped)
-            buffers = [view[start:start + length] for start, length in spans]
-            geometries = shapely.from_wkb(wkb) if wkb else []
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
-                meta, network = _Unpickler(f, street, geometries, buffers).load()
-            finally:
-                if collecting:
-                    gc.enable()
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+    f = open(target, "rb")  # noqa: SIM115 (kept open for the deferred half)
+    try:
+        digest, spans, wkb, first = pickle.load(f)
+        if digest != settings_digest():
+            f.close()
             return None
-        gc.freeze()
-    if not isinstance(network, AccessNetwork):
+        with open(arrays, "rb") as a:
+            size = os.fstat(a.fileno()).st_size
+            mapped = mmap.mmap(a.fileno(), 0, access=mmap.ACCESS_COPY) if size else b""
+        view = memoryview(mapped)
+        buffers = (view[start:start + length] for start, length in spans)  # taken as read
+        geometries = shapely.from_wkb(wkb[:first]) if first else np.empty(0, dtype=object)
+        unpickler = _Unpickler(f, street, geometries, buffers)
+        with _collector_paused():
+            meta, network = unpickler.load()
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+        f.close()
         return None
-    return network, meta
+    gc.freeze()
+    if not isinstance(network, AccessNetwork):
+        f.close()
+        return None
+    deferred = _Deferred(unpickler, f, wkb[first:])
+    network.defer_edit_state(lambda: deferred()[0])
+    return network, meta, lambda: deferred()[1]
