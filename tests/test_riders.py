@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -61,6 +62,7 @@ from tests.support.riders import (
 NOW = datetime(2026, 5, 6, 4, 0, tzinfo=UTC)
 REDIS_TEST_URL = "redis://127.0.0.1:6379/11"
 REDIS_DOWN_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+RUN_PREFIX = f"youlu-test-{uuid.uuid4().hex[:12]}"  # this run's rate-limit counters
 
 
 def _one(app: Flask, model: type):
@@ -501,8 +503,23 @@ def _limited_app(site: Site, tmp_path: Path, storage: str | None) -> Flask:
         "TESTING": True, "DATABASE_URL": site.app.config["DATABASE_URL"],
         "SECRET_KEY": "test-secret", "KEYS_DIR": site.app.config["KEYS_DIR"],
         "CACHE_DIR": str(tmp_path / "cache"), "SMS_SENDER": "outbox",
-        "PUBLIC_BASE_URL": site.app.config["PUBLIC_BASE_URL"], "REDIS_URL": storage})
+        "PUBLIC_BASE_URL": site.app.config["PUBLIC_BASE_URL"], "REDIS_URL": storage,
+        "RATELIMIT_KEY_PREFIX": RUN_PREFIX})
     return app
+
+
+def _forget_counters(store: redis.Redis) -> None:
+    """Delete this run's rate-limit counters only: the Redis is shared with other runs
+    and with the job tests, whose queued messages a flush would delete."""
+    keys = store.keys(f"*LIMITER/{RUN_PREFIX}/*")
+    if keys:
+        store.delete(*keys)
+
+
+def _counters(store: redis.Redis, endpoint: str) -> dict[str, int]:
+    """This run's counters of ``endpoint``: {key: count}."""
+    return {key.decode(): int(store.get(key))
+            for key in store.keys(f"*LIMITER/{RUN_PREFIX}/*{endpoint}*")}
 
 
 def _send_codes(app: Flask, times: int) -> list:
@@ -530,17 +547,17 @@ def test_verification_texts_are_limited_in_memory_by_default(site: Site, tmp_pat
 def test_limits_live_in_redis_when_redis_url_is_set(site: Site, tmp_path: Path) -> None:
     from app.extensions import limiter
     store = redis.Redis.from_url(REDIS_TEST_URL)
-    store.flushdb()
+    _forget_counters(store)
     app = _limited_app(site, tmp_path, REDIS_TEST_URL)
     try:
         assert type(limiter.storage).__name__ == "RedisStorage"
         assert _send_codes(app, 6)[5].status_code == 429
-        counters = {key.decode(): int(store.get(key)) for key in store.keys("*register_page*")}
+        counters = _counters(store, "register_page")
         # every worker reads the same counters: per address and per (hashed) phone
         assert sorted(counters.values())[-1] >= 5 and len(counters) >= 2
         assert not any(PHONE in key for key in counters)
     finally:
-        store.flushdb()
+        _forget_counters(store)
         app.extensions["db_engine"].dispose()
 
 
@@ -578,7 +595,7 @@ def test_taps_are_limited_per_device_in_one_redis_round_trip(
     register_rider(phone, site.app, next_url=url)
     token = tap_form(phone, url)["csrf_token"]
     store = redis.Redis.from_url(REDIS_TEST_URL)
-    store.flushdb()
+    _forget_counters(store)
     app = _limited_app(site, tmp_path, storage)
     app.config["CHECKIN_REPEAT_WINDOW_S"] = 0
     try:
@@ -600,14 +617,13 @@ def test_taps_are_limited_per_device_in_one_redis_round_trip(
         if storage == REDIS_TEST_URL:
             # one script call per tap (the first one loads the script once)
             assert sent.count("EVALSHA") == 4 and set(sent) <= {"EVALSHA", "SCRIPT LOAD"}
-            counters = {key.decode(): int(store.get(key))
-                        for key in store.keys("*passes.gate_tap*")}
+            counters = _counters(store, "passes.gate_tap")
             assert sorted(counters.values()) == [4, 4] and len(counters) == 2
             assert any("/device:" in key for key in counters)
         else:  # Redis tried once, then left alone for RATELIMIT_STORAGE_RETRY_S
-            assert sent == ["EVALSHA"] and store.keys("*passes.gate_tap*") == []
+            assert sent == ["EVALSHA"] and _counters(store, "passes.gate_tap") == {}
     finally:
-        store.flushdb()
+        _forget_counters(store)
         app.extensions["db_engine"].dispose()
         # the limiter is one per process: later apps must not find it bound to a dead Redis
         _limited_app(site, tmp_path, None).extensions["db_engine"].dispose()
