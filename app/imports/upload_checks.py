@@ -4,31 +4,26 @@ not unpack to more than ``MAX_EXPANSION`` times its size (a bzip2 or gzip bomb).
 
 from __future__ import annotations
 
-import bz2
-import gzip
 from pathlib import Path
-from typing import IO, Any
 
 from geo.errors import InvalidImportFile
-from geo.osm.reader import file_format
+from geo.osm.reader import COMPRESSED, file_format, open_unpacked
 
 MAX_EXPANSION = 50  # an OSM XML extract packs about 10–20 times (the bundled ones 14.5)
 _CHUNK = 1 << 20  # bytes unpacked per read
-_OPENERS: dict[str, Any] = {"osm.bz2": bz2.open, "osm.gz": gzip.open}
 
 
 def check_compressed(path: Path, shown_name: str) -> None:
     """Unpack ``path`` (``shown_name`` in the messages) as far as it goes, counting the
     bytes; ``InvalidImportFile`` if it is clipped or unpacks to too much. Plain XML and
     PBF pass (PBF blocks are bounded by the format)."""
-    opener = _OPENERS.get(file_format(path))
-    if opener is None:
+    fmt = file_format(path)
+    if fmt not in COMPRESSED:
         return
     limit = MAX_EXPANSION * path.stat().st_size
     unpacked = 0
     try:
-        stream: IO[bytes]
-        with opener(path, "rb") as stream:
+        with open_unpacked(path, fmt) as stream:
             while chunk := stream.read(_CHUNK):
                 unpacked += len(chunk)
                 if unpacked > limit:

@@ -23,6 +23,7 @@ import bz2
 import gzip
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,9 @@ FORMATS = {".osm": "osm", ".osm.bz2": "osm.bz2", ".osm.gz": "osm.gz", ".osm.pbf"
 _ACCEPTED_ZH = "、".join(FORMATS)
 _ACCEPTED_EN = ", ".join(FORMATS)
 _HEAD_BYTES = 65536
+_UNPACKERS: dict[str, Callable[[str | Path], io.BufferedIOBase]] = {"osm.bz2": bz2.BZ2File,
+                                                                    "osm.gz": gzip.GzipFile}
+COMPRESSED = frozenset(_UNPACKERS)  # the formats ``open_unpacked`` unpacks
 
 Bounds = tuple[float, float, float, float]
 """(west, south, east, north) in degrees."""
@@ -160,14 +164,20 @@ def file_format(path: str | Path) -> str:
     return content
 
 
+def open_unpacked(path: str | Path, fmt: str) -> io.BufferedIOBase:
+    """``path`` (of pyosmium format ``fmt``, see ``file_format``) opened for reading its
+    content: unpacked as it is read for the formats in ``COMPRESSED``, else as stored."""
+    unpack = _UNPACKERS.get(fmt)
+    return unpack(path) if unpack is not None else open(path, "rb")
+
+
 def _content_format(path: Path, magic: bytes) -> str:
     """What the bytes are: a PBF, or OSM XML (plain, bzip2, gzip)."""
     if b"OSMHeader" in magic:
         return "pbf"
     fmt = "osm.bz2" if magic.startswith(b"BZh") else "osm.gz" if magic.startswith(b"\x1f\x8b") else "osm"
-    opener = {"osm.bz2": bz2.BZ2File, "osm.gz": gzip.GzipFile}.get(fmt, io.FileIO)
     try:
-        with opener(path, "rb") as f:
+        with open_unpacked(path, fmt) as f:
             head = f.read(_HEAD_BYTES).decode("utf-8", errors="replace")
     except (OSError, EOFError, ValueError) as error:
         raise _refuse(path, f"已损坏，无法解压：{error}；请重新下载", f"corrupt ({error}); download it again"
