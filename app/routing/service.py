@@ -181,7 +181,7 @@ def load_deferred() -> None:
     if state is None:
         return
     for network in list(state.networks):
-        network.data  # noqa: B018 (reading it loads the edit state)
+        network.read_edit_state()
     if state.places is not None:
         state.places.load()
 

@@ -510,9 +510,7 @@ class AccessNetwork:
             return rebuilt
 
     def __getstate__(self) -> dict[str, Any]:
-        if "_load_edit_state" in self.__dict__:  # a copy or a pickle has it all, not the loader
-            for name in EDIT_STATE:
-                getattr(self, name)
+        self.read_edit_state()  # a copy or a pickle has it all, not the loader
         state = dict(self.__dict__)
         del state["_lock"]
         return state
@@ -528,6 +526,11 @@ class AccessNetwork:
         for name in EDIT_STATE:
             self.__dict__.pop(name, None)
         self._load_edit_state = load
+
+    def read_edit_state(self) -> None:
+        """Read the ``EDIT_STATE`` left for later by ``defer_edit_state`` now, if it was."""
+        if "_load_edit_state" in self.__dict__:
+            getattr(self, EDIT_STATE[0])  # one read brings them all in
 
     def __getattr__(self, name: str) -> Any:
         load = self.__dict__.get("_load_edit_state")  # only reached for a missing attribute
