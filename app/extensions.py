@@ -27,5 +27,8 @@ def init_app(app: Flask) -> None:
     config.setdefault("RATELIMIT_KEY_PREFIX", "youlu")
     config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     config.setdefault("RATELIMIT_ENABLED", True)
+    # flask-limiter keeps the first app's key prefix; app.rate_limits counts under this
+    # app's, so both must name the same one
+    limiter._key_prefix = config["RATELIMIT_KEY_PREFIX"]
     limiter.init_app(app)
     csrf.init_app(app)
