@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.accounts.auth import Actor, check_scope, current_actor
+from app.accounts.auth import Actor, check_scope, current_actor, signed_in_actor
 from app.accounts.views import login_required
 from app.addresses.codes import lookup_by_code_or_id
 from app.db import get_session
@@ -46,8 +46,8 @@ def _job(job_id: str, actor: Actor | None) -> Job:
 def _compound(value: str, refused_zh: str) -> tuple[Actor, Community]:
     """The office actor and compound ``value`` if the actor may write and the compound
     is in its scope (``Forbidden`` else)."""
-    actor = current_actor()
-    assert actor is not None and actor.user is not None
+    actor = signed_in_actor()
+    assert actor.user is not None  # an office page: a signed-in user
     if not actor.can_write:
         raise Forbidden(refused_zh, "only office accounts may start this job")
     community = lookup_by_code_or_id(get_session(), Community, value)
@@ -99,7 +99,7 @@ def start_posters(value: str) -> BaseResponse:
 @login_required
 def job_page(job_id: str) -> str:
     """Where a job stands, in Chinese; it refreshes itself until the job ends."""
-    job = _job(job_id, current_actor())
+    job = _job(job_id, signed_in_actor())
     return render_template("office/job.html", job=job, status=describe(job),
                            kind_zh=KIND_ZH[job.kind], refresh_s=REFRESH_S,
                            back=BACK.get(job.kind))
@@ -109,7 +109,7 @@ def job_page(job_id: str) -> str:
 @login_required
 def job_file(job_id: str) -> Response:
     """The file a finished job made."""
-    job = _job(job_id, current_actor())
+    job = _job(job_id, signed_in_actor())
     if job.status != "done" or not job.result_path or not Path(job.result_path).is_file():
         raise NotFound("这个任务还没有生成文件", "the job has no file (yet)")
     return send_file(job.result_path, as_attachment=True, download_name=job.result_name)

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.accounts.auth import Actor, current_actor, in_scope, scope_clause, signed_in_actor
+from app.accounts.auth import Actor, in_scope, scope_clause, signed_in_actor
 from app.accounts.views import login_required
 from app.addresses.divisions import division_full_name
 from app.config import configured_tiles
@@ -51,12 +51,6 @@ _MIMETYPES = {"geojson": "application/geo+json", "gpkg": "application/geopackage
               "osm": "application/xml"}
 
 bp = Blueprint("editor", __name__)  # under /office
-
-
-def _actor() -> Actor:
-    actor = current_actor()
-    assert actor is not None  # login_required ran
-    return actor
 
 
 def editable_communities(session: Session, actor: Actor) -> list[Community]:
@@ -91,7 +85,7 @@ def _tile_layers() -> list[dict[str, Any]]:
 def editor_index() -> str:
     """What this office may edit: its divisions, its compounds, files in and out."""
     db = get_session()
-    actor = _actor()
+    actor = signed_in_actor()
     return render_template("editor/index.html", actor=actor,
                            divisions=_divisions(db, actor),
                            communities=editable_communities(db, actor), formats=FORMATS,
@@ -100,7 +94,7 @@ def editor_index() -> str:
 
 def _editor_page(community: Community | None) -> str:
     db = get_session()
-    actor = _actor()
+    actor = signed_in_actor()
     area = community.geom if community is not None else box(
         *_bounds(db, editable_communities(db, actor)))
     tiles = _tile_layers()
