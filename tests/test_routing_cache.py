@@ -4,6 +4,7 @@ an office edit reads only the rows it changed and rebuilds only its compound's l
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -238,3 +239,29 @@ def test_an_hours_edit_renews_the_gates_as_a_full_assembly_would(writable_routed
         assert (getattr(patched, name) == getattr(full, name)).all(), name
     assert any(g.id == north[0] and g.name == "夜里关的北门" for g, _c in patched.gates)
     assert after_route["gate"]["id"] != north[0]
+
+
+@pytest.mark.parametrize("damage", ["cut short", "second half unreadable"])
+def test_a_damaged_network_cache_is_rebuilt_and_an_edit_still_lands(
+        writable_imported_app: Flask, routing_cache: Path, tmp_path: Path, damage: str) -> None:
+    app = writable_imported_app
+    cache = shutil.copytree(routing_cache, tmp_path / "routing")
+    app.config["ROUTING_CACHE_DIR"] = str(cache)
+    entry = next(cache.glob("beijing_haidian_bupt*/network.pickle"))
+    raw = entry.read_bytes()
+    # cut short: a file that ends early; unreadable: its last bytes, the deferred half's
+    # end, overwritten with an opcode pickle does not have
+    entry.write_bytes(raw[:-4096] if damage == "cut short" else raw[:-64] + b"\xff" * 64)
+    client = app.test_client()
+    unit = _id_of(app, Unit, BUPT_UNIT_OSM)
+    url = f"/api/v1/route?from={BUPT_START}&to=unit:{unit}&at={NOON}"
+    first = client.get(url).get_json()["gate"]["id"]
+    with app.app_context():
+        session = get_session()
+        delete_feature(session, _office(app), "gates", first)
+        session.commit()
+    after = client.get(url)
+    assert after.status_code == 200, after.get_json()
+    assert after.get_json()["gate"]["id"] != first
+    assert all(g.id != first for g, _c in _bupt(app).snapshot.gates)
+    assert not entry.exists() or damage == "cut short"  # no other worker loads it again

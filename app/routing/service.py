@@ -13,6 +13,7 @@ compounds they touch are rebuilt. No restart, no street-graph rebuild.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from pathlib import Path
@@ -32,11 +33,12 @@ from geo.routing.handoff import handoff_links
 from geo.routing.isochrones import isochrones
 from geo.routing.nearest import nearest_facilities
 from geo.routing.network import AccessNetwork
-from geo.routing.network_cache import load_network, save_network
+from geo.routing.network_cache import UnreadableCache, load_network, save_network
 from geo.routing.route import route_to_door
 from geo.routing.street_graph import StreetGraph
 from geo.routing.to_gate import route_to_gate, street_side
 
+log = logging.getLogger(__name__)
 _EXTENSION = "youlu_routing"
 _KIND_ID = re.compile(r"^(unit|building|gate)[:/](\d+)$")
 
@@ -140,8 +142,25 @@ def build_network_caches(session: Session, *, directory: Path) -> None:
 def networks(session: Session) -> list[AccessNetwork]:
     """The access networks of the ready sources (one per group), brought up to date with
     the database first: from the disk cache in a new process, then by the rows that
-    changed (``RoutingPlaces.refresh``), rebuilding only the layers they touch."""
+    changed (``RoutingPlaces.refresh``), rebuilding only the layers they touch. A cache
+    whose deferred half turns out damaged is dropped and the networks built again."""
     state: _State = current_app.extensions.setdefault(_EXTENSION, _State())
+    try:
+        return _brought_up_to_date(state, session)
+    except UnreadableCache as error:
+        _forget(state, error)
+        return _brought_up_to_date(state, session)
+
+
+def _forget(state: _State, error: UnreadableCache) -> None:
+    """Drop the networks and places loaded from a cache that proved damaged (its entry is
+    gone: the next ``networks`` builds them from the database)."""
+    log.error("%s; building the access networks from the database", error)
+    with state.lock:
+        state.networks, state.sources, state.places = [], (), None
+
+
+def _brought_up_to_date(state: _State, session: Session) -> list[AccessNetwork]:
     groups = tuple(served_groups(session))
     with state.lock:
         stale: list[AccessNetwork] = []  # networks not at state.places's stamp
@@ -180,10 +199,13 @@ def load_deferred() -> None:
     state: _State | None = current_app.extensions.get(_EXTENSION)
     if state is None:
         return
-    for network in list(state.networks):
-        network.read_edit_state()
-    if state.places is not None:
-        state.places.load()
+    try:
+        for network in list(state.networks):
+            network.read_edit_state()
+        if state.places is not None:
+            state.places.load()
+    except UnreadableCache as error:
+        _forget(state, error)
 
 
 def _network_at(session: Session, lon: float, lat: float) -> AccessNetwork:

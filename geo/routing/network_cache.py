@@ -18,8 +18,12 @@ frozen (``gc.freeze``): a long-lived network is not scanned by every later colle
 The street graph is not in the entry: it is memory-mapped from its
 own and put back on load (a persistent id). The header records a digest of the settings
 that shape layers (``geo.settings``) and the format: an entry made under other settings
-is not loaded. Next to the network it keeps ``meta``, what the caller needs to know
-which database state it reflects, and ``deferred``, what it needs only later.
+is not loaded, and so is one whose files are not the sizes the header states (cut
+short). If the deferred half cannot be read when it is asked for (the file was damaged
+after the first half was read), ``UnreadableCache`` says so and the entry is removed:
+the caller builds the network again from its data.
+Next to the network it keeps ``meta``, what the caller needs to know which database
+state it reflects, and ``deferred``, what it needs only later.
 """
 
 from __future__ import annotations
@@ -46,11 +50,17 @@ from geo import settings
 from geo.routing.network import EDIT_STATE, AccessNetwork
 from geo.routing.street_graph import StreetGraph
 
-FORMAT_VERSION = 4  # 2: arrays out of band (memory-mapped), geometries as one WKB list;
+FORMAT_VERSION = 5  # 2: arrays out of band (memory-mapped), geometries as one WKB list;
 # 3, 4: the edit state and deferred meta in a second pickle, and the geometries only it
-# refers to after the others, read on first use
+# refers to after the others, read on first use; 5: the files' sizes in the header
 _STREET = "street-graph"
 _ALIGN = 64  # bytes: every array starts on a cache line
+_UNREADABLE = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError,
+               TypeError, IndexError, KeyError, OSError)  # what a damaged pickle raises
+
+
+class UnreadableCache(Exception):
+    """The deferred half of a network cache entry could not be read; the entry is gone."""
 
 
 def settings_digest() -> str:
@@ -131,9 +141,11 @@ def save_network(network: AccessNetwork, *, cache_dir: str | Path, meta: dict[st
             spans.append((f.tell(), raw.nbytes))
             f.write(raw)
     wkb = [bytes(w) for w in shapely.to_wkb(pickler.geometries)] if pickler.geometries else []
+    arrays_size = spans[-1][0] + spans[-1][1] if spans else 0
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     with os.fdopen(fd, "wb") as f:
-        pickle.dump((settings_digest(), spans, wkb, first), f, protocol=5)
+        pickle.dump((settings_digest(), spans, wkb, first, body.tell(), arrays_size), f,
+                    protocol=5)
         f.write(body.getbuffer())
     os.replace(arrays_tmp, target.with_suffix(".arrays"))
     os.replace(tmp, target)
@@ -144,8 +156,9 @@ class _Deferred:
     """The second half of an entry (the network's edit state and the deferred meta),
     read once, when first asked for, by the unpickler that read the first half."""
 
-    def __init__(self, unpickler: _Unpickler, file: io.BufferedReader, wkb: list[bytes]) -> None:
-        self._unpickler, self._file, self._wkb = unpickler, file, wkb
+    def __init__(self, unpickler: _Unpickler, file: io.BufferedReader, wkb: list[bytes],
+                 entry: Path) -> None:
+        self._unpickler, self._file, self._wkb, self._entry = unpickler, file, wkb, entry
         self._lock = threading.Lock()
         self._value: tuple[dict[str, Any], dict[str, Any]] | None = None
 
@@ -156,8 +169,13 @@ class _Deferred:
                 if self._wkb:
                     unpickler.geometries = np.concatenate([unpickler.geometries,
                                                            shapely.from_wkb(self._wkb)])
-                with self._file, _collector_paused():
-                    self._value = unpickler.load()
+                try:
+                    with self._file, _collector_paused():
+                        self._value = unpickler.load()
+                except _UNREADABLE as error:
+                    self._entry.unlink(missing_ok=True)  # no other worker loads it again
+                    msg = f"network cache {self._entry} is damaged: {error!r}"
+                    raise UnreadableCache(msg) from error
                 gc.freeze()
                 del self._unpickler, self._wkb
             return self._value
@@ -186,12 +204,15 @@ def load_network(street: StreetGraph, *, cache_dir: str | Path
         return None
     f = open(target, "rb")  # noqa: SIM115 (kept open for the deferred half)
     try:
-        digest, spans, wkb, first = pickle.load(f)
-        if digest != settings_digest():
+        digest, spans, wkb, first, body_size, arrays_size = pickle.load(f)
+        if digest != settings_digest() or os.fstat(f.fileno()).st_size - f.tell() != body_size:
             f.close()
             return None
         with open(arrays, "rb") as a:
             size = os.fstat(a.fileno()).st_size
+            if size != arrays_size:
+                f.close()
+                return None
             mapped = mmap.mmap(a.fileno(), 0, access=mmap.ACCESS_COPY) if size else b""
         view = memoryview(mapped)
         buffers = (view[start:start + length] for start, length in spans)  # taken as read
@@ -199,13 +220,13 @@ def load_network(street: StreetGraph, *, cache_dir: str | Path
         unpickler = _Unpickler(f, street, geometries, buffers)
         with _collector_paused():
             meta, network = unpickler.load()
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+    except _UNREADABLE:
         f.close()
         return None
     gc.freeze()
     if not isinstance(network, AccessNetwork):
         f.close()
         return None
-    deferred = _Deferred(unpickler, f, wkb[first:])
+    deferred = _Deferred(unpickler, f, wkb[first:], target)
     network.defer_edit_state(lambda: deferred()[0])
     return network, meta, lambda: deferred()[1]
