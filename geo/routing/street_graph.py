@@ -198,39 +198,39 @@ def _raw_network(data: OsmData) -> nx.MultiDiGraph:
     return ox.distance.add_edge_lengths(raw) if raw.number_of_edges() else raw
 
 
-def read_osm_network(path: str | Path) -> nx.MultiDiGraph:
+def read_osm_network(path: str | Path, *, data: OsmData | None = None) -> nx.MultiDiGraph:
     """The street network of an OSM file (.osm, .osm.bz2, .osm.gz, .osm.pbf), unsimplified,
     every component kept, one-way streets one-way.
 
     Each edge gets ``modes`` (``RIDE | WALK | PRIVATE | PUBLIC`` bits), ``ride_factor`` and
     ``walk_factor``; edges no mode may use are dropped, and the reverse of a one-way
     street is added for walking (and riding where bicycles are exempt). ``bounds`` is the
-    file's by the reader's bounds rule.
+    file's by the reader's bounds rule. ``data`` is the file already read by ``read_osm``.
     """
     path = Path(path)
-    osm = read_osm(path)
+    osm = data if data is not None else read_osm(path)
     raw = _raw_network(osm)
     import networkx as nx
     graph = nx.MultiDiGraph(crs=raw.graph.get("crs"), source=path.name)
     rules = mode_rules()
-    for u, v, data in raw.edges(data=True):
-        bits, ride, walk = edge_modes(data)
+    for u, v, edge in raw.edges(data=True):
+        bits, ride, walk = edge_modes(edge)
         if not bits & (RIDE | WALK):
             continue
-        attrs = {"osmid": data["osmid"], "length": float(data["length"]),
-                 "highway": str(data.get("highway")), "name": data.get("name"),
+        attrs = {"osmid": edge["osmid"], "length": float(edge["length"]),
+                 "highway": str(edge.get("highway")), "name": edge.get("name"),
                  "modes": bits, "ride_factor": ride, "walk_factor": walk}
         graph.add_edge(u, v, **attrs)
-        if data.get("oneway") is True and u != v:
+        if edge.get("oneway") is True and u != v:
             back = bits & ~RIDE
-            if bits & RIDE and _matches(data, rules["ebike"]["oneway_exempt"]):
+            if bits & RIDE and _matches(edge, rules["ebike"]["oneway_exempt"]):
                 back = bits
             if back & (RIDE | WALK):
                 graph.add_edge(v, u, **{**attrs, "modes": back})
     for n in graph.nodes:
-        data = raw.nodes[n]
-        graph.nodes[n].update(x=data["x"], y=data["y"], block=node_block(data),
-                              **{k: data[k] for k in ("barrier", "name") if k in data})
+        node = raw.nodes[n]
+        graph.nodes[n].update(x=node["x"], y=node["y"], block=node_block(node),
+                              **{k: node[k] for k in ("barrier", "name") if k in node})
     graph.graph["bounds"] = osm.file.bounds
     return graph
 
