@@ -18,7 +18,7 @@ from app.models import Source
 from app.routing.service import cache_dir
 from geo.errors import YouluError
 from geo.osm.extract import OsmExtract, read_osm_extract
-from geo.osm.reader import file_format
+from geo.osm.reader import file_format, read_osm
 from geo.routing.cache import load_street_graph
 
 PHASES = ("读取 reading", "路网与缓存 graph and cache", "要素 features")
@@ -42,12 +42,14 @@ def run_import(session: Session, path: str | Path, *, division: str | None,
     features are audited as ``actor``. The report and the source."""
     check_import(session, path, division)
     phase(0, PHASES[0])
-    extract = read_osm_extract(path)
+    data = read_osm(path)  # read once, for the features and the street graph
+    extract = read_osm_extract(path, data=data)
     if on_read is not None:
         on_read(extract)
     phase(1, PHASES[1])
     with contextlib.suppress(YouluError):  # record_source meets it again and records it
-        load_street_graph(path, cache_dir=cache_dir())
+        load_street_graph(path, cache_dir=cache_dir(), data=data)
+    del data  # the features and the graph hold what they need: free it before the writes
     phase(2, PHASES[2])
     report = import_osm(session, path, division=division, actor=actor, extract=extract,
                         on_kind=on_kind)

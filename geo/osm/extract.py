@@ -30,7 +30,7 @@ from geo import settings
 from geo.address.numbering import bare_number, parse_building_number, parse_unit_number
 from geo.errors import InvalidImportFile
 from geo.osm import entrances
-from geo.osm.reader import OsmFile, read_osm
+from geo.osm.reader import OsmData, OsmFile, read_osm
 from geo.osm.shapes import Element, elements
 
 KINDS = ("community", "building", "gate", "unit", "path", "facility")
@@ -98,14 +98,15 @@ class OsmExtract:
         return {kind: len(items) for kind, items in self.features.items()}
 
 
-def read_osm_extract(path: str | Path) -> OsmExtract:
-    """Read an OSM file (.osm, .osm.bz2, .osm.gz, .osm.pbf) into features.
+def read_osm_extract(path: str | Path, *, data: OsmData | None = None) -> OsmExtract:
+    """Read an OSM file (.osm, .osm.bz2, .osm.gz, .osm.pbf) into features; ``data`` is
+    the file already read by ``read_osm`` (an import reads it once for everything).
 
     Raises ``InvalidImportFile`` for a missing, empty, truncated, corrupt or non-OSM file
     or one without map features; nothing is returned half-read.
     """
     path = Path(path)
-    data = read_osm(path)
+    data = data if data is not None else read_osm(path)
     found, incomplete = elements(data)
     if not found:
         raise InvalidImportFile(f"文件“{path.name}”里没有任何地图要素：请确认导出的范围和内容",

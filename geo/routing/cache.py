@@ -24,8 +24,14 @@ from typing import Any
 import numpy as np
 
 from geo import settings
-from geo.osm.reader import file_format, file_sha256
-from geo.routing.street_graph import StreetGraph, compile_network, read_osm_network
+from geo.osm.reader import OsmData, file_format, file_sha256, read_osm
+from geo.routing.street_graph import (
+    StreetGraph,
+    compile_network,
+    compile_street_network,
+    read_osm_network,
+    street_network,
+)
 
 FORMAT_VERSION = 3  # 3: read by geo.osm.reader (bounds rule, clipped ways cut)
 _SCALARS = ("source", "key", "bounds", "lon0", "lat0", "way_name", "way_highway")
@@ -96,8 +102,10 @@ def load_joined_street_graph(paths: Sequence[str | Path], *,
     return read_street_graph(entry)
 
 
-def load_street_graph(path: str | Path, *, cache_dir: str | Path | None = None) -> StreetGraph:
-    """The compiled street graph of an OSM file, from the cache or built and cached.
+def load_street_graph(path: str | Path, *, cache_dir: str | Path | None = None,
+                      data: OsmData | None = None) -> StreetGraph:
+    """The compiled street graph of an OSM file, from the cache or built and cached (from
+    ``data``, the file already read by ``read_osm``, if given).
 
     Arrays come back memory-mapped read-only (as plain ndarray views).
     """
@@ -108,7 +116,8 @@ def load_street_graph(path: str | Path, *, cache_dir: str | Path | None = None) 
     key = cache_key(path, cache_dir)
     entry = cache_dir / key
     if not (entry / "meta.json").exists():
-        graph = compile_network(read_osm_network(path), source=path.name, key=key)
+        graph = compile_street_network(street_network(data if data is not None else read_osm(path)),
+                                       source=path.name, key=key)
         save_street_graph(graph, entry)
     return read_street_graph(entry)
 

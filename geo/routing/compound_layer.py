@@ -19,6 +19,7 @@ nodes near it lie in other compounds, so an office edit rebuilds one layer
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
@@ -42,6 +43,8 @@ _PATH_MODES = {"foot": WALK, "ebike": RIDE, "both": RIDE | WALK}
 _G = TypeVar("_G", bound=BaseGeometry)
 # A building's own door is put at least this far inside its compound's wall (metres).
 _DOOR_INSIDE_M = 1.0
+# How far from a building's centre (metres) the walkable segments its door may face are looked for.
+_DOOR_SEARCH_M = 150.0
 # A gate this near a road (metres) stands on it: it is joined to it besides its passage.
 _GATE_ON_ROAD_M = 3.0
 # A straight walk across a courtyard may leave the compound's drawn outline by this much
@@ -94,41 +97,64 @@ class StreetIndex:
 
 
 def building_door(index: StreetIndex, outline: BaseGeometry, *, within: BaseGeometry | None = None,
-                  search_m: float = 150.0) -> tuple[float, float]:
+                  search_m: float = _DOOR_SEARCH_M) -> tuple[float, float]:
     """Where a building without a mapped unit door is entered: the point of its outline
     (WGS-84) nearest to the nearest walkable segment; its centroid if none is near. With
     ``within`` (its compound's polygon, WGS-84), only the part of the outline at least
-    ``_DOOR_INSIDE_M`` inside it counts, if there is one: a door is not behind the wall."""
+    ``_DOOR_INSIDE_M`` inside it counts, if there is one: a door is not behind the wall.
+    ``search_m`` (metres) is how far from the building's centre segments are looked for."""
+    return building_doors(index, [outline], [within], search_m=search_m)[0]
+
+
+def building_doors(index: StreetIndex, outlines: Sequence[BaseGeometry],
+                   withins: Sequence[BaseGeometry | None], *,
+                   search_m: float = _DOOR_SEARCH_M) -> list[tuple[float, float]]:
+    """``building_door`` of each outline (inside the compound polygon beside it, or None),
+    (lon, lat) WGS-84, the geometry of all of them computed at once."""
+    if not outlines:
+        return []
     street = index.street
-    shape = to_plane(street, outline)
-    if within is not None:
-        part = shape.intersection(to_plane(street, within).buffer(-_DOOR_INSIDE_M))
-        if part.area > 0:
-            shape = part
-    c = shape.centroid
-    ids = index.segments.query_box(c.x - search_m, c.y - search_m, c.x + search_m, c.y + search_m)
-    ids = ids[((index.seg_ab[ids] | index.seg_ba[ids]) & WALK) > 0]
-    if len(ids) == 0:
-        return float(outline.centroid.x), float(outline.centroid.y)
+    shapes: NDArray[np.object_] = shapely.transform(np.asarray(outlines, dtype=object), _plane_coords(street))
+    inner: dict[int, BaseGeometry] = {}  # a compound's polygon, plane metres, less the wall
+    for within in withins:
+        if within is not None and id(within) not in inner:
+            inner[id(within)] = to_plane(street, within).buffer(-_DOOR_INSIDE_M)
+    held = [i for i, w in enumerate(withins) if w is not None]
+    if held:
+        parts = shapely.intersection(shapes[held], [inner[id(withins[i])] for i in held])
+        inside = shapely.area(parts) > 0
+        shapes[np.asarray(held)[inside]] = parts[inside]
+    centres = shapely.centroid(shapes)
+    cx, cy = shapely.get_x(centres), shapely.get_y(centres)
+    fallback = shapely.centroid(np.asarray(outlines, dtype=object))
     x, y = np.asarray(street.x), np.asarray(street.y)
-    lines = cast("NDArray[np.object_]", shapely.linestrings(np.stack([  # (n, 2, 2): n lines
-        np.column_stack([x[index.seg_a[ids]], y[index.seg_a[ids]]]),
-        np.column_stack([x[index.seg_b[ids]], y[index.seg_b[ids]]])], axis=1)))
-    nearest = lines[int(np.argmin(shapely.distance(lines, shape)))]
-    point = shapely.shortest_line(shape.boundary, nearest).coords[0]
-    lon, lat = street.to_lonlat(point[0], point[1])
-    return float(lon), float(lat)
+    walkable = ((index.seg_ab | index.seg_ba) & WALK) > 0
+    doors: list[tuple[float, float]] = []
+    for i, shape in enumerate(shapes):
+        ids = index.segments.query_box(cx[i] - search_m, cy[i] - search_m, cx[i] + search_m, cy[i] + search_m)
+        ids = ids[walkable[ids]]
+        if len(ids) == 0:
+            doors.append((float(shapely.get_x(fallback[i])), float(shapely.get_y(fallback[i]))))
+            continue
+        lines = cast("NDArray[np.object_]", shapely.linestrings(np.stack([  # (n, 2, 2): n lines
+            np.column_stack([x[index.seg_a[ids]], y[index.seg_a[ids]]]),
+            np.column_stack([x[index.seg_b[ids]], y[index.seg_b[ids]]])], axis=1)))
+        nearest = lines[int(np.argmin(shapely.distance(lines, shape)))]
+        point = shapely.shortest_line(shape.boundary, nearest).coords[0]
+        lon, lat = street.to_lonlat(point[0], point[1])
+        doors.append((float(lon), float(lat)))
+    return doors
 
 
-def build_door_of_building(index: StreetIndex, building: Building,
-                           compound: Compound | None = None) -> Door:
-    """The door of a building without unit doors, at ``building_door`` of its outline
-    (inside ``compound``, the building's)."""
-    lon, lat = building_door(index, building.outline,
-                             within=compound.polygon if compound is not None else None)
-    return Door(id=building.id, lon=lon, lat=lat, kind="building", compound_id=building.compound_id,
-                label=building.label, code=building.code, building_id=building.id,
-                version=building.version)
+def build_doors_of_buildings(index: StreetIndex,
+                             buildings: Sequence[tuple[Building, Compound | None]]) -> list[Door]:
+    """The door of each building without unit doors, at ``building_door`` of its outline
+    (inside the compound beside it, the building's)."""
+    places = building_doors(index, [b.outline for b, _ in buildings],
+                            [c.polygon if c is not None else None for _, c in buildings])
+    return [Door(id=b.id, lon=lon, lat=lat, kind="building", compound_id=b.compound_id,
+                 label=b.label, code=b.code, building_id=b.id, version=b.version)
+            for (b, _), (lon, lat) in zip(buildings, places, strict=True)]
 
 
 def walk_stays_inside(polygon: BaseGeometry, a: tuple[float, float], b: tuple[float, float], *,
@@ -161,7 +187,12 @@ def walk_stays_inside(polygon: BaseGeometry, a: tuple[float, float], b: tuple[fl
 
 def to_plane(street: StreetGraph, geom: _G) -> _G:
     """A WGS-84 geometry in the street graph's local metric plane."""
-    return shapely.transform(geom, lambda xy: np.column_stack(street.to_plane(xy[:, 0], xy[:, 1])))
+    return shapely.transform(geom, _plane_coords(street))
+
+
+def _plane_coords(street: StreetGraph) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
+    """(n, 2) lon/lat degrees → (n, 2) plane metres of ``street``, for ``shapely.transform``."""
+    return lambda xy: np.column_stack(street.to_plane(xy[:, 0], xy[:, 1]))
 
 
 @dataclass
@@ -615,5 +646,5 @@ def build_layer(index: StreetIndex, compound: Compound | None, *, doors: list[Do
 
 
 __all__ = ["COURTYARD", "GATE", "INSIDE", "LINK", "PATH", "STREET", "Layer", "StreetIndex",
-           "build_door_of_building", "build_layer", "building_door", "to_plane",
-           "walk_stays_inside"]
+           "build_doors_of_buildings", "build_layer", "building_door",
+           "building_doors", "to_plane", "walk_stays_inside"]

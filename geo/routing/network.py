@@ -41,7 +41,7 @@ from geo.routing.compound_layer import (
     STREET_PARKING,
     Layer,
     StreetIndex,
-    build_door_of_building,
+    build_doors_of_buildings,
     build_layer,
     to_plane,
 )
@@ -361,7 +361,9 @@ def with_building_doors(data: AccessData, index: StreetIndex, *,
     previous = dict(known or {})
     if known is not None and scope is None:
         known.clear()
-    added = []
+    added: list[Door | None] = []  # None: built below, all at once
+    new: list[tuple[Building, Compound | None]] = []
+    keys: list[tuple[Building, BaseGeometry | None]] = []
     for building in data.buildings:
         if scope is not None and building.compound_id not in scope:
             continue
@@ -370,11 +372,16 @@ def with_building_doors(data: AccessData, index: StreetIndex, *,
             continue
         compound = compounds.get(building.compound_id) if building.compound_id is not None else None
         key = (building, compound.polygon if compound is not None else None)
-        door = previous.get(key) or build_door_of_building(index, building, compound)
-        if known is not None:
-            known[key] = door
+        door = previous.get(key)
+        if door is None:
+            new.append((building, compound))
+        keys.append(key)
         added.append(door)
-    return replace(data, doors=data.doors + tuple(added)) if added else data
+    built = iter(build_doors_of_buildings(index, new))
+    doors = [door if door is not None else next(built) for door in added]
+    if known is not None:
+        known.update(zip(keys, doors, strict=True))
+    return replace(data, doors=data.doors + tuple(doors)) if doors else data
 
 
 def served_extent(street: StreetGraph) -> tuple[float, float, float, float]:

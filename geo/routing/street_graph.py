@@ -1,12 +1,14 @@
 """Street networks from OSM: the e-bike and walking networks, compiled to arrays.
 
-``read_osm_network`` reads an OSM file of any format through ``geo.osm.reader`` (ways
-of a clipped file cut at missing nodes) into a networkx graph built as osmnx's
-``graph_from_xml`` builds it (every node kept, no topology simplification), and marks
-each directed edge with the modes allowed on it: ``ride`` (an e-bike, a non-motor
+``street_network`` turns an OSM file read through ``geo.osm.reader`` (ways of a clipped
+file cut at missing nodes) into arrays: the graph osmnx's ``graph_from_xml`` builds
+(every node kept, no topology simplification, in its node and edge order), each
+directed edge marked with the modes allowed on it: ``ride`` (an e-bike, a non-motor
 vehicle in China: no motorways or expressways, one-way streets respected) and ``walk``
-(both directions). ``compile_network`` turns that graph into a ``StreetGraph``: numpy
+(both directions). ``compile_street_network`` turns those into a ``StreetGraph``: numpy
 arrays in CSR order, which the router searches and ``geo.routing.cache`` stores on disk.
+``read_osm_network`` gives the same network as a networkx graph (to join files, for
+tools), which ``compile_network`` compiles the same way.
 
 Coordinates are ``(lon, lat)`` in WGS-84 degrees; lengths are metres.
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from itertools import groupby, pairwise
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +27,7 @@ from numpy.typing import NDArray
 
 from geo import settings
 from geo.errors import InvalidImportFile
-from geo.osm.reader import OsmData, read_osm
+from geo.osm.reader import Bounds, OsmData, read_osm
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -165,73 +167,170 @@ def node_block(tags: dict[str, Any]) -> int:
     return blocked
 
 
-def _raw_network(data: OsmData) -> nx.MultiDiGraph:
-    """Every way as osmnx's ``graph_from_xml`` makes it (same edges in the same order, so
-    the compiled arrays are the same): an edge per pair of consecutive nodes with the
-    way's useful tags, ``oneway`` (bool) and ``reversed``, ways against their direction
-    reversed, great-circle ``length`` (m)."""
-    import networkx as nx
-    import osmnx as ox
+@dataclass(frozen=True)
+class StreetNetwork:
+    """A street network before compiling, as arrays: nodes in the order a networkx graph
+    built edge by edge would hold them (first use), directed edges in that graph's edge
+    order (by tail, heads in first-use order, parallel edges in insertion order).
 
-    raw = nx.MultiDiGraph(crs="epsg:4326")
-    node_tags = {n.id: n.tags for n in data.nodes}
-    paths: list[tuple[list[tuple[int, int]], dict[str, Any], bool]] = []
-    coords: dict[int, tuple[float, float]] = {}
+    ``tail``/``head`` index the nodes; ``way`` indexes ``way_osmid``/``way_name``/
+    ``way_highway``; ``node_tags`` holds each node's ``barrier`` and ``name``.
+    """
+
+    bounds: Bounds | None
+    osmid: NDArray[np.int64]
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    block: NDArray[np.uint8]
+    node_tags: tuple[dict[str, str], ...]
+    tail: NDArray[np.int64]
+    head: NDArray[np.int64]
+    length_m: NDArray[np.float64]
+    modes: NDArray[np.uint8]
+    ride_factor: NDArray[np.float64]
+    walk_factor: NDArray[np.float64]
+    way: NDArray[np.int64]
+    way_osmid: tuple[int, ...]
+    way_name: tuple[str | None, ...]
+    way_highway: tuple[str, ...]
+
+
+def _graph_order(tail: NDArray[np.int64], head: NDArray[np.int64],
+                 tail_rank: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The order in which a networkx multigraph that got the edges ``tail → head`` in
+    this order lists them: by ``tail_rank``, then by each (tail, head) pair's first
+    insertion, then by insertion."""
+    if not len(tail):
+        return np.zeros(0, dtype=np.int64)
+    pair = tail * (int(max(tail.max(), head.max())) + 1) + head
+    _, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    order: NDArray[np.int64] = np.lexsort((np.arange(len(tail)), first[inverse], tail_rank))
+    return order
+
+
+def _way_edges(data: OsmData) -> tuple[list[int], list[int], list[int], list[dict[str, Any]]]:
+    """Every way as osmnx's ``graph_from_xml`` adds it: an edge per pair of consecutive
+    nodes, ways against their direction reversed, the reverse edge after each two-way
+    edge; (tails, heads, way index per edge, way attributes), attributes being the way's
+    useful tags plus ``oneway`` (bool)."""
+    tails: list[int] = []
+    heads: list[int] = []
+    ways: list[int] = []
+    attrs_of: list[dict[str, Any]] = []
     for way in data.ways:
         attrs: dict[str, Any] = {"osmid": way.id, **{k: way.tags[k] for k in _WAY_TAGS if k in way.tags}}
         one_way = attrs.get("oneway") in _ONEWAY or attrs.get("junction") == "roundabout"
         attrs["oneway"] = one_way
+        index = len(attrs_of)
+        attrs_of.append(attrs)
         for run in way.runs:
-            coords.update((ref, (lon, lat)) for ref, lon, lat in run)
             nodes = [ref for ref, _ in groupby(ref for ref, _, _ in run)]
             if one_way and way.tags.get("oneway") in _REVERSED:
                 nodes.reverse()
-            paths.append((list(pairwise(nodes)), attrs, one_way))
-    for ref in sorted(coords):  # file order in a sorted extract, as osmnx adds them
-        lon, lat = coords[ref]
-        tags = node_tags.get(ref, {})
-        raw.add_node(ref, x=lon, y=lat, **{k: tags[k] for k in _NODE_TAGS if k in tags})
-    for edges, attrs, one_way in paths:
-        raw.add_edges_from(edges, **attrs, reversed=False)
-        if not one_way:
-            raw.add_edges_from([(v, u) for u, v in edges], **attrs, reversed=True)
-    return ox.distance.add_edge_lengths(raw) if raw.number_of_edges() else raw
+            tails += nodes[:-1]
+            heads += nodes[1:]
+            ways += [index] * (len(nodes) - 1)
+            if not one_way:
+                tails += nodes[1:]
+                heads += nodes[:-1]
+                ways += [index] * (len(nodes) - 1)
+    return tails, heads, ways, attrs_of
 
 
-def read_osm_network(path: str | Path) -> nx.MultiDiGraph:
+def street_network(data: OsmData) -> StreetNetwork:
+    """The street network of a file read by ``read_osm``, exactly as ``read_osm_network``
+    describes it (the same nodes and edges in the same order), built with arrays."""
+    from osmnx.distance import great_circle
+
+    rules = mode_rules()
+    tails, heads, ways, attrs_of = _way_edges(data)
+    coords = {ref: (lon, lat) for way in data.ways for run in way.runs for ref, lon, lat in run}
+    ids = np.array(sorted(coords), dtype=np.int64)
+    tail = np.searchsorted(ids, np.array(tails, dtype=np.int64))
+    head = np.searchsorted(ids, np.array(heads, dtype=np.int64))
+    way = np.array(ways, dtype=np.int64)
+    raw = _graph_order(tail, head, tail)  # the raw graph's nodes are sorted by id
+    tail, head, way = tail[raw], head[raw], way[raw]
+    lonlat = np.array([coords[int(ref)] for ref in ids], dtype=np.float64).reshape(-1, 2)
+    length = np.asarray(great_circle(lonlat[tail, 1], lonlat[tail, 0], lonlat[head, 1], lonlat[head, 0]),
+                        dtype=np.float64)
+    length[np.isnan(length)] = 0
+    # Modes per way, then the kept edges, each one-way edge followed by its allowed reverse.
+    way_modes = [edge_modes(attrs) for attrs in attrs_of]
+    bits = np.array([m[0] for m in way_modes] or [0], dtype=np.uint8)
+    back = np.array([_back_modes(attrs, m[0], rules) for attrs, m in zip(attrs_of, way_modes, strict=True)]
+                    or [0], dtype=np.uint8)
+    ride = np.array([m[1] for m in way_modes] or [0.0], dtype=np.float64)
+    walk = np.array([m[2] for m in way_modes] or [0.0], dtype=np.float64)
+    kept = (bits[way] & (RIDE | WALK)) != 0
+    reverse = kept & ((back[way] & (RIDE | WALK)) != 0) & (tail != head)
+    forward_at, reverse_at = np.flatnonzero(kept), np.flatnonzero(reverse)
+    edge = np.concatenate([forward_at, reverse_at])
+    is_back = np.concatenate([np.zeros(len(forward_at), bool), np.ones(len(reverse_at), bool)])
+    added = np.lexsort((is_back, edge))
+    edge, is_back = edge[added], is_back[added]
+    s_tail = np.where(is_back, head[edge], tail[edge])
+    s_head = np.where(is_back, tail[edge], head[edge])
+    s_way = way[edge]
+    # Nodes by first use (tail before head of each edge), then the edges in graph order.
+    flat = np.column_stack([s_tail, s_head]).ravel()
+    used, first = np.unique(flat, return_index=True)
+    nodes = used[np.argsort(first, kind="stable")]
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[nodes] = np.arange(len(nodes))
+    order = _graph_order(s_tail, s_head, rank[s_tail])
+    edge, is_back, s_way = edge[order], is_back[order], s_way[order]
+    node_tags = {n.id: n.tags for n in data.nodes}
+    tags = [node_tags.get(int(ids[n]), {}) for n in nodes]
+    return StreetNetwork(
+        bounds=data.file.bounds, osmid=ids[nodes], lon=lonlat[nodes, 0], lat=lonlat[nodes, 1],
+        block=np.array([node_block(t) for t in tags], dtype=np.uint8),
+        node_tags=tuple({k: t[k] for k in ("barrier", "name") if k in t} for t in tags),
+        tail=rank[s_tail[order]], head=rank[s_head[order]], length_m=length[edge],
+        modes=np.where(is_back, back[s_way], bits[s_way]).astype(np.uint8),
+        ride_factor=ride[s_way], walk_factor=walk[s_way], way=s_way,
+        way_osmid=tuple(int(a["osmid"]) for a in attrs_of),
+        way_name=tuple(a.get("name") for a in attrs_of),
+        way_highway=tuple(str(a.get("highway")) for a in attrs_of))
+
+
+def _back_modes(attrs: dict[str, Any], bits: int, rules: dict[str, Any]) -> int:
+    """The modes of the reverse of a one-way way's edge with ``attrs`` and ``bits``
+    (walking, and riding where bicycles are exempt); 0 for a two-way way."""
+    if attrs.get("oneway") is not True:
+        return 0
+    if bits & RIDE and _matches(attrs, rules["ebike"]["oneway_exempt"]):
+        return bits
+    return bits & ~RIDE
+
+
+def read_osm_network(path: str | Path, *, data: OsmData | None = None) -> nx.MultiDiGraph:
     """The street network of an OSM file (.osm, .osm.bz2, .osm.gz, .osm.pbf), unsimplified,
-    every component kept, one-way streets one-way.
+    every component kept, one-way streets one-way, as a networkx graph (for joining files
+    and for tools; the import compiles ``street_network`` directly).
 
     Each edge gets ``modes`` (``RIDE | WALK | PRIVATE | PUBLIC`` bits), ``ride_factor`` and
     ``walk_factor``; edges no mode may use are dropped, and the reverse of a one-way
     street is added for walking (and riding where bicycles are exempt). ``bounds`` is the
-    file's by the reader's bounds rule.
+    file's by the reader's bounds rule. ``data`` is the file already read by ``read_osm``.
     """
-    path = Path(path)
-    osm = read_osm(path)
-    raw = _raw_network(osm)
     import networkx as nx
-    graph = nx.MultiDiGraph(crs=raw.graph.get("crs"), source=path.name)
-    rules = mode_rules()
-    for u, v, data in raw.edges(data=True):
-        bits, ride, walk = edge_modes(data)
-        if not bits & (RIDE | WALK):
-            continue
-        attrs = {"osmid": data["osmid"], "length": float(data["length"]),
-                 "highway": str(data.get("highway")), "name": data.get("name"),
-                 "modes": bits, "ride_factor": ride, "walk_factor": walk}
-        graph.add_edge(u, v, **attrs)
-        if data.get("oneway") is True and u != v:
-            back = bits & ~RIDE
-            if bits & RIDE and _matches(data, rules["ebike"]["oneway_exempt"]):
-                back = bits
-            if back & (RIDE | WALK):
-                graph.add_edge(v, u, **{**attrs, "modes": back})
-    for n in graph.nodes:
-        data = raw.nodes[n]
-        graph.nodes[n].update(x=data["x"], y=data["y"], block=node_block(data),
-                              **{k: data[k] for k in ("barrier", "name") if k in data})
-    graph.graph["bounds"] = osm.file.bounds
+
+    path = Path(path)
+    network = street_network(data if data is not None else read_osm(path))
+    graph = nx.MultiDiGraph(crs="epsg:4326", source=path.name)
+    ids = network.osmid.tolist()
+    graph.add_nodes_from((ids[i], {"x": float(network.lon[i]), "y": float(network.lat[i]),
+                                   "block": int(network.block[i]), **network.node_tags[i]})
+                         for i in range(len(ids)))
+    graph.add_edges_from(
+        (ids[u], ids[v], {"osmid": network.way_osmid[w], "length": float(length),
+                          "highway": network.way_highway[w], "name": network.way_name[w],
+                          "modes": int(modes), "ride_factor": float(ride), "walk_factor": float(walk)})
+        for u, v, w, length, modes, ride, walk in zip(
+            network.tail.tolist(), network.head.tolist(), network.way.tolist(), network.length_m,
+            network.modes, network.ride_factor, network.walk_factor, strict=True))
+    graph.graph["bounds"] = network.bounds
     return graph
 
 
@@ -252,41 +351,63 @@ def _morton(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.ui
     return spread(grid(lon)) | (spread(grid(lat)) << np.uint64(1))
 
 
+def _network_of_graph(graph: nx.MultiDiGraph) -> StreetNetwork:
+    """The arrays of a networkx graph from ``read_osm_network`` (or several joined), in
+    its node and edge order; one way entry per edge."""
+    nodes = list(graph.nodes)
+    index = {n: i for i, n in enumerate(nodes)}
+    edges = list(graph.edges(data=True))
+    first = [(e["osmid"][0] if isinstance(e["osmid"], list) else e["osmid"],
+              e.get("name")[0] if isinstance(e.get("name"), list) else e.get("name")) for _, _, e in edges]
+    return StreetNetwork(
+        bounds=graph.graph.get("bounds"), osmid=np.array(nodes, dtype=np.int64),
+        lon=np.array([graph.nodes[n]["x"] for n in nodes], dtype=np.float64),
+        lat=np.array([graph.nodes[n]["y"] for n in nodes], dtype=np.float64),
+        block=np.array([graph.nodes[n]["block"] for n in nodes], dtype=np.uint8),
+        node_tags=tuple({k: graph.nodes[n][k] for k in ("barrier", "name") if k in graph.nodes[n]}
+                        for n in nodes),
+        tail=np.array([index[u] for u, _, _ in edges], dtype=np.int64),
+        head=np.array([index[v] for _, v, _ in edges], dtype=np.int64),
+        length_m=np.array([e["length"] for _, _, e in edges], dtype=np.float64),
+        modes=np.array([e["modes"] for _, _, e in edges], dtype=np.uint8),
+        ride_factor=np.array([e["ride_factor"] for _, _, e in edges], dtype=np.float64),
+        walk_factor=np.array([e["walk_factor"] for _, _, e in edges], dtype=np.float64),
+        way=np.arange(len(edges), dtype=np.int64),
+        way_osmid=tuple(int(osmid) for osmid, _ in first), way_name=tuple(name for _, name in first),
+        way_highway=tuple(e["highway"] for _, _, e in edges))
+
+
 def compile_network(graph: nx.MultiDiGraph, *, source: str, key: str) -> StreetGraph:
     """Compile a network from ``read_osm_network`` into CSR arrays."""
+    return compile_street_network(_network_of_graph(graph), source=source, key=key)
+
+
+def compile_street_network(network: StreetNetwork, *, source: str, key: str) -> StreetGraph:
+    """Compile a ``StreetNetwork`` into CSR arrays."""
     from scipy.sparse import coo_array
     from scipy.sparse.csgraph import connected_components
 
-    if graph.number_of_edges() == 0:
+    if len(network.tail) == 0:
         raise InvalidImportFile(f"文件“{source}”里没有可用的道路", f"{source} holds no usable roads")
-    nodes = list(graph.nodes)
-    lon = np.array([graph.nodes[n]["x"] for n in nodes], dtype=np.float64)
-    lat = np.array([graph.nodes[n]["y"] for n in nodes], dtype=np.float64)
     # Number nodes along a Z-order curve: neighbours sit close in memory, which keeps a
     # search's working set in the CPU caches.
-    order_z = np.argsort(_morton(lon, lat), kind="stable")
-    nodes = [nodes[i] for i in order_z]
-    lon, lat = lon[order_z], lat[order_z]
-    index = {n: i for i, n in enumerate(nodes)}
+    order_z = np.argsort(_morton(network.lon, network.lat), kind="stable")
+    lon, lat = network.lon[order_z], network.lat[order_z]
+    index = np.empty(len(order_z), dtype=np.int64)
+    index[order_z] = np.arange(len(order_z))
+    # Ways numbered by first use, one per (OSM id, name, class).
+    _, first_use = np.unique(network.way, return_index=True)
     way_ids: dict[tuple[int, str, str], int] = {}
-    tail, head, length, modes, ride, walk, way = [], [], [], [], [], [], []
-    for u, v, data in graph.edges(data=True):
-        osmid = data["osmid"][0] if isinstance(data["osmid"], list) else data["osmid"]
-        name = data.get("name")
-        name = name[0] if isinstance(name, list) else name
-        wkey = (int(osmid), str(name or ""), data["highway"])
-        way.append(way_ids.setdefault(wkey, len(way_ids)))
-        tail.append(index[u])
-        head.append(index[v])
-        length.append(data["length"])
-        modes.append(data["modes"])
-        ride.append(data["ride_factor"])
-        walk.append(data["walk_factor"])
-    tail_a = np.asarray(tail, dtype=np.int32)
+    number = np.zeros(len(network.way_osmid), dtype=np.int32)
+    for edge in np.sort(first_use):
+        w = int(network.way[edge])
+        wkey = (network.way_osmid[w], str(network.way_name[w] or ""), network.way_highway[w])
+        number[w] = way_ids.setdefault(wkey, len(way_ids))
+    tail_a = index[network.tail].astype(np.int32)
     order = np.argsort(tail_a, kind="stable")
-    n = len(nodes)
+    n = len(lon)
     tail_a = tail_a[order]
-    head_a = np.asarray(head, dtype=np.int32)[order]
+    head_a = index[network.head].astype(np.int32)[order]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(indptr, tail_a + 1, 1)
     indptr = np.cumsum(indptr)
@@ -297,23 +418,22 @@ def compile_network(graph: nx.MultiDiGraph, *, source: str, key: str) -> StreetG
     adjacency = coo_array((np.ones(len(head_a)), (tail_a, head_a)), shape=(n, n)).tocsr()
     _, labels = connected_components(adjacency, directed=True, connection="weak")
     main = labels == np.bincount(labels).argmax()
-    bounds = graph.graph.get("bounds") or (float(lon.min()), float(lat.min()),
-                                           float(lon.max()), float(lat.max()))
+    bounds = network.bounds or (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
     lon0, lat0 = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
     kx, ky = plane_scale(lat0)
     ways = sorted(way_ids.items(), key=lambda item: item[1])
     return StreetGraph(
-        source=source, key=key, bounds=tuple(bounds), lon0=lon0, lat0=lat0,
+        source=source, key=key, bounds=(bounds[0], bounds[1], bounds[2], bounds[3]), lon0=lon0, lat0=lat0,
         lon=lon, lat=lat, x=(lon - lon0) * kx, y=(lat - lat0) * ky,
-        osmid=np.array(nodes, dtype=np.int64),
-        node_block=np.array([graph.nodes[n]["block"] for n in nodes], dtype=np.uint8),
+        osmid=network.osmid[order_z].astype(np.int64),
+        node_block=network.block[order_z].astype(np.uint8),
         node_main=main,
         indptr=indptr, head=head_a, tail=tail_a,
-        length_m=np.asarray(length, dtype=np.float64)[order],
-        modes=np.asarray(modes, dtype=np.uint8)[order],
-        ride_factor=np.asarray(ride, dtype=np.float64)[order],
-        walk_factor=np.asarray(walk, dtype=np.float64)[order],
-        way=np.asarray(way, dtype=np.int32)[order],
+        length_m=network.length_m[order].astype(np.float64),
+        modes=network.modes[order].astype(np.uint8),
+        ride_factor=network.ride_factor[order].astype(np.float64),
+        walk_factor=network.walk_factor[order].astype(np.float64),
+        way=number[network.way][order],
         rev_indptr=rev_indptr, rev_edge=rev_edge,
         way_osmid=np.array([k[0] for k, _ in ways], dtype=np.int64),
         way_name=tuple(k[1] for k, _ in ways),
