@@ -18,8 +18,9 @@ moved on and gets the stored event back instead of a new one; so does any tap wi
 A tap is the busiest request of the service, so its statements are built once (below,
 with bound parameters): one query (``read_tap``) for the phone's rider, the plate's gate
 with the key-set slice that judges the plate, and the rider's passes covering the
-compound; then the compare-and-set and the insert. The plate's signature check is
-remembered (``geo.address.verify``); its key's status and revocations are read each time.
+compound; then the compare-and-set and the insert (one statement on PostgreSQL). The
+plate's signature check is remembered (``geo.address.verify``); its key's status and
+revocations are read each time.
 """
 
 from __future__ import annotations
@@ -109,8 +110,26 @@ _MOVE = (update(Rider.__table__)
                 or_(Rider.last_tap_at.is_(None), Rider.last_tap_at <= bindparam("cutoff")))
          .values(tap_seq=bindparam("next_seq"),
                  last_tap_at=bindparam("tapped_at", type_=Rider.last_tap_at.type),
+                 updated_at=bindparam("tapped_at"),  # named: a WITH's UPDATE gets no onupdate
                  inside_community_id=bindparam("inside")))
 _LOG = insert(EntryEvent.__table__).returning(EntryEvent.id)
+# The event's columns a tap sets; its rider, platform and seq come from the move. Bound
+# as ``event_<column>``: an UPDATE would take a parameter named as a rider column for a
+# value to set.
+_EVENT_COLUMNS = ("gate_id", "community_id", "unit_id", "direction", "pass_id", "at")
+_MOVED = _MOVE.returning(Rider.id, Rider.platform)
+# On PostgreSQL the move and the event in one statement (one round trip): the event row
+# is made from the moved rider row, so none is stored when the compare-and-set missed.
+_MOVED_ROW = _MOVED.cte("moved")
+_MOVE_AND_LOG = (
+    insert(EntryEvent.__table__)
+    .from_select(["rider_id", "platform", "seq", *_EVENT_COLUMNS],
+                 select(_MOVED_ROW.c.id, _MOVED_ROW.c.platform,
+                        bindparam("next_seq", type_=EntryEvent.seq.type),
+                        *(bindparam(f"event_{name}", type_=EntryEvent.__table__.c[name].type)
+                          for name in _EVENT_COLUMNS)))
+    .add_cte(_MOVED_ROW)
+    .returning(EntryEvent.id))
 
 
 @dataclass(frozen=True)
@@ -330,27 +349,39 @@ def tap(session: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: i
                                   now=now)
     unit = _destination(session, unit_id, gate.community_id) if seen.direction == "in" else None
     inside = gate.community_id if seen.direction == "in" else None
-    # plain table statements: on the session's connection, past the ORM's execution layer
-    connection = session.connection()
-    moved = connection.execute(_MOVE, {"rider": rider.id, "seq": seq, "next_seq": seq + 1,
-                                       "cutoff": now - timedelta(seconds=window_s),
-                                       "tapped_at": now, "inside": inside})
-    if moved.rowcount != 1:  # nothing written
-        return _repeat(session, rider, seq)
-    values: dict[str, Any] = {
-        "rider_id": rider.id, "seq": seq + 1, "gate_id": gate.id,
-        "community_id": gate.community_id, "unit_id": unit, "direction": seen.direction,
-        "pass_id": rider_pass.id if rider_pass else None,
-        "platform": rider.platform, "at": now}
+    move = {"rider": rider.id, "seq": seq, "next_seq": seq + 1,
+            "cutoff": now - timedelta(seconds=window_s), "tapped_at": now, "inside": inside}
+    event = {"gate_id": gate.id, "community_id": gate.community_id, "unit_id": unit,
+             "direction": seen.direction, "pass_id": rider_pass.id if rider_pass else None,
+             "at": now}
     try:
-        event_id = connection.execute(_LOG, values).scalar_one()
+        event_id = _move_and_log(session, move, event)
     except IntegrityError:  # cannot happen while tap_seq moves only here; never store twice
         session.rollback()  # the failed insert spoilt the transaction: undo the move too
+        return _repeat(session, rider, seq)
+    if event_id is None:  # nothing written
         return _repeat(session, rider, seq)
     for name, value in (("tap_seq", seq + 1), ("last_tap_at", now),
                         ("inside_community_id", inside)):
         set_committed_value(rider, name, value)
     return TapResult(Tap(event_id, seq + 1, seen.direction, now, gate.id, unit), True, seq + 1)
+
+
+def _move_and_log(session: Session, move: dict[str, Any], event: dict[str, Any]) -> int | None:
+    """The compare-and-set of the rider's tap counter (``_MOVE``'s parameters ``move``)
+    and, when it moved, the insert of its event (the columns ``event``, the seq
+    ``move["next_seq"]``); the event's id, or None when nothing moved. Plain table
+    statements on the session's connection, past the ORM's execution layer: one on
+    PostgreSQL, two on SQLite (whose WITH holds no UPDATE)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return connection.execute(_MOVE_AND_LOG, {
+            **move, **{f"event_{name}": value for name, value in event.items()}}).scalar()
+    moved = connection.execute(_MOVED, move).first()
+    if moved is None:
+        return None
+    return connection.execute(_LOG, {**event, "rider_id": moved.id, "platform": moved.platform,
+                                     "seq": move["next_seq"]}).scalar_one()
 
 
 def _destination(session: Session, unit_id: int | None, community_id: int) -> int | None:

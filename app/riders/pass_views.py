@@ -368,7 +368,7 @@ def _way_links(gate: Gate, community: Community, unit: Unit | None) -> dict[str,
 @csrf.exempt  # limited, then CSRF-checked, by _limit_taps
 def gate_tap(plate: str) -> BaseResponse:
     """One tap: entry or exit at this gate (a repeated tap gives back the same event).
-    One query reads the rider, the gate and the passes; one update and one insert write."""
+    One query reads the rider, the gate and the passes; one statement writes (two on SQLite)."""
     db = get_session()
     found = read_tap(db, request.cookies.get(DEVICE_COOKIE), plate)
     if found is None:
