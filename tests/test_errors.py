@@ -6,6 +6,7 @@ replaced without the request noticing."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -74,9 +75,15 @@ def test_a_stale_postgresql_connection_is_replaced(app: Flask, tmp_path: Path) -
     name = make_url(app.config["DATABASE_URL"]).database
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        killed = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                   "WHERE datname = :name AND pid <> pg_backend_pid()"),
-                              {"name": name}).scalar()
+        pids = list(conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :name "
+                                      "AND pid <> pg_backend_pid()"), {"name": name}).scalars())
+        killed = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM "
+                                   "unnest(CAST(:pids AS int[])) AS pid"), {"pids": pids}).scalar()
+        for _ in range(100):  # a restart is over once the old backends have gone (and said so)
+            if not conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
+                                {"pids": pids}).scalar():
+                break
+            time.sleep(0.05)
     admin.dispose()
     assert killed >= 1  # as after a server restart
     answer = client.get("/api/v1/communities")
