@@ -57,23 +57,29 @@ def test_engine_keys_are_never_reused() -> None:
     assert len(keys) == len(ids) + 1
 
 
-# Imported only by the code that draws or converts, never by a worker's start: a worker
-# answers its first route without them (issue 12's start-up budget).
+# Imported only by the code that draws or converts, signs or checks signatures, projects
+# to metres, solves a siting problem or matches an address by likeness, never by a
+# worker's start: a worker answers its first route without them (issue 12's start-up budget).
 DRAWING_AND_CONVERSION_MODULES = ("matplotlib", "fontTools", "qrcode", "ndef", "folium", "pandas",
                                   "geopandas", "openpyxl", "alembic", "cn2an", "osmnx", "PIL")
+ON_DEMAND_MODULES = ("cryptography", "pyproj", "pulp", "rapidfuzz")
 
 
 def test_create_app_imports_no_drawing_or_conversion_library(database_url: str, tmp_path) -> None:
     """In a fresh interpreter, ``create_app`` and a first request leave out every library
-    that only posters, plates, maps, exports or migrations use."""
-    script = ("import json, sys\n"
+    that only posters, plates, maps, exports, migrations, signatures, projections, siting
+    or the address resolver use; importing the app leaves the garbage collector on, with
+    what the import made frozen."""
+    script = ("import gc, json, sys\n"
               "from app import create_app\n"
+              "collector = {'enabled': gc.isenabled(), 'frozen': gc.get_freeze_count() > 0}\n"
               "app = create_app({'DATABASE_URL': sys.argv[1], 'TESTING': True})\n"
               "status = app.test_client().get('/api/v1/openapi.json').status_code\n"
-              "print(json.dumps({'status': status, 'loaded': sorted(m for m in sys.argv[2:]"
-              " if m in sys.modules)}))\n")
-    done = subprocess.run([sys.executable, "-c", script, database_url, *DRAWING_AND_CONVERSION_MODULES],
+              "print(json.dumps({'status': status, 'collector': collector, 'loaded': sorted("
+              "m for m in sys.argv[2:] if m in sys.modules)}))\n")
+    done = subprocess.run([sys.executable, "-c", script, database_url, *DRAWING_AND_CONVERSION_MODULES,
+                           *ON_DEMAND_MODULES],
                           capture_output=True, text=True, check=True, cwd=tmp_path,
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
     answer = json.loads(done.stdout.strip().splitlines()[-1])
-    assert answer == {"status": 200, "loaded": []}
+    assert answer == {"status": 200, "collector": {"enabled": True, "frozen": True}, "loaded": []}

@@ -8,8 +8,8 @@ Public keys and revocations live in the database; each private key is a mode-600
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,6 +31,9 @@ from geo.address.signing import (
     sign_plate,
 )
 from geo.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:  # cryptography is imported where it is used: routing never loads it
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 def keys_dir() -> Path:

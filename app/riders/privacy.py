@@ -13,9 +13,6 @@ import base64
 import hashlib
 import hmac
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 from geo.errors import YouluError
@@ -25,6 +22,9 @@ _LOOKUP_INFO = b"youlu rider data lookup v1"
 
 
 def _derive(secret: bytes, info: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes  # here: routing never loads cryptography
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret)
 
 
@@ -32,6 +32,8 @@ class PersonalData:
     """Encrypts, decrypts and digests personal fields with keys derived from ``secret``."""
 
     def __init__(self, secret: str) -> None:
+        from cryptography.fernet import Fernet
+
         raw = secret.encode()
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(raw, _ENCRYPTION_INFO)))
         self._lookup_key = _derive(raw, _LOOKUP_INFO)
@@ -42,6 +44,8 @@ class PersonalData:
 
     def decrypt(self, token: str) -> str:
         """The clear text of a value made by ``encrypt`` under the same key."""
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode()
         except InvalidToken:

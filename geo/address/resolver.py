@@ -42,9 +42,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
-
 from geo import settings
 from geo.address.codes import (
     building_label,
@@ -319,6 +316,9 @@ class ResolverIndex:
         ``contains`` (the text has extra words); ``abbreviation`` (the text is part of the
         key, or its characters in order); ``typo`` (edit distance, names of 3 or more).
         Loose matches must have the same digits: 学生10号公寓 is no typo of 学生13号公寓."""
+        from rapidfuzz import fuzz, process  # here: a worker that only routes never loads it
+        from rapidfuzz.distance import Levenshtein
+
         found: dict[str, tuple[float, str]] = {}
 
         def keep(key: str, score: float, how: str) -> None:

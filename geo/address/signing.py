@@ -13,16 +13,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+from typing import TYPE_CHECKING, Any
 
 from geo.address.verify import MESSAGE_PREFIX, plate_message
 from geo.errors import InvalidInput
+
+if TYPE_CHECKING:  # cryptography is imported where it is used: routing never loads it
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 KEY_ID_CHARS = 2
 KEY_STATUSES = ("active", "retired", "revoked")
@@ -38,6 +38,8 @@ def key_id(public_key: Ed25519PublicKey) -> str:
 
 def raw_public_bytes(public_key: Ed25519PublicKey) -> bytes:
     """The 32 raw bytes of a public key."""
+    from cryptography.hazmat.primitives import serialization
+
     return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -48,12 +50,16 @@ def public_key_text(public_key: Ed25519PublicKey) -> str:
 
 def public_key_from_text(text: str) -> Ed25519PublicKey:
     """Inverse of ``public_key_text``."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     return Ed25519PublicKey.from_public_bytes(
         base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
 
 
 def generate_key(*, taken: Iterable[str] = ()) -> tuple[str, Ed25519PrivateKey]:
     """A new key pair whose id is not in ``taken``; returns (kid, private key)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     taken = set(taken)
     while True:
         private = Ed25519PrivateKey.generate()
@@ -74,6 +80,8 @@ def private_key_path(keys_dir: Path, kid: str) -> Path:
 
 def save_private_key(keys_dir: Path, kid: str, private_key: Ed25519PrivateKey) -> Path:
     """Write the private key as PKCS#8 PEM, mode 600, in a mode-700 folder; never overwrites."""
+    from cryptography.hazmat.primitives import serialization
+
     keys_dir = Path(keys_dir)
     keys_dir.mkdir(parents=True, exist_ok=True, mode=KEYS_DIR_MODE)
     path = private_key_path(keys_dir, kid)
@@ -93,6 +101,9 @@ def save_private_key(keys_dir: Path, kid: str, private_key: Ed25519PrivateKey) -
 
 def load_private_key(keys_dir: Path, kid: str) -> Ed25519PrivateKey:
     """Read the private key ``kid``; refuses a file others can read."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     path = private_key_path(keys_dir, kid)
     if not path.exists():
         raise InvalidInput(f"找不到签名私钥 {kid}：{path}（先运行 flask --app app init-keys）",

@@ -26,9 +26,6 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 MESSAGE_PREFIX = "youlu-plate-v1"
 PATH_MARK = "A"
 SIGNATURE_BYTES = 64
@@ -115,6 +112,9 @@ def _signature_valid(x: str, signature: bytes, message: bytes) -> bool:
     """Whether ``signature`` signs ``message`` under the Ed25519 public key ``x`` (base64url,
     as in a JWK). Remembered: the answer depends on nothing else, so each plate is checked
     once; the key's status and the revoked plates are judged on every call, apart."""
+    from cryptography.exceptions import InvalidSignature  # not loaded until a plate is checked
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
         Ed25519PublicKey.from_public_bytes(raw).verify(signature, message)

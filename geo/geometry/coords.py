@@ -8,16 +8,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import prcoords
 import shapely
 from numpy.typing import NDArray
-from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import InvalidCoordinates, InvalidInput
+
+if TYPE_CHECKING:  # pyproj is imported where a transformer is made: routing never needs it
+    from pyproj import Transformer
 
 _G = TypeVar("_G", bound=BaseGeometry)
 
@@ -165,6 +167,8 @@ def metric_transformer(lon: float, lat: float) -> Transformer:
 
 @lru_cache(maxsize=1024)
 def _metric_transformer(lon: float, lat: float) -> Transformer:
+    from pyproj import Transformer
+
     return Transformer.from_crs(
         "EPSG:4326", f"+proj=aeqd +lat_0={lat} +lon_0={lon} +units=m +ellps=WGS84",
         always_xy=True,
@@ -212,5 +216,7 @@ def distances_m(reference: BaseGeometry, geoms: list[BaseGeometry]) -> list[floa
 
 def from_metres(geom: _G, *, origin: tuple[float, float]) -> _G:
     """Inverse of ``to_metres``: local metres around ``origin`` back to WGS-84 (lon, lat)."""
+    from pyproj import Transformer
+
     forward = metric_transformer(*origin)
     return _project(geom, Transformer.from_crs(forward.target_crs, "EPSG:4326", always_xy=True))

@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-import pulp
 import shapely
 from numpy.typing import NDArray
 
@@ -36,6 +35,8 @@ def mclp(cover: Sequence[frozenset[int]], weights: Mapping[int, float], k: int) 
     """The indices of at most ``k`` candidates whose covers (sets of demand ids) together
     hold the largest weight, in candidate order (an optimum of the MCLP, by CBC); no site
     is chosen that adds no weight."""
+    import pulp  # here: a worker that never sites a facility does not load the solver
+
     if k < 1 or not cover:
         return []
     demand = sorted({d for c in cover for d in c if weights.get(d, 0) > 0})

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typing import TYPE_CHECKING, Any
 
 from geo.address.signing import public_key_from_text
+
+if TYPE_CHECKING:  # cryptography is imported where it is used: routing never loads it
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 PREFIX = b"youlu-statement/1\n"
 UNREACHABLE = "youlu.unreachable/1"
@@ -37,6 +37,8 @@ def sign(private_key: Ed25519PrivateKey, statement: dict[str, Any]) -> dict[str,
 
 def verify(statement: dict[str, Any], public_key: str) -> bool:
     """Whether ``statement`` is signed by ``public_key`` (JWK ``x`` text), offline."""
+    from cryptography.exceptions import InvalidSignature
+
     text = str(statement.get("signature") or "")
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
