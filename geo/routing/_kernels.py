@@ -267,27 +267,39 @@ def trace(state: int, pred: _Int, pred_edge: _Int) -> tuple[_Int, _Int]:
 
 
 @njit(cache=True)
+def steps_totals(states: _Int, edges: _Int, e_length: _Float, e_cost: _Float,
+                 park_delay: float) -> tuple[float, float]:
+    """Metres and seconds (real time: ``e_cost`` in the layer of the state moved into,
+    ``park_delay`` per ``PARK_EDGE``, a switch to walking) of the steps into ``states`` by
+    ``edges``: a traced path without its first state."""
+    metres = 0.0
+    seconds = 0.0
+    for i in range(states.shape[0]):
+        e = edges[i]
+        if e == PARK_EDGE:
+            seconds += park_delay
+        else:
+            metres += e_length[e]
+            seconds += e_cost[e, states[i] & 1]
+    return metres, seconds
+
+
+@njit(cache=True)
 def path_totals(states: _Int, pred: _Int, pred_edge: _Int, e_length: _Float, e_cost: _Float,
                 park_delay: float) -> tuple[_Float, _Float, _Int]:
-    """Per state of ``states``: metres and seconds (real time: ``e_cost`` in the layer
-    moved in, ``park_delay`` per switch to walking) of its traced path, and the seed
-    state the path starts from. With ``backward_search``'s ``succ``/``succ_edge`` for
-    ``pred``/``pred_edge``: of the way on to its target, and that target."""
+    """Per state of ``states``: metres and seconds (``steps_totals``) of its traced path,
+    and the seed state the path starts from. With ``backward_search``'s
+    ``succ``/``succ_edge`` for ``pred``/``pred_edge``: of the way on to its target, and
+    that target."""
     n = states.shape[0]
     metres = np.zeros(n)
     seconds = np.zeros(n)
     first = np.empty(n, dtype=np.int64)
     for i in range(n):
-        s = states[i]
-        while pred[s] >= 0:
-            e = pred_edge[s]
-            if e == PARK_EDGE:
-                seconds[i] += park_delay
-            else:
-                metres[i] += e_length[e]
-                seconds[i] += e_cost[e, s & 1]
-            s = pred[s]
-        first[i] = s
+        path_states, path_edges = trace(states[i], pred, pred_edge)
+        metres[i], seconds[i] = steps_totals(path_states[1:], path_edges[1:], e_length, e_cost,
+                                             park_delay)
+        first[i] = path_states[0]
     return metres, seconds, first
 
 

@@ -22,6 +22,7 @@ from geo.routing._kernels import (
     nearest_segments,
     path_totals,
     search,
+    steps_totals,
     trace,
 )
 from geo.routing.compound_layer import to_plane, walk_stays_inside
@@ -309,10 +310,5 @@ def mode_metres(snap: Snapshot, path: Path) -> tuple[float, float]:
 
 def length_time(snap: Snapshot, path: Path) -> tuple[float, float]:
     """Metres and seconds (real time: parking delays, no parking penalties) of a path."""
-    edges = path.edges[1:]
-    move = edges != PARK_EDGE
-    layer = path.states[1:][move] & 1
-    e = edges[move]
-    parks = int((~move).sum())
-    return (float(snap.e_length[e].sum()),
-            float(snap.e_cost[e, layer].sum()) + parks * settings.PARKING_DELAY_S)
+    return steps_totals(path.states[1:], path.edges[1:], snap.e_length, snap.e_cost,
+                        settings.PARKING_DELAY_S)
