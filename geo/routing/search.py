@@ -20,7 +20,6 @@ from geo.routing._kernels import (
     Workspace,
     backward_search,
     nearest_segments,
-    path_totals,
     search,
     steps_totals,
     trace,
@@ -53,7 +52,7 @@ class Start:
     compound: int
 
 
-def _inv_speed(snap: Snapshot, heuristic: bool) -> NDArray[np.float64]:
+def inverse_top_speeds(snap: Snapshot, heuristic: bool) -> NDArray[np.float64]:
     """Seconds per metre at the top speed of each layer (zeros: plain Dijkstra)."""
     if not heuristic:
         return np.zeros(2)
@@ -244,7 +243,7 @@ def run_search(snap: Snapshot, seeds: NDArray[np.int64], seed_cost: NDArray[np.f
         snap.n_base, street.indptr, street.head, snap.b_cost, snap.o_indptr, snap.o_head,
         snap.o_cost, snap.o_gate, snap.park, door, settings.PARKING_DELAY_S, gate_ok,
         snap.x, snap.y, seeds, seed_cost,
-        targets, n_need, tx, ty, _inv_speed(snap, bool(nodes)), limit, snap.b_walk_m,
+        targets, n_need, tx, ty, inverse_top_speeds(snap, bool(nodes)), limit, snap.b_walk_m,
         snap.o_walk_m, walk_max, ws.dist, ws.pred, ws.pred_edge, ws.walked, ws.stamp, ws.done, gen,
         ws.heap_key, ws.heap_val)
     return found, ws
@@ -276,14 +275,6 @@ class Path:
 def trace_path(ws: Workspace, state: int) -> Path:
     states, edges = trace(state, ws.pred, ws.pred_edge)
     return Path(states, edges, float(ws.dist[state]))
-
-
-def traced_totals(snap: Snapshot, ws: Workspace, states: NDArray[np.int64]
-                  ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
-    """Metres and seconds (as ``length_time``) of the paths the last search found to
-    each of ``states``, and the seed state each path starts from, in one compiled pass."""
-    return path_totals(states, ws.pred, ws.pred_edge, snap.e_length, snap.e_cost,
-                       settings.PARKING_DELAY_S)
 
 
 def round_point(lonlat: tuple[float, float]) -> list[float]:
