@@ -35,13 +35,12 @@ PARK_EDGE = -2
 SEED_EDGE = -1
 
 
+# A 4-ary heap: half the depth of a binary one, so fewer unpredictable branches per pop.
 @njit(cache=True, inline="always")
 def _push(heap_key: _Float, heap_val: _Int, size: int, key: float, val: int) -> int:
     i = size
-    heap_key[i] = key
-    heap_val[i] = val
     while i > 0:
-        parent = (i - 1) >> 1
+        parent = (i - 1) >> 2
         if heap_key[parent] <= key:
             break
         heap_key[i] = heap_key[parent]
@@ -62,14 +61,17 @@ def _pop(heap_key: _Float, heap_val: _Int, size: int) -> tuple[float, int, int]:
         last_val = heap_val[size]
         i = 0
         while True:
-            child = 2 * i + 1
-            if child >= size:
+            first = 4 * i + 1
+            if first >= size:
                 break
-            if child + 1 < size and heap_key[child + 1] < heap_key[child]:
-                child += 1
-            if heap_key[child] >= last_key:
+            child = first
+            child_key = heap_key[first]
+            for k in range(first + 1, min(first + 4, size)):
+                if heap_key[k] < child_key:
+                    child, child_key = k, heap_key[k]
+            if child_key >= last_key:
                 break
-            heap_key[i] = heap_key[child]
+            heap_key[i] = child_key
             heap_val[i] = heap_val[child]
             i = child
         heap_key[i] = last_key
