@@ -22,10 +22,10 @@ from numpy.typing import NDArray
 from geo import settings
 from geo.errors import InvalidCoordinates, NoRoute, NotFound
 from geo.hours.opening_hours import local_time
-from geo.routing._kernels import Workspace
-from geo.routing.network import RIDE_LAYER, WALK_LAYER, AccessNetwork
+from geo.routing._matrix_kernels import backward_cell, door_row
+from geo.routing.network import WALK_LAYER, AccessNetwork
 from geo.routing.route import route_to_door
-from geo.routing.search import Start, run_backward, run_search, snap_start, traced_totals
+from geo.routing.search import Start, inverse_top_speeds, run_backward, snap_start
 
 DoorKey = tuple[str, int]
 
@@ -65,31 +65,33 @@ def door_matrix(network: AccessNetwork, origins: list[tuple[float, float]],
     keys = sorted({key for dest in destinations for key in dest})
     nodes = np.asarray([_door_node(snap, key) for key in keys], dtype=np.int64)
     usable = np.asarray([_reachable(snap, int(n), gate_ok) for n in nodes], dtype=bool)
-    where = {key: i for i, key in enumerate(keys)}
     wanted = np.unique(nodes[usable])
+    # Per key, its column of the searched doors (-1: behind closed gates, never reached).
+    column = np.where(usable, np.searchsorted(wanted, nodes), -1)
+    where = {key: int(c) for key, c in zip(keys, column.tolist(), strict=True)}
     starts = [_snapped(snap, origin) for origin in origins]
-    rows = _rows(snap, starts, wanted, gate_ok)
+    seconds, metres = _cells(snap, starts, wanted, gate_ok)
+    seconds_rows, metres_rows = seconds.tolist(), metres.tolist()
     durations: list[list[float | None]] = []
     distances: list[list[float | None]] = []
     doors: list[list[DoorKey | None]] = []
-    sources: list[dict[str, Any] | None] = []
-    for found, start, origin in zip(rows, starts, origins, strict=True):
-        sources.append(_source(origin, start))
+    for row_s, row_m in zip(seconds_rows, metres_rows, strict=True):
         drow: list[float | None] = []
         mrow: list[float | None] = []
         krow: list[DoorKey | None] = []
         for dest in destinations:
             best: tuple[float, float, DoorKey] | None = None
             for key in dest:
-                hit = found.get(int(nodes[where[key]]))
-                if hit is not None and (best is None or hit[0] < best[0]):
-                    best = (hit[0], hit[1], key)
+                j = where[key]
+                if j >= 0 and row_s[j] < np.inf and (best is None or row_s[j] < best[0]):
+                    best = (row_s[j], row_m[j], key)
             drow.append(round(best[0], 1) if best else None)
             mrow.append(round(best[1], 1) if best else None)
             krow.append(best[2] if best else None)
         durations.append(drow)
         distances.append(mrow)
         doors.append(krow)
+    sources = [_source(origin, start) for origin, start in zip(origins, starts, strict=True)]
     return Matrix(durations, distances, doors, sources)
 
 
@@ -126,81 +128,62 @@ def _source(origin: tuple[float, float], start: Start | None) -> dict[str, Any] 
             "snap_distance_m": round(start.snap_m, 1)}
 
 
-Found = dict[int, tuple[float, float, float]]  # door node: (seconds, metres, cost)
-
-
-def _rows(snap: Any, starts: list[Start | None], nodes: NDArray[np.int64],
-          gate_ok: NDArray[np.uint8]) -> list[Found]:
-    """Per start, the door nodes it reaches, as ``route_to_door`` reaches them: first
-    within the walking bound (one search per start until every door is settled), else
-    without it. Each (start, door) pair past the bound is answered either by a backward
-    search towards the door (which serves every start) or by an A* search from the start
-    aimed at its missing doors, whichever of the two answers more pairs still open."""
-    rows = [_forward(snap, start, nodes, gate_ok, settings.WALK_AFTER_PARKING_MAX_M)
-            if start is not None else {} for start in starts]
-    open_pairs = np.asarray([[start is not None and n not in row for n in nodes.tolist()]
-                             for start, row in zip(starts, rows, strict=True)], dtype=bool)
-    open_pairs = open_pairs.reshape(len(starts), len(nodes))
+def _cells(snap: Any, starts: list[Start | None], nodes: NDArray[np.int64],
+           gate_ok: NDArray[np.uint8]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Seconds and metres (``inf``: no way) from each start to each door node of ``nodes``
+    (sorted), as ``route_to_door`` reaches them: first within the walking bound (one
+    search per start until every door is settled), else without it. Each (start, door)
+    pair past the bound is answered either by a backward search towards the door (which
+    serves every start) or by an A* search from the start aimed at its missing doors,
+    whichever of the two answers more pairs still open."""
+    seconds = np.full((len(starts), len(nodes)), np.inf)
+    metres = np.full((len(starts), len(nodes)), np.inf)
+    everyone = np.arange(len(nodes))
+    for i, start in enumerate(starts):
+        if start is not None and len(nodes):
+            _door_row(snap, start, nodes, everyone, gate_ok, settings.WALK_AFTER_PARKING_MAX_M,
+                      seconds[i], metres[i])
+    snapped = np.asarray([start is not None for start in starts], dtype=bool)
+    open_pairs = snapped[:, None] & (seconds == np.inf)
     while open_pairs.any():
         by_row, by_door = open_pairs.sum(axis=1), open_pairs.sum(axis=0)
         if by_row.max() >= by_door.max():
             i = int(np.argmax(by_row))
-            rows[i].update(_forward(snap, cast(Start, starts[i]), nodes[open_pairs[i]], gate_ok,
-                                    np.inf))
+            _door_row(snap, cast(Start, starts[i]), nodes, np.flatnonzero(open_pairs[i]), gate_ok,
+                      np.inf, seconds[i], metres[i])
             open_pairs[i] = False
             continue
         j = int(np.argmax(by_door))
         door = int(nodes[j])
         ws = run_backward(snap, 2 * door + WALK_LAYER, gate_ok=gate_ok, door=door)
         for i in np.flatnonzero(open_pairs[:, j]).tolist():
-            rows[i].update(_from_seeds(snap, ws, cast(Start, starts[i]), door))
+            start = cast(Start, starts[i])
+            seconds[i, j], metres[i, j] = backward_cell(
+                ws.dist, ws.pred, ws.pred_edge, ws.done, ws.gen, snap.e_length, snap.e_cost,
+                settings.PARKING_DELAY_S, start.seeds, start.seed_cost, start.seed_length,
+                start.seed_seconds)
         open_pairs[:, j] = False
-    return rows
+    return seconds, metres
 
 
-def _forward(snap: Any, start: Start, nodes: NDArray[np.int64], gate_ok: NDArray[np.uint8],
-             walk_max: float) -> Found:
-    """The door nodes one search from ``start`` settles (walking at most ``walk_max`` m
-    after parking; aimed at the doors when unbounded); metres and seconds come from the
-    predecessor arrays in one compiled pass."""
-    targets = 2 * nodes + WALK_LAYER
-    aimed = nodes.tolist() if walk_max == np.inf else None
-    settled, ws = run_search(snap, start.seeds, start.seed_cost, targets, n_need=len(targets),
-                             gate_ok=gate_ok, walk_max=walk_max, heuristic_nodes=aimed)
-    door = settled >> 1
-    ride = 2 * door + RIDE_LAYER
-    # Parked at the door itself: ridden there, then the parking delay. A ride state
-    # cheaper than that was settled before the walk state, so it is known here.
-    via_ride = np.where(ws.done[ride] == ws.gen, ws.dist[ride] + settings.PARKING_DELAY_S, np.inf)
-    parked_at_door = via_ride <= ws.dist[settled]
-    metres, seconds, first = traced_totals(snap, ws, np.where(parked_at_door, ride, settled))
-    seed_order = np.argsort(start.seeds)
-    seed = seed_order[np.searchsorted(start.seeds, first, sorter=seed_order)]
-    metres, seconds = _with_first_piece(start, seed, metres, seconds)
-    seconds += np.where(parked_at_door, settings.PARKING_DELAY_S, 0.0)
-    cost = np.where(parked_at_door, via_ride, ws.dist[settled])
-    return dict(zip(door.tolist(), zip(seconds.tolist(), metres.tolist(), cost.tolist(),
-                                       strict=True), strict=True))
-
-
-def _from_seeds(snap: Any, ws: Workspace, start: Start, door: int) -> Found:
-    """``door`` from ``start``'s cheapest seed, in a backward search towards the door."""
-    reached = ws.done[start.seeds] == ws.gen
-    if not reached.any():
-        return {}
-    total = np.where(reached, start.seed_cost + ws.dist[start.seeds], np.inf)
-    seed = np.argmin(total, keepdims=True)
-    metres, seconds, _door = traced_totals(snap, ws, start.seeds[seed])
-    metres, seconds = _with_first_piece(start, seed, metres, seconds)
-    return {door: (float(seconds[0]), float(metres[0]), float(total[seed[0]]))}
-
-
-def _with_first_piece(start: Start, seed: NDArray[np.intp], metres: NDArray[np.float64],
-                      seconds: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Metres and seconds with the piece from the start to seed ``seed`` (an index of
-    ``start``'s seeds), and the parking delay when that seed is already walking."""
-    parked = np.where(start.seeds[seed] & 1 == WALK_LAYER, settings.PARKING_DELAY_S, 0.0)
-    return metres + start.seed_length[seed], seconds + start.seed_seconds[seed] + parked
+def _door_row(snap: Any, start: Start, nodes: NDArray[np.int64], columns: NDArray[np.intp],
+              gate_ok: NDArray[np.uint8], walk_max: float, row_seconds: NDArray[np.float64],
+              row_metres: NDArray[np.float64]) -> None:
+    """Fill ``row_seconds``/``row_metres`` at ``columns`` (of ``nodes``) with one search
+    from ``start`` (walking at most ``walk_max`` m after parking; aimed at the doors when
+    unbounded)."""
+    ws = snap.workspace()
+    gen = ws.next_gen()
+    street = snap.street
+    aimed = nodes[columns] if walk_max == np.inf else nodes[:0]
+    door_row(snap.n_base, street.indptr, street.head, snap.b_cost, snap.o_indptr, snap.o_head,
+             snap.o_cost, snap.o_gate, snap.park, settings.PARKING_DELAY_S, gate_ok, snap.x,
+             snap.y, snap.e_length, snap.e_cost, start.seeds, start.seed_cost,
+             start.seed_length, start.seed_seconds, 2 * nodes[columns] + WALK_LAYER,
+             columns.astype(np.int64), snap.x[aimed], snap.y[aimed],
+             inverse_top_speeds(snap, len(aimed) > 0), snap.b_walk_m, snap.o_walk_m, walk_max,
+             ws.dist, ws.pred, ws.pred_edge, ws.walked, ws.stamp, ws.done, gen, ws.heap_key,
+             ws.heap_val, row_seconds, row_metres)
 
 
 def route_orders(network: AccessNetwork, orders: list[Order], *, has_pass: bool = False

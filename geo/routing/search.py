@@ -6,7 +6,6 @@ isochrones are built on these. Coordinates are ``(lon, lat)`` WGS-84, costs seco
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +19,11 @@ from geo.routing._kernels import (
     Workspace,
     backward_search,
     nearest_segments,
-    path_totals,
     search,
+    steps_totals,
     trace,
 )
+from geo.routing._snap_kernels import segment_seeds
 from geo.routing.compound_layer import to_plane, walk_stays_inside
 from geo.routing.network import RIDE_LAYER, WALK_LAYER, Snapshot, inside_speed_ms, street_parking_s
 
@@ -52,7 +52,7 @@ class Start:
     compound: int
 
 
-def _inv_speed(snap: Snapshot, heuristic: bool) -> NDArray[np.float64]:
+def inverse_top_speeds(snap: Snapshot, heuristic: bool) -> NDArray[np.float64]:
     """Seconds per metre at the top speed of each layer (zeros: plain Dijkstra)."""
     if not heuristic:
         return np.zeros(2)
@@ -107,75 +107,46 @@ class _Seeds:
     """Seed states being collected, the cheapest kept per state."""
 
     def __init__(self) -> None:
-        self.rows: dict[int, tuple[float, float, float, int, float, float, int]] = {}
+        self.rows: dict[int, tuple[float, ...]] = {}
 
     def add(self, state: int, cost: float, frm: tuple[float, float], edge: int, length: float,
             seconds: float, layer: int) -> None:
-        if state not in self.rows or cost < self.rows[state][0]:
-            self.rows[state] = (cost, frm[0], frm[1], edge, length, seconds, layer)
+        if state not in self.rows or cost < self.rows[state][1]:
+            self.rows[state] = (state, cost, frm[0], frm[1], edge, length, seconds, layer)
 
     def start(self, lon: float, lat: float, snapped: tuple[float, float], snap_m: float,
               where: int) -> Start | None:
         if not self.rows:
             return None
-        states = np.asarray(list(self.rows), dtype=np.int64)
-        rows = np.asarray(list(self.rows.values()), dtype=np.float64).reshape(-1, 7)
-        return Start(lon, lat, snapped, snap_m, states, rows[:, 0], rows[:, 1:3],
-                     rows[:, 3].astype(np.int64), rows[:, 4], rows[:, 5],
-                     rows[:, 6].astype(np.int64), where)
+        rows = np.asarray(list(self.rows.values()), dtype=np.float64).reshape(-1, 8)
+        return _start_of(lon, lat, snapped, snap_m, where, rows)
+
+
+def _start_of(lon: float, lat: float, snapped: tuple[float, float], snap_m: float, where: int,
+              rows: NDArray[np.float64]) -> Start:
+    """A start from its seed rows: state, cost (s), from (lon, lat), street edge, metres,
+    seconds and layer of the first piece."""
+    return Start(lon, lat, snapped, snap_m, rows[:, 0].astype(np.int64), rows[:, 1], rows[:, 2:4],
+                 rows[:, 4].astype(np.int64), rows[:, 5], rows[:, 6], rows[:, 7].astype(np.int64),
+                 where)
 
 
 def _snap_within(snap: Snapshot, x: float, y: float, lon: float, lat: float, where: int,
                  max_m: float) -> Start | None:
-    index, grid = snap.index, snap.index.segments
+    index, grid, street = snap.index, snap.index.segments, snap.street
     ids, dist, frac = nearest_segments(
         x, y, max_m, grid.start, grid.items, grid.nx, grid.ny, grid.ox, grid.oy, grid.cell,
         grid.x0, grid.y0, grid.x1, grid.y1, index.seg_a, index.seg_b, snap.node_compound,
-        snap.street.node_main, where, index.seg_rideable, settings.SNAP_PREFER_RIDE_M, 16)
-    seeds = _Seeds()
-    nearest: tuple[tuple[float, float], float] | None = None
-    for seg, d, f in zip(ids.tolist(), dist.tolist(), frac.tolist(), strict=True):
-        if nearest is not None and d > nearest[1] + settings.PUSH_MAX_M:
-            continue
-        push = 0.0 if nearest is None else max(d - nearest[1], 0.0) / settings.WALK_SPEED_MS
-        point = _seeds(snap, seeds, seg, f, where, push)
-        if point is not None and nearest is None:
-            nearest = (point, d)
-    if nearest is None:
-        return None
-    return seeds.start(lon, lat, nearest[0], nearest[1], where)
-
-
-def _seeds(snap: Snapshot, seeds: _Seeds, seg: int, frac: float, where: int,
-           push: float) -> tuple[float, float] | None:
-    """Add the seeds of segment ``seg`` at ``frac`` (``push`` seconds to get there);
-    returns the snapped point (lon, lat), None if the segment gives no seed."""
-    street, index = snap.street, snap.index
-    a, b = int(index.seg_a[seg]), int(index.seg_b[seg])
-    ax, ay = street.x[a], street.y[a]
-    qlon, qlat = street.to_lonlat(ax + frac * (street.x[b] - ax), ay + frac * (street.y[b] - ay))
-    q = (float(qlon), float(qlat))
+        street.node_main, where, index.seg_rideable, settings.SNAP_PREFER_RIDE_M, 16)
     park_here = street_parking_s() if where < 0 else settings.PARKING_DELAY_S
-    can_park = math.isfinite(park_here)
-    found = False
-    for tail, head, along in ((a, b, 1.0 - frac), (b, a, frac)):
-        for e in range(int(street.indptr[tail]), int(street.indptr[tail + 1])):
-            if int(street.head[e]) != head:
-                continue
-            ride, walk = (float(c) for c in snap.b_cost[e])
-            can_ride, can_walk = math.isfinite(ride), math.isfinite(walk) and can_park
-            metres = float(street.length_m[e]) * along
-            found |= can_ride or can_walk
-            if can_ride:
-                seeds.add(2 * head + RIDE_LAYER, push + ride * along, q, e, metres, ride * along,
-                          RIDE_LAYER)
-            if can_walk:
-                seeds.add(2 * head + WALK_LAYER, push + walk * along + park_here, q, e, metres,
-                          walk * along, WALK_LAYER)
-                if not can_ride and metres <= settings.PUSH_MAX_M:
-                    seeds.add(2 * head + RIDE_LAYER, push + walk * along, q, e, metres,
-                              walk * along, WALK_LAYER)
-    return q if found else None
+    rows, qx, qy, snap_m = segment_seeds(ids, dist, frac, index.seg_a, index.seg_b, street.x, street.y,
+                                  street.indptr, street.head, snap.b_cost, street.length_m,
+                                  park_here, settings.PUSH_MAX_M, settings.WALK_SPEED_MS)
+    if snap_m < 0:
+        return None
+    rows[:, 2], rows[:, 3] = street.to_lonlat(rows[:, 2], rows[:, 3])
+    qlon, qlat = street.to_lonlat(qx, qy)
+    return _start_of(lon, lat, (float(qlon), float(qlat)), snap_m, where, rows)
 
 
 def _outside_gate(snap: Snapshot, gate_id: int) -> Start | None:
@@ -243,7 +214,7 @@ def run_search(snap: Snapshot, seeds: NDArray[np.int64], seed_cost: NDArray[np.f
         snap.n_base, street.indptr, street.head, snap.b_cost, snap.o_indptr, snap.o_head,
         snap.o_cost, snap.o_gate, snap.park, door, settings.PARKING_DELAY_S, gate_ok,
         snap.x, snap.y, seeds, seed_cost,
-        targets, n_need, tx, ty, _inv_speed(snap, bool(nodes)), limit, snap.b_walk_m,
+        targets, n_need, tx, ty, inverse_top_speeds(snap, bool(nodes)), limit, snap.b_walk_m,
         snap.o_walk_m, walk_max, ws.dist, ws.pred, ws.pred_edge, ws.walked, ws.stamp, ws.done, gen,
         ws.heap_key, ws.heap_val)
     return found, ws
@@ -277,14 +248,6 @@ def trace_path(ws: Workspace, state: int) -> Path:
     return Path(states, edges, float(ws.dist[state]))
 
 
-def traced_totals(snap: Snapshot, ws: Workspace, states: NDArray[np.int64]
-                  ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
-    """Metres and seconds (as ``length_time``) of the paths the last search found to
-    each of ``states``, and the seed state each path starts from, in one compiled pass."""
-    return path_totals(states, ws.pred, ws.pred_edge, snap.e_length, snap.e_cost,
-                       settings.PARKING_DELAY_S)
-
-
 def round_point(lonlat: tuple[float, float]) -> list[float]:
     return [round(float(lonlat[0]), 7), round(float(lonlat[1]), 7)]
 
@@ -309,10 +272,5 @@ def mode_metres(snap: Snapshot, path: Path) -> tuple[float, float]:
 
 def length_time(snap: Snapshot, path: Path) -> tuple[float, float]:
     """Metres and seconds (real time: parking delays, no parking penalties) of a path."""
-    edges = path.edges[1:]
-    move = edges != PARK_EDGE
-    layer = path.states[1:][move] & 1
-    e = edges[move]
-    parks = int((~move).sum())
-    return (float(snap.e_length[e].sum()),
-            float(snap.e_cost[e, layer].sum()) + parks * settings.PARKING_DELAY_S)
+    return steps_totals(path.states[1:], path.edges[1:], snap.e_length, snap.e_cost,
+                        settings.PARKING_DELAY_S)
