@@ -28,6 +28,9 @@ def test_started_in_the_background_and_not_for_tests(routed_app: Flask) -> None:
     assert thread.daemon
     thread.join(timeout=120)
     assert not thread.is_alive()
+    # requests are counted only while the thread may wait on them
+    for signal in (request_started, request_tearing_down):
+        assert not any(signal.receivers_for(routed_app)), signal.name
 
 
 def test_waits_for_the_requests_being_answered(routed_app: Flask) -> None:
@@ -35,8 +38,7 @@ def test_waits_for_the_requests_being_answered(routed_app: Flask) -> None:
     returns only once a request being answered is done; a request context pushed without
     a dispatch leaves the count as it was."""
     answering = warm.RequestsInFlight()
-    request_started.connect(answering.started, routed_app, weak=False)
-    request_tearing_down.connect(answering.finished, routed_app, weak=False)
+    answering.watch(routed_app)
     try:
         with routed_app.app_context():
             networks(get_session())  # the routing state and its lock exist
@@ -61,5 +63,4 @@ def test_waits_for_the_requests_being_answered(routed_app: Flask) -> None:
         done.join(timeout=5)
         assert not done.is_alive()
     finally:
-        request_started.disconnect(answering.started, routed_app)
-        request_tearing_down.disconnect(answering.finished, routed_app)
+        answering.unwatch(routed_app)

@@ -58,6 +58,16 @@ class RequestsInFlight:
         with self._changed:
             self._changed.wait_for(lambda: self._count == 0)
 
+    def watch(self, app: Flask) -> None:
+        """Count ``app``'s requests from now on."""
+        request_started.connect(self.started, app, weak=False)
+        request_tearing_down.connect(self.finished, app, weak=False)
+
+    def unwatch(self, app: Flask) -> None:
+        """Stop counting: no request pays for the count once nobody waits on it."""
+        request_started.disconnect(self.started, app)
+        request_tearing_down.disconnect(self.finished, app)
+
 
 def warm(app: Flask, *, idle: Callable[[], None] = lambda: None) -> int:
     """Load every ready source's network and search once in each, then, once ``idle``
@@ -76,21 +86,22 @@ def warm(app: Flask, *, idle: Callable[[], None] = lambda: None) -> int:
     return len(loaded)
 
 
-def _warm_quietly(app: Flask, idle: Callable[[], None]) -> None:
+def _warm_quietly(app: Flask, answering: RequestsInFlight) -> None:
     try:
-        count = warm(app, idle=idle)
+        count = warm(app, idle=answering.wait_idle)
     except (SQLAlchemyError, YouluError) as error:  # no database yet, or no cache: skip
         log.info("routing not warmed: %s", error)
         return
+    finally:
+        answering.unwatch(app)
     log.info("routing warmed: %d networks", count)
 
 
 def start(app: Flask) -> threading.Thread:
     """Warm ``app``'s routing in a daemon thread (its last step between requests)."""
     answering = RequestsInFlight()
-    request_started.connect(answering.started, app, weak=False)
-    request_tearing_down.connect(answering.finished, app, weak=False)
-    thread = threading.Thread(target=_warm_quietly, args=(app, answering.wait_idle),
+    answering.watch(app)
+    thread = threading.Thread(target=_warm_quietly, args=(app, answering),
                               name="youlu-routing-warm", daemon=True)
     thread.start()
     return thread
