@@ -1,5 +1,6 @@
-"""What every command shares: its unit of work (commit on success, roll back on error)
-and domain errors as a message on stderr with exit status 2."""
+"""What every command shares: its unit of work (commit on success, roll back on error),
+domain errors as a message on stderr with exit status 2, and the options and output of
+the retention commands (``purge``, ``purge-jobs``)."""
 
 from __future__ import annotations
 
@@ -56,3 +57,29 @@ def echo_import_counts(report: Any, names: Iterable[str], *, heading: str) -> No
     for name in names:
         click.echo(f"{name:<12}{report.created[name]:>9}{report.updated[name]:>9}"
                    f"{report.unchanged[name]:>11}")
+
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def retention_options(*, default_days: int, days_help: str) -> Decorator:
+    """A retention command's options: ``--days`` (default ``default_days``), ``--dry-run``
+    (count only) and ``--json``."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn = click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")(fn)
+        fn = click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")(fn)
+        return click.option("--days", type=int, default=default_days, show_default=True,
+                            help=days_help)(fn)
+
+    return decorate
+
+
+def echo_purge_counts(counts: dict[str, int], *, days: int, dry_run: bool, as_json: bool,
+                      zh: str, en: str) -> None:
+    """A retention command's answer: the counts as JSON, or one line in Chinese and English
+    ("将删除/已删除" + ``zh``, "would delete/deleted" + ``en``)."""
+    if as_json:
+        click.echo(json.dumps({**counts, "days": days, "dry_run": dry_run}))
+        return
+    click.echo(f"{'将删除' if dry_run else '已删除'}{zh} / {'would delete' if dry_run else 'deleted'} {en}")

@@ -215,6 +215,9 @@ def test_purge_jobs_removes_finished_jobs_and_files_past_their_days(site: Site) 
     assert files > 1 and json.loads(dry.output) == {"jobs": 1, "files": files, "days": 7,
                                                     "dry_run": True}
     assert _jobs(app) == 3 and all(f.is_dir() for f in folder)  # a dry run removes nothing
+    negative = runner.invoke(args=["purge-jobs", "--days", "-1", "--json"])
+    assert negative.exit_code == 2 and json.loads(negative.output)["details"] == {"field": "days"}
+    assert _jobs(app) == 3 and all(f.is_dir() for f in folder)  # refused: nothing removed
     done = runner.invoke(args=["purge-jobs"])
     assert done.exit_code == 0 and "已删除后台任务 1 个" in done.output
     with app.app_context():

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Job
+from geo.errors import InvalidInput
 
 
 def job_folders(job: Job, jobs_dir: Path) -> set[Path]:
@@ -26,6 +27,9 @@ def purge_jobs(session: Session, *, now: datetime, keep_days: int, jobs_dir: Pat
     """Delete the jobs that finished (done or failed) more than ``keep_days`` days before
     ``now`` (UTC), with their folders; queued and running jobs stay. Counts of jobs and
     of files removed (flushed, for the caller to commit)."""
+    if keep_days < 0:
+        raise InvalidInput("保留天数不能为负数", "the keeping time cannot be negative",
+                           details={"field": "days"})
     cutoff = now - timedelta(days=keep_days)
     old = list(session.scalars(select(Job).where(Job.status.in_(("done", "failed")),
                                                  Job.finished_at < cutoff)))
