@@ -1,6 +1,7 @@
-"""Compiled cells of the door matrix (numba): one origin's search and what it measures
-to each door it settles (``door_row``), and one origin's cell from a backward search
-towards a door (``backward_cell``). Seconds and metres include the first piece from the
+"""Compiled cells of the door matrix (numba): every origin's search within the walking
+bound and what it measures to each door it settles (``bounded_rows``), one origin's
+search aimed at its missing doors (``door_row``), and one origin's cell from a backward
+search towards a door (``backward_cell``). Seconds and metres include the first piece from the
 origin to its seed (``Start.seed_length``/``seed_seconds``) and the parking delays, as
 ``route_to_door`` counts them. States are ``2 * node + layer`` as in ``_kernels``.
 """
@@ -11,7 +12,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from geo.routing._kernels import path_totals, search
+from geo.routing._kernels import _pop, _push, path_totals, search
 
 _Float = NDArray[np.float64]
 _Int = NDArray[np.int64]
@@ -26,6 +27,104 @@ def _with_first_piece(seed: int, metres: float, seconds: float, seeds: _Int,
     the parking delay when that seed is already walking."""
     parked = park_delay if seeds[seed] & 1 == 1 else 0.0
     return metres + seed_length[seed], seconds + seed_seconds[seed] + parked
+
+
+# Columns of ``bounded_rows``'s labels per state and of its edges.
+_DIST, _WALKED, _METRES, _SECONDS = 0, 1, 2, 3
+_WALK_M, _LENGTH = 2, 3
+
+
+@njit(cache=True, inline="always")
+def _relax(t: int, c: float, s: int, metres: float, seconds: float, walk: float,
+           label: _Float, mark: _Int, first: _Int, gen: int, heap_key: _Float, heap_val: _Int,
+           size: int) -> int:
+    """Record cost ``c`` at state ``t`` (from ``s``) if it is not settled and this is
+    cheaper than what it has, with the walked metres, the metres and seconds so far and
+    ``s``'s first seed, and queue it; the new heap size. ``mark`` is ``2 * gen`` for a
+    state reached in this search, ``2 * gen + 1`` once settled."""
+    if mark[t] == 2 * gen + 1 or (mark[t] == 2 * gen and c >= label[t, _DIST]):
+        return size
+    mark[t] = 2 * gen
+    first[t] = first[s]
+    label[t, _DIST] = c
+    label[t, _WALKED] = walk
+    label[t, _METRES] = metres
+    label[t, _SECONDS] = seconds
+    return _push(heap_key, heap_val, size, c, t)
+
+
+@njit(cache=True)
+def bounded_rows(indptr: _Index, head: _Index, edge: _Float, gate: _Index, park: _Float,
+                 park_delay: float, gate_ok: _Index, walk_max: float, seed_start: _Int,
+                 seeds: _Int, seed_cost: _Float, seed_length: _Float, seed_seconds: _Float,
+                 column_of: _Int, n_targets: int, label: _Float, mark: _Int, first: _Int,
+                 heap_key: _Float, heap_val: _Int, seconds: _Float, metres: _Float) -> None:
+    """For each origin ``i`` (its seeds ``seed_start[i]:seed_start[i + 1]``), the search
+    ``door_row`` makes within ``walk_max`` (Dijkstra, the same order of work, so the same
+    paths), stopped once its ``n_targets`` doors are settled; ``column_of[state]`` is a
+    door walk state's column (else -1). The edges are one CSR (``indptr``, ``head``,
+    ``gate``), a node's street edges before its layer edges as ``search`` takes them;
+    ``edge`` holds per edge its riding and walking cost (s), the metres counted as walked
+    and its length. Metres and seconds are carried along the search (summed in the order
+    ``path_totals`` sums them) into ``metres[i]``/``seconds[i]`` (``inf`` stays where a
+    door is not settled). ``label`` (states, 4), ``mark`` (all zero) and ``first``
+    (states) are scratch."""
+    ends = np.empty(n_targets, dtype=np.int64)
+    for i in range(seed_start.shape[0] - 1):
+        gen = i + 1
+        size = 0
+        for k in range(seed_start[i], seed_start[i + 1]):
+            s = seeds[k]
+            if mark[s] != 2 * gen or seed_cost[k] < label[s, _DIST]:
+                mark[s] = 2 * gen
+                first[s] = k
+                label[s, _DIST] = seed_cost[k]
+                label[s, _WALKED] = 0.0
+                label[s, _METRES] = 0.0
+                label[s, _SECONDS] = 0.0
+                size = _push(heap_key, heap_val, size, seed_cost[k], s)
+        n_found = 0
+        while size > 0:
+            _key, s, size = _pop(heap_key, heap_val, size)
+            if mark[s] == 2 * gen + 1:
+                continue
+            mark[s] = 2 * gen + 1
+            if column_of[s] >= 0:
+                ends[n_found] = s
+                n_found += 1
+                if n_found == n_targets:
+                    break
+            g = label[s, _DIST]
+            walked = label[s, _WALKED]
+            run_m = label[s, _METRES]
+            run_s = label[s, _SECONDS]
+            node = s >> 1
+            layer = s & 1
+            if layer == 0 and park[node] < np.inf:
+                size = _relax(s + 1, g + park[node], s, run_m, run_s + park_delay, 0.0, label,
+                              mark, first, gen, heap_key, heap_val, size)
+            for e in range(indptr[node], indptr[node + 1]):
+                w = edge[e, layer]
+                if w == np.inf or (gate[e] >= 0 and (gate_ok[gate[e]] >> layer) & 1 == 0):
+                    continue
+                walk = walked + edge[e, _WALK_M] if layer == 1 else 0.0
+                if walk > walk_max:
+                    continue
+                size = _relax(2 * head[e] + layer, g + w, s, run_m + edge[e, _LENGTH], run_s + w,
+                              walk, label, mark, first, gen, heap_key, heap_val, size)
+        lo = seed_start[i]
+        hi = seed_start[i + 1]
+        for k in range(n_found):
+            walk_state = ends[k]
+            ride = walk_state - 1
+            at_door = (mark[ride] == 2 * gen + 1
+                       and label[ride, _DIST] + park_delay <= label[walk_state, _DIST])
+            end = ride if at_door else walk_state
+            m, sec = _with_first_piece(first[end] - lo, label[end, _METRES], label[end, _SECONDS],
+                                       seeds[lo:hi], seed_length[lo:hi], seed_seconds[lo:hi],
+                                       park_delay)
+            metres[i, column_of[walk_state]] = m
+            seconds[i, column_of[walk_state]] = sec + park_delay if at_door else sec
 
 
 @njit(cache=True)

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from geo import settings
 from geo.errors import InvalidCoordinates, NoRoute, NotFound
 from geo.hours.opening_hours import local_time
-from geo.routing._matrix_kernels import backward_cell, door_row
+from geo.routing._matrix_kernels import backward_cell, bounded_rows, door_row
 from geo.routing.network import WALK_LAYER, AccessNetwork
 from geo.routing.route import route_to_door
 from geo.routing.search import Start, inverse_top_speeds, run_backward, snap_start
@@ -64,35 +64,43 @@ def door_matrix(network: AccessNetwork, origins: list[tuple[float, float]],
     gate_ok = snap.gate_ok(when, has_pass=has_pass)
     keys = sorted({key for dest in destinations for key in dest})
     nodes = np.asarray([_door_node(snap, key) for key in keys], dtype=np.int64)
-    usable = np.asarray([_reachable(snap, int(n), gate_ok) for n in nodes], dtype=bool)
+    usable = _reachable(snap, nodes, gate_ok)
     wanted = np.unique(nodes[usable])
     # Per key, its column of the searched doors (-1: behind closed gates, never reached).
     column = np.where(usable, np.searchsorted(wanted, nodes), -1)
     where = {key: int(c) for key, c in zip(keys, column.tolist(), strict=True)}
     starts = [_snapped(snap, origin) for origin in origins]
     seconds, metres = _cells(snap, starts, wanted, gate_ok)
-    seconds_rows, metres_rows = seconds.tolist(), metres.tolist()
-    durations: list[list[float | None]] = []
-    distances: list[list[float | None]] = []
-    doors: list[list[DoorKey | None]] = []
-    for row_s, row_m in zip(seconds_rows, metres_rows, strict=True):
-        drow: list[float | None] = []
-        mrow: list[float | None] = []
-        krow: list[DoorKey | None] = []
-        for dest in destinations:
-            best: tuple[float, float, DoorKey] | None = None
-            for key in dest:
-                j = where[key]
-                if j >= 0 and row_s[j] < np.inf and (best is None or row_s[j] < best[0]):
-                    best = (row_s[j], row_m[j], key)
-            drow.append(round(best[0], 1) if best else None)
-            mrow.append(round(best[1], 1) if best else None)
-            krow.append(best[2] if best else None)
-        durations.append(drow)
-        distances.append(mrow)
-        doors.append(krow)
+    # Per destination its keys' columns (-1 past the last: a column of inf), and per cell
+    # the first of its quickest.
+    choice = np.full((len(destinations), max(map(len, destinations), default=1)), -1)
+    for d, dest in enumerate(destinations):
+        choice[d, :len(dest)] = [where[key] for key in dest]
+    beyond = np.full((len(starts), 1), np.inf)
+    by_key = np.concatenate([seconds, beyond], axis=1)[:, choice]
+    pick = np.argmin(by_key, axis=2)[..., None]
+    best_s = np.take_along_axis(by_key, pick, axis=2)[..., 0]
+    best_m = np.take_along_axis(np.concatenate([metres, beyond], axis=1)[:, choice], pick,
+                                axis=2)[..., 0]
+    reached = best_s < np.inf
+    doors: list[list[DoorKey | None]] = [
+        [dest[k] if ok else None for dest, k, ok in zip(destinations, row_k, row_ok, strict=True)]
+        for row_k, row_ok in zip(pick[..., 0].tolist(), reached.tolist(), strict=True)]
     sources = [_source(origin, start) for origin, start in zip(origins, starts, strict=True)]
-    return Matrix(durations, distances, doors, sources)
+    return Matrix(_tenths(best_s, reached), _tenths(best_m, reached), doors, sources)
+
+
+def _tenths(values: NDArray[np.float64], keep: NDArray[np.bool_]) -> list[list[float | None]]:
+    """Rows of ``values`` rounded to 0.1 exactly as Python's ``round(v, 1)`` rounds them
+    (numpy's rounding differs only next to a half tenth: those go through ``round``),
+    None where not ``keep``."""
+    tenths = np.round(values, 1)
+    scaled = np.where(keep, values, 0.0) * 10
+    for i, j in zip(*np.nonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6), strict=True):
+        tenths[i, j] = round(float(values[i, j]), 1)
+    rows = tenths.astype(object)
+    rows[~keep] = None
+    return cast(list[list[float | None]], rows.tolist())
 
 
 def _door_node(snap: Any, key: DoorKey) -> int:
@@ -103,14 +111,15 @@ def _door_node(snap: Any, key: DoorKey) -> int:
                        f"destination {key[0]} {key[1]} is not on the routing network") from None
 
 
-def _reachable(snap: Any, node: int, gate_ok: NDArray[np.uint8]) -> bool:
-    """Whether some connected gate of the door's compound lets anyone in now (a door
-    outside compounds always is): doors behind closed gates are not searched for."""
-    compound = int(snap.node_compound[node])
-    if compound < 0:
-        return True
-    mine = snap.gates_of(compound)
-    return bool(np.any((gate_ok[mine] > 0) & snap.gate_connected[mine]))
+def _reachable(snap: Any, nodes: NDArray[np.int64], gate_ok: NDArray[np.uint8]) -> NDArray[np.bool_]:
+    """Per door node, whether some connected gate of its compound lets anyone in now (a
+    door outside compounds always is): doors behind closed gates are not searched for."""
+    owner = np.asarray([compound for _gate, compound in snap.gates], dtype=np.int64)
+    letting_in = np.zeros(len(snap.compounds) + 1, dtype=bool)  # the last: outside compounds
+    letting_in[owner[(gate_ok > 0) & snap.gate_connected]] = True
+    letting_in[-1] = True
+    compound: NDArray[np.int32] = snap.node_compound[nodes]  # -1 outside: the last
+    return letting_in[compound]
 
 
 def _snapped(snap: Any, origin: tuple[float, float]) -> Start | None:
@@ -138,12 +147,10 @@ def _cells(snap: Any, starts: list[Start | None], nodes: NDArray[np.int64],
     whichever of the two answers more pairs still open."""
     seconds = np.full((len(starts), len(nodes)), np.inf)
     metres = np.full((len(starts), len(nodes)), np.inf)
-    everyone = np.arange(len(nodes))
-    for i, start in enumerate(starts):
-        if start is not None and len(nodes):
-            _door_row(snap, start, nodes, everyone, gate_ok, settings.WALK_AFTER_PARKING_MAX_M,
-                      seconds[i], metres[i])
     snapped = np.asarray([start is not None for start in starts], dtype=bool)
+    if len(nodes) and snapped.any():
+        _bounded_rows(snap, [start for start in starts if start is not None], nodes, gate_ok,
+                      seconds, metres, np.flatnonzero(snapped))
     open_pairs = snapped[:, None] & (seconds == np.inf)
     while open_pairs.any():
         by_row, by_door = open_pairs.sum(axis=1), open_pairs.sum(axis=0)
@@ -164,6 +171,46 @@ def _cells(snap: Any, starts: list[Start | None], nodes: NDArray[np.int64],
                 start.seed_seconds)
         open_pairs[:, j] = False
     return seconds, metres
+
+
+def _bounded_rows(snap: Any, starts: list[Start], nodes: NDArray[np.int64],
+                  gate_ok: NDArray[np.uint8], seconds: NDArray[np.float64],
+                  metres: NDArray[np.float64], rows: NDArray[np.intp]) -> None:
+    """Fill ``seconds``/``metres`` at ``rows`` (one per start) with each start's search
+    within the walking bound, in one compiled call."""
+    indptr, head, edge, gate = forward_edges(snap)
+    column_of = np.full(2 * snap.n_nodes, -1, dtype=np.int64)
+    column_of[2 * nodes + WALK_LAYER] = np.arange(len(nodes))
+    ws = snap.workspace()
+    row_seconds = np.full((len(starts), len(nodes)), np.inf)
+    row_metres = np.full((len(starts), len(nodes)), np.inf)
+    bounded_rows(
+        indptr, head, edge, gate, snap.park, settings.PARKING_DELAY_S, gate_ok,
+        settings.WALK_AFTER_PARKING_MAX_M, np.cumsum([0] + [len(st.seeds) for st in starts]),
+        np.concatenate([st.seeds for st in starts]),
+        np.concatenate([st.seed_cost for st in starts]),
+        np.concatenate([st.seed_length for st in starts]),
+        np.concatenate([st.seed_seconds for st in starts]), column_of, len(nodes),
+        np.empty((2 * snap.n_nodes, 4)), np.zeros(2 * snap.n_nodes, dtype=np.int64),
+        np.empty(2 * snap.n_nodes, dtype=np.int64), ws.heap_key, ws.heap_val, row_seconds,
+        row_metres)
+    seconds[rows] = row_seconds
+    metres[rows] = row_metres
+
+
+def forward_edges(snap: Any) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64],
+                                      NDArray[np.int64]]:
+    """The street and layer edges of ``snap`` as one CSR by tail, a node's street edges
+    first (as ``search`` takes them): ``indptr``, ``head``, per edge its riding and
+    walking cost (s), walked metres and length (m) as (edges, 4), and its gate (-1)."""
+    street = snap.street
+    tails = np.concatenate([np.repeat(np.arange(snap.n_base), np.diff(street.indptr)),
+                            np.repeat(np.arange(snap.n_nodes), np.diff(snap.o_indptr))])
+    order = np.argsort(tails, kind="stable")
+    indptr = np.searchsorted(tails[order], np.arange(snap.n_nodes + 1)).astype(np.int64)
+    head = np.concatenate([np.asarray(street.head, dtype=np.int64), snap.o_head])[order]
+    edge = np.column_stack([snap.e_cost, snap.e_walk_m, snap.e_length])[order]
+    return indptr, head, edge, snap.e_gate[order]
 
 
 def _door_row(snap: Any, start: Start, nodes: NDArray[np.int64], columns: NDArray[np.intp],
