@@ -29,9 +29,9 @@ def _with_first_piece(seed: int, metres: float, seconds: float, seeds: _Int,
     return metres + seed_length[seed], seconds + seed_seconds[seed] + parked
 
 
-# Columns of ``bounded_rows``'s labels per state and of its edges.
+# Columns of ``bounded_rows``'s labels per state and of its moves.
 _DIST, _WALKED, _METRES, _SECONDS = 0, 1, 2, 3
-_WALK_M, _LENGTH = 2, 3
+_COST, _MOVE_S, _MOVE_M, _WALK_M = 0, 1, 2, 3
 
 
 @njit(cache=True, inline="always")
@@ -54,21 +54,22 @@ def _relax(t: int, c: float, s: int, metres: float, seconds: float, walk: float,
 
 
 @njit(cache=True)
-def bounded_rows(indptr: _Index, head: _Index, edge: _Float, gate: _Index, park: _Float,
-                 park_delay: float, gate_ok: _Index, walk_max: float, seed_start: _Int,
-                 seeds: _Int, seed_cost: _Float, seed_length: _Float, seed_seconds: _Float,
-                 column_of: _Int, n_targets: int, label: _Float, mark: _Int, first: _Int,
-                 heap_key: _Float, heap_val: _Int, seconds: _Float, metres: _Float) -> None:
+def bounded_rows(indptr: _Index, head: _Index, move: _Float, gate: _Index, gate_ok: _Index,
+                 park_delay: float, walk_max: float, seed_start: _Int, seeds: _Int,
+                 seed_cost: _Float, seed_length: _Float, seed_seconds: _Float, column_of: _Int,
+                 n_targets: int, label: _Float, mark: _Int, first: _Int, heap_key: _Float,
+                 heap_val: _Int, seconds: _Float, metres: _Float) -> None:
     """For each origin ``i`` (its seeds ``seed_start[i]:seed_start[i + 1]``), the search
     ``door_row`` makes within ``walk_max`` (Dijkstra, the same order of work, so the same
     paths), stopped once its ``n_targets`` doors are settled; ``column_of[state]`` is a
-    door walk state's column (else -1). The edges are one CSR (``indptr``, ``head``,
-    ``gate``), a node's street edges before its layer edges as ``search`` takes them;
-    ``edge`` holds per edge its riding and walking cost (s), the metres counted as walked
-    and its length. Metres and seconds are carried along the search (summed in the order
-    ``path_totals`` sums them) into ``metres[i]``/``seconds[i]`` (``inf`` stays where a
-    door is not settled). ``label`` (states, 4), ``mark`` (all zero) and ``first``
-    (states) are scratch."""
+    door walk state's column (else -1). The moves out of each state are one CSR by state
+    (``indptr``, ``head`` state, ``gate`` or -1) in the order ``search`` tries them
+    (parking first, then street and layer edges), only those allowed in the state's
+    layer; ``move`` holds per move its cost and real seconds, metres and the metres
+    counted as walked (0 when riding). Metres and seconds are carried along the search
+    (summed in the order ``path_totals`` sums them) into ``metres[i]``/``seconds[i]``
+    (``inf`` stays where a door is not settled). ``label`` (states, 4), ``mark`` (all
+    zero) and ``first`` (states) are scratch."""
     ends = np.empty(n_targets, dtype=np.int64)
     for i in range(seed_start.shape[0] - 1):
         gen = i + 1
@@ -98,20 +99,14 @@ def bounded_rows(indptr: _Index, head: _Index, edge: _Float, gate: _Index, park:
             walked = label[s, _WALKED]
             run_m = label[s, _METRES]
             run_s = label[s, _SECONDS]
-            node = s >> 1
             layer = s & 1
-            if layer == 0 and park[node] < np.inf:
-                size = _relax(s + 1, g + park[node], s, run_m, run_s + park_delay, 0.0, label,
-                              mark, first, gen, heap_key, heap_val, size)
-            for e in range(indptr[node], indptr[node + 1]):
-                w = edge[e, layer]
-                if w == np.inf or (gate[e] >= 0 and (gate_ok[gate[e]] >> layer) & 1 == 0):
+            for e in range(indptr[s], indptr[s + 1]):
+                walk = walked + move[e, _WALK_M]
+                if walk > walk_max or (gate[e] >= 0 and (gate_ok[gate[e]] >> layer) & 1 == 0):
                     continue
-                walk = walked + edge[e, _WALK_M] if layer == 1 else 0.0
-                if walk > walk_max:
-                    continue
-                size = _relax(2 * head[e] + layer, g + w, s, run_m + edge[e, _LENGTH], run_s + w,
-                              walk, label, mark, first, gen, heap_key, heap_val, size)
+                size = _relax(head[e], g + move[e, _COST], s, run_m + move[e, _MOVE_M],
+                              run_s + move[e, _MOVE_S], walk, label, mark, first, gen, heap_key,
+                              heap_val, size)
         lo = seed_start[i]
         hi = seed_start[i + 1]
         for k in range(n_found):
@@ -185,3 +180,21 @@ def backward_cell(dist: _Float, succ: _Int, succ_edge: _Int, done: _Int, gen: in
     m, s = _with_first_piece(best, metres[0], seconds[0], seeds, seed_length, seed_seconds,
                              park_delay)
     return s, m
+
+
+@njit(cache=True)
+def backward_cells(dist: _Float, succ: _Int, succ_edge: _Int, done: _Int, gen: int,
+                   e_length: _Float, e_cost: _Float, park_delay: float, seed_start: _Int,
+                   seeds: _Int, seed_cost: _Float, seed_length: _Float, seed_seconds: _Float,
+                   origins: _Int) -> tuple[_Float, _Float]:
+    """``backward_cell`` for each origin of ``origins`` (its seeds
+    ``seed_start[i]:seed_start[i + 1]``): their seconds and metres."""
+    seconds = np.empty(origins.shape[0])
+    metres = np.empty(origins.shape[0])
+    for k in range(origins.shape[0]):
+        lo = seed_start[origins[k]]
+        hi = seed_start[origins[k] + 1]
+        seconds[k], metres[k] = backward_cell(dist, succ, succ_edge, done, gen, e_length, e_cost,
+                                              park_delay, seeds[lo:hi], seed_cost[lo:hi],
+                                              seed_length[lo:hi], seed_seconds[lo:hi])
+    return seconds, metres

@@ -12,6 +12,9 @@ Coordinates are ``(lon, lat)`` WGS-84.
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -22,8 +25,8 @@ from numpy.typing import NDArray
 from geo import settings
 from geo.errors import InvalidCoordinates, NoRoute, NotFound
 from geo.hours.opening_hours import local_time
-from geo.routing._matrix_kernels import backward_cell, bounded_rows, door_row
-from geo.routing.network import WALK_LAYER, AccessNetwork
+from geo.routing._matrix_kernels import backward_cells, bounded_rows, door_row
+from geo.routing.network import RIDE_LAYER, WALK_LAYER, AccessNetwork, Snapshot
 from geo.routing.route import route_to_door
 from geo.routing.search import Start, inverse_top_speeds, run_backward, snap_start
 
@@ -137,100 +140,170 @@ def _source(origin: tuple[float, float], start: Start | None) -> dict[str, Any] 
             "snap_distance_m": round(start.snap_m, 1)}
 
 
-def _cells(snap: Any, starts: list[Start | None], nodes: NDArray[np.int64],
+@dataclass(frozen=True)
+class _Seeds:
+    """The seeds of several starts end to end: start ``i``'s are ``at[i]:at[i + 1]``."""
+
+    at: NDArray[np.int64]
+    states: NDArray[np.int64]
+    cost: NDArray[np.float64]
+    length: NDArray[np.float64]
+    seconds: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, starts: list[Start]) -> _Seeds:
+        return cls(np.cumsum([0] + [len(start.seeds) for start in starts]),
+                   np.concatenate([start.seeds for start in starts]),
+                   np.concatenate([start.seed_cost for start in starts]),
+                   np.concatenate([start.seed_length for start in starts]),
+                   np.concatenate([start.seed_seconds for start in starts]))
+
+
+def _cells(snap: Snapshot, starts: list[Start | None], nodes: NDArray[np.int64],
            gate_ok: NDArray[np.uint8]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Seconds and metres (``inf``: no way) from each start to each door node of ``nodes``
     (sorted), as ``route_to_door`` reaches them: first within the walking bound (one
     search per start until every door is settled), else without it. Each (start, door)
     pair past the bound is answered either by a backward search towards the door (which
-    serves every start) or by an A* search from the start aimed at its missing doors,
-    whichever of the two answers more pairs still open."""
+    serves every start; kept per snapshot, gate state and door) or by an A* search from
+    the start aimed at its missing doors, whichever of the two answers more pairs still
+    open."""
     seconds = np.full((len(starts), len(nodes)), np.inf)
     metres = np.full((len(starts), len(nodes)), np.inf)
-    snapped = np.asarray([start is not None for start in starts], dtype=bool)
-    if len(nodes) and snapped.any():
-        _bounded_rows(snap, [start for start in starts if start is not None], nodes, gate_ok,
-                      seconds, metres, np.flatnonzero(snapped))
-    open_pairs = snapped[:, None] & (seconds == np.inf)
+    rows = np.flatnonzero([start is not None for start in starts])
+    if not len(nodes) or not len(rows):
+        return seconds, metres
+    snapped = [cast(Start, starts[i]) for i in rows]
+    seeds = _Seeds.of(snapped)
+    seconds[rows], metres[rows] = _bounded_rows(snap, seeds, nodes, gate_ok)
+    open_pairs = np.zeros(seconds.shape, dtype=bool)
+    open_pairs[rows] = seconds[rows] == np.inf
     while open_pairs.any():
         by_row, by_door = open_pairs.sum(axis=1), open_pairs.sum(axis=0)
         if by_row.max() >= by_door.max():
             i = int(np.argmax(by_row))
             _door_row(snap, cast(Start, starts[i]), nodes, np.flatnonzero(open_pairs[i]), gate_ok,
-                      np.inf, seconds[i], metres[i])
+                      seconds[i], metres[i])
             open_pairs[i] = False
             continue
         j = int(np.argmax(by_door))
-        door = int(nodes[j])
-        ws = run_backward(snap, 2 * door + WALK_LAYER, gate_ok=gate_ok, door=door)
-        for i in np.flatnonzero(open_pairs[:, j]).tolist():
-            start = cast(Start, starts[i])
-            seconds[i, j], metres[i, j] = backward_cell(
-                ws.dist, ws.pred, ws.pred_edge, ws.done, ws.gen, snap.e_length, snap.e_cost,
-                settings.PARKING_DELAY_S, start.seeds, start.seed_cost, start.seed_length,
-                start.seed_seconds)
+        dist, succ, succ_edge, settled = _derived(snap).backward(snap, int(nodes[j]), gate_ok)
+        waiting = np.flatnonzero(open_pairs[:, j])
+        seconds[waiting, j], metres[waiting, j] = backward_cells(
+            dist, succ, succ_edge, settled, 1, snap.e_length, snap.e_cost,
+            settings.PARKING_DELAY_S, seeds.at, seeds.states, seeds.cost, seeds.length,
+            seeds.seconds, np.searchsorted(rows, waiting))
         open_pairs[:, j] = False
     return seconds, metres
 
 
-def _bounded_rows(snap: Any, starts: list[Start], nodes: NDArray[np.int64],
-                  gate_ok: NDArray[np.uint8], seconds: NDArray[np.float64],
-                  metres: NDArray[np.float64], rows: NDArray[np.intp]) -> None:
-    """Fill ``seconds``/``metres`` at ``rows`` (one per start) with each start's search
-    within the walking bound, in one compiled call."""
-    indptr, head, edge, gate = forward_edges(snap)
+def _bounded_rows(snap: Snapshot, seeds: _Seeds, nodes: NDArray[np.int64],
+                  gate_ok: NDArray[np.uint8]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Seconds and metres per start of ``seeds`` (rows) to each door of ``nodes``
+    (columns) within the walking bound, ``inf`` where not reached, in one compiled call."""
+    indptr, head, move, gate = _derived(snap).moves
     column_of = np.full(2 * snap.n_nodes, -1, dtype=np.int64)
     column_of[2 * nodes + WALK_LAYER] = np.arange(len(nodes))
     ws = snap.workspace()
-    row_seconds = np.full((len(starts), len(nodes)), np.inf)
-    row_metres = np.full((len(starts), len(nodes)), np.inf)
-    bounded_rows(
-        indptr, head, edge, gate, snap.park, settings.PARKING_DELAY_S, gate_ok,
-        settings.WALK_AFTER_PARKING_MAX_M, np.cumsum([0] + [len(st.seeds) for st in starts]),
-        np.concatenate([st.seeds for st in starts]),
-        np.concatenate([st.seed_cost for st in starts]),
-        np.concatenate([st.seed_length for st in starts]),
-        np.concatenate([st.seed_seconds for st in starts]), column_of, len(nodes),
-        np.empty((2 * snap.n_nodes, 4)), np.zeros(2 * snap.n_nodes, dtype=np.int64),
-        np.empty(2 * snap.n_nodes, dtype=np.int64), ws.heap_key, ws.heap_val, row_seconds,
-        row_metres)
-    seconds[rows] = row_seconds
-    metres[rows] = row_metres
+    seconds = np.full((len(seeds.at) - 1, len(nodes)), np.inf)
+    metres = np.full((len(seeds.at) - 1, len(nodes)), np.inf)
+    bounded_rows(indptr, head, move, gate, gate_ok, settings.PARKING_DELAY_S,
+                 settings.WALK_AFTER_PARKING_MAX_M, seeds.at, seeds.states, seeds.cost,
+                 seeds.length, seeds.seconds, column_of, len(nodes),
+                 np.empty((2 * snap.n_nodes, 4)), np.zeros(2 * snap.n_nodes, dtype=np.int64),
+                 np.empty(2 * snap.n_nodes, dtype=np.int64), ws.heap_key, ws.heap_val, seconds,
+                 metres)
+    return seconds, metres
 
 
-def forward_edges(snap: Any) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64],
-                                      NDArray[np.int64]]:
-    """The street and layer edges of ``snap`` as one CSR by tail, a node's street edges
-    first (as ``search`` takes them): ``indptr``, ``head``, per edge its riding and
-    walking cost (s), walked metres and length (m) as (edges, 4), and its gate (-1)."""
-    street = snap.street
-    tails = np.concatenate([np.repeat(np.arange(snap.n_base), np.diff(street.indptr)),
-                            np.repeat(np.arange(snap.n_nodes), np.diff(snap.o_indptr))])
-    order = np.argsort(tails, kind="stable")
-    indptr = np.searchsorted(tails[order], np.arange(snap.n_nodes + 1)).astype(np.int64)
-    head = np.concatenate([np.asarray(street.head, dtype=np.int64), snap.o_head])[order]
-    edge = np.column_stack([snap.e_cost, snap.e_walk_m, snap.e_length])[order]
-    return indptr, head, edge, snap.e_gate[order]
+_Backward = tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+# The backward searches kept per snapshot: at most this many bytes of their arrays.
+_BACKWARD_BYTES = 64 << 20
 
 
-def _door_row(snap: Any, start: Start, nodes: NDArray[np.int64], columns: NDArray[np.intp],
-              gate_ok: NDArray[np.uint8], walk_max: float, row_seconds: NDArray[np.float64],
+class _Derived:
+    """What the matrix works out once per snapshot: the moves out of each state as one
+    CSR by state, in the order ``search`` tries them (parking first, then the street and
+    layer edges allowed in the state's layer): ``indptr``, ``head`` state, per move its
+    cost and real seconds, metres and metres counted as walked (0 riding) as (moves, 4),
+    and its gate or -1; and the backward searches towards doors made on it, per gate state
+    and door, the most recently used last."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        street = snap.street
+        tails = np.concatenate([np.repeat(np.arange(snap.n_base), np.diff(street.indptr)),
+                                np.repeat(np.arange(snap.n_nodes), np.diff(snap.o_indptr))])
+        heads = np.concatenate([np.asarray(street.head, dtype=np.int64), snap.o_head])
+        parks = np.flatnonzero(np.isfinite(snap.park))
+        # Parking, then each layer's edges: a stable sort by tail state keeps that order.
+        parts = [(2 * parks + RIDE_LAYER, 2 * parks + WALK_LAYER, snap.park[parks],
+                  np.full(len(parks), settings.PARKING_DELAY_S), np.zeros(len(parks)),
+                  np.zeros(len(parks)), np.full(len(parks), -1))]
+        for layer in (RIDE_LAYER, WALK_LAYER):
+            ok = np.flatnonzero(np.isfinite(snap.e_cost[:, layer]))
+            walked = snap.e_walk_m[ok] if layer == WALK_LAYER else np.zeros(len(ok))
+            parts.append((2 * tails[ok] + layer, 2 * heads[ok] + layer, snap.e_cost[ok, layer],
+                          snap.e_cost[ok, layer], snap.e_length[ok], walked, snap.e_gate[ok]))
+        tail, head, cost, seconds, metres, walk_m, gate = (
+            np.concatenate(column) for column in zip(*parts, strict=True))
+        order = np.argsort(tail, kind="stable")
+        self.moves = (np.searchsorted(tail[order], np.arange(2 * snap.n_nodes + 1)).astype(np.int64),
+                      head[order], np.column_stack([cost, seconds, metres, walk_m])[order],
+                      gate[order].astype(np.int64))
+        self._backward: OrderedDict[tuple[bytes, int], _Backward] = OrderedDict()
+        self._kept = max(1, _BACKWARD_BYTES // (4 * 8 * 2 * snap.n_nodes))
+        self._lock = threading.Lock()
+
+    def backward(self, snap: Snapshot, door: int, gate_ok: NDArray[np.uint8]) -> _Backward:
+        """``run_backward`` towards ``door``'s walk state with the gates ``gate_ok``: cost
+        to the door, next state and edge per state, and 1 where settled."""
+        key = (gate_ok.tobytes(), door)
+        with self._lock:
+            kept = self._backward.get(key)
+            if kept is not None:
+                self._backward.move_to_end(key)
+                return kept
+        ws = run_backward(snap, 2 * door + WALK_LAYER, gate_ok=gate_ok, door=door)
+        kept = (ws.dist.copy(), ws.pred.copy(), ws.pred_edge.copy(),
+                (ws.done == ws.gen).astype(np.int64))
+        with self._lock:
+            self._backward[key] = kept
+            while len(self._backward) > self._kept:
+                self._backward.popitem(last=False)
+        return kept
+
+
+_DERIVED: dict[int, _Derived] = {}
+_DERIVED_LOCK = threading.Lock()
+
+
+def _derived(snap: Snapshot) -> _Derived:
+    """``snap``'s ``_Derived``, made at first use and dropped with the snapshot."""
+    with _DERIVED_LOCK:
+        derived = _DERIVED.get(id(snap))
+        if derived is None:
+            derived = _DERIVED[id(snap)] = _Derived(snap)
+            weakref.finalize(snap, _DERIVED.pop, id(snap), None)
+        return derived
+
+
+def _door_row(snap: Snapshot, start: Start, nodes: NDArray[np.int64], columns: NDArray[np.intp],
+              gate_ok: NDArray[np.uint8], row_seconds: NDArray[np.float64],
               row_metres: NDArray[np.float64]) -> None:
     """Fill ``row_seconds``/``row_metres`` at ``columns`` (of ``nodes``) with one search
-    from ``start`` (walking at most ``walk_max`` m after parking; aimed at the doors when
-    unbounded)."""
+    from ``start`` aimed at those doors, without the walking bound."""
     ws = snap.workspace()
     gen = ws.next_gen()
     street = snap.street
-    aimed = nodes[columns] if walk_max == np.inf else nodes[:0]
+    aimed = nodes[columns]
     door_row(snap.n_base, street.indptr, street.head, snap.b_cost, snap.o_indptr, snap.o_head,
              snap.o_cost, snap.o_gate, snap.park, settings.PARKING_DELAY_S, gate_ok, snap.x,
              snap.y, snap.e_length, snap.e_cost, start.seeds, start.seed_cost,
-             start.seed_length, start.seed_seconds, 2 * nodes[columns] + WALK_LAYER,
+             start.seed_length, start.seed_seconds, 2 * aimed + WALK_LAYER,
              columns.astype(np.int64), snap.x[aimed], snap.y[aimed],
-             inverse_top_speeds(snap, len(aimed) > 0), snap.b_walk_m, snap.o_walk_m, walk_max,
-             ws.dist, ws.pred, ws.pred_edge, ws.walked, ws.stamp, ws.done, gen, ws.heap_key,
-             ws.heap_val, row_seconds, row_metres)
+             inverse_top_speeds(snap, True), snap.b_walk_m, snap.o_walk_m, np.inf, ws.dist,
+             ws.pred, ws.pred_edge, ws.walked, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val,
+             row_seconds, row_metres)
 
 
 def route_orders(network: AccessNetwork, orders: list[Order], *, has_pass: bool = False
