@@ -210,8 +210,8 @@ def _bounded_rows(snap: Snapshot, seeds: _Seeds, nodes: NDArray[np.int64],
     bounded_rows(indptr, head, move, gate, gate_ok, settings.PARKING_DELAY_S,
                  settings.WALK_AFTER_PARKING_MAX_M, seeds.at, seeds.states, seeds.cost,
                  seeds.length, seeds.seconds, column_of, len(nodes),
-                 np.empty((2 * snap.n_nodes, 4)), np.zeros(2 * snap.n_nodes, dtype=np.int64),
-                 np.empty(2 * snap.n_nodes, dtype=np.int64), ws.heap_key, ws.heap_val, seconds,
+                 np.empty((2 * snap.n_nodes, 4)), np.zeros(2 * snap.n_nodes, dtype=np.int32),
+                 np.empty(2 * snap.n_nodes, dtype=np.int32), ws.heap_key, ws.heap_val, seconds,
                  metres)
     return seconds, metres
 
@@ -247,9 +247,10 @@ class _Derived:
         tail, head, cost, seconds, metres, walk_m, gate = (
             np.concatenate(column) for column in zip(*parts, strict=True))
         order = np.argsort(tail, kind="stable")
-        self.moves = (np.searchsorted(tail[order], np.arange(2 * snap.n_nodes + 1)).astype(np.int64),
-                      head[order], np.column_stack([cost, seconds, metres, walk_m])[order],
-                      gate[order].astype(np.int64))
+        self.moves = (np.searchsorted(tail[order], np.arange(2 * snap.n_nodes + 1)).astype(np.int32),
+                      head[order].astype(np.int32),
+                      np.column_stack([cost, seconds, metres, walk_m])[order],
+                      gate[order].astype(np.int32))
         self._backward: OrderedDict[tuple[bytes, int], _Backward] = OrderedDict()
         self._kept = max(1, _BACKWARD_BYTES // (4 * 8 * 2 * snap.n_nodes))
         self._lock = threading.Lock()
