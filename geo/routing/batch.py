@@ -278,6 +278,12 @@ _DERIVED: dict[int, _Derived] = {}
 _DERIVED_LOCK = threading.Lock()
 
 
+def prepare_matrix(snap: Snapshot) -> None:
+    """Work out what the matrix keeps per snapshot (its moves by state) before a first
+    matrix needs it."""
+    _derived(snap)
+
+
 def _derived(snap: Snapshot) -> _Derived:
     """``snap``'s ``_Derived``, made at first use and dropped with the snapshot."""
     with _DERIVED_LOCK:
@@ -342,4 +348,4 @@ def summary(route: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-__all__ = ["Matrix", "Order", "door_matrix", "route_orders", "summary"]
+__all__ = ["Matrix", "Order", "door_matrix", "prepare_matrix", "route_orders", "summary"]
