@@ -80,6 +80,11 @@ def test_an_origin_off_the_map_gets_a_null_row(networks) -> None:
     net = networks["bupt"]
     m = door_matrix(net, [(116.0, 39.5)], [(d,) for d in _doors(net, 2)], at=NOON)
     assert m.sources == [None] and m.durations == [[None, None]]
+    # A destination with no door has no way; no origins or no destinations, no cells.
+    m = door_matrix(net, ORIGINS[:1], [(), (_doors(net, 1)[0],)], at=NOON)
+    assert m.durations[0][0] is None and m.doors[0][0] is None and m.durations[0][1] is not None
+    assert door_matrix(net, [], [(_doors(net, 1)[0],)], at=NOON).durations == []
+    assert door_matrix(net, ORIGINS[:1], [], at=NOON).durations == [[]]
 
 
 def test_route_orders_answers_each_order(networks) -> None:

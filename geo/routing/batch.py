@@ -76,7 +76,7 @@ def door_matrix(network: AccessNetwork, origins: list[tuple[float, float]],
     seconds, metres = _cells(snap, starts, wanted, gate_ok)
     # Per destination its keys' columns (-1 past the last: a column of inf), and per cell
     # the first of its quickest.
-    choice = np.full((len(destinations), max(map(len, destinations), default=1)), -1)
+    choice = np.full((len(destinations), max([1, *map(len, destinations)])), -1)
     for d, dest in enumerate(destinations):
         choice[d, :len(dest)] = [where[key] for key in dest]
     beyond = np.full((len(starts), 1), np.inf)
