@@ -1,9 +1,10 @@
 """Door-level answers in batches for delivery platforms.
 
 ``door_matrix``: origins × destinations, durations (s) and distances (m), like OSRM's
-table service, with one search per origin that stops once every destination's door is
-settled (and one aimed search for the doors only reachable past the walking bound); metres
-and seconds are summed along the predecessor arrays in compiled code. A destination is one
+table service: one search per origin within the walking bound that stops once every
+destination's door is settled, all in one compiled call that carries metres and seconds
+along; the pairs only reachable past the bound by a backward search per door (kept per
+snapshot, gate states and door) or an aimed search per origin. A destination is one
 or more door keys (``("unit", 12)``; a building's unit doors): its answer is the quickest
 of them. ``route_orders``: many single routes, each answer summarised (door, gate,
 ride/walk/park seconds and metres, or why there is no way).
