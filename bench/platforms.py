@@ -13,6 +13,8 @@ and the change feed's throughput, on the real qinghuadonglu extract (data/osm).
   the moves by state; not timed in the matrix). The timed calls find the backward searches
   of the first call kept (per snapshot, gate state and door): ``matrix_cold_ms`` is the
   first call on a new snapshot (the median of 3), moves and backward searches included.
+  On a machine shared with other work the wall times swing with its load:
+  ``matrix_vs_osrm_cpu`` compares the CPU times of the same calls.
 - ``feed_changes_per_s``: the whole feed read from cursor 0 through HTTP (the import's
   changes), against listing the same features through ``/api/v1/<resource>``.
 
@@ -158,12 +160,13 @@ def time_matrix(net: AccessNetwork, origins: list, doors: list,
             times.append((time.perf_counter() - t) * 1000)
             cpu.append((time.process_time() - c) * 1000)
     ms, cpu_ms = float(np.median(times)), float(np.median(cpu))
-    cold = []
+    cold, cold_cpu = [], []
     for _ in range(3):
         other = fresh()
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         door_matrix(other, origins, [(d,) for d in doors], at=AT)
         cold.append((time.perf_counter() - t) * 1000)
+        cold_cpu.append((time.process_time() - c) * 1000)
     gates = []
     for door in doors:
         try:
@@ -175,6 +178,7 @@ def time_matrix(net: AccessNetwork, origins: list, doors: list,
                      [snap.doors[door][1].lon, snap.doors[door][1].lat])
     nulls = sum(v is None for row in m.durations for v in row)
     return {"ms": ms, "cpu_ms": cpu_ms, "prep_ms": prep_ms, "cold_ms": float(np.median(cold)),
+            "cold_cpu_ms": float(np.median(cold_cpu)),
             "pairs": len(origins) * len(doors), "null": nulls, "gates": gates}
 
 
@@ -232,7 +236,10 @@ def main() -> None:
               "matrix_vs_osrm": matrix_pair / osrm_pair, "matrix_pairs": ours["pairs"],
               "matrix_prep_ms": ours["prep_ms"], "matrix_cpu_ms": ours["cpu_ms"],
               "matrix_ms": ours["ms"], "matrix_cold_ms": ours["cold_ms"],
+              "matrix_cold_cpu_ms": ours["cold_cpu_ms"],
               "osrm_table_ms": float(np.median(osrm["ms"])),
+              "osrm_table_cpu_ms": float(np.median(osrm["cpu_ms"])),
+              "matrix_vs_osrm_cpu": ours["cpu_ms"] / float(np.median(osrm["cpu_ms"])),
               "matrix_null": ours["null"], "osrm_null": osrm["null"],
               "feed_changes": feed["feed_changes"],
               "feed_changes_per_s": feed["feed_changes_per_s"],
@@ -242,7 +249,8 @@ def main() -> None:
             ("routes_vs_single", "{:.2f}"), ("matrix_per_pair_ms", "{:.4f}"),
             ("osrm_table_per_pair_ms", "{:.4f}"), ("matrix_vs_osrm", "{:.2f}"),
             ("matrix_ms", "{:.2f}"), ("matrix_cpu_ms", "{:.2f}"), ("matrix_cold_ms", "{:.2f}"),
-            ("osrm_table_ms", "{:.2f}"),
+            ("matrix_cold_cpu_ms", "{:.2f}"), ("osrm_table_ms", "{:.2f}"),
+            ("osrm_table_cpu_ms", "{:.2f}"), ("matrix_vs_osrm_cpu", "{:.2f}"),
             ("feed_changes_per_s", "{:,.0f}"), ("list_features_per_s", "{:,.0f}"),
             ("feed_vs_list", "{:.2f}")]
     log(f"\n{'metric':<26}{'value':>14}   goal")
