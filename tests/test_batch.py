@@ -18,6 +18,7 @@ from geo.routing.batch import Order, door_matrix, route_orders
 from geo.routing.network import AccessNetwork
 from geo.routing.route import route_to_door
 from geo.routing.search import snap_start
+from geo.settings import WALK_AFTER_PARKING_MAX_M
 from tests.support.extracts import EXTRACTS
 from tests.support.routing import NIGHT, NOON, with_gate_rules
 
@@ -164,7 +165,8 @@ def _past_the_bound(net) -> tuple[list[tuple[float, float]], list[tuple[str, int
     gate_ok = snap.gate_ok(local_time(NOON), has_pass=False)
     starts = [snap_start(snap, *o) for o in origins]
     unique, column = np.unique(nodes, return_inverse=True)
-    bounded, _metres = batch._bounded_rows(snap, batch._Seeds.of(starts), unique, gate_ok)
+    bounded, _metres = batch._searched_rows(snap, batch._Seeds.of(starts), unique, gate_ok,
+                                            WALK_AFTER_PARKING_MAX_M)
     past = (bounded == np.inf)[:, column]
     by_origin, by_door = np.argsort(-past.sum(axis=1)), np.argsort(-past.sum(axis=0))
     rows = sorted({*by_origin[:3].tolist(), *by_origin[-3:].tolist()})
@@ -174,7 +176,7 @@ def _past_the_bound(net) -> tuple[list[tuple[float, float]], list[tuple[str, int
 
 def test_doors_past_the_walking_bound_are_the_single_route(networks) -> None:
     # Doors reached only walking farther than the bound take the backward searches (one
-    # per door for every start) or an aimed search per start: on qinghuadonglu and bupt
+    # per door for every start) or a search per start without the bound: on qinghuadonglu and bupt
     # both happen, and every cell is still the single route.
     for name in ("qinghuadonglu", "bupt"):
         net = networks[name]
@@ -182,8 +184,9 @@ def test_doors_past_the_walking_bound_are_the_single_route(networks) -> None:
         snap = net.snapshot
         nodes = np.unique([snap.doors[d][0] for d in doors]).astype(np.int64)
         starts = [snap_start(snap, *o) for o in origins]
-        bounded, _metres = batch._bounded_rows(snap, batch._Seeds.of(starts), nodes,
-                                               snap.gate_ok(local_time(NOON), has_pass=False))
+        bounded, _metres = batch._searched_rows(snap, batch._Seeds.of(starts), nodes,
+                                                snap.gate_ok(local_time(NOON), has_pass=False),
+                                                WALK_AFTER_PARKING_MAX_M)
         past = bounded == np.inf
         assert past.sum(axis=0).max() >= 2 and past.sum(axis=1).max() >= 2, name
         assert _assert_matrix_is_routes(net, origins, doors, NOON, False) >= len(origins) * len(doors) // 2

@@ -1,7 +1,6 @@
-"""Compiled cells of the door matrix (numba): every origin's search within the walking
-bound and what it measures to each door it settles (``bounded_rows``), one origin's
-search aimed at its missing doors (``door_row``), and one origin's cell from a backward
-search towards a door (``backward_cell``). Seconds and metres include the first piece from the
+"""Compiled cells of the door matrix (numba): every origin's search and what it measures
+to each door it settles (``door_rows``), and an origin's cell from a backward search
+towards a door (``backward_cell``, ``backward_cells``). Seconds and metres include the first piece from the
 origin to its seed (``Start.seed_length``/``seed_seconds``) and the parking delays, as
 ``route_to_door`` counts them. States are ``2 * node + layer`` as in ``_kernels``.
 """
@@ -12,7 +11,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from geo.routing._kernels import _pop, _push, path_totals, search
+from geo.routing._kernels import _pop, _push, path_totals
 
 _Float = NDArray[np.float64]
 _Int = NDArray[np.int64]
@@ -29,7 +28,7 @@ def _with_first_piece(seed: int, metres: float, seconds: float, seeds: _Int,
     return metres + seed_length[seed], seconds + seed_seconds[seed] + parked
 
 
-# Columns of ``bounded_rows``'s labels per state and of its moves.
+# Columns of ``door_rows``'s labels per state and of its moves.
 _DIST, _WALKED, _METRES, _SECONDS = 0, 1, 2, 3
 _COST, _MOVE_S, _MOVE_M, _WALK_M = 0, 1, 2, 3
 
@@ -54,14 +53,15 @@ def _relax(t: int, c: float, s: int, metres: float, seconds: float, walk: float,
 
 
 @njit(cache=True)
-def bounded_rows(indptr: _Index, head: _Index, move: _Float, gate: _Index, gate_ok: _Index,
+def door_rows(indptr: _Index, head: _Index, move: _Float, gate: _Index, gate_ok: _Index,
                  park_delay: float, walk_max: float, seed_start: _Int, seeds: _Int,
                  seed_cost: _Float, seed_length: _Float, seed_seconds: _Float, column_of: _Int,
                  n_targets: int, label: _Float, mark: _Int, first: _Int, heap_key: _Float,
                  heap_val: _Int, seconds: _Float, metres: _Float) -> None:
     """For each origin ``i`` (its seeds ``seed_start[i]:seed_start[i + 1]``), the search
-    ``door_row`` makes within ``walk_max`` (Dijkstra, the same order of work, so the same
-    paths), stopped once its ``n_targets`` doors are settled; ``column_of[state]`` is a
+    ``_kernels.search`` makes as Dijkstra walking at most ``walk_max`` m after parking
+    (the same heap and order of work, so the same paths), stopped once its ``n_targets``
+    doors are settled; ``column_of[state]`` is a
     door walk state's column (else -1). The moves out of each state are one CSR by state
     (``indptr``, ``head`` state, ``gate`` or -1) in the order ``search`` tries them
     (parking first, then street and layer edges), only those allowed in the state's
@@ -120,45 +120,6 @@ def bounded_rows(indptr: _Index, head: _Index, move: _Float, gate: _Index, gate_
                                        park_delay)
             metres[i, column_of[walk_state]] = m
             seconds[i, column_of[walk_state]] = sec + park_delay if at_door else sec
-
-
-@njit(cache=True)
-def door_row(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float,
-             o_indptr: _Index, o_head: _Index, o_cost: _Float, o_gate: _Index, park: _Float,
-             park_delay: float, gate_ok: _Index, x: _Float, y: _Float, e_length: _Float,
-             e_cost: _Float, seeds: _Int, seed_cost: _Float, seed_length: _Float,
-             seed_seconds: _Float, targets: _Int, columns: _Int, tx: _Float, ty: _Float,
-             inv_speed: _Float, b_walk_m: _Float, o_walk_m: _Float, walk_max: float,
-             dist: _Float, pred: _Int, pred_edge: _Int, walked: _Float, stamp: _Int,
-             done: _Int, gen: int, heap_key: _Float, heap_val: _Int, row_seconds: _Float,
-             row_metres: _Float) -> None:
-    """One search from ``seeds`` until every door of ``targets`` (sorted walk states)
-    is settled (A* when ``tx``/``ty`` hold the doors' coordinates); for each settled
-    door, seconds and metres into ``row_seconds``/``row_metres`` at its entry of
-    ``columns``. A door is parked at itself (ridden there, then ``park_delay``) when
-    that is no dearer than walking there: a ride state cheaper than the walk state was
-    settled before it, so it is known here."""
-    found, _settled = search(
-        n_base, b_indptr, b_head, b_cost, o_indptr, o_head, o_cost, o_gate, park, -1,
-        park_delay, gate_ok, x, y, seeds, seed_cost, targets, targets.shape[0], tx, ty,
-        inv_speed, np.inf, b_walk_m, o_walk_m, walk_max, dist, pred, pred_edge, walked, stamp,
-        done, gen, heap_key, heap_val)
-    ends = np.empty(found.shape[0], dtype=np.int64)
-    at_door = np.zeros(found.shape[0], dtype=np.bool_)
-    for k in range(found.shape[0]):
-        ride = found[k] - 1
-        at_door[k] = done[ride] == gen and dist[ride] + park_delay <= dist[found[k]]
-        ends[k] = ride if at_door[k] else found[k]
-    metres, seconds, first = path_totals(ends, pred, pred_edge, e_length, e_cost, park_delay)
-    for k in range(found.shape[0]):
-        seed = 0
-        while seeds[seed] != first[k]:
-            seed += 1
-        m, s = _with_first_piece(seed, metres[k], seconds[k], seeds, seed_length, seed_seconds,
-                                 park_delay)
-        column = columns[np.searchsorted(targets, found[k])]
-        row_metres[column] = m
-        row_seconds[column] = s + park_delay if at_door[k] else s
 
 
 @njit(cache=True)

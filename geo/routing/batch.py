@@ -4,7 +4,7 @@
 table service: one search per origin within the walking bound that stops once every
 destination's door is settled, all in one compiled call that carries metres and seconds
 along; the pairs only reachable past the bound by a backward search per door (kept per
-snapshot, gate states and door) or an aimed search per origin. A destination is one
+snapshot, gate states and door) or a search per origin without the bound. A destination is one
 or more door keys (``("unit", 12)``; a building's unit doors): its answer is the quickest
 of them. ``route_orders``: many single routes, each answer summarised (door, gate,
 ride/walk/park seconds and metres, or why there is no way).
@@ -26,10 +26,10 @@ from numpy.typing import NDArray
 from geo import settings
 from geo.errors import InvalidCoordinates, NoRoute, NotFound
 from geo.hours.opening_hours import local_time
-from geo.routing._matrix_kernels import backward_cells, bounded_rows, door_row
+from geo.routing._matrix_kernels import backward_cells, door_rows
 from geo.routing.network import RIDE_LAYER, WALK_LAYER, AccessNetwork, Snapshot
 from geo.routing.route import route_to_door
-from geo.routing.search import Start, inverse_top_speeds, run_backward, snap_start
+from geo.routing.search import Start, run_backward, snap_start
 
 DoorKey = tuple[str, int]
 
@@ -166,9 +166,9 @@ def _cells(snap: Snapshot, starts: list[Start | None], nodes: NDArray[np.int64],
     (sorted), as ``route_to_door`` reaches them: first within the walking bound (one
     search per start until every door is settled), else without it. Each (start, door)
     pair past the bound is answered either by a backward search towards the door (which
-    serves every start; kept per snapshot, gate state and door) or by an A* search from
-    the start aimed at its missing doors, whichever of the two answers more pairs still
-    open."""
+    serves every start; kept per snapshot, gate state and door) or by a search from the
+    start without the bound until its missing doors are settled, whichever of the two
+    answers more pairs still open."""
     seconds = np.full((len(starts), len(nodes)), np.inf)
     metres = np.full((len(starts), len(nodes)), np.inf)
     rows = np.flatnonzero([start is not None for start in starts])
@@ -176,15 +176,18 @@ def _cells(snap: Snapshot, starts: list[Start | None], nodes: NDArray[np.int64],
         return seconds, metres
     snapped = [cast(Start, starts[i]) for i in rows]
     seeds = _Seeds.of(snapped)
-    seconds[rows], metres[rows] = _bounded_rows(snap, seeds, nodes, gate_ok)
+    seconds[rows], metres[rows] = _searched_rows(snap, seeds, nodes, gate_ok,
+                                                 settings.WALK_AFTER_PARKING_MAX_M)
     open_pairs = np.zeros(seconds.shape, dtype=bool)
     open_pairs[rows] = seconds[rows] == np.inf
     while open_pairs.any():
         by_row, by_door = open_pairs.sum(axis=1), open_pairs.sum(axis=0)
         if by_row.max() >= by_door.max():
             i = int(np.argmax(by_row))
-            _door_row(snap, cast(Start, starts[i]), nodes, np.flatnonzero(open_pairs[i]), gate_ok,
-                      seconds[i], metres[i])
+            columns = np.flatnonzero(open_pairs[i])
+            row_s, row_m = _searched_rows(snap, _Seeds.of([cast(Start, starts[i])]), nodes[columns],
+                                          gate_ok, np.inf)
+            seconds[i, columns], metres[i, columns] = row_s[0], row_m[0]
             open_pairs[i] = False
             continue
         j = int(np.argmax(by_door))
@@ -198,19 +201,20 @@ def _cells(snap: Snapshot, starts: list[Start | None], nodes: NDArray[np.int64],
     return seconds, metres
 
 
-def _bounded_rows(snap: Snapshot, seeds: _Seeds, nodes: NDArray[np.int64],
-                  gate_ok: NDArray[np.uint8]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _searched_rows(snap: Snapshot, seeds: _Seeds, nodes: NDArray[np.int64],
+                   gate_ok: NDArray[np.uint8], walk_max: float
+                   ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Seconds and metres per start of ``seeds`` (rows) to each door of ``nodes``
-    (columns) within the walking bound, ``inf`` where not reached, in one compiled call."""
+    (columns, sorted), walking at most ``walk_max`` m after parking, ``inf`` where not
+    reached, in one compiled call."""
     indptr, head, move, gate = _derived(snap).moves
     column_of = np.full(2 * snap.n_nodes, -1, dtype=np.int64)
     column_of[2 * nodes + WALK_LAYER] = np.arange(len(nodes))
     ws = snap.workspace()
     seconds = np.full((len(seeds.at) - 1, len(nodes)), np.inf)
     metres = np.full((len(seeds.at) - 1, len(nodes)), np.inf)
-    bounded_rows(indptr, head, move, gate, gate_ok, settings.PARKING_DELAY_S,
-                 settings.WALK_AFTER_PARKING_MAX_M, seeds.at, seeds.states, seeds.cost,
-                 seeds.length, seeds.seconds, column_of, len(nodes),
+    door_rows(indptr, head, move, gate, gate_ok, settings.PARKING_DELAY_S, walk_max, seeds.at,
+                 seeds.states, seeds.cost, seeds.length, seeds.seconds, column_of, len(nodes),
                  np.empty((2 * snap.n_nodes, 4)), np.zeros(2 * snap.n_nodes, dtype=np.int32),
                  np.empty(2 * snap.n_nodes, dtype=np.int32), ws.heap_key, ws.heap_val, seconds,
                  metres)
@@ -293,25 +297,6 @@ def _derived(snap: Snapshot) -> _Derived:
             derived = _DERIVED[id(snap)] = _Derived(snap)
             weakref.finalize(snap, _DERIVED.pop, id(snap), None)
         return derived
-
-
-def _door_row(snap: Snapshot, start: Start, nodes: NDArray[np.int64], columns: NDArray[np.intp],
-              gate_ok: NDArray[np.uint8], row_seconds: NDArray[np.float64],
-              row_metres: NDArray[np.float64]) -> None:
-    """Fill ``row_seconds``/``row_metres`` at ``columns`` (of ``nodes``) with one search
-    from ``start`` aimed at those doors, without the walking bound."""
-    ws = snap.workspace()
-    gen = ws.next_gen()
-    street = snap.street
-    aimed = nodes[columns]
-    door_row(snap.n_base, street.indptr, street.head, snap.b_cost, snap.o_indptr, snap.o_head,
-             snap.o_cost, snap.o_gate, snap.park, settings.PARKING_DELAY_S, gate_ok, snap.x,
-             snap.y, snap.e_length, snap.e_cost, start.seeds, start.seed_cost,
-             start.seed_length, start.seed_seconds, 2 * aimed + WALK_LAYER,
-             columns.astype(np.int64), snap.x[aimed], snap.y[aimed],
-             inverse_top_speeds(snap, True), snap.b_walk_m, snap.o_walk_m, np.inf, ws.dist,
-             ws.pred, ws.pred_edge, ws.walked, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val,
-             row_seconds, row_metres)
 
 
 def route_orders(network: AccessNetwork, orders: list[Order], *, has_pass: bool = False
