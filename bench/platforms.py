@@ -9,8 +9,12 @@ and the change feed's throughput, on the real qinghuadonglu extract (data/osm).
   ``osrm_table_per_pair_ms``: OSRM's table (``osrm-bindings`` in its own Python 3.12 venv,
   bicycle profile, contraction hierarchies, as ``bench/routing.py`` runs it) on the same
   origins and, for each door, the gate our route enters by; ``matrix_vs_osrm`` (goal ≤ 3).
-  ``matrix_prep_ms``: building the snapshot's reversed edges, once per snapshot (not timed
-  in the matrix).
+  ``matrix_prep_ms``: what the matrix works out once per snapshot (the reversed edges and
+  the moves by state; not timed in the matrix). The timed calls find the backward searches
+  of the first call kept (per snapshot, gate state and door): ``matrix_cold_ms`` is the
+  first call on a new snapshot (the median of 3), moves and backward searches included.
+  On a machine shared with other work the wall times swing with its load:
+  ``matrix_vs_osrm_cpu`` compares the CPU times of the same calls.
 - ``feed_changes_per_s``: the whole feed read from cursor 0 through HTTP (the import's
   changes), against listing the same features through ``/api/v1/<resource>``.
 
@@ -32,6 +36,7 @@ import json
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +44,7 @@ import numpy as np
 
 from _common import ROOT, app_for
 from geo.osm.extract import read_osm_extract
-from geo.routing.batch import door_matrix
+from geo.routing.batch import door_matrix, prepare_matrix
 from geo.routing.cache import load_street_graph
 from geo.routing.compound_layer import StreetIndex
 from geo.routing.extract_inputs import access_data_from_extract
@@ -137,12 +142,15 @@ def time_feed(app: Any, token: str) -> dict[str, float]:
             "list_features_per_s": listed / list_s}
 
 
-def time_matrix(net: AccessNetwork, origins: list, doors: list) -> dict[str, Any]:
+def time_matrix(net: AccessNetwork, origins: list, doors: list,
+                fresh: Callable[[], AccessNetwork]) -> dict[str, Any]:
     """Our matrix, the median of ``REPEATS`` calls after a warm-up call, as OSRM's table
-    is timed (wall and CPU ms; the reversed edges, built once per snapshot, are
-    timed apart as ``prep_ms``); the gate each door is entered by from origin 0."""
+    is timed (wall and CPU ms; what is built once per snapshot is timed apart as
+    ``prep_ms``), and the first call on each of 3 ``fresh()`` networks (``cold_ms``); the
+    gate each door is entered by from origin 0."""
     t = time.perf_counter()
     net.snapshot.reverse_adjacency()
+    prepare_matrix(net.snapshot)
     prep_ms = (time.perf_counter() - t) * 1000
     times, cpu = [], []
     for i in range(REPEATS + 1):  # as OSRM's worker: the first call warms up and is not timed
@@ -152,6 +160,13 @@ def time_matrix(net: AccessNetwork, origins: list, doors: list) -> dict[str, Any
             times.append((time.perf_counter() - t) * 1000)
             cpu.append((time.process_time() - c) * 1000)
     ms, cpu_ms = float(np.median(times)), float(np.median(cpu))
+    cold, cold_cpu = [], []
+    for _ in range(3):
+        other = fresh()
+        t, c = time.perf_counter(), time.process_time()
+        door_matrix(other, origins, [(d,) for d in doors], at=AT)
+        cold.append((time.perf_counter() - t) * 1000)
+        cold_cpu.append((time.process_time() - c) * 1000)
     gates = []
     for door in doors:
         try:
@@ -162,8 +177,9 @@ def time_matrix(net: AccessNetwork, origins: list, doors: list) -> dict[str, Any
         gates.append(gate["location"] if gate else
                      [snap.doors[door][1].lon, snap.doors[door][1].lat])
     nulls = sum(v is None for row in m.durations for v in row)
-    return {"ms": ms, "cpu_ms": cpu_ms, "prep_ms": prep_ms, "pairs": len(origins) * len(doors), "null": nulls,
-            "gates": gates}
+    return {"ms": ms, "cpu_ms": cpu_ms, "prep_ms": prep_ms, "cold_ms": float(np.median(cold)),
+            "cold_cpu_ms": float(np.median(cold_cpu)),
+            "pairs": len(origins) * len(doors), "null": nulls, "gates": gates}
 
 
 def time_osrm_table(origins: list, gates: list, cache: Path) -> dict[str, Any]:
@@ -200,7 +216,7 @@ def main() -> None:
     origins = [s for s, _k in queries[:args.origins]]
     doors = sorted({k for _s, k in queries})[:args.doors]
     log(f"matrix: {len(origins)} origins × {len(doors)} doors …")
-    ours = time_matrix(net, origins, doors)
+    ours = time_matrix(net, origins, doors, lambda: AccessNetwork(street, data))
     osrm = time_osrm_table(origins, ours["gates"], cache)
     matrix_pair = ours["ms"] / ours["pairs"]
     osrm_pair = float(np.median(osrm["ms"])) / osrm["pairs"]
@@ -219,6 +235,11 @@ def main() -> None:
               "matrix_per_pair_ms": matrix_pair, "osrm_table_per_pair_ms": osrm_pair,
               "matrix_vs_osrm": matrix_pair / osrm_pair, "matrix_pairs": ours["pairs"],
               "matrix_prep_ms": ours["prep_ms"], "matrix_cpu_ms": ours["cpu_ms"],
+              "matrix_ms": ours["ms"], "matrix_cold_ms": ours["cold_ms"],
+              "matrix_cold_cpu_ms": ours["cold_cpu_ms"],
+              "osrm_table_ms": float(np.median(osrm["ms"])),
+              "osrm_table_cpu_ms": float(np.median(osrm["cpu_ms"])),
+              "matrix_vs_osrm_cpu": ours["cpu_ms"] / float(np.median(osrm["cpu_ms"])),
               "matrix_null": ours["null"], "osrm_null": osrm["null"],
               "feed_changes": feed["feed_changes"],
               "feed_changes_per_s": feed["feed_changes_per_s"],
@@ -227,6 +248,9 @@ def main() -> None:
     rows = [("routes_per_order_ms", "{:.2f}"), ("single_route_ms", "{:.2f}"),
             ("routes_vs_single", "{:.2f}"), ("matrix_per_pair_ms", "{:.4f}"),
             ("osrm_table_per_pair_ms", "{:.4f}"), ("matrix_vs_osrm", "{:.2f}"),
+            ("matrix_ms", "{:.2f}"), ("matrix_cpu_ms", "{:.2f}"), ("matrix_cold_ms", "{:.2f}"),
+            ("matrix_cold_cpu_ms", "{:.2f}"), ("osrm_table_ms", "{:.2f}"),
+            ("osrm_table_cpu_ms", "{:.2f}"), ("matrix_vs_osrm_cpu", "{:.2f}"),
             ("feed_changes_per_s", "{:,.0f}"), ("list_features_per_s", "{:,.0f}"),
             ("feed_vs_list", "{:.2f}")]
     log(f"\n{'metric':<26}{'value':>14}   goal")

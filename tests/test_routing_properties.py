@@ -24,7 +24,12 @@ from geo.routing.route import route_to_door
 from geo.routing.search import run_search, snap_start
 from geo.routing.street_graph import PRIVATE, WALK, read_osm_network
 from tests.support.extracts import EXTRACTS, OSM_DIR
-from tests.support.routing import no_route_is_expected, state_graph, unguarded_crossings
+from tests.support.routing import (
+    no_route_is_expected,
+    state_graph,
+    unguarded_crossings,
+    with_gate_rules,
+)
 
 # Each example builds a network; shrinking a failure would rebuild hundreds, so a failure
 # is reported as found (hypothesis still prints it and its seed).
@@ -49,14 +54,6 @@ def _start_points(net: AccessNetwork, count: int = 200) -> list[tuple[float, flo
     return [(float(lon[n]) + 1e-6, float(lat[n]) + 1e-6) for n in pick]
 
 
-def _with_rules(data: AccessData, rules: list[tuple[int, str, str | None]]) -> AccessData:
-    gates = [g for c in data.compounds for g in c.gates]
-    for index, rider_access, hours in rules:
-        gate = gates[index % len(gates)]
-        data = data.with_gate(gate.id, rider_access=rider_access, opening_hours=hours)
-    return data
-
-
 RULES = st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(["open", "closed", "pass"]),
                            st.sampled_from([None, *HOURS])), max_size=6)
 
@@ -68,7 +65,7 @@ def test_route_cost_equals_networkx_dijkstra(streets, access, monkeypatch, start
                                              has_pass) -> None:
     # The plain state graph has no bound on walking after parking: lift it.
     monkeypatch.setattr(geo_settings, "WALK_AFTER_PARKING_MAX_M", float("inf"))
-    data = _with_rules(access["bupt"], rules)
+    data = with_gate_rules(access["bupt"], rules)
     net = AccessNetwork(streets["bupt"], data)
     snap = net.snapshot
     keys = sorted(snap.doors)
@@ -151,7 +148,7 @@ def test_no_route_passes_a_closed_gate_and_every_route_ends_at_its_door(streets,
     @given(start=st.integers(0, 199), door=st.integers(0, 10_000), at=TIMES, rules=RULES,
            has_pass=st.booleans())
     def example(start, door, at, rules, has_pass) -> None:
-        data = _with_rules(access[extract], rules)
+        data = with_gate_rules(access[extract], rules)
         net = AccessNetwork(streets[extract], data)
         keys = sorted(net.snapshot.doors)
         key = keys[door % len(keys)]

@@ -1,9 +1,10 @@
 """Door-level answers in batches for delivery platforms.
 
 ``door_matrix``: origins × destinations, durations (s) and distances (m), like OSRM's
-table service, with one search per origin that stops once every destination's door is
-settled (and one aimed search for the doors only reachable past the walking bound); metres
-and seconds are summed along the predecessor arrays in compiled code. A destination is one
+table service: one search per origin within the walking bound that stops once every
+destination's door is settled, all in one compiled call that carries metres and seconds
+along; the pairs only reachable past the bound by a backward search per door (kept per
+snapshot, gate states and door) or a search per origin without the bound. A destination is one
 or more door keys (``("unit", 12)``; a building's unit doors): its answer is the quickest
 of them. ``route_orders``: many single routes, each answer summarised (door, gate,
 ride/walk/park seconds and metres, or why there is no way).
@@ -12,6 +13,9 @@ Coordinates are ``(lon, lat)`` WGS-84.
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -22,10 +26,10 @@ from numpy.typing import NDArray
 from geo import settings
 from geo.errors import InvalidCoordinates, NoRoute, NotFound
 from geo.hours.opening_hours import local_time
-from geo.routing._matrix_kernels import backward_cell, door_row
-from geo.routing.network import WALK_LAYER, AccessNetwork
+from geo.routing._matrix_kernels import backward_cells, door_rows
+from geo.routing.network import RIDE_LAYER, WALK_LAYER, AccessNetwork, Snapshot
 from geo.routing.route import route_to_door
-from geo.routing.search import Start, inverse_top_speeds, run_backward, snap_start
+from geo.routing.search import Start, run_backward, snap_start
 
 DoorKey = tuple[str, int]
 
@@ -64,35 +68,43 @@ def door_matrix(network: AccessNetwork, origins: list[tuple[float, float]],
     gate_ok = snap.gate_ok(when, has_pass=has_pass)
     keys = sorted({key for dest in destinations for key in dest})
     nodes = np.asarray([_door_node(snap, key) for key in keys], dtype=np.int64)
-    usable = np.asarray([_reachable(snap, int(n), gate_ok) for n in nodes], dtype=bool)
+    usable = _reachable(snap, nodes, gate_ok)
     wanted = np.unique(nodes[usable])
     # Per key, its column of the searched doors (-1: behind closed gates, never reached).
     column = np.where(usable, np.searchsorted(wanted, nodes), -1)
     where = {key: int(c) for key, c in zip(keys, column.tolist(), strict=True)}
     starts = [_snapped(snap, origin) for origin in origins]
     seconds, metres = _cells(snap, starts, wanted, gate_ok)
-    seconds_rows, metres_rows = seconds.tolist(), metres.tolist()
-    durations: list[list[float | None]] = []
-    distances: list[list[float | None]] = []
-    doors: list[list[DoorKey | None]] = []
-    for row_s, row_m in zip(seconds_rows, metres_rows, strict=True):
-        drow: list[float | None] = []
-        mrow: list[float | None] = []
-        krow: list[DoorKey | None] = []
-        for dest in destinations:
-            best: tuple[float, float, DoorKey] | None = None
-            for key in dest:
-                j = where[key]
-                if j >= 0 and row_s[j] < np.inf and (best is None or row_s[j] < best[0]):
-                    best = (row_s[j], row_m[j], key)
-            drow.append(round(best[0], 1) if best else None)
-            mrow.append(round(best[1], 1) if best else None)
-            krow.append(best[2] if best else None)
-        durations.append(drow)
-        distances.append(mrow)
-        doors.append(krow)
+    # Per destination its keys' columns (-1 past the last: a column of inf), and per cell
+    # the first of its quickest.
+    choice = np.full((len(destinations), max([1, *map(len, destinations)])), -1)
+    for d, dest in enumerate(destinations):
+        choice[d, :len(dest)] = [where[key] for key in dest]
+    beyond = np.full((len(starts), 1), np.inf)
+    by_key = np.concatenate([seconds, beyond], axis=1)[:, choice]
+    pick = np.argmin(by_key, axis=2)[..., None]
+    best_s = np.take_along_axis(by_key, pick, axis=2)[..., 0]
+    best_m = np.take_along_axis(np.concatenate([metres, beyond], axis=1)[:, choice], pick,
+                                axis=2)[..., 0]
+    reached = best_s < np.inf
+    doors: list[list[DoorKey | None]] = [
+        [dest[k] if ok else None for dest, k, ok in zip(destinations, row_k, row_ok, strict=True)]
+        for row_k, row_ok in zip(pick[..., 0].tolist(), reached.tolist(), strict=True)]
     sources = [_source(origin, start) for origin, start in zip(origins, starts, strict=True)]
-    return Matrix(durations, distances, doors, sources)
+    return Matrix(_tenths(best_s, reached), _tenths(best_m, reached), doors, sources)
+
+
+def _tenths(values: NDArray[np.float64], keep: NDArray[np.bool_]) -> list[list[float | None]]:
+    """Rows of ``values`` rounded to 0.1 exactly as Python's ``round(v, 1)`` rounds them
+    (numpy's rounding differs only next to a half tenth: those go through ``round``),
+    None where not ``keep``."""
+    tenths = np.round(values, 1)
+    scaled = np.where(keep, values, 0.0) * 10
+    for i, j in zip(*np.nonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6), strict=True):
+        tenths[i, j] = round(float(values[i, j]), 1)
+    rows = tenths.astype(object)
+    rows[~keep] = None
+    return cast(list[list[float | None]], rows.tolist())
 
 
 def _door_node(snap: Any, key: DoorKey) -> int:
@@ -103,14 +115,15 @@ def _door_node(snap: Any, key: DoorKey) -> int:
                        f"destination {key[0]} {key[1]} is not on the routing network") from None
 
 
-def _reachable(snap: Any, node: int, gate_ok: NDArray[np.uint8]) -> bool:
-    """Whether some connected gate of the door's compound lets anyone in now (a door
-    outside compounds always is): doors behind closed gates are not searched for."""
-    compound = int(snap.node_compound[node])
-    if compound < 0:
-        return True
-    mine = snap.gates_of(compound)
-    return bool(np.any((gate_ok[mine] > 0) & snap.gate_connected[mine]))
+def _reachable(snap: Any, nodes: NDArray[np.int64], gate_ok: NDArray[np.uint8]) -> NDArray[np.bool_]:
+    """Per door node, whether some connected gate of its compound lets anyone in now (a
+    door outside compounds always is): doors behind closed gates are not searched for."""
+    owner = np.asarray([compound for _gate, compound in snap.gates], dtype=np.int64)
+    letting_in = np.zeros(len(snap.compounds) + 1, dtype=bool)  # the last: outside compounds
+    letting_in[owner[(gate_ok > 0) & snap.gate_connected]] = True
+    letting_in[-1] = True
+    compound: NDArray[np.int32] = snap.node_compound[nodes]  # -1 outside: the last
+    return letting_in[compound]
 
 
 def _snapped(snap: Any, origin: tuple[float, float]) -> Start | None:
@@ -128,62 +141,162 @@ def _source(origin: tuple[float, float], start: Start | None) -> dict[str, Any] 
             "snap_distance_m": round(start.snap_m, 1)}
 
 
-def _cells(snap: Any, starts: list[Start | None], nodes: NDArray[np.int64],
+@dataclass(frozen=True)
+class _Seeds:
+    """The seeds of several starts end to end: start ``i``'s are ``at[i]:at[i + 1]``."""
+
+    at: NDArray[np.int64]
+    states: NDArray[np.int64]
+    cost: NDArray[np.float64]
+    length: NDArray[np.float64]
+    seconds: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, starts: list[Start]) -> _Seeds:
+        return cls(np.cumsum([0] + [len(start.seeds) for start in starts]),
+                   np.concatenate([start.seeds for start in starts]),
+                   np.concatenate([start.seed_cost for start in starts]),
+                   np.concatenate([start.seed_length for start in starts]),
+                   np.concatenate([start.seed_seconds for start in starts]))
+
+
+def _cells(snap: Snapshot, starts: list[Start | None], nodes: NDArray[np.int64],
            gate_ok: NDArray[np.uint8]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Seconds and metres (``inf``: no way) from each start to each door node of ``nodes``
     (sorted), as ``route_to_door`` reaches them: first within the walking bound (one
     search per start until every door is settled), else without it. Each (start, door)
     pair past the bound is answered either by a backward search towards the door (which
-    serves every start) or by an A* search from the start aimed at its missing doors,
-    whichever of the two answers more pairs still open."""
+    serves every start; kept per snapshot, gate state and door) or by a search from the
+    start without the bound until its missing doors are settled, whichever of the two
+    answers more pairs still open."""
     seconds = np.full((len(starts), len(nodes)), np.inf)
     metres = np.full((len(starts), len(nodes)), np.inf)
-    everyone = np.arange(len(nodes))
-    for i, start in enumerate(starts):
-        if start is not None and len(nodes):
-            _door_row(snap, start, nodes, everyone, gate_ok, settings.WALK_AFTER_PARKING_MAX_M,
-                      seconds[i], metres[i])
-    snapped = np.asarray([start is not None for start in starts], dtype=bool)
-    open_pairs = snapped[:, None] & (seconds == np.inf)
+    rows = np.flatnonzero([start is not None for start in starts])
+    if not len(nodes) or not len(rows):
+        return seconds, metres
+    snapped = [cast(Start, starts[i]) for i in rows]
+    seeds = _Seeds.of(snapped)
+    seconds[rows], metres[rows] = _searched_rows(snap, seeds, nodes, gate_ok,
+                                                 settings.WALK_AFTER_PARKING_MAX_M)
+    open_pairs = np.zeros(seconds.shape, dtype=bool)
+    open_pairs[rows] = seconds[rows] == np.inf
     while open_pairs.any():
         by_row, by_door = open_pairs.sum(axis=1), open_pairs.sum(axis=0)
         if by_row.max() >= by_door.max():
             i = int(np.argmax(by_row))
-            _door_row(snap, cast(Start, starts[i]), nodes, np.flatnonzero(open_pairs[i]), gate_ok,
-                      np.inf, seconds[i], metres[i])
+            columns = np.flatnonzero(open_pairs[i])
+            row_s, row_m = _searched_rows(snap, _Seeds.of([cast(Start, starts[i])]), nodes[columns],
+                                          gate_ok, np.inf)
+            seconds[i, columns], metres[i, columns] = row_s[0], row_m[0]
             open_pairs[i] = False
             continue
         j = int(np.argmax(by_door))
-        door = int(nodes[j])
-        ws = run_backward(snap, 2 * door + WALK_LAYER, gate_ok=gate_ok, door=door)
-        for i in np.flatnonzero(open_pairs[:, j]).tolist():
-            start = cast(Start, starts[i])
-            seconds[i, j], metres[i, j] = backward_cell(
-                ws.dist, ws.pred, ws.pred_edge, ws.done, ws.gen, snap.e_length, snap.e_cost,
-                settings.PARKING_DELAY_S, start.seeds, start.seed_cost, start.seed_length,
-                start.seed_seconds)
+        dist, succ, succ_edge, settled = _derived(snap).backward(snap, int(nodes[j]), gate_ok)
+        waiting = np.flatnonzero(open_pairs[:, j])
+        seconds[waiting, j], metres[waiting, j] = backward_cells(
+            dist, succ, succ_edge, settled, 1, snap.e_length, snap.e_cost,
+            settings.PARKING_DELAY_S, seeds.at, seeds.states, seeds.cost, seeds.length,
+            seeds.seconds, np.searchsorted(rows, waiting))
         open_pairs[:, j] = False
     return seconds, metres
 
 
-def _door_row(snap: Any, start: Start, nodes: NDArray[np.int64], columns: NDArray[np.intp],
-              gate_ok: NDArray[np.uint8], walk_max: float, row_seconds: NDArray[np.float64],
-              row_metres: NDArray[np.float64]) -> None:
-    """Fill ``row_seconds``/``row_metres`` at ``columns`` (of ``nodes``) with one search
-    from ``start`` (walking at most ``walk_max`` m after parking; aimed at the doors when
-    unbounded)."""
+def _searched_rows(snap: Snapshot, seeds: _Seeds, nodes: NDArray[np.int64],
+                   gate_ok: NDArray[np.uint8], walk_max: float
+                   ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Seconds and metres per start of ``seeds`` (rows) to each door of ``nodes``
+    (columns, sorted), walking at most ``walk_max`` m after parking, ``inf`` where not
+    reached, in one compiled call."""
+    indptr, head, move, gate = _derived(snap).moves
+    column_of = np.full(2 * snap.n_nodes, -1, dtype=np.int64)
+    column_of[2 * nodes + WALK_LAYER] = np.arange(len(nodes))
     ws = snap.workspace()
-    gen = ws.next_gen()
-    street = snap.street
-    aimed = nodes[columns] if walk_max == np.inf else nodes[:0]
-    door_row(snap.n_base, street.indptr, street.head, snap.b_cost, snap.o_indptr, snap.o_head,
-             snap.o_cost, snap.o_gate, snap.park, settings.PARKING_DELAY_S, gate_ok, snap.x,
-             snap.y, snap.e_length, snap.e_cost, start.seeds, start.seed_cost,
-             start.seed_length, start.seed_seconds, 2 * nodes[columns] + WALK_LAYER,
-             columns.astype(np.int64), snap.x[aimed], snap.y[aimed],
-             inverse_top_speeds(snap, len(aimed) > 0), snap.b_walk_m, snap.o_walk_m, walk_max,
-             ws.dist, ws.pred, ws.pred_edge, ws.walked, ws.stamp, ws.done, gen, ws.heap_key,
-             ws.heap_val, row_seconds, row_metres)
+    seconds = np.full((len(seeds.at) - 1, len(nodes)), np.inf)
+    metres = np.full((len(seeds.at) - 1, len(nodes)), np.inf)
+    door_rows(indptr, head, move, gate, gate_ok, settings.PARKING_DELAY_S, walk_max, seeds.at,
+                 seeds.states, seeds.cost, seeds.length, seeds.seconds, column_of, len(nodes),
+                 np.empty((2 * snap.n_nodes, 4)), np.zeros(2 * snap.n_nodes, dtype=np.int32),
+                 np.empty(2 * snap.n_nodes, dtype=np.int32), ws.heap_key, ws.heap_val, seconds,
+                 metres)
+    return seconds, metres
+
+
+_Backward = tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+# The backward searches kept per snapshot: at most this many bytes of their arrays.
+_BACKWARD_BYTES = 64 << 20
+
+
+class _Derived:
+    """What the matrix works out once per snapshot: the moves out of each state as one
+    CSR by state, in the order ``search`` tries them (parking first, then the street and
+    layer edges allowed in the state's layer): ``indptr``, ``head`` state, per move its
+    cost and real seconds, metres and metres counted as walked (0 riding) as (moves, 4),
+    and its gate or -1; and the backward searches towards doors made on it, per gate state
+    and door, the most recently used last."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        street = snap.street
+        tails = np.concatenate([np.repeat(np.arange(snap.n_base), np.diff(street.indptr)),
+                                np.repeat(np.arange(snap.n_nodes), np.diff(snap.o_indptr))])
+        heads = np.concatenate([np.asarray(street.head, dtype=np.int64), snap.o_head])
+        parks = np.flatnonzero(np.isfinite(snap.park))
+        # Parking, then each layer's edges: a stable sort by tail state keeps that order.
+        parts = [(2 * parks + RIDE_LAYER, 2 * parks + WALK_LAYER, snap.park[parks],
+                  np.full(len(parks), settings.PARKING_DELAY_S), np.zeros(len(parks)),
+                  np.zeros(len(parks)), np.full(len(parks), -1))]
+        for layer in (RIDE_LAYER, WALK_LAYER):
+            ok = np.flatnonzero(np.isfinite(snap.e_cost[:, layer]))
+            walked = snap.e_walk_m[ok] if layer == WALK_LAYER else np.zeros(len(ok))
+            parts.append((2 * tails[ok] + layer, 2 * heads[ok] + layer, snap.e_cost[ok, layer],
+                          snap.e_cost[ok, layer], snap.e_length[ok], walked, snap.e_gate[ok]))
+        tail, head, cost, seconds, metres, walk_m, gate = (
+            np.concatenate(column) for column in zip(*parts, strict=True))
+        order = np.argsort(tail, kind="stable")
+        self.moves = (np.searchsorted(tail[order], np.arange(2 * snap.n_nodes + 1)).astype(np.int32),
+                      head[order].astype(np.int32),
+                      np.column_stack([cost, seconds, metres, walk_m])[order],
+                      gate[order].astype(np.int32))
+        self._backward: OrderedDict[tuple[bytes, int], _Backward] = OrderedDict()
+        self._kept = max(1, _BACKWARD_BYTES // (4 * 8 * 2 * snap.n_nodes))
+        self._lock = threading.Lock()
+
+    def backward(self, snap: Snapshot, door: int, gate_ok: NDArray[np.uint8]) -> _Backward:
+        """``run_backward`` towards ``door``'s walk state with the gates ``gate_ok``: cost
+        to the door, next state and edge per state, and 1 where settled."""
+        key = (gate_ok.tobytes(), door)
+        with self._lock:
+            kept = self._backward.get(key)
+            if kept is not None:
+                self._backward.move_to_end(key)
+                return kept
+        ws = run_backward(snap, 2 * door + WALK_LAYER, gate_ok=gate_ok, door=door)
+        kept = (ws.dist.copy(), ws.pred.copy(), ws.pred_edge.copy(),
+                (ws.done == ws.gen).astype(np.int64))
+        with self._lock:
+            self._backward[key] = kept
+            while len(self._backward) > self._kept:
+                self._backward.popitem(last=False)
+        return kept
+
+
+_DERIVED: dict[int, _Derived] = {}
+_DERIVED_LOCK = threading.Lock()
+
+
+def prepare_matrix(snap: Snapshot) -> None:
+    """Work out what the matrix keeps per snapshot (its moves by state) before a first
+    matrix needs it."""
+    _derived(snap)
+
+
+def _derived(snap: Snapshot) -> _Derived:
+    """``snap``'s ``_Derived``, made at first use and dropped with the snapshot."""
+    with _DERIVED_LOCK:
+        derived = _DERIVED.get(id(snap))
+        if derived is None:
+            derived = _DERIVED[id(snap)] = _Derived(snap)
+            weakref.finalize(snap, _DERIVED.pop, id(snap), None)
+        return derived
 
 
 def route_orders(network: AccessNetwork, orders: list[Order], *, has_pass: bool = False
@@ -221,4 +334,4 @@ def summary(route: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-__all__ = ["Matrix", "Order", "door_matrix", "route_orders", "summary"]
+__all__ = ["Matrix", "Order", "door_matrix", "prepare_matrix", "route_orders", "summary"]

@@ -54,6 +54,16 @@ def networks(streets: dict[str, StreetGraph], access: dict[str, AccessData]
     return {name: AccessNetwork(streets[name], access[name]) for name in streets}
 
 
+def with_gate_rules(data: AccessData, rules: list[tuple[int, str, str | None]]) -> AccessData:
+    """``data`` with each rule (gate number modulo the gates, rider access, opening hours)
+    applied to that gate."""
+    gates = [g for c in data.compounds for g in c.gates]
+    for index, rider_access, hours in rules:
+        gate = gates[index % len(gates)]
+        data = data.with_gate(gate.id, rider_access=rider_access, opening_hours=hours)
+    return data
+
+
 @pytest.fixture
 def routed_app(imported_app: Flask, routing_cache: Path) -> Flask:
     """The app on the shared imported database, routing with the session's graph cache."""
