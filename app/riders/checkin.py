@@ -25,6 +25,7 @@ revocations are read each time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -69,6 +70,7 @@ from app.riders.service import (
     rider_for_secret,
     secret_digest,
 )
+from app.riders.state import PassState, RiderState
 from app.riders.vouched import entry_refusal
 from geo import settings
 from geo.address.codes import door_label, parse_code, unit_label
@@ -92,10 +94,16 @@ _PLATE_KEY = (select(SigningKey.public_key).where(SigningKey.kid == bindparam("k
 _PLATE_GATE = (select(*_GATE_COLUMNS, *_PLATE_KEY)
                .join(Community, Gate.community_id == Community.id)
                .where(Gate.code == bindparam("code")))
-# A tap's one read: the phone's rider and device, the plate's gate (None columns when the
-# code names no gate of a compound) with its key, and the rider's passes covering the
-# gate's compound (one row each; None when there is none).
-_TAP_READ = (select(Rider, Device.id, *_GATE_COLUMNS, Community.id, *_PLATE_KEY, RiderPass)
+# A tap's one read, plain columns past the ORM: the phone's rider (``TapRider``) and
+# device, the plate's gate (None columns when the code names no gate of a compound) with
+# its key, and the rider's passes covering the gate's compound (``TapPass``, one row each;
+# None when there is none).
+_TAP_RIDER = (Rider.id, Rider.tap_seq, Rider.inside_community_id, Rider.platform,
+              Rider.attestation_id)
+_TAP_PASS = (RiderPass.id, RiderPass.status, RiderPass.valid_until, RiderPass.requested_at,
+             RiderPass.decided_by)
+_TAP_READ = (select(*_TAP_RIDER, Device.id, *_GATE_COLUMNS, Community.id, *_PLATE_KEY,
+                    *_TAP_PASS)
              .select_from(Device)
              .join(Rider, Device.rider_id == Rider.id)
              .outerjoin(Gate, Gate.code == bindparam("code"))
@@ -103,6 +111,13 @@ _TAP_READ = (select(Rider, Device.id, *_GATE_COLUMNS, Community.id, *_PLATE_KEY,
              .outerjoin(RiderPass, and_(RiderPass.rider_id == Rider.id,
                                         covers(Gate.community_id, Community.division_code)))
              .where(Device.secret_digest == bindparam("digest")))
+# Where each part of a ``_TAP_READ`` row starts.
+_AT_DEVICE = len(_TAP_RIDER)
+_AT_GATE = _AT_DEVICE + 1
+_AT_COMPOUND = _AT_GATE + len(_GATE_COLUMNS)
+_AT_PASS = _AT_COMPOUND + 1 + len(_PLATE_KEY)
+# A rider's check-in state, read again when a tap finds its copy out of date.
+_TAP_STATE = select(Rider.tap_seq, Rider.inside_community_id).where(Rider.id == bindparam("rider"))
 _GATE_BY_ID = (select(*_GATE_COLUMNS).join(Community, Gate.community_id == Community.id)
                .where(Gate.id == bindparam("gate")))
 _MOVE = (update(Rider.__table__)
@@ -146,15 +161,37 @@ class GateRules:
     opening_hours: str | None
 
 
+@dataclass(slots=True)
+class TapRider:
+    """A rider as a tap reads it (``RiderState``), kept in step with what the tap wrote."""
+
+    id: int
+    tap_seq: int
+    inside_community_id: int | None
+    platform: str
+    attestation_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TapPass:
+    """A pass as a tap judges it (``PassState``)."""
+
+    id: int
+    status: str
+    valid_until: datetime | None
+    requested_at: datetime
+    decided_by: str | None
+
+
 @dataclass(frozen=True)
 class TapRead:
     """What a tap reads before it writes: the phone's rider and device, the gate of a
     genuine plate, and the rider's passes covering the gate's compound."""
 
-    rider: Rider
+    rider: RiderState
     device_id: int
     gate: GateRules
-    passes: list[RiderPass]
+    passes: Sequence[PassState]
 
 
 @dataclass(frozen=True)
@@ -165,7 +202,7 @@ class GateVisit:
 
     direction: str
     seq: int
-    rider_pass: RiderPass | None
+    rider_pass: PassState | None
     pass_state: str | None
     refusal: Forbidden | None
 
@@ -215,14 +252,14 @@ def read_gate_plate(session: Session, plate_path: str) -> GateRules:
 def read_tap(session: Session, secret: str | None, plate_path: str) -> TapRead | None:
     """The rider of the phone holding device secret ``secret``, the gate whose genuine
     plate has the path ``plate_path`` and the rider's passes covering its compound, in
-    one query (the plate judged as ``read_gate_plate`` judges it, with its errors).
-    None when no phone holds ``secret``."""
+    one query of plain columns (the plate judged as ``read_gate_plate`` judges it, with
+    its errors). None when no phone holds ``secret``."""
     path, token = _plate_token(plate_path)
-    rows = []
+    rows: list[Any] = []
     if secret and token is not None:
-        rows = session.execute(_TAP_READ, {"digest": secret_digest(secret),
-                                           **_plate_params(token)}).all()
-    if token is None or (rows and rows[0][2 + len(_GATE_COLUMNS)] is None):
+        rows = list(session.connection().execute(
+            _TAP_READ, {"digest": secret_digest(secret), **_plate_params(token)}).all())
+    if token is None or (rows and rows[0][_AT_COMPOUND] is None):
         found = rider_for_secret(session, secret)  # malformed, not a gate, or a retired code
         if found is None:
             return None
@@ -231,10 +268,11 @@ def read_tap(session: Session, secret: str | None, plate_path: str) -> TapRead |
             session, found[0].id, gate.community_id, gate.division_code))
     if not rows:
         return None
-    rider, device_id, *gate = rows[0][:-1]
-    del gate[len(_GATE_COLUMNS)]  # the compound's id, there to tell a gate of none
-    return TapRead(rider, device_id, _genuine_gate(path, token, tuple(gate)),
-                   [row[-1] for row in rows if row[-1] is not None])
+    first = rows[0]
+    gate_and_key = (*first[_AT_GATE:_AT_COMPOUND], *first[_AT_COMPOUND + 1:_AT_PASS])
+    return TapRead(TapRider(*first[:_AT_DEVICE]), first[_AT_DEVICE],
+                   _genuine_gate(path, token, gate_and_key),
+                   [TapPass(*row[_AT_PASS:]) for row in rows if row[_AT_PASS] is not None])
 
 
 def _plate_token(plate_path: str) -> tuple[str, PlateToken | None]:
@@ -307,14 +345,14 @@ def gate_refusal(gate: GateRules, now: datetime) -> Forbidden | None:
     return None
 
 
-def visit(session: Session, rider: Rider, gate: GateRules, *, now: datetime,
-          covering: list[RiderPass] | None = None) -> GateVisit:
+def visit(session: Session, rider: RiderState, gate: GateRules, *, now: datetime,
+          covering: Sequence[PassState] | None = None) -> GateVisit:
     """What ``rider``'s next tap at ``gate`` would do; ``covering``: the rider's passes
     covering the gate's compound when they were read already (``read_tap``)."""
     direction = "out" if rider.inside_community_id == gate.community_id else "in"
-    rider_pass = (best_pass(covering, now) if covering is not None else
-                  covering_pass(session, rider.id, gate.community_id, gate.division_code,
-                                now=now))
+    rider_pass: PassState | None = (
+        best_pass(covering, now) if covering is not None else
+        covering_pass(session, rider.id, gate.community_id, gate.division_code, now=now))
     state = passes.state(rider_pass.status, rider_pass.valid_until, now) if rider_pass else None
     refusal = gate_refusal(gate, now) or (
         entry_refusal(session, rider, gate.community_id, rider_pass, state, now=now)
@@ -322,19 +360,20 @@ def visit(session: Session, rider: Rider, gate: GateRules, *, now: datetime,
     return GateVisit(direction, rider.tap_seq, rider_pass, state, refusal)
 
 
-def tap(session: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: int | None = None,
-        now: datetime, window_s: float = settings.CHECKIN_REPEAT_WINDOW_S,
-        covering: list[RiderPass] | None = None) -> TapResult:
+def tap(session: Session, rider: RiderState, gate: GateRules, *, seq: int,
+        unit_id: int | None = None, now: datetime,
+        window_s: float = settings.CHECKIN_REPEAT_WINDOW_S,
+        covering: Sequence[PassState] | None = None) -> TapResult:
     """Log the rider's tap at ``gate`` drawn with tap counter ``seq`` (the request
     commits it before answering); ``covering`` as for ``visit``.
 
     Raises the refusal (``Forbidden``) of a closed gate or a missing, pending, expired,
     suspended or revoked pass on entry, with nothing written. Returns the stored event,
-    new or (for a repeated tap) the one already logged. ``rider`` is kept in step with
-    what was written.
+    new or (for a repeated tap) the one already logged. ``rider`` (a ``Rider`` or a
+    ``TapRider``) is kept in step with what was written.
     """
     if seq > rider.tap_seq:  # a page newer than our copy of the rider: look again
-        session.refresh(rider)
+        _read_again(session, rider)
         if seq > rider.tap_seq:
             raise InvalidInput("页面已过期，请刷新后再点", "the page is out of date; reload it",
                                details={"reason": "stale_page"})
@@ -343,7 +382,7 @@ def tap(session: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: i
     seen = visit(session, rider, gate, now=now, covering=covering)
     if seen.refusal is not None:
         raise seen.refusal
-    rider_pass = seen.rider_pass
+    rider_pass: PassState | None = seen.rider_pass
     if seen.direction == "in" and seen.pass_state != "active":  # vouched: granted by this tap
         rider_pass = request_pass(session, rider, session.get(Community, gate.community_id),
                                   now=now)
@@ -361,10 +400,24 @@ def tap(session: Session, rider: Rider, gate: GateRules, *, seq: int, unit_id: i
         return _repeat(session, rider, seq)
     if event_id is None:  # nothing written
         return _repeat(session, rider, seq)
-    for name, value in (("tap_seq", seq + 1), ("last_tap_at", now),
-                        ("inside_community_id", inside)):
-        set_committed_value(rider, name, value)
+    _keep_in_step(rider, {"tap_seq": seq + 1, "last_tap_at": now, "inside_community_id": inside})
     return TapResult(Tap(event_id, seq + 1, seen.direction, now, gate.id, unit), True, seq + 1)
+
+
+def _keep_in_step(rider: RiderState, values: dict[str, Any]) -> None:
+    """Give ``rider`` the check-in state just written or read (``values``, by column): a
+    ``TapRider`` the fields it has, a ``Rider`` all of them as loaded (nothing to flush)."""
+    for name, value in values.items():
+        if not isinstance(rider, TapRider):
+            set_committed_value(rider, name, value)
+        elif name in TapRider.__slots__:
+            setattr(rider, name, value)
+
+
+def _read_again(session: Session, rider: RiderState) -> None:
+    """Read ``rider``'s tap counter and compound again (another request moved them)."""
+    tap_seq, inside = session.connection().execute(_TAP_STATE, {"rider": rider.id}).one()
+    _keep_in_step(rider, {"tap_seq": tap_seq, "inside_community_id": inside})
 
 
 def _move_and_log(session: Session, move: dict[str, Any], event: dict[str, Any]) -> int | None:
@@ -407,10 +460,10 @@ def unit_labels(session: Session, condition: ColumnElement[bool]) -> dict[int, s
             for uid, un, uname, bid, bn, bname in rows}
 
 
-def _repeat(session: Session, rider: Rider, seq: int) -> TapResult:
+def _repeat(session: Session, rider: RiderState, seq: int) -> TapResult:
     """The event a repeated tap drawn with ``seq`` stands for: the one stored for
     ``seq + 1`` when that tap got through, else the rider's latest."""
-    session.refresh(rider)
+    _read_again(session, rider)
     event = session.scalar(select(EntryEvent).where(EntryEvent.rider_id == rider.id,
                                                     EntryEvent.seq == seq + 1))
     event = event or session.scalar(select(EntryEvent).where(EntryEvent.rider_id == rider.id)

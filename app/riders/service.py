@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -47,6 +47,7 @@ from app.models import (
 )
 from app.riders.privacy import personal_data
 from app.riders.sms import send_text
+from app.riders.state import PassState, RiderState
 from app.riders.vouched import grant, replaceable, vouched_for
 from geo import settings
 from geo.errors import Forbidden, InvalidInput, NotFound
@@ -296,13 +297,15 @@ def covers(community_id: ColumnElement[Any], division_code: ColumnElement[Any]) 
              RiderPass.scope_value == func.substr(division_code, 1, passes.STREET_DIGITS)))
 
 
+# A pass as the ORM or a tap's Core read gives it (``best_pass`` returns what it is given).
+P = TypeVar("P", bound=PassState)
 # A rider's passes that can hold at one compound.
 _COVERING = select(RiderPass).where(
     RiderPass.rider_id == bindparam("rider"),
     covers(bindparam("community", type_=Integer), bindparam("division", type_=String)))
 
 
-def best_pass(found: Iterable[RiderPass], now: datetime) -> RiderPass | None:
+def best_pass(found: Iterable[P], now: datetime) -> P | None:
     """Of passes covering one compound, the one that holds: a usable one first, else the
     most recently asked for; None for none."""
     ranked = sorted(found, key=lambda p: (passes.state(p.status, p.valid_until, now) == "active",
@@ -325,7 +328,7 @@ def covering_pass(session: Session, rider_id: int, community_id: int, division_c
     return best_pass(covering_passes(session, rider_id, community_id, division_code), now)
 
 
-def request_pass(session: Session, rider: Rider, community: Community, *, now: datetime) -> RiderPass:
+def request_pass(session: Session, rider: RiderState, community: Community, *, now: datetime) -> RiderPass:
     """Ask for a pass at ``community`` under its policy: active at once for ``auto`` or
     for a rider vouched for by a platform the office auto-approves, else pending. A
     rejected request may be made again, and a vouched grant replaces what

@@ -24,6 +24,7 @@ from app.accounts.offices import office_for
 from app.audit import record
 from app.models import Attestation, Community, Office, PassPolicy, Rider, RiderPass
 from app.riders.privacy import personal_data
+from app.riders.state import PassState, RiderState
 from geo import settings
 from geo.errors import Forbidden
 from geo.riders import passes
@@ -44,7 +45,7 @@ def is_current(attestation: Attestation, now: datetime) -> bool:
     return attestation.revoked_at is None and _utc(attestation.expires_at) > now
 
 
-def vouched_for(session: Session, rider: Rider, office: Office | None, *,
+def vouched_for(session: Session, rider: RiderState, office: Office | None, *,
                 now: datetime) -> Attestation | None:
     """The rider's current attestation when ``office`` auto-approves riders vouched for
     by its platform; None otherwise (and at once for a rider who enrolled by SMS)."""
@@ -58,7 +59,7 @@ def vouched_for(session: Session, rider: Rider, office: Office | None, *,
         else None
 
 
-def replaceable(rider_pass: RiderPass | None, now: datetime) -> bool:
+def replaceable(rider_pass: PassState | None, now: datetime) -> bool:
     """Whether a vouched grant may take the place of ``rider_pass`` (None: no pass)."""
     if rider_pass is None:
         return True
@@ -79,8 +80,8 @@ def grant(session: Session, rider_pass: RiderPass, attestation: Attestation, *,
     rider_pass.renewal_requested_at = rider_pass.note = None
 
 
-def entry_refusal(session: Session, rider: Rider, community_id: int,
-                  rider_pass: RiderPass | None, state: str | None, *,
+def entry_refusal(session: Session, rider: RiderState, community_id: int,
+                  rider_pass: PassState | None, state: str | None, *,
                   now: datetime) -> Forbidden | None:
     """Why ``rider`` may not enter compound ``community_id`` with ``rider_pass`` (in
     ``state``), or None: a vouched rider whose office auto-approves their platform
