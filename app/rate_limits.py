@@ -20,6 +20,8 @@ import time
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, after_this_request, current_app, request
 from limits import RateLimitItem, parse
@@ -28,6 +30,9 @@ from werkzeug.exceptions import TooManyRequests
 
 from app.extensions import limiter
 from geo import settings
+
+if TYPE_CHECKING:
+    from redis.commands.core import Script
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +48,8 @@ end
 return out
 """
 _fallback = MemoryStorage()
+# The counting script of each Redis client (its digest computed once).
+_scripts: weakref.WeakKeyDictionary[Any, Script] = weakref.WeakKeyDictionary()
 # A Redis storage found unreachable → until when (time.monotonic()) to count in memory.
 _down_until: weakref.WeakKeyDictionary[Storage, float] = weakref.WeakKeyDictionary()
 
@@ -65,8 +72,17 @@ class Counted:
         return max(0, self.item.amount - self.count)
 
 
+@lru_cache(maxsize=64)
+def _parsed(text: str) -> RateLimitItem:
+    """The limit written ``text`` (``"30 per minute"``), parsed once."""
+    return parse(text)
+
+
 def _count_in_redis(storage: RedisStorage, keys: list[str], windows: list[int]) -> list[int]:
-    script = storage.get_connection().register_script(_COUNT_ALL)  # EVALSHA, loaded once
+    client = storage.get_connection()
+    script = _scripts.get(client)
+    if script is None:  # EVALSHA of the script's digest; redis-py loads it when Redis lacks it
+        script = _scripts[client] = client.register_script(_COUNT_ALL)
     return [int(v) for v in script([storage.prefixed_key(k) for k in keys], windows)]
 
 
@@ -82,7 +98,7 @@ def count_together(limits: Sequence[tuple[str, str]], *, endpoint: str) -> list[
     flask-limiter writes it, ``"30 per minute"``; the key as its ``key_func`` gives it),
     in one round trip to the limiter's storage. Returns the counts in the same order."""
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
-    items = [parse(text) for text, _key in limits]
+    items = [_parsed(text) for text, _key in limits]
     keys = [item.key_for(*filter(None, (prefix, key, endpoint)))
             for item, (_text, key) in zip(items, limits, strict=True)]
     windows = [item.get_expiry() for item in items]
