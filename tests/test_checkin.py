@@ -8,13 +8,14 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from app.db import get_engine, get_session
-from app.models import Building, Gate, Rider, RiderPass, Unit
+from app.models import Building, Community, Gate, Rider, RiderPass, Unit
 from app.plates.keys import active_signer, keys_dir, revoke_key, revoke_plate, signed_url
-from app.riders.checkin import read_gate_plate, tap, visit
-from app.riders.service import decide_pass
+from app.riders.checkin import TapPass, TapRider, read_gate_plate, read_tap, tap, visit
+from app.riders.service import covering_passes, decide_pass, rider_for_secret
+from geo.riders import passes as pass_rules
 from tests.support.dbdump import dump_database
 from tests.support.riders import (
     Site,
@@ -310,3 +311,77 @@ def test_visit_says_what_a_tap_would_do(site: Site, rider_client) -> None:
     assert night.refusal is not None and night.refusal.details["reason"] == "gate_closed_now"
     assert "每天 06:00–22:00" in night.refusal.zh
     assert day.refusal is None and day.direction == "in" and day.pass_state == "active"
+
+
+def test_a_tap_reads_plain_rows_that_match_the_orm(site: Site, rider_client) -> None:
+    """``read_tap``'s one query of plain columns gives the rider and the passes covering
+    the gate's compound that the ORM gives: its compound's pass, a street pass (and a
+    committee pass when the compound has a committee code), not another compound's; it
+    builds no ORM entity."""
+    secret = rider_client.get_cookie("youlu_device", path="/pass").value
+    plate = site.plate(site.gate_ids[0])
+    with site.app.app_context():
+        db = get_session()
+        rider, community = _rider(site), db.get(Community, site.community_id)
+        other = db.get(Community, site.other_community_id)
+        held = {(p.scope, p.scope_value) for p in rider.passes}
+        for scope, where in (("street", community), ("committee", community),
+                             ("community", other)):
+            kind, value = pass_rules.scope_key(scope, community_id=where.id,
+                                               division_code=where.division_code)
+            if (kind, value) in held:  # no committee code: the compound's own scope
+                continue
+            held.add((kind, value))
+            db.add(RiderPass(rider_id=rider.id, scope=kind, scope_value=value,
+                             community_id=where.id, status="pending", requested_at=NOON))
+        db.commit()
+    with site.app.app_context():
+        db = get_session()
+        built: list[object] = []
+
+        def loaded(target: object, _context: object) -> None:
+            built.append(target)
+
+        for model in (Rider, RiderPass):
+            event.listen(model, "load", loaded)
+        try:
+            found = read_tap(db, secret, plate)
+        finally:
+            for model in (Rider, RiderPass):
+                event.remove(model, "load", loaded)
+        assert found is not None and built == []
+        orm_rider, device_id = rider_for_secret(db, secret)
+        orm_passes = covering_passes(db, orm_rider.id, found.gate.community_id,
+                                     found.gate.division_code)
+    assert isinstance(found.rider, TapRider) and found.device_id == device_id
+    assert found.rider == TapRider(*(getattr(orm_rider, name) for name in TapRider.__slots__))
+    assert all(isinstance(p, TapPass) for p in found.passes)
+    assert sorted(found.passes, key=lambda p: p.id) == sorted(
+        (TapPass(*(getattr(p, name) for name in TapPass.__slots__)) for p in orm_passes),
+        key=lambda p: p.id)
+    assert {p.scope for p in orm_passes} >= {"community", "street"}
+    assert site.other_community_id not in {p.community_id for p in orm_passes}
+
+
+def test_a_tap_is_two_statements_on_postgresql(site: Site, rider_client) -> None:
+    """A tap runs the read and the move-and-log, nothing else (SQLite: the move and the
+    log apart); its rider's next tap reads the moved counter."""
+    url = site.gate_url(site.gate_ids[0])
+    form = tap_form(rider_client, url)
+    statements: list[str] = []
+    with site.app.app_context():
+        engine = get_engine()
+
+    def executed(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        tapped = rider_client.post(url, data=form, headers={"Accept": "application/json"})
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+    assert tapped.status_code == 200 and tapped.get_json()["created"]
+    expected = 2 if engine.dialect.name == "postgresql" else 3
+    assert len(statements) == expected, statements
+    assert statements[0].lstrip().startswith("SELECT riders.id, riders.tap_seq")
+    assert tap_form(rider_client, url)["seq"] == str(int(form["seq"]) + 1)

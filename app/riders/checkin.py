@@ -16,11 +16,12 @@ moved on and gets the stored event back instead of a new one; so does any tap wi
 ``CHECKIN_REPEAT_WINDOW_S`` of the last.
 
 A tap is the busiest request of the service, so its statements are built once (below,
-with bound parameters): one query (``read_tap``) for the phone's rider, the plate's gate
-with the key-set slice that judges the plate, and the rider's passes covering the
-compound; then the compare-and-set and the insert (one statement on PostgreSQL). The
-plate's signature check is remembered (``geo.address.verify``); its key's status and
-revocations are read each time.
+with bound parameters): one query (``read_tap``) of plain columns, no ORM entities, for
+the phone's rider (``TapRider``), the plate's gate with the key-set slice that judges the
+plate, and the rider's passes covering the compound (``TapPass``); then the
+compare-and-set and the insert (one statement on PostgreSQL). The plate's signature check
+is remembered (``geo.address.verify``); its key's status and revocations are read each
+time.
 """
 
 from __future__ import annotations
