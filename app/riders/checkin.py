@@ -256,10 +256,10 @@ def read_tap(session: Session, secret: str | None, plate_path: str) -> TapRead |
     one query of plain columns (the plate judged as ``read_gate_plate`` judges it, with
     its errors). None when no phone holds ``secret``."""
     path, token = _plate_token(plate_path)
-    rows: list[Any] = []
+    rows: Sequence[Any] = ()
     if secret and token is not None:
-        rows = list(session.connection().execute(
-            _TAP_READ, {"digest": secret_digest(secret), **_plate_params(token)}).all())
+        rows = session.connection().execute(
+            _TAP_READ, {"digest": secret_digest(secret), **_plate_params(token)}).all()
     if token is None or (rows and rows[0][_AT_COMPOUND] is None):
         found = rider_for_secret(session, secret)  # malformed, not a gate, or a retired code
         if found is None:
