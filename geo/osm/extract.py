@@ -434,7 +434,8 @@ def _to_metric(geoms: NDArray[np.object_], metric_crs: str) -> NDArray[np.object
     transformer = Transformer.from_crs("EPSG:4326", metric_crs, always_xy=True)
     coords = shapely.get_coordinates(geoms)
     moved = transformer.transform(coords[:, 0], coords[:, 1])
-    return cast("NDArray[np.object_]", shapely.set_coordinates(geoms.copy(), np.array(moved).T))
+    metric: NDArray[np.object_] = shapely.set_coordinates(geoms.copy(), np.array(moved).T)
+    return metric
 
 
 def _metric_to_wgs(metric_crs: str) -> Any:
