@@ -30,6 +30,7 @@ from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from geo import settings
+from geo.collector import collector_paused
 from geo.geometry.spatial import GridIndex, point_segment
 from geo.routing.inputs import Building, Compound, Door, Facility, OfficePath
 from geo.routing.street_graph import PRIVATE, PUBLIC, RIDE, WALK, StreetGraph
@@ -45,7 +46,7 @@ _G = TypeVar("_G", bound=BaseGeometry)
 _DOOR_INSIDE_M = 1.0
 # How far from a building's centre (metres) the walkable segments its door may face are looked for.
 _DOOR_SEARCH_M = 150.0
-_DOOR_BATCH = 100_000  # segments measured against building outlines in one call (memory)
+_DOOR_BATCH = 5_000  # segments measured against building outlines in one call (memory)
 # A gate this near a road (metres) stands on it: it is joined to it besides its passage.
 _GATE_ON_ROAD_M = 3.0
 # A straight walk across a courtyard may leave the compound's drawn outline by this much
@@ -139,7 +140,8 @@ def building_doors(index: StreetIndex, outlines: Sequence[BaseGeometry],
         near.append(ids[walkable[ids]])
         size += len(near[-1])
         if i == len(shapes) - 1 or size >= _DOOR_BATCH:
-            found, points = _door_points(index, shapes[batch], near)
+            with collector_paused():  # a batch's geometries would set off full scans
+                found, points = _door_points(index, shapes[batch], near)
             lonlat[np.asarray(batch)[found]] = points
             batch, near, size = [], [], 0
     return [(float(lon), float(lat)) for lon, lat in lonlat.tolist()]
