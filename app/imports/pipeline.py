@@ -16,7 +16,6 @@ from app.imports.importer import ImportReport, import_osm
 from app.imports.sources import record_source
 from app.models import Source
 from app.routing.service import cache_dir
-from geo.collector import collector_paused
 from geo.errors import YouluError
 from geo.osm.extract import OsmExtract, read_osm_extract
 from geo.osm.reader import file_format, read_osm
@@ -40,19 +39,20 @@ def run_import(session: Session, path: str | Path, *, division: str | None,
     as each of ``PHASES`` begins, ``on_read(extract)`` once the file is read (its
     features per kind) and ``on_kind(kind)`` as each kind of feature is written (inside
     the write: SQLite's job row cannot take it, see ``app.jobs.kind_progress``); its
-    features are audited as ``actor``. The report and the source."""
+    features are audited as ``actor``. The report and the source. Its callers run it
+    and their commit inside ``geo.collector.collector_paused()``: an import's objects
+    are freed by reference counts, and collections would only scan them."""
     check_import(session, path, division)
-    with collector_paused():  # its objects are freed by reference counts (geo.collector)
-        phase(0, PHASES[0])
-        data = read_osm(path)  # read once, for the features and the street graph
-        extract = read_osm_extract(path, data=data)
-        if on_read is not None:
-            on_read(extract)
-        phase(1, PHASES[1])
-        with contextlib.suppress(YouluError):  # record_source meets it again and records it
-            load_street_graph(path, cache_dir=cache_dir(), data=data)
-        del data  # the features and the graph hold what they need: free it before the writes
-        phase(2, PHASES[2])
-        report = import_osm(session, path, division=division, actor=actor, extract=extract,
-                            on_kind=on_kind)
-        return report, record_source(session, extract, report, cache_dir=cache_dir())
+    phase(0, PHASES[0])
+    data = read_osm(path)  # read once, for the features and the street graph
+    extract = read_osm_extract(path, data=data)
+    if on_read is not None:
+        on_read(extract)
+    phase(1, PHASES[1])
+    with contextlib.suppress(YouluError):  # record_source meets it again and records it
+        load_street_graph(path, cache_dir=cache_dir(), data=data)
+    del data  # the features and the graph hold what they need: free it before the writes
+    phase(2, PHASES[2])
+    report = import_osm(session, path, division=division, actor=actor, extract=extract,
+                        on_kind=on_kind)
+    return report, record_source(session, extract, report, cache_dir=cache_dir())
