@@ -1,10 +1,10 @@
 """Pausing Python's cyclic garbage collector around work that makes many objects.
 
 With a large heap (an import's features, rows and geometries), every few thousand new
-objects set off a collection that scans the survivors, and an import spends seconds in
-them (about a fifth of a 6 × 6 city's import CPU) while freeing nothing: its objects are
-freed by their reference counts. Work inside ``collector_paused()`` is not interrupted;
-the collector runs again, as it did before, when the block ends.
+objects set off a collection that scans the survivors, and an import spent seconds in
+them (a fifth to a quarter of a 6 × 6 city's import CPU) while freeing nothing: its
+objects are freed by their reference counts. Work inside ``collector_paused()`` is not
+interrupted; the collector runs again, as it did before, when the block ends.
 """
 
 from __future__ import annotations
