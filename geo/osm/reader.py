@@ -204,22 +204,21 @@ def read_osm(path: str | Path) -> OsmData:
     # libosmium's location index holds non-negative ids only; files from editors (JOSM,
     # Youlu's own OSM export) give new objects negative ids, kept here instead.
     negative: dict[int, tuple[float, float]] = {}
-    last = ("", "the header")  # the last element read: its type letter and id, for errors
-    node_type, way_type, relation_type = osmium.osm.Node, osmium.osm.Way, osmium.osm.Relation
+    last: tuple[str, int | str] = ("", "the header")  # the last element read, for errors
     try:
         processor = osmium.FileProcessor(osmium.io.File(str(path), fmt)).with_locations()
         header_box = processor.header.box()
         need_box = not header_box.valid()  # the bounds rule's box of the nodes, else none
         for obj in processor:
-            kind = type(obj)
-            if kind is node_type:
-                last = ("n", obj.id)
-                _read_node(obj, last[1], nodes, box if need_box else None, path, negative)
+            if isinstance(obj, osmium.osm.Node):
+                node_id = obj.id
+                last = ("n", node_id)
+                _read_node(obj, node_id, nodes, box if need_box else None, path, negative)
                 counts["nodes"] += 1
-            elif kind is way_type:
+            elif isinstance(obj, osmium.osm.Way):
                 last = ("w", obj.id)
                 ways.append(_read_way(obj, counts, negative))
-            elif kind is relation_type:
+            elif isinstance(obj, osmium.osm.Relation):
                 last = ("r", obj.id)
                 relations.append(OsmRelation(
                     obj.id, _tags(obj), tuple((m.type, m.ref, m.role) for m in obj.members)))
