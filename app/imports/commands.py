@@ -20,6 +20,7 @@ from app.imports.sources import all_sources, find_source, remove_source, source_
 from app.jobs.service import create_job, describe, start
 from app.models import Source
 from app.routing.service import cache_dir
+from geo.collector import collector_paused
 from geo.hours.opening_hours import local_text
 from geo.osm.extract import KINDS
 
@@ -55,6 +56,7 @@ def _queue_import(session: Session, path: str, division: str | None, as_json: bo
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @with_appcontext
 @domain_errors
+@collector_paused()  # the import and its commit (see run_import)
 @unit_of_work()
 def import_osm_command(path: str, division: str | None, queue: bool, as_json: bool) -> None:
     """Import an OSM extract (.osm, .osm.bz2, .osm.gz, .osm.pbf) and build its street

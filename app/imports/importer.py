@@ -76,7 +76,7 @@ def import_osm(session: Session, path: str | Path, *, division: str | None = Non
         extract = read_osm_extract(path)
     report = ImportReport(file=Path(path).name, skipped=dict(extract.skipped),
                           entrances=entrance_counts(extract))
-    division_of = _divisions(session, path, report, division)
+    division_of = _divisions(session, path, report, division, read=extract.division_relations > 0)
     ids: dict[tuple[str, str, int], int] = {}
     parents: list[PlaceFeature] = []
     for kind in KINDS:
@@ -88,9 +88,10 @@ def import_osm(session: Session, path: str | Path, *, division: str | None = Non
 
 
 def _divisions(session: Session, path: str | Path, report: ImportReport,
-               fallback: str | None) -> Callable[[Any], str | None]:
-    """Store the extract's division boundaries; return the division of a compound polygon."""
-    found = read_osm_boundaries(path)
+               fallback: str | None, *, read: bool) -> Callable[[Any], str | None]:
+    """Store the extract's division boundaries (``read``: the file has some, else it is
+    not read again); return the division of a compound polygon."""
+    found = read_osm_boundaries(path) if read else []
     boundaries = known_boundaries(session, found)
     if len(found) > len(boundaries):
         report.skipped["boundary"] = len(found) - len(boundaries)

@@ -17,12 +17,14 @@ from app.imports.pipeline import PHASES, run_import
 from app.imports.sources import source_view
 from app.imports.upload_checks import check_compressed
 from app.jobs.kind_progress import KindProgress
+from geo.collector import collector_paused
 from geo.osm.extract import KINDS, OsmExtract
 
 KIND = "import_osm"
 KIND_ZH = "OSM 数据导入"
 
 
+@collector_paused()  # the import and its commit (see run_import)
 def import_job(session: Session, params: dict[str, Any],
                progress: Callable[[int, int, str], None], out_dir: Path) -> tuple[Path, str]:
     """Import ``params["path"]`` (``params["division"]`` the fallback division; an

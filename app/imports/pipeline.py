@@ -39,7 +39,9 @@ def run_import(session: Session, path: str | Path, *, division: str | None,
     as each of ``PHASES`` begins, ``on_read(extract)`` once the file is read (its
     features per kind) and ``on_kind(kind)`` as each kind of feature is written (inside
     the write: SQLite's job row cannot take it, see ``app.jobs.kind_progress``); its
-    features are audited as ``actor``. The report and the source."""
+    features are audited as ``actor``. The report and the source. Its callers run it
+    and their commit inside ``geo.collector.collector_paused()``: an import's objects
+    are freed by reference counts, and collections would only scan them."""
     check_import(session, path, division)
     phase(0, PHASES[0])
     data = read_osm(path)  # read once, for the features and the street graph

@@ -153,14 +153,21 @@ def read_osm_boundaries(path: str | Path) -> list[DivisionBoundary]:
         if not isinstance(obj, osmium.osm.Area) or obj.from_way():
             continue
         tags = obj.tags
-        ref = (tags.get("ref") or "").strip()
-        if tags.get("boundary") != "administrative" or tags.get("admin_level") not in OSM_ADMIN_LEVELS \
-                or not _CODE_RE.fullmatch(ref):
+        if not is_division_boundary(tags):
             continue
         geom = shapely.from_wkb(bytes.fromhex(wkb.create_multipolygon(obj)))
         if geom.is_valid and not geom.is_empty:
-            found.append(DivisionBoundary(ref, tags.get("name"), geom))
+            found.append(DivisionBoundary(tags["ref"].strip(), tags.get("name"), geom))
     return found
+
+
+def is_division_boundary(tags: Any) -> bool:
+    """Whether OSM ``tags`` (a mapping) make a boundary ``read_osm_boundaries`` reads:
+    ``boundary=administrative``, admin_level 8–10, a 9- or 12-digit ``ref``. An import
+    that finds no relation so tagged skips that second pass over the file."""
+    ref = (tags.get("ref") or "").strip()
+    return (tags.get("boundary") == "administrative" and tags.get("admin_level") in OSM_ADMIN_LEVELS
+            and _CODE_RE.fullmatch(ref) is not None)
 
 
 def share_within(inner: BaseGeometry, outer: BaseGeometry) -> float:

@@ -21,12 +21,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 import shapely
+from numpy.typing import NDArray
 from shapely import STRtree
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geo import settings
+from geo.address.division_areas import is_division_boundary
 from geo.address.numbering import bare_number, parse_building_number, parse_unit_number
 from geo.errors import InvalidImportFile
 from geo.osm import entrances
@@ -85,11 +88,13 @@ class OsmExtract:
     ways cut or dropped at missing nodes of a clipped file: ``way_cut_at_missing_nodes``,
     ``way_dropped_missing_nodes``, ``missing_node_refs``, ``relation_missing_ways``).
     ``source`` holds the file's facts (hash, format, counts); ``bounds`` is its bounds
-    rule's box (W, S, E, N)."""
+    rule's box (W, S, E, N); ``division_relations`` counts its relations tagged as a
+    division boundary (``geo.address.division_areas.is_division_boundary``)."""
 
     path: Path
     bounds: tuple[float, float, float, float] | None
     source: OsmFile
+    division_relations: int = 0
     features: dict[str, list[ImportedFeature]] = field(
         default_factory=lambda: {kind: [] for kind in KINDS})
     skipped: Counter[str] = field(default_factory=Counter)
@@ -112,7 +117,8 @@ def read_osm_extract(path: str | Path, *, data: OsmData | None = None) -> OsmExt
         raise InvalidImportFile(f"文件“{path.name}”里没有任何地图要素：请确认导出的范围和内容",
                                 f"file {path.name} holds no map features; check the exported area")
     source = data.file
-    extract = OsmExtract(path=path, bounds=source.bounds, source=source)
+    extract = OsmExtract(path=path, bounds=source.bounds, source=source,
+                         division_relations=sum(is_division_boundary(r.tags) for r in data.relations))
     clipped = {"missing_node_refs": source.missing_refs, "way_cut_at_missing_nodes": source.ways_cut,
                "way_dropped_missing_nodes": source.ways_dropped, "relation_missing_ways": incomplete}
     extract.skipped.update({k: v for k, v in clipped.items() if v})
@@ -155,15 +161,13 @@ class _Reader:
     def __init__(self, found: list[Element], extract: OsmExtract) -> None:
         self.rules = tag_rules()
         self.extract = extract
-        import geopandas as gpd  # pandas: imported by an import, not by a serving worker
-
-        geoms = gpd.GeoSeries([e.geometry for e in found], crs="EPSG:4326")
-        inside = geoms.intersects(shapely.box(*extract.bounds)).to_numpy() if extract.bounds else None
-        west, south, east, north = extract.bounds or geoms.total_bounds
+        geoms = np.array([e.geometry for e in found], dtype=object)
+        inside = shapely.intersects(geoms, shapely.box(*extract.bounds)) if extract.bounds else None
+        west, south, east, north = extract.bounds or shapely.total_bounds(geoms)
         self.metric_crs = (f"+proj=aeqd +lat_0={(south + north) / 2} "
                            f"+lon_0={(west + east) / 2} +units=m +ellps=WGS84")
-        metric = geoms.to_crs(self.metric_crs)
-        rows = [(e, e.tags, metric.iloc[i]) for i, e in enumerate(found)]
+        metric = _to_metric(geoms, self.metric_crs)
+        rows = [(e, e.tags, metric[i]) for i, e in enumerate(found)]
         self.rows = [r for i, r in enumerate(rows) if inside is None or inside[i]]
         self.outside = [r for i, r in enumerate(rows) if inside is not None and not inside[i]]
 
@@ -420,6 +424,18 @@ class _Reader:
                  "charging": True if kind == "charger" else None,
                  "charger_type": "pile" if kind == "charger" else None},
                 tags, self._parent(community)))
+
+
+def _to_metric(geoms: NDArray[np.object_], metric_crs: str) -> NDArray[np.object_]:
+    """``geoms`` (2-D, WGS-84) in ``metric_crs``, transformed as geopandas' ``to_crs``
+    does it (the same coordinates to the bit), without importing geopandas and pandas."""
+    from pyproj import Transformer
+
+    transformer = Transformer.from_crs("EPSG:4326", metric_crs, always_xy=True)
+    coords = shapely.get_coordinates(geoms)
+    moved = transformer.transform(coords[:, 0], coords[:, 1])
+    metric: NDArray[np.object_] = shapely.set_coordinates(geoms.copy(), np.array(moved).T)
+    return metric
 
 
 def _metric_to_wgs(metric_crs: str) -> Any:

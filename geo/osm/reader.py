@@ -204,23 +204,28 @@ def read_osm(path: str | Path) -> OsmData:
     # libosmium's location index holds non-negative ids only; files from editors (JOSM,
     # Youlu's own OSM export) give new objects negative ids, kept here instead.
     negative: dict[int, tuple[float, float]] = {}
-    last = "the header"
+    last: tuple[str, int | str] = ("", "the header")  # the last element read, for errors
     try:
         processor = osmium.FileProcessor(osmium.io.File(str(path), fmt)).with_locations()
         header_box = processor.header.box()
+        need_box = not header_box.valid()  # the bounds rule's box of the nodes, else none
         for obj in processor:
-            last = f"{obj.type_str()}{obj.id}"
             if isinstance(obj, osmium.osm.Node):
-                _read_node(obj, nodes, box, path, negative)
+                node_id = obj.id
+                last = ("n", node_id)
+                _read_node(obj, node_id, nodes, box if need_box else None, path, negative)
                 counts["nodes"] += 1
             elif isinstance(obj, osmium.osm.Way):
+                last = ("w", obj.id)
                 ways.append(_read_way(obj, counts, negative))
             elif isinstance(obj, osmium.osm.Relation):
+                last = ("r", obj.id)
                 relations.append(OsmRelation(
                     obj.id, _tags(obj), tuple((m.type, m.ref, m.role) for m in obj.members)))
     except (RuntimeError, ValueError, osmium.InvalidLocationError) as error:  # bad XML/PBF/id/lat/lon
-        raise _refuse(path, f"无法解析（可能不完整或已损坏，读到 {last} 之后）：{error}；请重新导出",
-                      f"cannot parse after {last} (truncated or corrupt?): {error}") from error
+        after = f"{last[0]}{last[1]}"
+        raise _refuse(path, f"无法解析（可能不完整或已损坏，读到 {after} 之后）：{error}；请重新导出",
+                      f"cannot parse after {after} (truncated or corrupt?): {error}") from error
     if header_box.valid():
         bounds: Bounds | None = (header_box.bottom_left.lon, header_box.bottom_left.lat,
                                  header_box.top_right.lon, header_box.top_right.lat)
@@ -244,19 +249,25 @@ def _tags(obj: osmium.osm.Node | osmium.osm.Way | osmium.osm.Relation) -> dict[s
     return {tag.k: tag.v for tag in obj.tags}
 
 
-def _read_node(node: osmium.osm.Node, nodes: list[OsmNode], box: list[float], path: Path,
-               negative: dict[int, tuple[float, float]]) -> None:
+def _read_node(node: osmium.osm.Node, node_id: int, nodes: list[OsmNode], box: list[float] | None,
+               path: Path, negative: dict[int, tuple[float, float]]) -> None:
+    """Check ``node``'s location, widen ``box`` (W, S, E, N) by it unless None, and keep
+    it if tagged (or with a negative id, an editor's new node, in ``negative``)."""
     location = node.location
     if not location.valid():
-        raise _refuse(path, f"里的节点 node {node.id} 没有有效坐标（lat/lon）：请修正或重新导出",
-                      f"node {node.id} has no valid coordinates (lat/lon); fix or export it again")
+        raise _refuse(path, f"里的节点 node {node_id} 没有有效坐标（lat/lon）：请修正或重新导出",
+                      f"node {node_id} has no valid coordinates (lat/lon); fix or export it again")
+    tagged = len(node.tags) > 0
+    if box is None and node_id >= 0 and not tagged:
+        return  # its location is read where a way refers to it
     lon, lat = location.lon, location.lat
-    box[0], box[1] = min(box[0], lon), min(box[1], lat)
-    box[2], box[3] = max(box[2], lon), max(box[3], lat)
-    if node.id < 0:
-        negative[node.id] = (lon, lat)
-    if len(node.tags):
-        nodes.append(OsmNode(node.id, lon, lat, _tags(node)))
+    if box is not None:
+        box[0], box[1] = min(box[0], lon), min(box[1], lat)
+        box[2], box[3] = max(box[2], lon), max(box[3], lat)
+    if node_id < 0:
+        negative[node_id] = (lon, lat)
+    if tagged:
+        nodes.append(OsmNode(node_id, lon, lat, _tags(node)))
 
 
 def _read_way(way: osmium.osm.Way, counts: dict[str, int],

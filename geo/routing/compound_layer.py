@@ -30,6 +30,7 @@ from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from geo import settings
+from geo.collector import collector_paused
 from geo.geometry.spatial import GridIndex, point_segment
 from geo.routing.inputs import Building, Compound, Door, Facility, OfficePath
 from geo.routing.street_graph import PRIVATE, PUBLIC, RIDE, WALK, StreetGraph
@@ -45,6 +46,7 @@ _G = TypeVar("_G", bound=BaseGeometry)
 _DOOR_INSIDE_M = 1.0
 # How far from a building's centre (metres) the walkable segments its door may face are looked for.
 _DOOR_SEARCH_M = 150.0
+_DOOR_BATCH = 5_000  # segments measured against building outlines in one call (memory)
 # A gate this near a road (metres) stands on it: it is joined to it besides its passage.
 _GATE_ON_ROAD_M = 3.0
 # A straight walk across a courtyard may leave the compound's drawn outline by this much
@@ -127,23 +129,46 @@ def building_doors(index: StreetIndex, outlines: Sequence[BaseGeometry],
     centres = shapely.centroid(shapes)
     cx, cy = shapely.get_x(centres), shapely.get_y(centres)
     fallback = shapely.centroid(np.asarray(outlines, dtype=object))
-    x, y = np.asarray(street.x), np.asarray(street.y)
     walkable = ((index.seg_ab | index.seg_ba) & WALK) > 0
-    doors: list[tuple[float, float]] = []
-    for i, shape in enumerate(shapes):
+    lonlat = np.column_stack([shapely.get_x(fallback), shapely.get_y(fallback)])
+    batch: list[int] = []  # buildings whose near segments are measured together
+    near: list[NDArray[np.int64]] = []
+    size = 0
+    for i in range(len(shapes)):
         ids = index.segments.query_box(cx[i] - search_m, cy[i] - search_m, cx[i] + search_m, cy[i] + search_m)
-        ids = ids[walkable[ids]]
-        if len(ids) == 0:
-            doors.append((float(shapely.get_x(fallback[i])), float(shapely.get_y(fallback[i]))))
-            continue
-        lines = cast("NDArray[np.object_]", shapely.linestrings(np.stack([  # (n, 2, 2): n lines
-            np.column_stack([x[index.seg_a[ids]], y[index.seg_a[ids]]]),
-            np.column_stack([x[index.seg_b[ids]], y[index.seg_b[ids]]])], axis=1)))
-        nearest = lines[int(np.argmin(shapely.distance(lines, shape)))]
-        point = shapely.shortest_line(shape.boundary, nearest).coords[0]
-        lon, lat = street.to_lonlat(point[0], point[1])
-        doors.append((float(lon), float(lat)))
-    return doors
+        batch.append(i)
+        near.append(ids[walkable[ids]])
+        size += len(near[-1])
+        if i == len(shapes) - 1 or size >= _DOOR_BATCH:
+            with collector_paused():  # a batch's geometries would set off full scans
+                found, points = _door_points(index, shapes[batch], near)
+            lonlat[np.asarray(batch)[found]] = points
+            batch, near, size = [], [], 0
+    return [(float(lon), float(lat)) for lon, lat in lonlat.tolist()]
+
+
+def _door_points(index: StreetIndex, shapes: NDArray[np.object_], near: list[NDArray[np.int64]]
+                 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """For each of ``shapes`` (plane metres) with segments ``near`` it, the point of its
+    outline nearest its first nearest segment (as ``np.argmin`` picks it: a NaN first), as
+    (positions in ``shapes``, (lon, lat) rows); every pair's geometry in one vectorised call."""
+    owner = np.repeat(np.arange(len(shapes)), [len(ids) for ids in near])
+    if len(owner) == 0:
+        return np.empty(0, dtype=np.int64), np.empty((0, 2))
+    street = index.street
+    x, y = np.asarray(street.x), np.asarray(street.y)
+    ids = np.concatenate(near)
+    lines = cast("NDArray[np.object_]", shapely.linestrings(np.stack([  # (n, 2, 2): n lines
+        np.column_stack([x[index.seg_a[ids]], y[index.seg_a[ids]]]),
+        np.column_stack([x[index.seg_b[ids]], y[index.seg_b[ids]]])], axis=1)))
+    dist = shapely.distance(lines, shapes[owner])
+    order = np.lexsort((np.where(np.isnan(dist), -np.inf, dist), owner))  # stable
+    firsts = order[np.flatnonzero(np.r_[True, owner[order][1:] != owner[order][:-1]])]
+    held = owner[firsts]
+    links = shapely.shortest_line(shapely.boundary(shapes[held]), lines[firsts])
+    start = shapely.get_coordinates(links).reshape(-1, 2, 2)[:, 0]
+    lon, lat = street.to_lonlat(start[:, 0], start[:, 1])
+    return held, np.column_stack([lon, lat])
 
 
 def build_doors_of_buildings(index: StreetIndex,
@@ -299,18 +324,21 @@ class _Builder:
         if len(ids) == 0:
             return -1, float("inf"), 0.0
         dist, frac = point_segment(x, y, grid.x0[ids], grid.y0[ids], grid.x1[ids], grid.y1[ids])
-        if keep_out:
-            here = Point(x, y)
-            depth = float(self.polygon.boundary.distance(here)) if self.polygon.contains(here) else 0.0
+        if not keep_out:  # the first nearest, as the stable order below would give it
+            best = int(np.argmin(dist))
+            if dist[best] > max_m:
+                return -1, float("inf"), 0.0
+            return int(ids[best]), float(dist[best]), float(frac[best])
+        here = Point(x, y)
+        depth = float(self.polygon.boundary.distance(here)) if self.polygon.contains(here) else 0.0
         for best in np.argsort(dist, kind="stable").tolist():
             if dist[best] > max_m:
                 break
-            if keep_out:
-                qx = grid.x0[ids[best]] + frac[best] * (grid.x1[ids[best]] - grid.x0[ids[best]])
-                qy = grid.y0[ids[best]] + frac[best] * (grid.y1[ids[best]] - grid.y0[ids[best]])
-                inside = LineString([(x, y), (qx, qy)]).intersection(self.polygon).length
-                if inside > depth + _LINK_INSIDE_M:
-                    continue
+            qx = grid.x0[ids[best]] + frac[best] * (grid.x1[ids[best]] - grid.x0[ids[best]])
+            qy = grid.y0[ids[best]] + frac[best] * (grid.y1[ids[best]] - grid.y0[ids[best]])
+            inside = LineString([(x, y), (qx, qy)]).intersection(self.polygon).length
+            if inside > depth + _LINK_INSIDE_M:
+                continue
             return int(ids[best]), float(dist[best]), float(frac[best])
         return -1, float("inf"), 0.0
 

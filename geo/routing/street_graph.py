@@ -46,6 +46,7 @@ _NODE_TAGS = ["highway", "barrier", "entrance", "access", "locked", "foot", "bic
 # OSM ``oneway`` values meaning one-way, and those meaning against the way's direction.
 _ONEWAY = {"yes", "true", "1", "-1", "reverse", "T", "F"}
 _REVERSED = {"-1", "reverse", "T"}
+_EARTH_RADIUS_M = 6_371_009  # osmnx's EARTH_RADIUS_M, for lengths equal to its graphs'
 
 
 @cache
@@ -240,8 +241,6 @@ def _way_edges(data: OsmData) -> tuple[list[int], list[int], list[int], list[dic
 def street_network(data: OsmData) -> StreetNetwork:
     """The street network of a file read by ``read_osm``, exactly as ``read_osm_network``
     describes it (the same nodes and edges in the same order), built with arrays."""
-    from osmnx.distance import great_circle
-
     rules = mode_rules()
     tails, heads, ways, attrs_of = _way_edges(data)
     coords = {ref: (lon, lat) for way in data.ways for run in way.runs for ref, lon, lat in run}
@@ -252,8 +251,7 @@ def street_network(data: OsmData) -> StreetNetwork:
     raw = _graph_order(tail, head, tail)  # the raw graph's nodes are sorted by id
     tail, head, way = tail[raw], head[raw], way[raw]
     lonlat = np.array([coords[int(ref)] for ref in ids], dtype=np.float64).reshape(-1, 2)
-    length = np.asarray(great_circle(lonlat[tail, 1], lonlat[tail, 0], lonlat[head, 1], lonlat[head, 0]),
-                        dtype=np.float64)
+    length = _great_circle_m(lonlat[tail], lonlat[head])
     length[np.isnan(length)] = 0
     # Modes per way, then the kept edges, each one-way edge followed by its allowed reverse.
     way_modes = [edge_modes(attrs) for attrs in attrs_of]
@@ -292,6 +290,17 @@ def street_network(data: OsmData) -> StreetNetwork:
         way_osmid=tuple(int(a["osmid"]) for a in attrs_of),
         way_name=tuple(a.get("name") for a in attrs_of),
         way_highway=tuple(str(a.get("highway")) for a in attrs_of))
+
+
+def _great_circle_m(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Haversine distance (m) between the (lon, lat) degree rows of ``a`` and ``b``, the
+    very operations of osmnx's ``great_circle`` (so lengths are bit for bit osmnx's),
+    without importing osmnx (with matplotlib and geopandas, about 1 s of an import)."""
+    y1, y2 = np.deg2rad(a[:, 1]), np.deg2rad(b[:, 1])
+    delta_y = y2 - y1
+    delta_x = np.deg2rad(b[:, 0]) - np.deg2rad(a[:, 0])
+    h = np.sin(delta_y / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin(delta_x / 2) ** 2
+    return np.asarray(2 * np.arcsin(np.sqrt(np.minimum(1, h))) * _EARTH_RADIUS_M, dtype=np.float64)
 
 
 def _back_modes(attrs: dict[str, Any], bits: int, rules: dict[str, Any]) -> int:
