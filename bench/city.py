@@ -269,8 +269,8 @@ def measure_route_only(args: argparse.Namespace, log: Any) -> dict[str, Any]:
             runs.append(measure_routes(net, queries, osm, not args.no_osrm, args.cache_dir, log)[1])
     app.extensions["db_engine"].dispose()
     out: dict[str, Any] = {"tiles": tiles, "at": AT}
-    for key in runs[0]:
-        out[key] = statistics.median(run[key] for run in runs)
+    for key, first in runs[0].items():  # counts are the same in every run
+        out[key] = statistics.median(run[key] for run in runs) if isinstance(first, float) else first
     for key in ("route_p50_ms", "route_cpu_p50_ms", "osrm_p50_ms", "route_vs_osrm"):
         if key in runs[0]:
             out[f"{key.removesuffix('_ms')}_runs{'_ms' if key.endswith('_ms') else ''}"] = [
