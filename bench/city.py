@@ -28,10 +28,14 @@ so ways refer to missing nodes, as in a bounding-box extract), both written once
 
     .venv/bin/python bench/city.py [--tiles 16] [--quick] [--no-osrm] [--json]
     .venv/bin/python bench/city.py --only worker_start [--repeat 5] [--tiles 16]
+    .venv/bin/python bench/city.py --only route [--repeat 3] [--tiles 16]
 
 ``--only worker_start`` measures only the fresh worker's first route, ``--repeat`` times
 (each figure the median, ``worker_start_runs_s`` and ``worker_cpu_runs_s`` every run), on
 the city already imported under ``--cache-dir`` (imported first when it is not there).
+``--only route`` measures only the routes against OSRM, ``--repeat`` times in one process
+(each figure the median of the runs; ``route_p50_runs_ms``, ``osrm_p50_runs_ms``,
+``route_vs_osrm_runs`` every run).
 
 With ``--json`` the last line printed is one JSON object. Not part of the test suite.
 """
@@ -194,20 +198,8 @@ def measure_app(url: str, directory: Path, osm: Path, count: int, osrm: bool,
         log(f"[city] network of {out['compounds']} compounds in {out['network_s']:.1f} s; "
             f"{count} routes …")
         queries = pick_queries(net, count, seed=7)
-        routes, route_ms, full_ms = time_routes(net, queries)
-        ok = routed(queries, routes)
-        out.update(queries=len(queries), routed=len(ok))
-        out["route_p50_ms"], out["route_p95_ms"] = percentiles(route_ms)
-        log(f"[city] {len(ok)}/{len(queries)} routed; p50 {out['route_p50_ms']:.2f} ms, "
-            f"p95 {out['route_p95_ms']:.2f} ms")
-        out["route_with_saved_p50_ms"], out["route_with_saved_p95_ms"] = percentiles(full_ms)
-        if osrm:
-            log("[city] OSRM …")
-            times = time_osrm_to_gates(osm, ok, cache)
-            out["osrm_p50_ms"], out["osrm_p95_ms"] = percentiles(times["ms"])
-            out["osrm_ok"] = times["ok"]
-            out["route_vs_osrm"] = out["route_p50_ms"] / out["osrm_p50_ms"]
-            log(f"[city] OSRM p50 {out['osrm_p50_ms']:.3f} ms")
+        ok, figures = measure_routes(net, queries, osm, osrm, cache, log)
+        out.update(figures)
 
         session = get_session()
         gate = session.get(Gate, ok[0][1]["gate"]["id"])
@@ -233,6 +225,56 @@ def measure_app(url: str, directory: Path, osm: Path, count: int, osrm: bool,
     app.extensions["db_engine"].dispose()
 
     out.update(worker_start(url, directory, osm, queries[0], 1, log))
+    return out
+
+
+def measure_routes(net: Any, queries: list, osm: Path, osrm: bool, cache: Path, log: Any
+                   ) -> tuple[list[tuple[Any, dict[str, Any]]], dict[str, Any]]:
+    """Route p50/p95 (wall and CPU, ms) of ``queries`` on ``net`` and, with ``osrm``,
+    OSRM's from the same starts to the gates our routes chose; the routed (query,
+    route) pairs and the figures."""
+    routes, route_ms, full_ms, cpu_ms = time_routes(net, queries)
+    ok = routed(queries, routes)
+    out: dict[str, Any] = {"queries": len(queries), "routed": len(ok)}
+    out["route_p50_ms"], out["route_p95_ms"] = percentiles(route_ms)
+    out["route_cpu_p50_ms"], out["route_cpu_p95_ms"] = percentiles(cpu_ms)
+    log(f"[city] {len(ok)}/{len(queries)} routed; p50 {out['route_p50_ms']:.2f} ms, "
+        f"p95 {out['route_p95_ms']:.2f} ms (CPU p50 {out['route_cpu_p50_ms']:.2f} ms)")
+    out["route_with_saved_p50_ms"], out["route_with_saved_p95_ms"] = percentiles(full_ms)
+    if osrm:
+        log("[city] OSRM …")
+        times = time_osrm_to_gates(osm, ok, cache)
+        out["osrm_p50_ms"], out["osrm_p95_ms"] = percentiles(times["ms"])
+        out["osrm_ok"] = times["ok"]
+        out["route_vs_osrm"] = out["route_p50_ms"] / out["osrm_p50_ms"]
+        log(f"[city] OSRM p50 {out['osrm_p50_ms']:.3f} ms")
+    return ok, out
+
+
+def measure_route_only(args: argparse.Namespace, log: Any) -> dict[str, Any]:
+    """Only the routes against OSRM (``--only route``), ``--repeat`` times in this
+    process, on the city imported once under ``--cache-dir``: each figure the median of
+    the runs, ``route_p50_runs_ms`` and ``osrm_p50_runs_ms`` every run."""
+    from app.db import get_session
+    from app.routing.service import networks
+
+    tiles = args.tiles or (QUICK_TILES if args.quick else TILES)
+    url, directory, osm = city_imported(tiles, args.cache_dir, log)
+    app = app_for(url, directory)
+    runs = []
+    with app.app_context():
+        net = networks(get_session())[0]
+        queries = pick_queries(net, QUICK_QUERIES if args.quick else args.queries, seed=7)
+        for _ in range(args.repeat):
+            runs.append(measure_routes(net, queries, osm, not args.no_osrm, args.cache_dir, log)[1])
+    app.extensions["db_engine"].dispose()
+    out: dict[str, Any] = {"tiles": tiles, "at": AT}
+    for key, first in runs[0].items():  # counts are the same in every run
+        out[key] = statistics.median(run[key] for run in runs) if isinstance(first, float) else first
+    for key in ("route_p50_ms", "route_cpu_p50_ms", "osrm_p50_ms", "route_vs_osrm"):
+        if key in runs[0]:
+            out[f"{key.removesuffix('_ms')}_runs{'_ms' if key.endswith('_ms') else ''}"] = [
+                run[key] for run in runs]
     return out
 
 
@@ -368,7 +410,8 @@ def table(res: dict[str, Any]) -> list[str]:
             ("worker_peak_mb", "{:.0f}"),
             ("edit_refresh_ms", "{:.1f}"), ("edit_refresh_cpu_ms", "{:.1f}"), ("edit_reflected", "{}"),
             ("edit_next_route_ms", "{:.1f}"), ("routed", "{:d}"),
-            ("route_p50_ms", "{:.2f}"), ("route_p95_ms", "{:.2f}"), ("osrm_p50_ms", "{:.3f}"),
+            ("route_p50_ms", "{:.2f}"), ("route_p95_ms", "{:.2f}"), ("route_cpu_p50_ms", "{:.2f}"),
+            ("osrm_p50_ms", "{:.3f}"),
             ("route_vs_osrm", "{:.1f}")]
     goals = {key: f"{op} {bound:g}" for key, bound, op in GOALS}
     lines = [f"{'metric':<24}{'value':>12}   goal"]
@@ -398,9 +441,10 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=QUERIES)
     parser.add_argument("--no-osrm", action="store_true", help="skip OSRM (if its venv cannot be built)")
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "instance" / "cache" / "bench-city")
-    parser.add_argument("--only", choices=["worker_start"],
+    parser.add_argument("--only", choices=["worker_start", "route"],
                         help="measure only this, on the city imported under --cache-dir")
-    parser.add_argument("--repeat", type=int, default=1, help="fresh workers to start (--only)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="fresh workers to start, or route runs (--only)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
@@ -408,7 +452,8 @@ def main() -> None:
     def log(msg: str) -> None:
         print(msg, file=sys.stderr if args.json else sys.stdout, flush=True)
 
-    res = measure_worker_start(args, log) if args.only else measure(args, log)
+    only = {"worker_start": measure_worker_start, "route": measure_route_only}
+    res = only[args.only](args, log) if args.only else measure(args, log)
     log("")
     for line in table(res):
         log(line)

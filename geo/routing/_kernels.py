@@ -33,6 +33,8 @@ _Bool = NDArray[np.bool_]
 
 PARK_EDGE = -2
 SEED_EDGE = -1
+# Costs (s) closer than this are the same but for the order they were added up in.
+_TIE_S = 1e-9
 
 
 # A 4-ary heap: half the depth of a binary one, so fewer unpredictable branches per pop.
@@ -95,18 +97,21 @@ def _improve(t: int, c: float, s: int, edge: int, stamp: _Int, dist: _Float, pre
 
 @njit(cache=True, inline="always")
 def _heuristic(node: int, layer: int, x: _Float, y: _Float, tx: _Float, ty: _Float,
-               inv_speed: _Float) -> float:
+               inv_speed: _Float, t_add: _Float) -> float:
+    """The least, over the points (``tx``, ``ty``), of the straight distance at the layer's
+    top speed plus that point's ``t_add`` for the layer (none: 0)."""
     if tx.shape[0] == 0:
         return 0.0
     best = np.inf
     for k in range(tx.shape[0]):
         dx = x[node] - tx[k]
         dy = y[node] - ty[k]
-        d = np.sqrt(dx * dx + dy * dy)
-        if d < best:
-            best = d
-    h: float = best * inv_speed[layer]
-    return h
+        h = np.sqrt(dx * dx + dy * dy) * inv_speed[layer]
+        if t_add.shape[0]:
+            h += t_add[k, layer]
+        if h < best:
+            best = h
+    return best
 
 
 @njit(cache=True)
@@ -123,7 +128,49 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
     (edges, 2). ``park_node`` parks at ``park_node_cost`` instead of its ``park`` cost
     (the destination door). Fills ``dist``/``pred``/``pred_edge`` (and ``walked``, metres
     walked since parking) for the states it reaches."""
+    return _search(n_base, b_indptr, b_head, b_cost, o_indptr, o_head, o_cost, o_gate, park,
+                   park_node, park_node_cost, gate_ok, x, y, seeds, seed_cost, targets,
+                   np.empty(0), n_need, tx, ty, np.empty((0, 2)), inv_speed, limit, b_walk_m,
+                   o_walk_m, walk_max, dist, pred, pred_edge, walked, stamp, done, gen,
+                   heap_key, heap_val)
+
+
+@njit(cache=True)
+def search_to_exits(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float,
+                    o_indptr: _Index, o_head: _Index, o_cost: _Float, o_gate: _Index,
+                    park: _Float, park_node: int, park_node_cost: float, gate_ok: _Index,
+                    x: _Float, y: _Float, seeds: _Index, seed_cost: _Float, exits: _Index,
+                    exit_cost: _Float, tx: _Float, ty: _Float, t_add: _Float,
+                    inv_speed: _Float, b_walk_m: _Float, o_walk_m: _Float, walk_max: float,
+                    dist: _Float, pred: _Int, pred_edge: _Int, walked: _Float, stamp: _Int,
+                    done: _Int, gen: int, heap_key: _Float, heap_val: _Int) -> tuple[_Int, int]:
+    """``search`` to the cheapest way out through ``exits`` (states), each of which goes
+    on to the destination at ``exit_cost`` (s): returns that exit (one state, or none)
+    and the number of states settled. The heuristic is the least over the points
+    (``tx``, ``ty``) of the straight distance at the layer's top speed plus ``t_add``
+    (points, 2 layers, s): it must be consistent, as for a route to the gates of a
+    compound from outside it (``route.py``)."""
+    return _search(n_base, b_indptr, b_head, b_cost, o_indptr, o_head, o_cost, o_gate, park,
+                   park_node, park_node_cost, gate_ok, x, y, seeds, seed_cost, exits,
+                   exit_cost, 1, tx, ty, t_add, inv_speed, np.inf, b_walk_m, o_walk_m,
+                   walk_max, dist, pred, pred_edge, walked, stamp, done, gen, heap_key,
+                   heap_val)
+
+
+@njit(cache=True)
+def _search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indptr: _Index,
+            o_head: _Index, o_cost: _Float, o_gate: _Index, park: _Float, park_node: int,
+            park_node_cost: float, gate_ok: _Index, x: _Float, y: _Float, seeds: _Index,
+            seed_cost: _Float, targets: _Index, target_cost: _Float, n_need: int, tx: _Float,
+            ty: _Float, t_add: _Float, inv_speed: _Float, limit: float, b_walk_m: _Float,
+            o_walk_m: _Float, walk_max: float, dist: _Float, pred: _Int, pred_edge: _Int,
+            walked: _Float, stamp: _Int, done: _Int, gen: int, heap_key: _Float,
+            heap_val: _Int) -> tuple[_Int, int]:
+    """``search`` and ``search_to_exits``: with ``target_cost`` (one per target), a
+    settled target is found only when its cost plus that one comes out of the heap (an
+    entry of value ``-1 - k`` for target ``k``)."""
     n_edges_base = b_head.shape[0]
+    exits = target_cost.shape[0] > 0
     size = 0
     for i in range(seeds.shape[0]):
         s = seeds[i]
@@ -135,8 +182,9 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
             pred_edge[s] = SEED_EDGE
             walked[s] = 0.0
             size = _push(heap_key, heap_val, size,
-                         c + _heuristic(s >> 1, s & 1, x, y, tx, ty, inv_speed), s)
+                         c + _heuristic(s >> 1, s & 1, x, y, tx, ty, inv_speed, t_add), s)
     found = np.empty(targets.shape[0], dtype=np.int64)
+    order = np.zeros(targets.shape[0], dtype=np.int64)  # when each target was settled
     n_found = 0
     settled = 0
     # Targets are marked by a negative stamp trick: done[s] == -gen means "target".
@@ -144,6 +192,19 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
         done[targets[i]] = -gen
     while size > 0:
         key, s, size = _pop(heap_key, heap_val, size)
+        if s < 0:  # a target's way on to the destination
+            # Of ways on that cost the same but for rounding (summed in another order),
+            # the one whose target was settled first, as the plain search would keep it.
+            k = -1 - s
+            for i in range(size):
+                other = -1 - heap_val[i]
+                if heap_val[i] < 0 and heap_key[i] <= key + _TIE_S and order[other] < order[k]:
+                    k = other
+            found[n_found] = targets[k]
+            n_found += 1
+            if n_found >= n_need:
+                break
+            continue
         if done[s] == gen:
             continue
         g = dist[s]
@@ -153,10 +214,16 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
         done[s] = gen
         settled += 1
         if was_target:
-            found[n_found] = s
-            n_found += 1
-            if n_found >= n_need:
-                break
+            if exits:
+                for k in range(targets.shape[0]):
+                    if targets[k] == s:
+                        order[k] = settled
+                        size = _push(heap_key, heap_val, size, g + target_cost[k], -1 - k)
+            else:
+                found[n_found] = s
+                n_found += 1
+                if n_found >= n_need:
+                    break
         node = s >> 1
         layer = s & 1
         park_cost = park_node_cost if node == park_node else park[node]
@@ -166,7 +233,7 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
             if _improve(t, c, s, PARK_EDGE, stamp, dist, pred, pred_edge, done, gen):
                 walked[t] = 0.0
                 size = _push(heap_key, heap_val, size,
-                             c + _heuristic(node, 1, x, y, tx, ty, inv_speed), t)
+                             c + _heuristic(node, 1, x, y, tx, ty, inv_speed, t_add), t)
         if node < n_base:
             for e in range(b_indptr[node], b_indptr[node + 1]):
                 w = b_cost[e, layer]
@@ -180,7 +247,8 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
                 if _improve(t, c, s, e, stamp, dist, pred, pred_edge, done, gen):
                     walked[t] = walk
                     size = _push(heap_key, heap_val, size,
-                                 c + _heuristic(b_head[e], layer, x, y, tx, ty, inv_speed), t)
+                                 c + _heuristic(b_head[e], layer, x, y, tx, ty, inv_speed, t_add),
+                                 t)
         for f in range(o_indptr[node], o_indptr[node + 1]):
             w = o_cost[f, layer]
             if w == np.inf:
@@ -196,7 +264,7 @@ def search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_indp
             if _improve(t, c, s, n_edges_base + f, stamp, dist, pred, pred_edge, done, gen):
                 walked[t] = walk
                 size = _push(heap_key, heap_val, size,
-                             c + _heuristic(o_head[f], layer, x, y, tx, ty, inv_speed), t)
+                             c + _heuristic(o_head[f], layer, x, y, tx, ty, inv_speed, t_add), t)
     for i in range(targets.shape[0]):
         if done[targets[i]] == -gen:
             done[targets[i]] = 0
@@ -269,6 +337,83 @@ def trace(state: int, pred: _Int, pred_edge: _Int) -> tuple[_Int, _Int]:
 
 
 @njit(cache=True)
+def path_runs(states: _Int, edges: _Int, e_length: _Float, e_cost: _Float, e_kind: NDArray[np.int8],
+              e_gate: _Index, e_name: NDArray[np.int32], e_way: NDArray[np.int32], x: _Float,
+              y: _Float, link_kind: int, short_link_m: float,
+              straight_deg: float) -> tuple[_Int, _Float, _Float, _Float]:
+    """A traced path (``states``, and ``edges`` into each state after the first) cut into
+    runs: consecutive edges in one layer, through no gate, on the same road without
+    turning by ``straight_deg`` (or a link shorter than ``short_link_m``, or of no
+    length, joined to the run before). A switch to walking (``PARK_EDGE``) is a run of
+    its own.
+
+    Returns one int row per run (first edge, edge after the last, search edge or
+    ``PARK_EDGE``, gate or -1, layer, tail and head node of the first edge, name id, way
+    id, edge kind), each edge's metres and seconds (0 for parking), and each run's
+    compass bearing (degrees) at its first and last edge (an edge of no length takes
+    the bearing of the one before it, the first ones that of the first edge with a
+    length).
+    """
+    n = edges.shape[0]
+    length = np.zeros(n)
+    seconds = np.zeros(n)
+    bear = np.empty(n)
+    gate = np.full(n, -1, dtype=np.int64)
+    edge = np.zeros(n, dtype=np.int64)  # edge 0 stands in for parking, as an index
+    first_moving = -1
+    for i in range(n):
+        u = states[i] >> 1
+        v = states[i + 1] >> 1
+        if edges[i] != PARK_EDGE:
+            e = edges[i]
+            edge[i] = e
+            length[i] = e_length[e]
+            seconds[i] = e_cost[e, states[i + 1] & 1]
+            gate[i] = e_gate[e]
+        bear[i] = np.degrees(np.arctan2(x[v] - x[u], y[v] - y[u])) % 360
+        if first_moving < 0 and length[i] > 0:
+            first_moving = i
+    if first_moving >= 0:
+        last = -1
+        for i in range(n):
+            if length[i] > 0:
+                last = i
+            else:
+                bear[i] = bear[last] if last >= 0 else bear[first_moving]
+    starts = np.empty(n, dtype=np.int64)
+    runs = 0
+    for i in range(n):
+        joined = False
+        if i > 0 and edges[i] != PARK_EDGE and edges[i - 1] != PARK_EDGE and \
+                (states[i + 1] & 1) == (states[i] & 1) and gate[i] < 0 and gate[i - 1] < 0:
+            delta = abs((bear[i] - bear[i - 1] + 540) % 360 - 180)
+            short_link = e_kind[edge[i]] == link_kind and length[i] < short_link_m
+            joined = ((e_name[edge[i]] == e_name[edge[i - 1]] and delta < straight_deg)
+                      or short_link or length[i] == 0)
+        if not joined:
+            starts[runs] = i
+            runs += 1
+    rows = np.empty((runs, 10), dtype=np.int64)
+    bearings = np.empty((runs, 2))
+    for r in range(runs):
+        s0 = starts[r]
+        s1 = starts[r + 1] if r + 1 < runs else n
+        rows[r, 0] = s0
+        rows[r, 1] = s1
+        rows[r, 2] = edges[s0] if edges[s0] == PARK_EDGE else edge[s0]
+        rows[r, 3] = gate[s0]
+        rows[r, 4] = states[s0 + 1] & 1
+        rows[r, 5] = states[s0] >> 1
+        rows[r, 6] = states[s0 + 1] >> 1
+        rows[r, 7] = e_name[edge[s0]]
+        rows[r, 8] = e_way[edge[s0]]
+        rows[r, 9] = e_kind[edge[s0]]
+        bearings[r, 0] = bear[s0]
+        bearings[r, 1] = bear[s1 - 1]
+    return rows, length, seconds, bearings
+
+
+@njit(cache=True)
 def steps_totals(states: _Int, edges: _Int, e_length: _Float, e_cost: _Float,
                  park_delay: float) -> tuple[float, float]:
     """Metres and seconds (real time: ``e_cost`` in the layer of the state moved into,
@@ -318,17 +463,29 @@ def settled_costs(nodes_n: int, stamp: _Int, done: _Int, dist: _Float, gen: int,
     return best
 
 
+# A state's fields in the workspace's rows: what a search reads of a state first, then
+# what it writes; a row is one 64-byte cache line.
+_DONE, _STAMP, _DIST, _PRED, _PRED_EDGE, _WALKED, _ROW = 0, 1, 2, 3, 4, 5, 8
+
+
 class Workspace:
-    """Reusable per-query arrays for a network of ``n_nodes`` and ``n_edges``."""
+    """Reusable per-query arrays for a network of ``n_nodes`` and ``n_edges``.
+
+    The per-state arrays (``dist``, ``pred``, ``pred_edge``, ``walked``, ``stamp``,
+    ``done``) are columns of one block with a cache-line row per state: a search that
+    looks at a state finds all it needs of it in one memory read, not six (a route on the
+    16 × 16 city settles a few thousand states spread over a 5 MB array each).
+    """
 
     def __init__(self, n_nodes: int, n_edges: int) -> None:
         states = 2 * n_nodes
-        self.dist = np.empty(states, dtype=np.float64)
-        self.pred = np.empty(states, dtype=np.int64)
-        self.pred_edge = np.empty(states, dtype=np.int64)
-        self.walked = np.empty(states, dtype=np.float64)
-        self.stamp = np.zeros(states, dtype=np.int64)
-        self.done = np.zeros(states, dtype=np.int64)
+        raw = np.zeros(states * _ROW + _ROW, dtype=np.int64)
+        skip = (-raw.ctypes.data % 64) // 8  # rows start on a cache line
+        block = raw[skip:skip + states * _ROW].reshape(states, _ROW)
+        real = block.view(np.float64)
+        self.done, self.stamp = block[:, _DONE], block[:, _STAMP]
+        self.pred, self.pred_edge = block[:, _PRED], block[:, _PRED_EDGE]
+        self.dist, self.walked = real[:, _DIST], real[:, _WALKED]
         capacity = 2 * n_edges + states + 64
         self.heap_key = np.empty(capacity, dtype=np.float64)
         self.heap_val = np.empty(capacity, dtype=np.int64)

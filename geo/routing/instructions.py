@@ -46,7 +46,10 @@ class Piece:
     link: bool = False
     gate_index: int = -1
     last_bearing: float | None = None
-    coords: list[tuple[float, float]] | None = None
+    # The path states (first, last) its line runs through, and the (lon, lat) it starts
+    # from when that is off the path (the start's own point).
+    span: tuple[int, int] = (0, 0)
+    origin: tuple[float, float] | None = None
 
 
 @dataclass

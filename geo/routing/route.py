@@ -19,8 +19,9 @@ from numpy.typing import NDArray
 from geo import settings
 from geo.errors import NoRoute, NotFound
 from geo.hours.opening_hours import gate_state, local_time, reason_text
-from geo.routing._kernels import PARK_EDGE
+from geo.routing._kernels import PARK_EDGE, path_runs
 from geo.routing.compound_layer import LINK
+from geo.routing.door_side import door_side, route_path
 from geo.routing.inputs import Door
 from geo.routing.instructions import (
     SHORT_LINK_M,
@@ -63,7 +64,8 @@ def _pieces(snap: Snapshot, path: Path, start: Start | None) -> list[tuple[str, 
     """The route as ('piece', Piece) and ('park', where) items in order.
 
     Consecutive edges on the same road, in the same layer, that do not turn are joined
-    into one piece here (with numpy), so that Python handles runs, not edges.
+    into one piece (``path_runs``, compiled), so that Python handles runs, not edges. A
+    piece's ``span`` is the range of path states its line runs through.
     """
     street = snap.street
     items: list[tuple[str, Any]] = []
@@ -80,53 +82,32 @@ def _pieces(snap: Snapshot, path: Path, start: Start | None) -> list[tuple[str, 
             street.way_highway[int(street.way[e0])] if e0 >= 0 else None,
             float(start.seed_length[i]), float(start.seed_seconds[i]),
             bearing((float(qx), float(qy)), (float(snap.x[node]), float(snap.y[node]))),
-            frm, snap.lonlat(node), coords=[frm, snap.lonlat(node)])))
+            frm, snap.lonlat(node), span=(0, 0), origin=frm)))
     states, edges = path.states, path.edges[1:]
-    n = len(edges)
-    if n == 0:
+    if len(edges) == 0:
         return items
-    u, v, layer = states[:-1] >> 1, states[1:] >> 1, states[1:] & 1
-    move = edges != PARK_EDGE
-    e = np.where(move, edges, 0)
-    length = np.where(move, snap.e_length[e], 0.0)
-    seconds = np.where(move, snap.e_cost[e, layer], 0.0)
-    kind, gate, name = snap.e_kind[e], np.where(move, snap.e_gate[e], -1), snap.e_name[e]
-    dx, dy = snap.x[v] - snap.x[u], snap.y[v] - snap.y[u]
-    bear = np.degrees(np.arctan2(dx, dy)) % 360
-    moving = np.flatnonzero(length > 0)
-    if len(moving):  # edges of no length take the bearing of the edge before them
-        fill = np.maximum.accumulate(np.where(length > 0, np.arange(n), -1))
-        bear = np.where(fill >= 0, bear[np.maximum(fill, 0)], bear[moving[0]])
-    delta = np.abs((bear[1:] - bear[:-1] + 540) % 360 - 180)
-    same = move[1:] & move[:-1] & (layer[1:] == layer[:-1]) & (gate[1:] < 0) & (gate[:-1] < 0)
-    short_link = (kind[1:] == LINK) & (length[1:] < SHORT_LINK_M)
-    joined = same & ((name[1:] == name[:-1]) & (delta < STRAIGHT_DEG) | short_link |
-                     (length[1:] == 0))
-    starts = np.flatnonzero(np.concatenate([[True], ~joined]))
-    ends = np.append(starts[1:], n)
-    nodes = states >> 1
-    lon, lat = snap.lon[nodes].tolist(), snap.lat[nodes].tolist()
+    rows, length, seconds, bearings = path_runs(
+        states, edges, snap.e_length, snap.e_cost, snap.e_kind, snap.e_gate, snap.e_name,
+        snap.e_way, snap.x, snap.y, LINK, SHORT_LINK_M, STRAIGHT_DEG)
+    starts = rows[:, 0]
     lengths, secs = np.add.reduceat(length, starts), np.add.reduceat(seconds, starts)
+    first, last = states[starts] >> 1, states[rows[:, 1]] >> 1
+    ends = np.column_stack([snap.lon[first], snap.lat[first], snap.lon[last], snap.lat[last]])
     gate_in = snap.gate_nodes[:, 1] if len(snap.gate_nodes) else np.empty(0, np.int64)
-    # Python lists from here: indexing them is cheaper than indexing numpy arrays.
-    move_l, gate_l, name_l, kind_l = move.tolist(), gate.tolist(), name.tolist(), kind.tolist()
-    way_l, layer_l, bear_l = snap.e_way[e].tolist(), layer.tolist(), bear.tolist()
-    u_l, v_l = u.tolist(), v.tolist()
-    names, highways = snap.names, street.way_highway
-    for s0, s1, run_len, run_s in zip(starts.tolist(), ends.tolist(), lengths.tolist(),
-                                      secs.tolist(), strict=True):
-        if not move_l[s0]:
-            items.append(("park", ("node", u_l[s0])))
+    names, highways, gates = snap.names, street.way_highway, snap.gates
+    for (s0, s1, e, g, layer, u, v, nm, way, kind), (b0, b1), (lon0, lat0, lon1, lat1), \
+            run_len, run_s in zip(rows.tolist(), bearings.tolist(), ends.tolist(),
+                                  lengths.tolist(), secs.tolist(), strict=True):
+        if e == PARK_EDGE:
+            items.append(("park", ("node", u)))
             continue
-        g, nm, way = gate_l[s0], name_l[s0], way_l[s0]
-        coords = list(zip(lon[s0:s1 + 1], lat[s0:s1 + 1], strict=True))
         items.append(("piece", Piece(
-            layer_l[s0], names[nm] if nm >= 0 else None, highways[way] if way >= 0 else None,
-            run_len, run_s, bear_l[s0], coords[0], coords[-1],
-            gate=snap.gates[g][0].label if g >= 0 else None,
-            gate_unconfirmed=g >= 0 and snap.gates[g][0].origin != "mapped",
-            entering=g >= 0 and v_l[s0] == int(gate_in[g]), link=kind_l[s0] == LINK,
-            gate_index=g, last_bearing=bear_l[s1 - 1], coords=coords)))
+            layer, names[nm] if nm >= 0 else None, highways[way] if way >= 0 else None,
+            run_len, run_s, b0, (lon0, lat0), (lon1, lat1),
+            gate=gates[g][0].label if g >= 0 else None,
+            gate_unconfirmed=g >= 0 and gates[g][0].origin != "mapped",
+            entering=g >= 0 and v == int(gate_in[g]), link=kind == LINK,
+            gate_index=g, last_bearing=b1, span=(s0, s1))))
     return items
 
 
@@ -148,10 +129,12 @@ def _park_place(snap: Snapshot, where: tuple[str, Any], door: Door) -> tuple[str
     return "路边", lonlat
 
 
-def _legs(snap: Snapshot, items: list[tuple[str, Any]], door: Door
+def _legs(snap: Snapshot, path: Path, items: list[tuple[str, Any]], door: Door
           ) -> tuple[list[dict[str, Any]], list[tuple[int, int]]]:
     """Legs (ride, park, walk) with instructions; and the gates passed, in order, with
-    the layer (riding 0, walking 1) they were passed in."""
+    the layer (riding 0, walking 1) they were passed in. ``items`` are ``_pieces`` of
+    ``path``."""
+    path_nodes = path.states >> 1
     legs: list[dict[str, Any]] = []
     gates_used: list[tuple[int, int]] = []
     heading: float | None = None
@@ -164,9 +147,8 @@ def _legs(snap: Snapshot, items: list[tuple[str, Any]], door: Door
         leg_steps = steps(current, heading=heading)
         if leg_steps:
             heading = next((s.last_bearing for s in reversed(leg_steps) if s.type != "gate"), heading)
-        coords = [c for p in current for c in (p.coords or [p.lonlat, p.end])]
         legs.append(_leg("ride" if current[0].layer == RIDE_LAYER else "walk", current,
-                         leg_steps, coords))
+                         leg_steps, _leg_points(snap, path_nodes, current)))
         current = []
 
     for kind, value in items:
@@ -198,8 +180,19 @@ def _legs(snap: Snapshot, items: list[tuple[str, Any]], door: Door
     return legs, gates_used
 
 
+def _leg_points(snap: Snapshot, path_nodes: NDArray[np.int64], pieces: list[Piece]
+                ) -> NDArray[np.float64]:
+    """(lon, lat) rows of a leg's line: the nodes of its pieces' spans, after the start's
+    own point when the leg begins at the start."""
+    first, last = pieces[0].span, pieces[-1].span
+    nodes = path_nodes[first[0]:last[1] + 1]
+    points = np.column_stack([snap.lon[nodes], snap.lat[nodes]])
+    origin = pieces[0].origin
+    return points if origin is None else np.vstack([np.asarray([origin]), points])
+
+
 def _leg(mode: str, pieces: list[Piece], leg_steps: list[Step],
-         coords: list[tuple[float, float]]) -> dict[str, Any]:
+         coords: NDArray[np.float64]) -> dict[str, Any]:
     clean = line_coordinates(coords)
     return {
         "mode": mode,
@@ -269,20 +262,28 @@ def route_to_door(network: AccessNetwork, start: tuple[float, float], door: tupl
     compound = int(snap.node_compound[door_node])
     if compound >= 0 and not _any_gate_usable(snap, compound, gate_ok):
         raise _no_route(snap, compound, when, has_pass, door_info, origin)
-    for walk_max in (settings.WALK_AFTER_PARKING_MAX_M, np.inf):  # the bound, else none
-        found, ws = run_search(snap, origin.seeds, origin.seed_cost, np.asarray([target], np.int64),
-                               n_need=1, gate_ok=gate_ok, door=door_node,
-                               heuristic_nodes=[door_node], walk_max=walk_max)
-        if len(found) or walk_max == np.inf:
-            break
-    if len(found) == 0:
-        raise _no_route(snap, compound, when, has_pass, door_info, origin)
-    path = trace_path(ws, target)
+    # From outside the door's compound, search only to its gates (``door_side``).
+    side = door_side(snap, compound, door_node, gate_ok, origin.seeds) if compound >= 0 else None
     nav = snap.nav.get(compound) if compound >= 0 else None
-    # The main search often settled the centroid's road point on its way: reuse it.
-    nav_path = trace_path(ws, 2 * nav) if nav is not None and ws.done[2 * nav] == ws.gen else None
+    keep = 2 * nav + RIDE_LAYER if nav is not None else None
+    for walk_max in (settings.WALK_AFTER_PARKING_MAX_M, np.inf):  # the bound, else none
+        # The main search often settles the centroid's road point on its way: it is kept.
+        if side is not None:
+            path, nav_path = route_path(snap, side, origin.seeds, origin.seed_cost,
+                                        gate_ok=gate_ok, door_node=door_node, walk_max=walk_max,
+                                        keep=keep)
+        else:
+            found, ws = run_search(snap, origin.seeds, origin.seed_cost,
+                                   np.asarray([target], np.int64), n_need=1, gate_ok=gate_ok,
+                                   door=door_node, heuristic_nodes=[door_node], walk_max=walk_max)
+            path = trace_path(ws, target) if len(found) else None
+            nav_path = trace_path(ws, keep) if keep is not None and ws.done[keep] == ws.gen else None
+        if path is not None or walk_max == np.inf:
+            break
+    if path is None:
+        raise _no_route(snap, compound, when, has_pass, door_info, origin)
     items = _pieces(snap, path, origin)
-    legs, gates_used = _legs(snap, items, door_info)
+    legs, gates_used = _legs(snap, path, items, door_info)
     distance = sum(leg["distance_m"] for leg in legs)
     duration = sum(leg["duration_s"] for leg in legs)
     used = {g for g, _layer in gates_used}

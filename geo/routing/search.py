@@ -20,6 +20,7 @@ from geo.routing._kernels import (
     backward_search,
     nearest_segments,
     search,
+    search_to_exits,
     steps_totals,
     trace,
 )
@@ -220,18 +221,45 @@ def run_search(snap: Snapshot, seeds: NDArray[np.int64], seed_cost: NDArray[np.f
     return found, ws
 
 
+def run_to_exits(snap: Snapshot, seeds: NDArray[np.int64], seed_cost: NDArray[np.float64],
+                 exits: NDArray[np.int64], exit_cost: NDArray[np.float64],
+                 points: NDArray[np.int64], t_add: NDArray[np.float64], *,
+                 gate_ok: NDArray[np.integer], door: int = -1, walk_max: float = np.inf
+                 ) -> tuple[NDArray[np.int64], Workspace]:
+    """``run_search`` to the cheapest of ``exits`` (states) plus its ``exit_cost`` (s);
+    the heuristic is the least over the nodes ``points`` of the straight distance at top
+    speed plus ``t_add`` (points, 2 layers: s). Returns (the exit, or none; workspace)."""
+    ws = snap.workspace()
+    gen = ws.next_gen()
+    street = snap.street
+    found, _settled = search_to_exits(
+        snap.n_base, street.indptr, street.head, snap.b_cost, snap.o_indptr, snap.o_head,
+        snap.o_cost, snap.o_gate, snap.park, door, settings.PARKING_DELAY_S, gate_ok,
+        snap.x, snap.y, seeds, seed_cost, exits, exit_cost, snap.x[points], snap.y[points],
+        t_add, inverse_top_speeds(snap, True), snap.b_walk_m, snap.o_walk_m, walk_max, ws.dist,
+        ws.pred, ws.pred_edge, ws.walked, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
+    return found, ws
+
+
 def run_backward(snap: Snapshot, target: int, *, gate_ok: NDArray[np.integer], door: int = -1
                  ) -> Workspace:
     """Costs (s) from every state to ``target`` (a state), without a walking bound, in the
     workspace (``pred``/``pred_edge``: the next state and edge on the way). ``door``
     parks at ``PARKING_DELAY_S`` as in ``run_search``."""
+    return backward_costs(snap, target, gate_ok=gate_ok, door=door)[0]
+
+
+def backward_costs(snap: Snapshot, target: int, *, gate_ok: NDArray[np.integer], door: int = -1
+                   ) -> tuple[Workspace, int]:
+    """``run_backward``, and the number of states it settled."""
     ws = snap.workspace()
     gen = ws.next_gen()
     indptr, tail, edge = snap.reverse_adjacency()
-    backward_search(snap.n_edges_base, indptr, tail, edge, snap.e_cost, snap.o_gate, snap.park,
-                    door, settings.PARKING_DELAY_S, gate_ok, target, ws.dist, ws.pred,
-                    ws.pred_edge, ws.stamp, ws.done, gen, ws.heap_key, ws.heap_val)
-    return ws
+    settled = backward_search(snap.n_edges_base, indptr, tail, edge, snap.e_cost, snap.o_gate,
+                              snap.park, door, settings.PARKING_DELAY_S, gate_ok, target,
+                              ws.dist, ws.pred, ws.pred_edge, ws.stamp, ws.done, gen,
+                              ws.heap_key, ws.heap_val)
+    return ws, int(settled)
 
 
 @dataclass
@@ -252,7 +280,7 @@ def round_point(lonlat: tuple[float, float]) -> list[float]:
     return [round(float(lonlat[0]), 7), round(float(lonlat[1]), 7)]
 
 
-def line_coordinates(coords: list[tuple[float, float]]) -> list[list[float]]:
+def line_coordinates(coords: list[tuple[float, float]] | NDArray[np.float64]) -> list[list[float]]:
     """GeoJSON LineString coordinates, rounded to 7 decimals, repeats dropped."""
     points = np.round(np.asarray(coords, dtype=np.float64), 7)
     keep = np.ones(len(points), dtype=bool)

@@ -61,7 +61,7 @@ def route_to_gate(network: AccessNetwork, start: tuple[float, float], gate_id: i
     path = trace_path(ws, int(found[0]))
     end = Door(id=gate.id, lon=gate.lon, lat=gate.lat, compound_id=snap.compounds[compound].id,
                label=gate.label, kind="gate", code=gate.code)
-    legs, _gates = _legs(snap, _pieces(snap, path, origin), end)
+    legs, _gates = _legs(snap, path, _pieces(snap, path, origin), end)
     return {
         "from": {"location": round_point(start), "snapped": round_point(origin.snapped),
                  "snap_distance_m": round(origin.snap_m, 1)},
