@@ -27,6 +27,7 @@ from geo.platforms.changes import (
 )
 
 _PENDING = "youlu_feed_pending"
+_BATCH = 500  # compound ids per IN (…) read, well under SQLite's bound variables
 
 
 def init_app(app: Flask) -> None:
@@ -55,21 +56,33 @@ def _forget(session: Session) -> None:
     session.info.pop(outbox.ADDED, None)
 
 
-def _division(session: Session, table: str, feature: dict[str, Any] | None,
-              known: dict[int, str | None]) -> str | None:
-    """The division code of a feature (its compound's); ``known`` caches compounds."""
+def _community_of(table: str, feature: dict[str, Any] | None) -> int | None:
+    """The compound id a non-compound feature's audit snapshot names, or None."""
+    if not feature or table == "communities":
+        return None
+    return (feature.get("properties") or {}).get("community")
+
+
+def _divisions_of(session: Session, ids: set[int]) -> dict[int, str | None]:
+    """The division code of each compound in ``ids``, read in batches of ``_BATCH``."""
+    ordered = sorted(ids)
+    found: dict[int, str | None] = {}
+    for start in range(0, len(ordered), _BATCH):
+        rows = session.execute(select(Community.id, Community.division_code)
+                               .where(Community.id.in_(ordered[start:start + _BATCH])))
+        found.update((community, division) for community, division in rows)
+    return found
+
+
+def _division(table: str, feature: dict[str, Any] | None,
+              compounds: dict[int, str | None]) -> str | None:
+    """The division code of a feature: a compound's own, else its compound's."""
     if not feature:
         return None
-    props = feature.get("properties") or {}
     if table == "communities":
-        return props.get("division_code")
-    community = props.get("community")
-    if community is None:
-        return None
-    if community not in known:
-        known[community] = session.scalar(
-            select(Community.division_code).where(Community.id == community))
-    return known[community]
+        return (feature.get("properties") or {}).get("division_code")
+    community = _community_of(table, feature)
+    return None if community is None else compounds.get(community)
 
 
 def _number(session: Session) -> None:
@@ -89,9 +102,11 @@ def _number(session: Session) -> None:
         last = len(rows)
         session.execute(insert(FeedCounter).values(id=1, last_seq=last))
     first = last - len(rows) + 1
-    known: dict[int, str | None] = {}
+    compounds = _divisions_of(session, {
+        community for audit, _kind in rows
+        if (community := _community_of(audit.table_name, audit.after or audit.before)) is not None})
     numbered = [(first + i, kind,
-                 _division(session, audit.table_name, audit.after or audit.before, known))
+                 _division(audit.table_name, audit.after or audit.before, compounds))
                 for i, (audit, kind) in enumerate(rows)]
     session.execute(insert(Change), [
         {"seq": seq, "audit_id": audit.id, "kind": kind, "division_code": division}
