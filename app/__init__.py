@@ -12,10 +12,9 @@ they are then frozen (``gc.freeze``), so that no later collection scans them aga
 # ruff: noqa: E402 (the collector is paused before the imports below)
 from __future__ import annotations
 
-import gc
+from geo import collector
 
-_COLLECTING = gc.isenabled()
-gc.disable()
+collector.pause()
 
 from pathlib import Path
 from typing import Any
@@ -98,9 +97,7 @@ COMMANDS = (*account_commands.COMMANDS, *import_commands.COMMANDS,
 # Job kinds whose package queues them itself (so app.jobs may not import it).
 job_service.register(import_job.KIND, import_job.KIND_ZH, import_job.import_job)
 job_service.register(file_import_job.KIND, file_import_job.KIND_ZH, file_import_job.import_file_job)
-gc.freeze()
-if _COLLECTING:
-    gc.enable()
+collector.end_pause(freeze=True)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -29,9 +29,7 @@ state it reflects, and ``deferred``, what it needs only later.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import gc
 import hashlib
 import io
 import mmap
@@ -48,6 +46,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo import settings
+from geo.collector import collector_paused
 from geo.routing.network import EDIT_STATE, AccessNetwork
 from geo.routing.street_graph import StreetGraph
 
@@ -171,7 +170,7 @@ class _Deferred:
                     unpickler.geometries = np.concatenate([unpickler.geometries,
                                                            shapely.from_wkb(self._wkb)])
                 try:
-                    with self._file, _made_frozen():
+                    with self._file, collector_paused(freeze=True):
                         self._value = unpickler.load()
                 except _UNREADABLE as error:
                     self._entry.unlink(missing_ok=True)  # no other worker loads it again
@@ -179,21 +178,6 @@ class _Deferred:
                     raise UnreadableCache(msg) from error
                 del self._unpickler, self._wkb
             return self._value
-
-
-@contextlib.contextmanager
-def _made_frozen() -> Iterator[None]:
-    """Make long-lived objects with the cyclic collector paused, and freeze them before it
-    runs again: its first collection would otherwise scan them all as young objects
-    (about 0.06 s on the 16 × 16 city's first half)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if collecting:
-            gc.enable()
 
 
 def load_network(street: StreetGraph, *, cache_dir: str | Path
@@ -222,7 +206,7 @@ def load_network(street: StreetGraph, *, cache_dir: str | Path
         buffers = (view[start:start + length] for start, length in spans)  # taken as read
         geometries = shapely.from_wkb(wkb[:first]) if first else np.empty(0, dtype=object)
         unpickler = _Unpickler(f, street, geometries, buffers)
-        with _made_frozen():
+        with collector_paused(freeze=True):
             meta, network = unpickler.load()
     except _UNREADABLE:
         f.close()
