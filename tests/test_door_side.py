@@ -3,16 +3,21 @@ on the real extracts."""
 
 from __future__ import annotations
 
+import importlib
 import random
 
 import numpy as np
 import pytest
 
 from geo import settings
+from geo.errors import NoRoute
 from geo.hours.opening_hours import local_time
 from geo.routing.door_side import door_side, route_path
 from geo.routing.network import WALK_LAYER
-from geo.routing.search import length_time, run_search, snap_start, trace_path
+from geo.routing.route import route_to_door
+from geo.routing.search import backward_costs, length_time, run_search, snap_start, trace_path
+
+door_side_module = importlib.import_module("geo.routing.door_side")
 
 
 def _starts_and_doors(snap, rng: random.Random, count: int):
@@ -80,3 +85,50 @@ def test_a_start_on_the_doors_side_of_the_gates_is_left_to_one_search(networks) 
             assert door_side(snap, compound, nodes[1], gate_ok, seeds) is None
             declined += 1
     assert declined > 10
+
+
+def test_a_door_side_past_its_bound_is_left_to_one_search(networks, monkeypatch) -> None:
+    # A compound whose walls leak lets the backward search from a door out into the city:
+    # past its bound it stops and declines, and the route is one search to the door, with
+    # the same gate, seconds and metres. The bound is lowered here to below any real
+    # door's side.
+    rng = random.Random(9)
+    at = "2025-05-01T12:00"
+    for net in networks.values():
+        snap = net.snapshot
+        gate_ok = snap.gate_ok(local_time(at), has_pass=False)
+        pairs = list(_starts_and_doors(snap, rng, 15))
+        through_gates = [_answer(net, start, key, at) for start, key in pairs]
+        monkeypatch.setattr(door_side_module, "_DOOR_SIDE_MAX_STATES", 3)
+        for start, key in pairs:
+            door = snap.doors[key][0]
+            origin = snap_start(snap, *start)
+            assert door_side(snap, int(snap.node_compound[door]), door, gate_ok, origin.seeds) is None
+        assert [_answer(net, start, key, at) for start, key in pairs] == through_gates
+        monkeypatch.undo()
+    assert any(answer[0] is not None for answer in through_gates)
+
+
+def _answer(net, start, key, at) -> tuple[int | None, float, float] | str:
+    """(gate id, seconds, metres) of the route, rounded to the answer's precision, or the
+    reason there is none."""
+    try:
+        route = route_to_door(net, start, key, at=at, compare=False)
+    except NoRoute as error:
+        return error.en
+    return (route["gate"]["id"] if route["gate"] else None, round(route["duration_s"], 6),
+            round(route["distance_m"], 6))
+
+
+def test_a_backward_search_stops_past_its_bound(networks) -> None:
+    # The bound stops the search itself (a leaking compound's door would otherwise search
+    # the whole city before declining): one state past it, it gives up.
+    net = next(iter(networks.values()))
+    snap = net.snapshot
+    gate_ok = snap.gate_ok(local_time("2025-05-01T12:00"), has_pass=False)
+    door = next(node for node, _door in snap.doors.values() if snap.node_compound[node] >= 0)
+    target = 2 * door + WALK_LAYER
+    _ws, everything = backward_costs(snap, target, gate_ok=gate_ok, door=door)
+    assert everything > 100
+    _ws, bounded = backward_costs(snap, target, gate_ok=gate_ok, door=door, max_states=100)
+    assert bounded == 101

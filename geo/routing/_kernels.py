@@ -276,11 +276,13 @@ def backward_search(n_edges_base: int, r_indptr: _Index, r_tail: _Index, r_edge:
                     e_cost: _Float, o_gate: _Index, park: _Float, park_node: int,
                     park_node_cost: float, gate_ok: _Index, target: int, dist: _Float,
                     succ: _Int, succ_edge: _Int, stamp: _Int, done: _Int, gen: int,
-                    heap_key: _Float, heap_val: _Int) -> int:
+                    heap_key: _Float, heap_val: _Int, max_settled: int) -> int:
     """Dijkstra towards ``target`` (a state) over the reversed edges of ``search``'s
     graph, without a walking bound: fills ``dist`` (cost to the target), ``succ`` and
     ``succ_edge`` (the next state and edge on the way, ``PARK_EDGE`` for parking) for
-    every state that reaches it; returns the number of states settled."""
+    every state that reaches it; returns the number of states settled. It gives up once
+    it has settled more than ``max_settled`` states (and returns that count): the costs
+    are then incomplete."""
     stamp[target] = gen
     dist[target] = 0.0
     succ[target] = -1
@@ -293,6 +295,8 @@ def backward_search(n_edges_base: int, r_indptr: _Index, r_tail: _Index, r_edge:
             continue
         done[s] = gen
         settled += 1
+        if settled > max_settled:
+            break
         node = s >> 1
         layer = s & 1
         if layer == 1:  # reached by parking here from the ride state

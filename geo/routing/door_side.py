@@ -49,7 +49,7 @@ def door_side(snap: Snapshot, compound: int, door_node: int, gate_ok: NDArray[np
     already, or the compound's walls leak: the plain search answers those."""
     gates = snap.gates_of(compound)
     ws, settled = backward_costs(snap, 2 * door_node + WALK_LAYER, gate_ok=_closed(gate_ok, gates),
-                                 door=door_node)
+                                 door=door_node, max_states=_DOOR_SIDE_MAX_STATES)
     if settled > _DOOR_SIDE_MAX_STATES or np.any(ws.done[seeds] == ws.gen):
         return None
     exits, cost, inside_states, passages, nodes, t_add = [], [], [], [], [], []

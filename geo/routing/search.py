@@ -30,6 +30,7 @@ from geo.routing.network import RIDE_LAYER, WALK_LAYER, Snapshot, inside_speed_m
 
 # The heuristic is scaled down a little so that plane distances never overestimate.
 _HEURISTIC_SLACK = 0.99
+_ALL_STATES = 2**62  # no limit on the states a backward search settles
 
 
 @dataclass
@@ -249,16 +250,17 @@ def run_backward(snap: Snapshot, target: int, *, gate_ok: NDArray[np.integer], d
     return backward_costs(snap, target, gate_ok=gate_ok, door=door)[0]
 
 
-def backward_costs(snap: Snapshot, target: int, *, gate_ok: NDArray[np.integer], door: int = -1
-                   ) -> tuple[Workspace, int]:
-    """``run_backward``, and the number of states it settled."""
+def backward_costs(snap: Snapshot, target: int, *, gate_ok: NDArray[np.integer], door: int = -1,
+                   max_states: int = _ALL_STATES) -> tuple[Workspace, int]:
+    """``run_backward``, and the number of states it settled; past ``max_states`` settled
+    it stops (the count is then above ``max_states`` and the costs incomplete)."""
     ws = snap.workspace()
     gen = ws.next_gen()
     indptr, tail, edge = snap.reverse_adjacency()
     settled = backward_search(snap.n_edges_base, indptr, tail, edge, snap.e_cost, snap.o_gate,
                               snap.park, door, settings.PARKING_DELAY_S, gate_ok, target,
                               ws.dist, ws.pred, ws.pred_edge, ws.stamp, ws.done, gen,
-                              ws.heap_key, ws.heap_val)
+                              ws.heap_key, ws.heap_val, max_states)
     return ws, int(settled)
 
 
