@@ -15,29 +15,29 @@ failing the request, and Redis is tried again after ``RATELIMIT_STORAGE_RETRY_S`
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import cast
 
 from flask import Response, after_this_request, current_app, request
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, RedisStorage, Storage
+from redis import Redis
+from redis.exceptions import NoScriptError
 from werkzeug.exceptions import TooManyRequests
 
 from app.extensions import limiter
 from geo import settings
 
-if TYPE_CHECKING:
-    from redis.commands.core import Script
-
 log = logging.getLogger(__name__)
 
 # KEYS: the counters; ARGV: each one's window in seconds. Returns count, ttl, count, ttl…
-_COUNT_ALL = b"""
+_COUNT_ALL = """
 local out = {}
 for i, key in ipairs(KEYS) do
   local count = redis.call('INCR', key)
@@ -47,9 +47,8 @@ for i, key in ipairs(KEYS) do
 end
 return out
 """
+_COUNT_ALL_SHA = hashlib.sha1(_COUNT_ALL.encode()).hexdigest()  # as Redis names the script (EVALSHA)
 _fallback = MemoryStorage()
-# The counting script of each Redis client (its digest computed once).
-_scripts: weakref.WeakKeyDictionary[Any, Script] = weakref.WeakKeyDictionary()
 # A Redis storage found unreachable → until when (time.monotonic()) to count in memory.
 _down_until: weakref.WeakKeyDictionary[Storage, float] = weakref.WeakKeyDictionary()
 
@@ -79,11 +78,13 @@ def _parsed(text: str) -> RateLimitItem:
 
 
 def _count_in_redis(storage: RedisStorage, keys: list[str], windows: list[int]) -> list[int]:
-    client = storage.get_connection()
-    script = _scripts.get(client)
-    if script is None:  # EVALSHA of the script's digest; redis-py loads it when Redis lacks it
-        script = _scripts[client] = client.register_script(_COUNT_ALL)
-    return [int(v) for v in script([storage.prefixed_key(k) for k in keys], windows)]
+    client = cast(Redis, storage.get_connection())
+    prefixed = [storage.prefixed_key(k) for k in keys]
+    try:
+        out = client.evalsha(_COUNT_ALL_SHA, len(prefixed), *prefixed, *windows)
+    except NoScriptError:  # a Redis that has not run it yet (new or restarted): EVAL keeps it
+        out = client.eval(_COUNT_ALL, len(prefixed), *prefixed, *windows)
+    return [int(v) for v in out]
 
 
 def _count_one_by_one(storage: Storage, keys: list[str], windows: list[int]) -> list[int]:
