@@ -210,6 +210,26 @@ def test_kept_backward_searches_answer_as_fresh_ones(streets, access) -> None:
     assert answers[NOON] != answers[NIGHT]
 
 
+def test_a_gate_edit_keeps_the_matrix_moves_and_answers_as_a_fresh_network(streets, access) -> None:
+    # An office closing and timing gates makes a new snapshot of the same nodes and edges:
+    # the matrix's moves and kept backward searches carry over (nothing is made again),
+    # and its answers after the edit are those of a network built with the edit.
+    data = access["qinghuadonglu"]
+    net = AccessNetwork(streets["qinghuadonglu"], data)
+    origins, doors = _past_the_bound(net)
+    destinations = [(d,) for d in doors]
+    before = door_matrix(net, origins, destinations, at=NOON)
+    moves = batch._derived(net.snapshot)
+    edited = with_gate_rules(data, [(i, "closed", None) for i in range(0, 40, 4)]
+                             + [(i, "open", "Mo-Su 13:00-14:00") for i in range(1, 40, 4)])
+    net.update(edited)
+    assert batch._derived(net.snapshot) is moves
+    after = door_matrix(net, origins, destinations, at=NOON)
+    fresh = door_matrix(AccessNetwork(streets["qinghuadonglu"], edited), origins, destinations, at=NOON)
+    assert (after.durations, after.distances, after.doors) == (fresh.durations, fresh.distances, fresh.doors)
+    assert after.durations != before.durations
+
+
 @given(values=st.lists(st.one_of(st.floats(0, 1e6), st.integers(0, 10**7).map(lambda k: k / 10 + 0.05),
                                  st.integers(0, 10**6).map(lambda k: k / 100)), min_size=1, max_size=40))
 def test_tenths_round_as_python_does(values) -> None:

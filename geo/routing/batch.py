@@ -14,7 +14,6 @@ Coordinates are ``(lon, lat)`` WGS-84.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -279,10 +278,6 @@ class _Derived:
         return kept
 
 
-_DERIVED: dict[int, _Derived] = {}
-_DERIVED_LOCK = threading.Lock()
-
-
 def prepare_matrix(snap: Snapshot) -> None:
     """Work out what the matrix keeps per snapshot (its moves by state) before a first
     matrix needs it."""
@@ -290,13 +285,9 @@ def prepare_matrix(snap: Snapshot) -> None:
 
 
 def _derived(snap: Snapshot) -> _Derived:
-    """``snap``'s ``_Derived``, made at first use and dropped with the snapshot."""
-    with _DERIVED_LOCK:
-        derived = _DERIVED.get(id(snap))
-        if derived is None:
-            derived = _DERIVED[id(snap)] = _Derived(snap)
-            weakref.finalize(snap, _DERIVED.pop, id(snap), None)
-        return derived
+    """``snap``'s ``_Derived``, made at first use; kept across office edits that leave the
+    nodes and edges as they were (``Snapshot.of_edges``)."""
+    return snap.of_edges("matrix", _Derived)
 
 
 def route_orders(network: AccessNetwork, orders: list[Order], *, has_pass: bool = False

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import shapely
@@ -49,6 +49,7 @@ from geo.routing.inputs import AccessData, Building, Compound, Door, Facility, G
 from geo.routing.street_graph import PRIVATE, RIDE, WALK, StreetGraph
 
 RIDE_LAYER, WALK_LAYER = 0, 1
+_Made = TypeVar("_Made")  # what ``Snapshot.of_edges`` keeps
 # What only ``AccessNetwork.update``/``what_if`` read, not a route: the layers with their
 # inputs, the building doors, each compound's street nodes and the last data.
 EDIT_STATE = ("_layers", "_building_doors", "_inside", "_inside_all", "data")
@@ -215,6 +216,8 @@ class Snapshot:
         self._gate_ids: dict[int, int] | None = None
         self._reverse: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]] | None = None
         self._facilities_of: dict[str, tuple[NDArray[np.int64], list[Facility]]] = {}
+        self._of_edges: dict[str, Any] = {}  # see ``of_edges``
+        self._of_edges_lock = threading.Lock()
 
     @property
     def n_nodes(self) -> int:
@@ -255,6 +258,19 @@ class Snapshot:
         if self._gate_ids is None:
             self._gate_ids = {g.id: i for i, (g, _c) in enumerate(self.gates)}
         return self._gate_ids.get(gate_id)
+
+    def of_edges(self, name: str, make: Callable[[Snapshot], _Made]) -> _Made:
+        """What ``make`` works out from this snapshot's nodes, edges and parking alone, made
+        at first use (outside any lock: two threads may both make it, one is kept) and kept
+        under ``name``; a snapshot of the same nodes and edges takes it over
+        (``keep_derived``), so an office's gate edit does not make it again."""
+        with self._of_edges_lock:
+            value = self._of_edges.get(name)
+        if value is None:
+            made = make(self)
+            with self._of_edges_lock:
+                value = self._of_edges.setdefault(name, made)
+        return value  # type: ignore[no-any-return]
 
     def reverse_adjacency(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
         """The edges into each node, street and overlay together (CSR by head): ``indptr``,
@@ -301,11 +317,13 @@ class Snapshot:
     def keep_derived(self, old: Snapshot) -> None:
         """Take over from ``old``, a snapshot with the same nodes, edges, doors and gate
         positions, what is worked out lazily: node roles, gates per compound and by id, facilities
-        per kind, the reversed edges, each thread's search arrays, and the opening-hours states of the gates
+        per kind, the reversed edges, each thread's search arrays, what other modules work out
+        from the edges (``of_edges``), and the opening-hours states of the gates
         whose hours are the same (same gate index, same expression)."""
         self._roles, self._gates_of, self._gate_ids = old._roles, old._gates_of, old._gate_ids
         self._facilities_of, self._local = old._facilities_of, old._local
         self._reverse = old._reverse
+        self._of_edges, self._of_edges_lock = old._of_edges, old._of_edges_lock
         if not len(old.gate_hours) or not len(self.gate_hours):
             return
         pos = np.minimum(np.searchsorted(old.gate_hours, self.gate_hours), len(old.gate_hours) - 1)
