@@ -38,8 +38,11 @@ _TIE_S = 1e-9
 
 
 # A 4-ary heap: half the depth of a binary one, so fewer unpredictable branches per pop.
+# The matrix's door_rows (_matrix_kernels) uses it too, and relaxes as _search does: the
+# two loops must change together, or the matrix and the route stop agreeing on ties
+# (tests/test_batch.py compares every cell with the route).
 @njit(cache=True, inline="always")
-def _push(heap_key: _Float, heap_val: _Int, size: int, key: float, val: int) -> int:
+def heap_push(heap_key: _Float, heap_val: _Int, size: int, key: float, val: int) -> int:
     i = size
     while i > 0:
         parent = (i - 1) >> 2
@@ -54,7 +57,7 @@ def _push(heap_key: _Float, heap_val: _Int, size: int, key: float, val: int) -> 
 
 
 @njit(cache=True, inline="always")
-def _pop(heap_key: _Float, heap_val: _Int, size: int) -> tuple[float, int, int]:
+def heap_pop(heap_key: _Float, heap_val: _Int, size: int) -> tuple[float, int, int]:
     key = heap_key[0]
     val = heap_val[0]
     size -= 1
@@ -181,7 +184,7 @@ def _search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_ind
             pred[s] = -1
             pred_edge[s] = SEED_EDGE
             walked[s] = 0.0
-            size = _push(heap_key, heap_val, size,
+            size = heap_push(heap_key, heap_val, size,
                          c + _heuristic(s >> 1, s & 1, x, y, tx, ty, inv_speed, t_add), s)
     found = np.empty(targets.shape[0], dtype=np.int64)
     order = np.zeros(targets.shape[0], dtype=np.int64)  # when each target was settled
@@ -191,7 +194,7 @@ def _search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_ind
     for i in range(targets.shape[0]):
         done[targets[i]] = -gen
     while size > 0:
-        key, s, size = _pop(heap_key, heap_val, size)
+        key, s, size = heap_pop(heap_key, heap_val, size)
         if s < 0:  # a target's way on to the destination
             # Of ways on that cost the same but for rounding (summed in another order),
             # the one whose target was settled first, as the plain search would keep it.
@@ -218,7 +221,7 @@ def _search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_ind
                 for k in range(targets.shape[0]):
                     if targets[k] == s:
                         order[k] = settled
-                        size = _push(heap_key, heap_val, size, g + target_cost[k], -1 - k)
+                        size = heap_push(heap_key, heap_val, size, g + target_cost[k], -1 - k)
             else:
                 found[n_found] = s
                 n_found += 1
@@ -232,7 +235,7 @@ def _search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_ind
             c = g + park_cost
             if _improve(t, c, s, PARK_EDGE, stamp, dist, pred, pred_edge, done, gen):
                 walked[t] = 0.0
-                size = _push(heap_key, heap_val, size,
+                size = heap_push(heap_key, heap_val, size,
                              c + _heuristic(node, 1, x, y, tx, ty, inv_speed, t_add), t)
         if node < n_base:
             for e in range(b_indptr[node], b_indptr[node + 1]):
@@ -246,7 +249,7 @@ def _search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_ind
                 c = g + w
                 if _improve(t, c, s, e, stamp, dist, pred, pred_edge, done, gen):
                     walked[t] = walk
-                    size = _push(heap_key, heap_val, size,
+                    size = heap_push(heap_key, heap_val, size,
                                  c + _heuristic(b_head[e], layer, x, y, tx, ty, inv_speed, t_add),
                                  t)
         for f in range(o_indptr[node], o_indptr[node + 1]):
@@ -263,7 +266,7 @@ def _search(n_base: int, b_indptr: _Index, b_head: _Index, b_cost: _Float, o_ind
             c = g + w
             if _improve(t, c, s, n_edges_base + f, stamp, dist, pred, pred_edge, done, gen):
                 walked[t] = walk
-                size = _push(heap_key, heap_val, size,
+                size = heap_push(heap_key, heap_val, size,
                              c + _heuristic(o_head[f], layer, x, y, tx, ty, inv_speed, t_add), t)
     for i in range(targets.shape[0]):
         if done[targets[i]] == -gen:
@@ -287,10 +290,10 @@ def backward_search(n_edges_base: int, r_indptr: _Index, r_tail: _Index, r_edge:
     dist[target] = 0.0
     succ[target] = -1
     succ_edge[target] = SEED_EDGE
-    size = _push(heap_key, heap_val, 0, 0.0, target)
+    size = heap_push(heap_key, heap_val, 0, 0.0, target)
     settled = 0
     while size > 0:
-        key, s, size = _pop(heap_key, heap_val, size)
+        key, s, size = heap_pop(heap_key, heap_val, size)
         if done[s] == gen:
             continue
         done[s] = gen
@@ -305,7 +308,7 @@ def backward_search(n_edges_base: int, r_indptr: _Index, r_tail: _Index, r_edge:
             c = key + park_cost
             if park_cost < np.inf and _improve(t, c, s, PARK_EDGE, stamp, dist, succ, succ_edge,
                                                done, gen):
-                size = _push(heap_key, heap_val, size, c, t)
+                size = heap_push(heap_key, heap_val, size, c, t)
         for k in range(r_indptr[node], r_indptr[node + 1]):
             e = r_edge[k]
             w = e_cost[e, layer]
@@ -318,7 +321,7 @@ def backward_search(n_edges_base: int, r_indptr: _Index, r_tail: _Index, r_edge:
             t = 2 * r_tail[k] + layer
             c = key + w
             if _improve(t, c, s, e, stamp, dist, succ, succ_edge, done, gen):
-                size = _push(heap_key, heap_val, size, c, t)
+                size = heap_push(heap_key, heap_val, size, c, t)
     return settled
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from geo.routing._kernels import _pop, _push, path_totals
+from geo.routing._kernels import heap_pop, heap_push, path_totals
 
 _Float = NDArray[np.float64]
 _Int = NDArray[np.int64]
@@ -49,15 +49,15 @@ def _relax(t: int, c: float, s: int, metres: float, seconds: float, walk: float,
     label[t, _WALKED] = walk
     label[t, _METRES] = metres
     label[t, _SECONDS] = seconds
-    return _push(heap_key, heap_val, size, c, t)
+    return heap_push(heap_key, heap_val, size, c, t)
 
 
 @njit(cache=True)
 def door_rows(indptr: _Index, head: _Index, move: _Float, gate: _Index, gate_ok: _Index,
-                 park_delay: float, walk_max: float, seed_start: _Int, seeds: _Int,
-                 seed_cost: _Float, seed_length: _Float, seed_seconds: _Float, column_of: _Int,
-                 n_targets: int, label: _Float, mark: _Int, first: _Int, heap_key: _Float,
-                 heap_val: _Int, seconds: _Float, metres: _Float) -> None:
+              park_delay: float, walk_max: float, seed_start: _Int, seeds: _Int,
+              seed_cost: _Float, seed_length: _Float, seed_seconds: _Float, column_of: _Int,
+              n_targets: int, label: _Float, mark: _Int, first: _Int, heap_key: _Float,
+              heap_val: _Int, seconds: _Float, metres: _Float) -> None:
     """For each origin ``i`` (its seeds ``seed_start[i]:seed_start[i + 1]``), the search
     ``_kernels.search`` makes as Dijkstra walking at most ``walk_max`` m after parking
     (the same heap and order of work, so the same paths), stopped once its ``n_targets``
@@ -83,10 +83,10 @@ def door_rows(indptr: _Index, head: _Index, move: _Float, gate: _Index, gate_ok:
                 label[s, _WALKED] = 0.0
                 label[s, _METRES] = 0.0
                 label[s, _SECONDS] = 0.0
-                size = _push(heap_key, heap_val, size, seed_cost[k], s)
+                size = heap_push(heap_key, heap_val, size, seed_cost[k], s)
         n_found = 0
         while size > 0:
-            _key, s, size = _pop(heap_key, heap_val, size)
+            _key, s, size = heap_pop(heap_key, heap_val, size)
             if mark[s] == 2 * gen + 1:
                 continue
             mark[s] = 2 * gen + 1

@@ -213,10 +213,10 @@ def _searched_rows(snap: Snapshot, seeds: _Seeds, nodes: NDArray[np.int64],
     seconds = np.full((len(seeds.at) - 1, len(nodes)), np.inf)
     metres = np.full((len(seeds.at) - 1, len(nodes)), np.inf)
     door_rows(indptr, head, move, gate, gate_ok, settings.PARKING_DELAY_S, walk_max, seeds.at,
-                 seeds.states, seeds.cost, seeds.length, seeds.seconds, column_of, len(nodes),
-                 np.empty((2 * snap.n_nodes, 4)), np.zeros(2 * snap.n_nodes, dtype=np.int32),
-                 np.empty(2 * snap.n_nodes, dtype=np.int32), ws.heap_key, ws.heap_val, seconds,
-                 metres)
+              seeds.states, seeds.cost, seeds.length, seeds.seconds, column_of, len(nodes),
+              np.empty((2 * snap.n_nodes, 4)), np.zeros(2 * snap.n_nodes, dtype=np.int32),
+              np.empty(2 * snap.n_nodes, dtype=np.int32), ws.heap_key, ws.heap_val, seconds,
+              metres)
     return seconds, metres
 
 
