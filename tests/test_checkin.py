@@ -385,3 +385,25 @@ def test_a_tap_is_two_statements_on_postgresql(site: Site, rider_client) -> None
     assert len(statements) == expected, statements
     assert statements[0].lstrip().startswith("SELECT riders.id, riders.tap_seq")
     assert tap_form(rider_client, url)["seq"] == str(int(form["seq"]) + 1)
+
+
+def test_a_tap_from_a_page_newer_than_the_riders_copy_reads_the_rider_again(
+        site: Site, rider_client) -> None:
+    """A tap whose rider was read before another request of the same rider moved the
+    counter, drawn on the page that request gave (its seq ahead of the copy): the tap
+    reads the counter again and is logged as the next event, not refused as stale."""
+    secret = rider_client.get_cookie("youlu_device", path="/pass").value
+    plate = site.plate(site.gate_ids[0])
+    url = site.gate_url(site.gate_ids[0])
+    with site.app.app_context():
+        found = read_tap(get_session(), secret, plate)
+        assert found is not None and found.rider.tap_seq == 0
+    site.app.config["CHECKIN_REPEAT_WINDOW_S"] = 0
+    rider_client.post(url, data=tap_form(rider_client, url))  # the other request: in
+    with site.app.app_context():
+        db = get_session()
+        result = tap(db, found.rider, found.gate, seq=1, now=datetime.now(UTC), window_s=0,
+                     covering=found.passes)
+        db.commit()
+    assert result.created and result.seq == 2 and found.rider.tap_seq == 2
+    assert [(e.seq, e.direction) for e in site.events()] == [(1, "in"), (2, "out")]
