@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 
 from app.db import get_engine, get_session
+from app.imports import importer
 from app.imports.importer import import_osm
 from app.models import Community, Division, DivisionArea
 from geo.address.division_areas import DivisionBoundary, DivisionIndex, read_osm_boundaries
@@ -274,3 +275,24 @@ def test_a_named_code_column_and_a_projected_file(app: Flask, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     for division, _, geom in compounds(app).values():
         assert division == majority(geom, STREETS)
+
+
+def test_a_file_with_no_division_relation_is_read_once(app: Flask, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # The boundary pass over the file runs only when a relation is tagged as a division
+    # boundary: the bundled extracts have none, and import without it (the pass refused
+    # here), while a file with one is read for it.
+    def no_second_pass(path: object) -> list[DivisionBoundary]:
+        raise AssertionError(f"{path} read a second time")
+
+    with_boundaries = _osm_with_boundaries(tmp_path, [("110108014", "8", "清华园街道",
+                                                       STREETS["110108014"])])
+    assert importer.read_osm_extract(with_boundaries).division_relations == 1
+    monkeypatch.setattr(importer, "read_osm_boundaries", no_second_pass)
+    filename, street = EXTRACTS["bupt"]
+    path = OSM_DIR / filename
+    assert importer.read_osm_extract(path).division_relations == 0
+    with app.app_context():
+        report = import_osm(get_session(), path, division=street)
+        get_session().commit()
+    assert report.created["community"] > 0 and report.created["division"] == 0
