@@ -93,3 +93,23 @@ def test_band_shares_weigh_units() -> None:
     assert shares["A"] == {"units": 40.0, "within_5": 0.75, "within_10": 0.75,
                            "within_15": 1.0}
     assert shares["B"] == {"units": 1.0, "within_5": 0.0, "within_10": 0.0, "within_15": 0.0}
+
+
+def test_coverage_after_a_gate_edit_is_a_fresh_networks(access, streets) -> None:
+    # An office closing gates keeps the nodes and edges: the reversed network carries over
+    # to the new snapshot, and the coverage times are those of a network built with the edit.
+    data = access["qinghuadonglu"]
+    net = AccessNetwork(streets["qinghuadonglu"], data)
+    before = coverage_times(net.snapshot, coverage_kinds(), at="2025-05-01T12:00")
+    gates = [g for c in data.compounds for g in c.gates]
+    edited = data
+    for gate in gates[::3]:
+        edited = edited.with_gate(gate.id, rider_access="closed")
+    net.update(edited)
+    after = coverage_times(net.snapshot, coverage_kinds(), at="2025-05-01T12:00")
+    fresh = coverage_times(AccessNetwork(streets["qinghuadonglu"], edited).snapshot, coverage_kinds(),
+                           at="2025-05-01T12:00")
+    assert set(after) == set(fresh)
+    for kind in after:
+        assert np.array_equal(np.asarray(after[kind]), np.asarray(fresh[kind]))
+    assert any(not np.array_equal(np.asarray(before[k]), np.asarray(after[k])) for k in after)

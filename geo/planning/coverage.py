@@ -22,7 +22,6 @@ only when open at the chosen time.
 from __future__ import annotations
 
 import json
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,11 +42,6 @@ from geo.routing.search import run_search
 BANDS_MIN = (5, 10, 15)
 KINDS_FILE = settings.DATA_DIR / "planning" / "coverage_kinds.json"
 
-# Reversed networks, one per live snapshot by its id (a snapshot is immutable once built;
-# one that is gone takes its reversed network with it).
-_reversed: dict[int, _Reversed] = {}
-
-
 @dataclass(eq=False)
 class _Reversed:
     """Every edge of a snapshot turned round, all in one CSR (costs with layers swapped)."""
@@ -60,10 +54,12 @@ class _Reversed:
 
 
 def _reverse(snap: Snapshot) -> _Reversed:
-    """The reversed network of ``snap`` (cached while ``snap`` lives)."""
-    cached = _reversed.get(id(snap))
-    if cached is not None:
-        return cached
+    """The reversed network of ``snap``, made once for its nodes and edges (kept across
+    office gate edits: ``Snapshot.of_edges``)."""
+    return snap.of_edges("coverage", _reversed_network)
+
+
+def _reversed_network(snap: Snapshot) -> _Reversed:
     n = snap.n_nodes
     o_tail = np.repeat(np.arange(n, dtype=np.int64), np.diff(snap.o_indptr))
     tail = np.concatenate([np.asarray(snap.street.tail, dtype=np.int64), o_tail])
@@ -71,13 +67,10 @@ def _reverse(snap: Snapshot) -> _Reversed:
     order = np.argsort(head, kind="stable")
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(indptr, head + 1, 1)
-    rev = _Reversed(indptr=np.cumsum(indptr), head=tail[order],
-                    cost=np.ascontiguousarray(snap.e_cost[order][:, ::-1]),
-                    gate=snap.e_gate[order],
-                    owner=np.asarray([ci for _g, ci in snap.gates], dtype=np.int64))
-    _reversed[id(snap)] = rev
-    weakref.finalize(snap, _reversed.pop, id(snap), None)
-    return rev
+    return _Reversed(indptr=np.cumsum(indptr), head=tail[order],
+                     cost=np.ascontiguousarray(snap.e_cost[order][:, ::-1]),
+                     gate=snap.e_gate[order],
+                     owner=np.asarray([ci for _g, ci in snap.gates], dtype=np.int64))
 
 
 def _swap_bits(gate_ok: NDArray[np.integer]) -> NDArray[np.int64]:
