@@ -57,11 +57,12 @@ class GridIndex:
         return np.concatenate(parts)
 
 
-def point_segment(px: float, py: float, x0: NDArray[np.float64], y0: NDArray[np.float64],
+def point_segment(px: float | NDArray[np.float64], py: float | NDArray[np.float64],
+                  x0: NDArray[np.float64], y0: NDArray[np.float64],
                   x1: NDArray[np.float64],
                   y1: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Distance (m) from (px, py) to each segment and the fraction (0..1) of the
-    nearest point along it."""
+    nearest point along it (``px``, ``py`` one point or one per segment)."""
     dx, dy = x1 - x0, y1 - y0
     len2 = dx * dx + dy * dy
     with np.errstate(invalid="ignore", divide="ignore"):
