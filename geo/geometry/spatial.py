@@ -43,13 +43,20 @@ class GridIndex:
     def _gy(self, y: ArrayLike) -> NDArray[np.int64]:
         return np.floor((np.asarray(y) - self.oy) / self.cell).astype(np.int64)
 
+    def cells_of_box(self, minx: float, miny: float, maxx: float,
+                     maxy: float) -> tuple[int, int, int, int]:
+        """The first and last cell columns and rows (gx0, gy0, gx1, gy1) the box meets,
+        clipped to the grid (empty when gx0 > gx1 or gy0 > gy1)."""
+        return (max(int(self._gx(minx)), 0), max(int(self._gy(miny)), 0),
+                min(int(self._gx(maxx)), self.nx - 1), min(int(self._gy(maxy)), self.ny - 1))
+
     def query_box(self, minx: float, miny: float, maxx: float, maxy: float) -> NDArray[np.int64]:
         """Ids of items whose cells meet the box (a superset of the items in it; an item
-        spanning several cells may appear more than once)."""
-        gx0 = max(int(self._gx(minx)), 0)
-        gy0 = max(int(self._gy(miny)), 0)
-        gx1 = min(int(self._gx(maxx)), self.nx - 1)
-        gy1 = min(int(self._gy(maxy)), self.ny - 1)
+        spanning several cells may appear more than once), cell by cell, rows first."""
+        return self.query_cells(*self.cells_of_box(minx, miny, maxx, maxy))
+
+    def query_cells(self, gx0: int, gy0: int, gx1: int, gy1: int) -> NDArray[np.int64]:
+        """Ids of items in cell columns gx0..gx1 and rows gy0..gy1, as ``query_box``."""
         if gx0 > gx1 or gy0 > gy1:
             return np.empty(0, dtype=np.int64)
         parts = [self.items[self.start[row * self.nx + gx0]:self.start[row * self.nx + gx1 + 1]]

@@ -48,6 +48,7 @@ _DOOR_INSIDE_M = 1.0
 _DOOR_SEARCH_M = 150.0
 _DOOR_BATCH = 5_000  # segments measured against building outlines in one call (memory)
 _POINT_BATCH = 256  # doors and facilities whose nearest segments are measured in one call
+_MATRIX_CELLS = 1_000_000  # point-by-segment distances measured in one call (memory)
 # A gate this near a road (metres) stands on it: it is joined to it besides its passage.
 _GATE_ON_ROAD_M = 3.0
 # A straight walk across a courtyard may leave the compound's drawn outline by this much
@@ -317,28 +318,38 @@ class _Builder:
                  for x, y in zip(xs.tolist(), ys.tolist(), strict=True)]
         owner = np.repeat(np.arange(len(found)), [len(f) for f in found])
         ids = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+        ok = self._usable(ids, side=side, need=need)
+        owner, ids = owner[ok], ids[ok]
+        dist, frac = point_segment(xs[owner], ys[owner], grid.x0[ids], grid.y0[ids],
+                                   grid.x1[ids], grid.y1[ids])
+        return owner, ids, dist, frac
+
+    def _usable(self, ids: NDArray[np.int64], *, side: str, need: int) -> NDArray[np.bool_]:
+        """Which segments ``ids`` lie on ``side`` and carry a mode of ``need``: inside,
+        both ends in the compound; outside, neither end in any compound, and not private."""
         a, b = self.index.seg_a[ids], self.index.seg_b[ids]
         modes = self.index.seg_ab[ids] | self.index.seg_ba[ids]
-        ok = (modes & need) > 0
+        ok: NDArray[np.bool_] = (modes & need) > 0
         if side == "inside":
             ok &= self._is_inside(a) & self._is_inside(b)
         else:
             ok &= ~self._is_inside(a) & ~self._is_inside(b) & ((modes & PRIVATE) == 0)
             if self.excluded_outside is not None:
                 ok &= ~self.excluded_outside[a] & ~self.excluded_outside[b]
-        owner, ids = owner[ok], ids[ok]
-        dist, frac = point_segment(xs[owner], ys[owner], grid.x0[ids], grid.y0[ids],
-                                   grid.x1[ids], grid.y1[ids])
-        return owner, ids, dist, frac
+        return ok
 
     def _nearest_segments(self, xs: NDArray[np.float64], ys: NDArray[np.float64], *, side: str,
                           max_m: float, need: int = RIDE | WALK
                           ) -> list[tuple[int, float, float]]:
         """``_nearest_segment`` (without ``keep_out``) of each point, measured together
         in batches of ``_POINT_BATCH`` points."""
-        out: list[tuple[int, float, float]] = []
-        for start in range(0, len(xs), _POINT_BATCH):
-            bx, by = xs[start:start + _POINT_BATCH], ys[start:start + _POINT_BATCH]
+        out: list[tuple[int, float, float]] = [(-1, float("inf"), 0.0)] * len(xs)
+        rest = np.arange(len(xs))
+        if side == "inside" and len(self.layer.inside_nodes):
+            rest = self._nearest_inside(xs, ys, max_m=max_m, need=need, out=out)
+        for start in range(0, len(rest), _POINT_BATCH):
+            batch = rest[start:start + _POINT_BATCH]
+            bx, by = xs[batch], ys[batch]
             owner, ids, dist, frac = self._near_segments(bx, by, side=side, max_m=max_m, need=need)
             best: list[tuple[int, float, float]] = [(-1, float("inf"), 0.0)] * len(bx)
             order = np.lexsort((dist, owner))  # stable: a point's first nearest leads
@@ -347,8 +358,37 @@ class _Builder:
                                     dist[firsts].tolist(), frac[firsts].tolist(), strict=True):
                 if d <= max_m:
                     best[i] = (seg, d, f)
-            out += best
+            for i, found in zip(batch.tolist(), best, strict=True):
+                out[i] = found
         return out
+
+    def _nearest_inside(self, xs: NDArray[np.float64], ys: NDArray[np.float64], *, max_m: float,
+                        need: int, out: list[tuple[int, float, float]]) -> NDArray[np.int64]:
+        """``_nearest_segments`` on the inside, into ``out``, of the points whose search box
+        covers every grid cell of the compound's outline: for them all, the compound's
+        inside segments, in the grid's order, are measured at once (points by segments).
+        Returns the positions of the other points."""
+        grid = self.index.segments
+        box = grid.cells_of_box(*self.polygon.bounds)
+        covered = np.array([_covers(grid.cells_of_box(x - max_m, y - max_m, x + max_m, y + max_m), box)
+                            for x, y in zip(xs.tolist(), ys.tolist(), strict=True)], dtype=bool)
+        rows = np.flatnonzero(covered)
+        ids = grid.query_cells(*box)
+        ids = ids[self._usable(ids, side="inside", need=need)]
+        # an id met again in a later cell is as near: its first place is the one argmin finds
+        ids = ids[np.sort(np.unique(ids, return_index=True)[1])]
+        if len(ids) == 0:
+            return np.flatnonzero(~covered)
+        x0, y0, x1, y1 = (coord[ids][None, :] for coord in (grid.x0, grid.y0, grid.x1, grid.y1))
+        step = max(1, _MATRIX_CELLS // len(ids))
+        for start in range(0, len(rows), step):
+            part = rows[start:start + step]
+            dist, frac = point_segment(xs[part, None], ys[part, None], x0, y0, x1, y1)
+            best = dist.argmin(axis=1)
+            for r, (i, k) in enumerate(zip(part.tolist(), best.tolist(), strict=True)):
+                if dist[r, k] <= max_m:
+                    out[i] = (int(ids[k]), float(dist[r, k]), float(frac[r, k]))
+        return np.flatnonzero(~covered)
 
     def _nearest_segment(self, x: float, y: float, *, side: str, max_m: float,
                          need: int = RIDE | WALK, keep_out: bool = False) -> tuple[int, float, float]:
@@ -716,6 +756,12 @@ def _with_crossings(builder: _Builder, piece: LineString,
     distances = sorted({float(piece.project(p)) for p in points} | set(stops) |
                        {float(piece.project(Point(c))) for c in piece.coords})
     return [tuple(piece.interpolate(d).coords[0]) for d in distances]
+
+
+def _covers(outer: tuple[int, int, int, int], inner: tuple[int, int, int, int]) -> bool:
+    """Whether cell range ``outer`` (gx0, gy0, gx1, gy1) holds all of ``inner``."""
+    return (outer[0] <= inner[0] and outer[1] <= inner[1] and outer[2] >= inner[2]
+            and outer[3] >= inner[3])
 
 
 def _ranges(indptr: NDArray[np.int64], nodes: NDArray[np.int64]) -> NDArray[np.int64]:
