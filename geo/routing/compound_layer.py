@@ -48,6 +48,8 @@ _DOOR_INSIDE_M = 1.0
 _DOOR_SEARCH_M = 150.0
 _DOOR_BATCH = 5_000  # segments measured against building outlines in one call (memory)
 _POINT_BATCH = 256  # doors and facilities whose nearest segments are measured in one call
+# A search for the nearest segment farther than this (metres) looks this near first.
+_FIRST_LOOK_M = 100.0
 _MATRIX_CELLS = 1_000_000  # point-by-segment distances measured in one call (memory)
 # A gate this near a road (metres) stands on it: it is joined to it besides its passage.
 _GATE_ON_ROAD_M = 3.0
@@ -390,12 +392,30 @@ class _Builder:
                     out[i] = (int(ids[k]), float(dist[r, k]), float(frac[r, k]))
         return np.flatnonzero(~covered)
 
+    def _nearest_unique(self, x: float, y: float, *, side: str, max_m: float,
+                        need: int) -> tuple[int, float, float] | None:
+        """``_nearest_segment`` of (x, y) if a single segment is nearest within ``max_m``
+        (any wider search finds it too: a segment as near lies in this box), else None."""
+        _owner, ids, dist, frac = self._near_segments(
+            np.array([x], dtype=np.float64), np.array([y], dtype=np.float64), side=side,
+            max_m=max_m, need=need)
+        if len(ids) == 0:
+            return None
+        best = int(np.argmin(dist))
+        if dist[best] > max_m or (ids[dist == dist[best]] != ids[best]).any():
+            return None
+        return int(ids[best]), float(dist[best]), float(frac[best])
+
     def _nearest_segment(self, x: float, y: float, *, side: str, max_m: float,
                          need: int = RIDE | WALK, keep_out: bool = False) -> tuple[int, float, float]:
         """The nearest segment on ``side`` within ``max_m`` of (x, y) as (segment,
         metres, fraction along it), (-1, inf, 0) if none; with ``keep_out``, the nearest
         whose straight link from (x, y) runs inside the compound at most
         ``_LINK_INSIDE_M`` more than (x, y) lies inside it."""
+        if not keep_out and max_m > _FIRST_LOOK_M:
+            near = self._nearest_unique(x, y, side=side, max_m=_FIRST_LOOK_M, need=need)
+            if near is not None:
+                return near
         if not keep_out:
             return self._nearest_segments(np.array([x], dtype=np.float64), np.array([y], dtype=np.float64),
                                           side=side, max_m=max_m, need=need)[0]
