@@ -6,6 +6,8 @@ is three numpy arrays (cell → items in CSR order), cheap to build and to query
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -47,8 +49,14 @@ class GridIndex:
                      maxy: float) -> tuple[int, int, int, int]:
         """The first and last cell columns and rows (gx0, gy0, gx1, gy1) the box meets,
         clipped to the grid (empty when gx0 > gx1 or gy0 > gy1)."""
-        return (max(int(self._gx(minx)), 0), max(int(self._gy(miny)), 0),
-                min(int(self._gx(maxx)), self.nx - 1), min(int(self._gy(maxy)), self.ny - 1))
+        return (max(self._cell(minx, self.ox), 0), max(self._cell(miny, self.oy), 0),
+                min(self._cell(maxx, self.ox), self.nx - 1), min(self._cell(maxy, self.oy), self.ny - 1))
+
+    def _cell(self, v: float, origin: float) -> int:
+        """``_gx`` (``_gy``) of one coordinate ``v`` (metres) on the axis from ``origin``,
+        in plain float arithmetic (a query's cost is mostly this)."""
+        q = (v - origin) / self.cell
+        return math.floor(q) if math.isfinite(q) else int(np.floor(q).astype(np.int64))
 
     def query_box(self, minx: float, miny: float, maxx: float, maxy: float) -> NDArray[np.int64]:
         """Ids of items whose cells meet the box (a superset of the items in it; an item
