@@ -6,6 +6,8 @@ is three numpy arrays (cell → items in CSR order), cheap to build and to query
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -43,13 +45,26 @@ class GridIndex:
     def _gy(self, y: ArrayLike) -> NDArray[np.int64]:
         return np.floor((np.asarray(y) - self.oy) / self.cell).astype(np.int64)
 
+    def cells_of_box(self, minx: float, miny: float, maxx: float,
+                     maxy: float) -> tuple[int, int, int, int]:
+        """The first and last cell columns and rows (gx0, gy0, gx1, gy1) the box meets,
+        clipped to the grid (empty when gx0 > gx1 or gy0 > gy1)."""
+        return (max(self._cell(minx, self.ox), 0), max(self._cell(miny, self.oy), 0),
+                min(self._cell(maxx, self.ox), self.nx - 1), min(self._cell(maxy, self.oy), self.ny - 1))
+
+    def _cell(self, v: float, origin: float) -> int:
+        """``_gx`` (``_gy``) of one coordinate ``v`` (metres) on the axis from ``origin``,
+        in plain float arithmetic (a query's cost is mostly this)."""
+        q = (v - origin) / self.cell
+        return math.floor(q) if math.isfinite(q) else int(np.floor(q).astype(np.int64))
+
     def query_box(self, minx: float, miny: float, maxx: float, maxy: float) -> NDArray[np.int64]:
         """Ids of items whose cells meet the box (a superset of the items in it; an item
-        spanning several cells may appear more than once)."""
-        gx0 = max(int(self._gx(minx)), 0)
-        gy0 = max(int(self._gy(miny)), 0)
-        gx1 = min(int(self._gx(maxx)), self.nx - 1)
-        gy1 = min(int(self._gy(maxy)), self.ny - 1)
+        spanning several cells may appear more than once), cell by cell, rows first."""
+        return self.query_cells(*self.cells_of_box(minx, miny, maxx, maxy))
+
+    def query_cells(self, gx0: int, gy0: int, gx1: int, gy1: int) -> NDArray[np.int64]:
+        """Ids of items in cell columns gx0..gx1 and rows gy0..gy1, as ``query_box``."""
         if gx0 > gx1 or gy0 > gy1:
             return np.empty(0, dtype=np.int64)
         parts = [self.items[self.start[row * self.nx + gx0]:self.start[row * self.nx + gx1 + 1]]
@@ -57,11 +72,12 @@ class GridIndex:
         return np.concatenate(parts)
 
 
-def point_segment(px: float, py: float, x0: NDArray[np.float64], y0: NDArray[np.float64],
+def point_segment(px: float | NDArray[np.float64], py: float | NDArray[np.float64],
+                  x0: NDArray[np.float64], y0: NDArray[np.float64],
                   x1: NDArray[np.float64],
                   y1: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Distance (m) from (px, py) to each segment and the fraction (0..1) of the
-    nearest point along it."""
+    nearest point along it (``px``, ``py`` one point or one per segment)."""
     dx, dy = x1 - x0, y1 - y0
     len2 = dx * dx + dy * dy
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -47,6 +47,10 @@ _DOOR_INSIDE_M = 1.0
 # How far from a building's centre (metres) the walkable segments its door may face are looked for.
 _DOOR_SEARCH_M = 150.0
 _DOOR_BATCH = 5_000  # segments measured against building outlines in one call (memory)
+_POINT_BATCH = 256  # doors and facilities whose nearest segments are measured in one call
+# A search for the nearest segment farther than this (metres) looks this near first.
+_FIRST_LOOK_M = 100.0
+_MATRIX_CELLS = 1_000_000  # point-by-segment distances measured in one call (memory)
 # A gate this near a road (metres) stands on it: it is joined to it besides its passage.
 _GATE_ON_ROAD_M = 3.0
 # A straight walk across a courtyard may leave the compound's drawn outline by this much
@@ -182,8 +186,15 @@ def build_doors_of_buildings(index: StreetIndex,
             for (b, _), (lon, lat) in zip(buildings, places, strict=True)]
 
 
+def wall_core(polygon: BaseGeometry) -> BaseGeometry:
+    """``polygon`` (plane metres) kept ``_WALL_M`` clear of its wall; itself if it is
+    narrower than that margin."""
+    core: BaseGeometry = polygon.buffer(-_WALL_M)
+    return polygon if core.is_empty else core
+
+
 def walk_stays_inside(polygon: BaseGeometry, a: tuple[float, float], b: tuple[float, float], *,
-                      off_wall_ends: bool = False) -> bool:
+                      off_wall_ends: bool = False, core: BaseGeometry | None = None) -> bool:
     """Whether a straight walk across a courtyard from ``a`` to ``b`` (plane metres) stays
     in ``polygon`` (the compound, plane metres): the parts of it outside the outline that
     reach neither end (across a notch of a concave outline, through a neighbour's wall
@@ -191,7 +202,8 @@ def walk_stays_inside(polygon: BaseGeometry, a: tuple[float, float], b: tuple[fl
     ``_WALL_M`` clear of the wall by at most that much more than its ends lie outside
     that (so it does not run along the wall, between two gates on it). With
     ``off_wall_ends`` the second bound is dropped: an end mapped off the wall (a gate) is
-    met straight, however slanted the walk reaches it."""
+    met straight, however slanted the walk reaches it. ``core`` is ``wall_core(polygon)``,
+    if the caller has it already."""
     pa, pb = Point(a), Point(b)
     if pa.equals(pb):
         return True
@@ -203,9 +215,8 @@ def walk_stays_inside(polygon: BaseGeometry, a: tuple[float, float], b: tuple[fl
         return False
     if off_wall_ends:
         return True
-    core: BaseGeometry = polygon.buffer(-_WALL_M)
-    if core.is_empty:  # a compound narrower than its wall margin
-        core = polygon
+    if core is None:
+        core = wall_core(polygon)
     allowed = float(core.distance(pa) + core.distance(pb))
     return bool(line.difference(core).length <= allowed + _COURTYARD_OUTSIDE_M)
 
@@ -290,16 +301,110 @@ class _Builder:
         self.layer = Layer(compound)
         self.ride_inside = compound.ebikes_allowed if compound else True
         self.excluded_outside = outside_nodes  # street nodes inside any compound
+        self.inside_mask = np.zeros(self.street.n_nodes, dtype=bool)  # of this compound
+        self.core: BaseGeometry | None = None  # wall_core of the polygon, once needed
 
     # --- membership ------------------------------------------------------------------
     def _is_inside(self, nodes: NDArray[np.int64]) -> NDArray[np.bool_]:
-        inside = self.layer.inside_nodes
-        if len(inside) == 0:
-            return np.zeros(len(nodes), dtype=bool)
-        pos = np.searchsorted(inside, nodes)
-        pos[pos >= len(inside)] = 0
-        found: NDArray[np.bool_] = inside[pos] == nodes
+        found: NDArray[np.bool_] = self.inside_mask[nodes]
         return found
+
+    def _near_segments(self, xs: NDArray[np.float64], ys: NDArray[np.float64], *, side: str,
+                       max_m: float, need: int) -> tuple[NDArray[np.int64], NDArray[np.int64],
+                                                         NDArray[np.float64], NDArray[np.float64]]:
+        """The segments on ``side`` with modes ``need`` in the box ``max_m`` around each
+        point (x, y plane metres), in the grid's order, as (point, segment, metres, fraction
+        along it) rows of all points concatenated; one vectorised measure for them all."""
+        grid = self.index.segments
+        found = [grid.query_box(x - max_m, y - max_m, x + max_m, y + max_m)
+                 for x, y in zip(xs.tolist(), ys.tolist(), strict=True)]
+        owner = np.repeat(np.arange(len(found)), [len(f) for f in found])
+        ids = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+        ok = self._usable(ids, side=side, need=need)
+        owner, ids = owner[ok], ids[ok]
+        dist, frac = point_segment(xs[owner], ys[owner], grid.x0[ids], grid.y0[ids],
+                                   grid.x1[ids], grid.y1[ids])
+        return owner, ids, dist, frac
+
+    def _usable(self, ids: NDArray[np.int64], *, side: str, need: int) -> NDArray[np.bool_]:
+        """Which segments ``ids`` lie on ``side`` and carry a mode of ``need``: inside,
+        both ends in the compound; outside, neither end in any compound, and not private."""
+        a, b = self.index.seg_a[ids], self.index.seg_b[ids]
+        modes = self.index.seg_ab[ids] | self.index.seg_ba[ids]
+        ok: NDArray[np.bool_] = (modes & need) > 0
+        if side == "inside":
+            ok &= self._is_inside(a) & self._is_inside(b)
+        else:
+            ok &= ~self._is_inside(a) & ~self._is_inside(b) & ((modes & PRIVATE) == 0)
+            if self.excluded_outside is not None:
+                ok &= ~self.excluded_outside[a] & ~self.excluded_outside[b]
+        return ok
+
+    def _nearest_segments(self, xs: NDArray[np.float64], ys: NDArray[np.float64], *, side: str,
+                          max_m: float, need: int = RIDE | WALK
+                          ) -> list[tuple[int, float, float]]:
+        """``_nearest_segment`` (without ``keep_out``) of each point, measured together
+        in batches of ``_POINT_BATCH`` points."""
+        out: list[tuple[int, float, float]] = [(-1, float("inf"), 0.0)] * len(xs)
+        rest = np.arange(len(xs))
+        if side == "inside" and len(self.layer.inside_nodes):
+            rest = self._nearest_inside(xs, ys, max_m=max_m, need=need, out=out)
+        for start in range(0, len(rest), _POINT_BATCH):
+            batch = rest[start:start + _POINT_BATCH]
+            bx, by = xs[batch], ys[batch]
+            owner, ids, dist, frac = self._near_segments(bx, by, side=side, max_m=max_m, need=need)
+            best: list[tuple[int, float, float]] = [(-1, float("inf"), 0.0)] * len(bx)
+            order = np.lexsort((dist, owner))  # stable: a point's first nearest leads
+            firsts = order[np.flatnonzero(np.diff(owner[order], prepend=-1))]
+            for i, seg, d, f in zip(owner[firsts].tolist(), ids[firsts].tolist(),
+                                    dist[firsts].tolist(), frac[firsts].tolist(), strict=True):
+                if d <= max_m:
+                    best[i] = (seg, d, f)
+            for i, found in zip(batch.tolist(), best, strict=True):
+                out[i] = found
+        return out
+
+    def _nearest_inside(self, xs: NDArray[np.float64], ys: NDArray[np.float64], *, max_m: float,
+                        need: int, out: list[tuple[int, float, float]]) -> NDArray[np.int64]:
+        """``_nearest_segments`` on the inside, into ``out``, of the points whose search box
+        covers every grid cell of the compound's outline: for them all, the compound's
+        inside segments, in the grid's order, are measured at once (points by segments).
+        Returns the positions of the other points."""
+        grid = self.index.segments
+        box = grid.cells_of_box(*self.polygon.bounds)
+        covered = np.array([_covers(grid.cells_of_box(x - max_m, y - max_m, x + max_m, y + max_m), box)
+                            for x, y in zip(xs.tolist(), ys.tolist(), strict=True)], dtype=bool)
+        rows = np.flatnonzero(covered)
+        ids = grid.query_cells(*box)
+        ids = ids[self._usable(ids, side="inside", need=need)]
+        # an id met again in a later cell is as near: its first place is the one argmin finds
+        ids = ids[np.sort(np.unique(ids, return_index=True)[1])]
+        if len(ids) == 0:
+            return np.flatnonzero(~covered)
+        x0, y0, x1, y1 = (coord[ids][None, :] for coord in (grid.x0, grid.y0, grid.x1, grid.y1))
+        step = max(1, _MATRIX_CELLS // len(ids))
+        for start in range(0, len(rows), step):
+            part = rows[start:start + step]
+            dist, frac = point_segment(xs[part, None], ys[part, None], x0, y0, x1, y1)
+            best = dist.argmin(axis=1)
+            for r, (i, k) in enumerate(zip(part.tolist(), best.tolist(), strict=True)):
+                if dist[r, k] <= max_m:
+                    out[i] = (int(ids[k]), float(dist[r, k]), float(frac[r, k]))
+        return np.flatnonzero(~covered)
+
+    def _nearest_unique(self, x: float, y: float, *, side: str, max_m: float,
+                        need: int) -> tuple[int, float, float] | None:
+        """``_nearest_segment`` of (x, y) if a single segment is nearest within ``max_m``
+        (any wider search finds it too: a segment as near lies in this box), else None."""
+        _owner, ids, dist, frac = self._near_segments(
+            np.array([x], dtype=np.float64), np.array([y], dtype=np.float64), side=side,
+            max_m=max_m, need=need)
+        if len(ids) == 0:
+            return None
+        best = int(np.argmin(dist))
+        if dist[best] > max_m or (ids[dist == dist[best]] != ids[best]).any():
+            return None
+        return int(ids[best]), float(dist[best]), float(frac[best])
 
     def _nearest_segment(self, x: float, y: float, *, side: str, max_m: float,
                          need: int = RIDE | WALK, keep_out: bool = False) -> tuple[int, float, float]:
@@ -307,28 +412,19 @@ class _Builder:
         metres, fraction along it), (-1, inf, 0) if none; with ``keep_out``, the nearest
         whose straight link from (x, y) runs inside the compound at most
         ``_LINK_INSIDE_M`` more than (x, y) lies inside it."""
+        if not keep_out and max_m > _FIRST_LOOK_M:
+            near = self._nearest_unique(x, y, side=side, max_m=_FIRST_LOOK_M, need=need)
+            if near is not None:
+                return near
+        if not keep_out:
+            return self._nearest_segments(np.array([x], dtype=np.float64), np.array([y], dtype=np.float64),
+                                          side=side, max_m=max_m, need=need)[0]
+        _owner, ids, dist, frac = self._near_segments(
+            np.array([x], dtype=np.float64), np.array([y], dtype=np.float64), side=side,
+            max_m=max_m, need=need)
+        if len(ids) == 0:
+            return -1, float("inf"), 0.0
         grid = self.index.segments
-        ids = grid.query_box(x - max_m, y - max_m, x + max_m, y + max_m)
-        if len(ids) == 0:
-            return -1, float("inf"), 0.0
-        a, b = self.index.seg_a[ids], self.index.seg_b[ids]
-        modes = self.index.seg_ab[ids] | self.index.seg_ba[ids]
-        ok = (modes & need) > 0
-        if side == "inside":
-            ok &= self._is_inside(a) & self._is_inside(b)
-        else:
-            ok &= ~self._is_inside(a) & ~self._is_inside(b) & ((modes & PRIVATE) == 0)
-            if self.excluded_outside is not None:
-                ok &= ~self.excluded_outside[a] & ~self.excluded_outside[b]
-        ids = ids[ok]
-        if len(ids) == 0:
-            return -1, float("inf"), 0.0
-        dist, frac = point_segment(x, y, grid.x0[ids], grid.y0[ids], grid.x1[ids], grid.y1[ids])
-        if not keep_out:  # the first nearest, as the stable order below would give it
-            best = int(np.argmin(dist))
-            if dist[best] > max_m:
-                return -1, float("inf"), 0.0
-            return int(ids[best]), float(dist[best]), float(frac[best])
         here = Point(x, y)
         depth = float(self.polygon.boundary.distance(here)) if self.polygon.contains(here) else 0.0
         for best in np.argsort(dist, kind="stable").tolist():
@@ -368,6 +464,12 @@ class _Builder:
         (``keep_out``: see ``_nearest_segment``); returns the split node or None when no
         segment is within ``max_m``."""
         seg, dist, frac = self._nearest_segment(nx_, ny_, side=side, max_m=max_m, keep_out=keep_out)
+        return self._join(node, seg, dist, frac, side=side, ride=ride, park_split=park_split, kind=kind)
+
+    def _join(self, node: int, seg: int, dist: float, frac: float, *, side: str, ride: bool,
+              park_split: int = NO_PARKING, kind: int = LINK) -> int | None:
+        """Join layer node ``node`` to segment ``seg`` (``dist`` metres away, at ``frac``
+        along it; none if ``seg`` < 0) on ``side``; returns the split node or None."""
         if seg < 0:
             return None
         inside = side == "inside"
@@ -389,11 +491,12 @@ class _Builder:
             self._inside()
             self._gates()
             self._nav()
-        for door in doors:
-            self.layer.doors[door.key] = self._point(door.lon, door.lat, STREET_PARKING)
-        for facility in facilities:
-            park = GOOD_PARKING if facility.kind == "parking" else NO_PARKING
-            self.layer.facilities[facility.id] = self._point(facility.lon, facility.lat, park)
+        points = [(d.lon, d.lat, STREET_PARKING) for d in doors]
+        points += [(f.lon, f.lat, GOOD_PARKING if f.kind == "parking" else NO_PARKING)
+                   for f in facilities]
+        nodes = self._points(points)
+        self.layer.doors.update(zip((d.key for d in doors), nodes[:len(doors)], strict=True))
+        self.layer.facilities.update(zip((f.id for f in facilities), nodes[len(doors):], strict=True))
         if self.compound is not None:
             self._courtyard()
             for path in paths:
@@ -406,6 +509,7 @@ class _Builder:
         self.polygon = to_plane(street, self.compound.polygon)
         inside = self.index.nodes_in(self.polygon)
         layer.inside_nodes = inside
+        self.inside_mask[inside] = True
         if len(inside) == 0:
             return
         out_edges = _ranges(np.asarray(street.indptr), inside)
@@ -489,16 +593,36 @@ class _Builder:
         if seg >= 0:
             self.layer.nav = self._split(seg, frac, inside=False, park=STREET_PARKING)
 
-    def _point(self, lon: float, lat: float, park: int) -> int:
-        """A door or facility node joined to the network on its own side."""
-        x, y = (float(v) for v in self.street.to_plane(lon, lat))
-        node = self.layer.add_node(x, y, park)
+    def _points(self, points: list[tuple[float, float, int]]) -> list[int]:
+        """Door or facility nodes at (lon, lat, parking), each joined to the network on
+        its own side; their nearest segments found together."""
+        if not points:
+            return []
+        xs, ys = self.street.to_plane(np.array([p[0] for p in points], dtype=np.float64),
+                                      np.array([p[1] for p in points], dtype=np.float64))
         if self.compound is None:
-            self._attach(node, x, y, side="outside", max_m=settings.GATE_CONNECT_MAX_M, ride=True)
-            return node
+            found = self._nearest_segments(xs, ys, side="outside", max_m=settings.GATE_CONNECT_MAX_M)
+            return [self._street_point(x, y, park, near) for x, y, near, (_lon, _lat, park)
+                    in zip(xs.tolist(), ys.tolist(), found, points, strict=True)]
         minx, miny, maxx, maxy = self.polygon.bounds
         far = max(float(np.hypot(maxx - minx, maxy - miny)), 1.0)
-        q = self._attach(node, x, y, side="inside", max_m=far, ride=self.ride_inside)
+        found = self._nearest_segments(xs, ys, side="inside", max_m=far)
+        return [self._point(x, y, park, near) for x, y, near, (_lon, _lat, park)
+                in zip(xs.tolist(), ys.tolist(), found, points, strict=True)]
+
+    def _street_point(self, x: float, y: float, park: int, near: tuple[int, float, float]) -> int:
+        """A door or facility node at (x, y) plane metres outside every compound, joined to
+        the ``near``est outside segment (segment, metres, fraction)."""
+        node = self.layer.add_node(x, y, park)
+        self._join(node, *near, side="outside", ride=True)
+        return node
+
+    def _point(self, x: float, y: float, park: int, near: tuple[int, float, float]) -> int:
+        """A door or facility node at (x, y) plane metres in the compound, joined to the
+        ``near``est inside segment (segment, metres, fraction) and across the courtyard to
+        gates nearer than that."""
+        node = self.layer.add_node(x, y, park)
+        q = self._join(node, *near, side="inside", ride=self.ride_inside)
         link = float("inf")
         if q is not None:
             qx, qy = self._node_xy(q)
@@ -514,7 +638,9 @@ class _Builder:
     def _walkable(self, u: int, v: int) -> bool:
         """Whether a straight walk between nodes ``u`` and ``v`` stays in the compound
         (``walk_stays_inside``)."""
-        return walk_stays_inside(self.polygon, self._node_xy(u), self._node_xy(v))
+        if self.core is None:
+            self.core = wall_core(self.polygon)
+        return walk_stays_inside(self.polygon, self._node_xy(u), self._node_xy(v), core=self.core)
 
     def _courtyard(self) -> None:
         """Join the pieces of the inside that hold gates, doors or facilities, so that any
@@ -650,6 +776,12 @@ def _with_crossings(builder: _Builder, piece: LineString,
     distances = sorted({float(piece.project(p)) for p in points} | set(stops) |
                        {float(piece.project(Point(c))) for c in piece.coords})
     return [tuple(piece.interpolate(d).coords[0]) for d in distances]
+
+
+def _covers(outer: tuple[int, int, int, int], inner: tuple[int, int, int, int]) -> bool:
+    """Whether cell range ``outer`` (gx0, gy0, gx1, gy1) holds all of ``inner``."""
+    return (outer[0] <= inner[0] and outer[1] <= inner[1] and outer[2] >= inner[2]
+            and outer[3] >= inner[3])
 
 
 def _ranges(indptr: NDArray[np.int64], nodes: NDArray[np.int64]) -> NDArray[np.int64]:
