@@ -121,6 +121,7 @@ def _osmnx_walk_graph() -> nx.DiGraph:
     if not _WALK_GRAPH:
         raw = read_osm_network(OSM_DIR / EXTRACTS["bupt"][0])
         graph = nx.DiGraph()
+        graph.add_nodes_from(raw.nodes)  # a node no walkable way touches: no path, not unknown
         for u, v, d in raw.edges(data=True):
             if not d["modes"] & WALK or d["modes"] & PRIVATE:
                 continue
