@@ -1,7 +1,8 @@
 """The change feed (GET /api/v1/changes) on SQLite and PostGIS: a scripted office
 session read back in commit order, tombstones, gate rule changes, plate and key events,
 filters, paging with ``next``, a cursor that numbers changes in commit order across
-concurrent writers, and bad input."""
+concurrent writers, an import's bulk-inserted audit entries numbered with the office's
+(and forgotten when it rolls back), and bad input."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from sqlalchemy import select
 
 from app.accounts.auth import Actor
 from app.db import get_session
-from app.models import MODEL_OF_RESOURCE, Change, FeedCounter, User
+from app.imports.importer import import_osm
+from app.models import MODEL_OF_RESOURCE, AuditEntry, Change, Community, FeedCounter, User
 from app.places.editing import update_feature
 from tests.support.accounts import Accounts
+from tests.support.extracts import EXTRACTS, OSM_DIR, read_extract
 from tests.support.platforms import office_session
 
 
@@ -105,6 +108,33 @@ def test_concurrent_writers_commit_in_cursor_order(app: Flask, client, accounts:
         assert session.scalar(select(FeedCounter.last_seq)) == len(seqs)
     last = _all(client, accounts)[-4:]
     assert [(c["resource"], c["id"]) for c in last] == committed
+
+
+def test_an_import_is_numbered_with_the_edits_of_its_transaction(app: Flask) -> None:
+    """The audit entries an import inserts in bulk get one change each, in the order of
+    their ids, with the office edit that follows them in the same transaction; an import
+    rolled back leaves nothing for the next commit to number."""
+    path, extract = OSM_DIR / EXTRACTS["bupt"][0], read_extract("bupt")
+    with app.app_context():
+        session = get_session()
+        session.add(admin := User(username="office-admin", password_hash="x", role="admin"))
+        session.commit()
+        actor = Actor(user=admin, token=None, via_session=False)
+        import_osm(session, path, extract=extract)
+        session.rollback()
+        report = import_osm(session, path, extract=extract)
+        compound = session.scalars(select(Community).order_by(Community.id)).first()
+        assert compound is not None
+        update_feature(session, actor, "communities", compound.id, {"type": "Feature",
+                       "properties": {"version": compound.version, "name": "改名小区"}})
+        session.commit()
+        audit_ids = list(session.scalars(select(AuditEntry.id).order_by(AuditEntry.id)))
+        numbered = list(session.scalars(select(Change.audit_id).order_by(Change.seq)))
+        assert numbered == audit_ids
+        assert len(audit_ids) == sum(report.created.values()) + 1 == sum(extract.counts().values()) + 1
+        last = session.get(AuditEntry, numbered[-1])
+        assert last is not None and last.action == "update" and last.feature_id == compound.id
+        assert session.scalar(select(FeedCounter.last_seq)) == len(numbered)
 
 
 @pytest.mark.parametrize(("query", "status", "message"), [

@@ -106,7 +106,8 @@ def _upsert_kind(session: Session, kind: str, features: list[ImportedFeature],
                  ids: dict[tuple[str, str, int], int], parents: list[PlaceFeature],
                  report: ImportReport, division_of: Callable[[Any], str | None], actor: str) -> None:
     """Store the features of one kind: new and changed rows flushed together (one
-    multi-row INSERT per table, codes allocated in one pass), then audited."""
+    multi-row INSERT per table, codes allocated in one pass), then audited (one bulk
+    INSERT of their audit entries)."""
     model = MODEL_OF_KIND[kind]
     resource = model.__tablename__
     existing = _existing(session, model, [f.key for f in features])
@@ -147,13 +148,12 @@ def _upsert_kind(session: Session, kind: str, features: list[ImportedFeature],
     session.flush()
     for feature, row in created:
         report.created[kind] += 1
-        audit.record(session, actor=actor, action="import", table=resource,
-                     feature_id=row.id, after=to_feature(resource, row))
         ids[(kind, feature.osm_type, feature.osm_id)] = row.id
-    for row, before in updated:
+    for _ in updated:
         report.updated[kind] += 1
-        audit.record(session, actor=actor, action="import", table=resource,
-                     feature_id=row.id, before=before, after=to_feature(resource, row))
+    audit.record_many(session, actor=actor, action="import", table=resource, changes=[
+        *((row.id, None, to_feature(resource, row)) for _, row in created),
+        *((row.id, before, to_feature(resource, row)) for row, before in updated)])
     if kind in _PARENTS:
         parents += [row for _, row in created]
 

@@ -1,9 +1,10 @@
 """The change feed over the audit log.
 
-Every transaction that wrote audit entries numbers them when it commits: it takes the
-row lock of ``feed_counter`` (held until the commit ends), so a later number never becomes
-visible before an earlier one, on SQLite (one writer at a time) and PostgreSQL alike. The
-feed lists numbered entries after a cursor: nothing is missed, nothing comes twice.
+Every transaction that wrote audit entries (ORM objects, or rows ``app.audit.record_many``
+inserted in bulk) numbers them when it commits: it takes the row lock of ``feed_counter``
+(held until the commit ends), so a later number never becomes visible before an earlier
+one, on SQLite (one writer at a time) and PostgreSQL alike. The feed lists numbered
+entries after a cursor: nothing is missed, nothing comes twice.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from flask import Flask
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
+from app import audit as audit_log
 from app.models import AuditEntry, Change, Community, FeedCounter
 from app.platforms import jobs, outbox
 from app.platforms.entries import as_entry
@@ -53,6 +55,7 @@ def _collect(session: Session, _context: Any) -> None:
 
 def _forget(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(audit_log.WRITTEN, None)
     session.info.pop(outbox.ADDED, None)
 
 
@@ -87,7 +90,8 @@ def _division(table: str, feature: dict[str, Any] | None,
 
 def _number(session: Session) -> None:
     session.flush()
-    pending: list[AuditEntry] = session.info.pop(_PENDING, [])
+    pending: list[AuditEntry | audit_log.Written] = [
+        *session.info.pop(_PENDING, []), *session.info.pop(audit_log.WRITTEN, [])]
     rows = []
     for audit in sorted(pending, key=lambda a: a.id):
         kind = classify(audit.table_name, audit.action, audit.before, audit.after)
