@@ -22,17 +22,18 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from flask import Response, after_this_request, current_app, request
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, RedisStorage, Storage
-from redis import Redis
-from redis.exceptions import NoScriptError
 from werkzeug.exceptions import TooManyRequests
 
 from app.extensions import limiter
 from geo import settings
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,9 @@ def _parsed(text: str) -> RateLimitItem:
 
 
 def _count_in_redis(storage: RedisStorage, keys: list[str], windows: list[int]) -> list[int]:
-    client = cast(Redis, storage.get_connection())
+    from redis.exceptions import NoScriptError  # loaded with the Redis storage, not before
+
+    client = cast("Redis", storage.get_connection())
     prefixed = [storage.prefixed_key(k) for k in keys]
     try:
         out = client.evalsha(_COUNT_ALL_SHA, len(prefixed), *prefixed, *windows)
