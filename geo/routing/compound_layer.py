@@ -166,13 +166,19 @@ def _door_points(index: StreetIndex, shapes: NDArray[np.object_], near: list[NDA
         np.column_stack([x[index.seg_a[ids]], y[index.seg_a[ids]]]),
         np.column_stack([x[index.seg_b[ids]], y[index.seg_b[ids]]])], axis=1)))
     dist = shapely.distance(lines, shapes[owner])
-    order = np.lexsort((np.where(np.isnan(dist), -np.inf, dist), owner))  # stable
-    firsts = order[np.flatnonzero(np.r_[True, owner[order][1:] != owner[order][:-1]])]
+    firsts = _first_least(owner, np.where(np.isnan(dist), -np.inf, dist))  # a NaN first, as argmin
     held = owner[firsts]
     links = shapely.shortest_line(shapely.boundary(shapes[held]), lines[firsts])
     start = shapely.get_coordinates(links).reshape(-1, 2, 2)[:, 0]
     lon, lat = street.to_lonlat(start[:, 0], start[:, 1])
     return held, np.column_stack([lon, lat])
+
+
+def _first_least(owner: NDArray[np.int64], values: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Per owner (rows grouped by ``owner``, each owner ≥ 0), the position of its least
+    value, the first of equal ones as ``np.argmin`` picks it; owners in increasing order."""
+    order = np.lexsort((values, owner))  # stable
+    return order[np.flatnonzero(np.diff(owner[order], prepend=-1))]
 
 
 def build_doors_of_buildings(index: StreetIndex,
@@ -354,8 +360,7 @@ class _Builder:
             bx, by = xs[batch], ys[batch]
             owner, ids, dist, frac = self._near_segments(bx, by, side=side, max_m=max_m, need=need)
             best: list[tuple[int, float, float]] = [(-1, float("inf"), 0.0)] * len(bx)
-            order = np.lexsort((dist, owner))  # stable: a point's first nearest leads
-            firsts = order[np.flatnonzero(np.diff(owner[order], prepend=-1))]
+            firsts = _first_least(owner, dist)
             for i, seg, d, f in zip(owner[firsts].tolist(), ids[firsts].tolist(),
                                     dist[firsts].tolist(), frac[firsts].tolist(), strict=True):
                 if d <= max_m:
